@@ -1,0 +1,176 @@
+//! The signing session: RFC 9591 §5 run without a trusted coordinator. Every signer broadcasts
+//! its round-one commitments, then its round-two share; every signer verifies each share
+//! (§5.4) and aggregates (§5.3) itself, so no single party can bias or forge the outcome.
+#![forbid(unsafe_code)]
+
+use super::aggregate;
+use super::keys::KeyPackage;
+use super::round1::{self, SigningNonces};
+use super::round2::{self, SigningContext};
+use super::suite::{self, Commitment};
+use crate::error::{Error, ErrorCode, Result};
+use crate::rng;
+use crate::transcript::Transcript;
+use crate::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST, MAX_MESSAGE_LEN};
+use curve25519_dalek::Scalar;
+use rand_chacha::ChaCha20Rng;
+use zeroize::Zeroizing;
+
+const ROUND1: u8 = 1;
+const ROUND2: u8 = 2;
+const ROUND1_LEN: usize = 32 + 64;
+const ROUND2_LEN: usize = 32;
+/// Largest message a signing request may carry.
+pub const MAX_SIGNING_MESSAGE_LEN: usize = MAX_MESSAGE_LEN;
+
+/// Validates a signer list against a key: ascending, distinct, within 1..=parties, including the
+/// local party, and at least `threshold` (the minimum number of signers) long.
+pub fn validate_signers(key: &KeyPackage, signers: &[u16]) -> Result<()> {
+    suite::validate_identifiers(signers, key.parties)?;
+    if signers.len() < usize::from(key.threshold) {
+        return Err(Error::local(ErrorCode::NotEnoughSigners, "fewer signers than the key's threshold"));
+    }
+    if !signers.contains(&key.id) {
+        return Err(Error::local(ErrorCode::InvalidParameters, "the local party is not among the signers"));
+    }
+    Ok(())
+}
+
+/// What the signers agree to sign: bound into round one so a disagreement aborts before any
+/// share is released.
+fn request_digest(key: &KeyPackage, session: &SessionId, signers: &[u16], message: &[u8]) -> [u8; 32] {
+    let mut t = Transcript::new(b"tessera/frost-ed25519/sign/request/v1");
+    let ids: Vec<u8> = signers.iter().flat_map(|s| s.to_be_bytes()).collect();
+    t.append(session).append(&key.group_public_key()).append(&ids).append(message);
+    let mut d = [0u8; 32];
+    d.copy_from_slice(&t.finish()[..32]);
+    d
+}
+
+/// Round-one state: the nonces (secret, consumed by `advance`) and the commitments received.
+pub struct SignRound1 {
+    key: KeyPackage,
+    session: SessionId,
+    signers: Vec<u16>,
+    message: Vec<u8>,
+    digest: [u8; 32],
+    nonces: SigningNonces,
+    own: Commitment,
+    inbox: Inbox<Commitment>,
+    outgoing: Vec<u8>,
+}
+
+/// Starts a signing session: RFC 9591 §5.1 commit, and the round-one broadcast.
+pub fn start(key: KeyPackage, session: SessionId, signers: Vec<u16>, message: Vec<u8>, rng: &mut ChaCha20Rng) -> Result<SignRound1> {
+    validate_signers(&key, &signers)?;
+    if message.len() > MAX_SIGNING_MESSAGE_LEN {
+        return Err(Error::local(ErrorCode::InvalidParameters, "message exceeds the size limit"));
+    }
+    let hiding_randomness = Zeroizing::new(rng::random_bytes32(rng));
+    let binding_randomness = Zeroizing::new(rng::random_bytes32(rng));
+    let (nonces, own) = round1::commit_with_randomness(key.id, &key.signing_share, &hiding_randomness, &binding_randomness);
+    let digest = request_digest(&key, &session, &signers, &message);
+    let mut payload = Vec::with_capacity(ROUND1_LEN);
+    payload.extend_from_slice(&digest);
+    payload.extend_from_slice(&suite::serialize_element(&own.hiding));
+    payload.extend_from_slice(&suite::serialize_element(&own.binding));
+    let header = Header { protocol: Protocol::FrostEd25519Sign, session, round: ROUND1, sender: key.id, receiver: BROADCAST };
+    let outgoing = wire::frame(&[header.seal(&payload)]);
+    let others: Vec<u16> = signers.iter().copied().filter(|s| *s != key.id).collect();
+    Ok(SignRound1 { key, session, signers, message, digest, nonces, own, inbox: Inbox::new(others), outgoing })
+}
+
+impl SignRound1 {
+    /// The framed messages to send (one broadcast to the other signers).
+    pub fn outgoing(&self) -> &[u8] {
+        &self.outgoing
+    }
+
+    /// Signers whose commitments have not arrived.
+    pub fn missing(&self) -> Vec<u16> {
+        self.inbox.missing()
+    }
+
+    /// Stores one signer's commitments (RFC 9591 §5.2: every element deserialized and checked).
+    /// A rejected message leaves the state untouched.
+    pub fn receive(&mut self, msg: &[u8]) -> Result<()> {
+        let (sender, payload) = wire::open(msg, &Expect { protocol: Protocol::FrostEd25519Sign, session: &self.session, round: ROUND1, me: self.key.id, direct: false, senders: &self.signers, payload_len: ROUND1_LEN })?;
+        if self.inbox.has(sender) {
+            return Err(Error::blame(ErrorCode::DuplicateMessage, sender, "second message from this sender in this round"));
+        }
+        if payload[..32] != self.digest {
+            return Err(Error::blame(ErrorCode::InconsistentBroadcast, sender, "sender is signing a different request"));
+        }
+        let hiding = suite::deserialize_element(&payload[32..64]).map_err(|e| e.from_party(sender))?;
+        let binding = suite::deserialize_element(&payload[64..96]).map_err(|e| e.from_party(sender))?;
+        self.inbox.put(sender, Commitment { id: sender, hiding, binding })
+    }
+
+    /// RFC 9591 §5.2: with every commitment in, consume the nonces and produce this signer's share.
+    pub fn advance(self) -> Result<SignRound2> {
+        self.inbox.require_complete()?;
+        let SignRound1 { key, session, signers, message, nonces, own, inbox, .. } = self;
+        let mut list: Vec<Commitment> = inbox.into_complete().into_iter().map(|(_, c)| c).collect();
+        list.push(own);
+        list.sort_by_key(|c| c.id);
+        let ctx = SigningContext::new(&key.group_public_key, &list, &message);
+        let z = round2::sign(&key, nonces, &ctx)?;
+        let header = Header { protocol: Protocol::FrostEd25519Sign, session, round: ROUND2, sender: key.id, receiver: BROADCAST };
+        let outgoing = wire::frame(&[header.seal(&suite::serialize_scalar(&z))]);
+        let others: Vec<u16> = signers.iter().copied().filter(|s| *s != key.id).collect();
+        Ok(SignRound2 { key, session, signers, ctx, list, own_share: z, inbox: Inbox::new(others), outgoing })
+    }
+}
+
+/// Round-two state: the shared signing context and the shares received, each verified on arrival.
+pub struct SignRound2 {
+    key: KeyPackage,
+    session: SessionId,
+    signers: Vec<u16>,
+    ctx: SigningContext,
+    list: Vec<Commitment>,
+    own_share: Scalar,
+    inbox: Inbox<Scalar>,
+    outgoing: Vec<u8>,
+}
+
+impl SignRound2 {
+    /// The framed messages to send (this signer's share, broadcast).
+    pub fn outgoing(&self) -> &[u8] {
+        &self.outgoing
+    }
+
+    /// Signers whose shares have not arrived.
+    pub fn missing(&self) -> Vec<u16> {
+        self.inbox.missing()
+    }
+
+    /// The binding factors of RFC 9591 §4.4, `(id, ρ)` ascending by id (public values).
+    pub fn binding_factors(&self) -> &[(u16, Scalar)] {
+        &self.ctx.binding_factors
+    }
+
+    /// Verifies (RFC 9591 §5.4) and stores one signer's share; an invalid share names its signer.
+    pub fn receive(&mut self, msg: &[u8]) -> Result<()> {
+        let (sender, payload) = wire::open(msg, &Expect { protocol: Protocol::FrostEd25519Sign, session: &self.session, round: ROUND2, me: self.key.id, direct: false, senders: &self.signers, payload_len: ROUND2_LEN })?;
+        if self.inbox.has(sender) {
+            return Err(Error::blame(ErrorCode::DuplicateMessage, sender, "second message from this sender in this round"));
+        }
+        let z = suite::deserialize_scalar(payload).map_err(|e| e.from_party(sender))?;
+        let commitment = self
+            .list
+            .iter()
+            .find(|c| c.id == sender)
+            .ok_or_else(|| Error::blame(ErrorCode::UnknownSender, sender, "no commitment from this sender"))?;
+        aggregate::verify_signature_share(&self.ctx, commitment, &self.key.verifying_share(sender)?, &z)?;
+        self.inbox.put(sender, z)
+    }
+
+    /// RFC 9591 §5.3: aggregates into the 64-byte Ed25519 signature `R ‖ z` and checks it.
+    pub fn finish(self) -> Result<[u8; 64]> {
+        self.inbox.require_complete()?;
+        let mut shares: Vec<Scalar> = self.inbox.iter().map(|(_, z)| *z).collect();
+        shares.push(self.own_share);
+        aggregate::aggregate(&self.ctx, &self.key.group_public_key, &shares)
+    }
+}
