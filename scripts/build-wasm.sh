@@ -60,12 +60,12 @@ log "compiling with $($DEBIAN_CARGO --version) / $(/usr/bin/rustc --version)"
 DEST="$OUT"
 [ "$CHECK" = 1 ] && DEST=$(mktemp -d)
 mkdir -p "$DEST"
-"$WASM_BINDGEN" --target web --no-typescript --out-dir "$DEST" --out-name tessera_core \
+"$WASM_BINDGEN" --target web --out-dir "$DEST" --out-name tessera_core \
   "$WASM/target/wasm32-unknown-unknown/release/tessera_core.wasm"
 log "wrote $(wc -c <"$DEST/tessera_core_bg.wasm") bytes of wasm to $DEST"
 
 if [ "$CHECK" = 1 ]; then
-  for f in tessera_core_bg.wasm tessera_core.js; do
+  for f in tessera_core_bg.wasm tessera_core.js tessera_core.d.ts; do
     if ! cmp -s "$DEST/$f" "$OUT/$f"; then
       log "REPRODUCIBILITY FAILURE: $f built from source differs from the committed src/core/wasm/$f"
       log "  committed: $(sha256sum "$OUT/$f" | cut -c1-16)  rebuilt: $(sha256sum "$DEST/$f" | cut -c1-16)"

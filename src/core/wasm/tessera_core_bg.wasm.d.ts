@@ -1,0 +1,31 @@
+/* tslint:disable */
+/* eslint-disable */
+export const memory: WebAssembly.Memory;
+export const __wbg_frostdkground1_free: (a: number, b: number) => void;
+export const frostdkground1_outgoing: (a: number, b: number) => void;
+export const frostdkground1_missing: (a: number, b: number) => void;
+export const frostdkground1_receive: (a: number, b: number, c: number, d: number) => void;
+export const __wbg_frostdkground2_free: (a: number, b: number) => void;
+export const frostdkground2_outgoing: (a: number, b: number) => void;
+export const frostdkground2_missing: (a: number, b: number) => void;
+export const frostdkground2_receive: (a: number, b: number, c: number, d: number) => void;
+export const __wbg_frostsignround1_free: (a: number, b: number) => void;
+export const frostsignround1_outgoing: (a: number, b: number) => void;
+export const frostsignround1_missing: (a: number, b: number) => void;
+export const frostsignround1_receive: (a: number, b: number, c: number, d: number) => void;
+export const __wbg_frostsignround2_free: (a: number, b: number) => void;
+export const frostsignround2_outgoing: (a: number, b: number) => void;
+export const frostsignround2_missing: (a: number, b: number) => void;
+export const frostsignround2_receive: (a: number, b: number, c: number, d: number) => void;
+export const frostdkground1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+export const frostdkground1_advance: (a: number, b: number) => void;
+export const frostdkground2_finish: (a: number, b: number) => void;
+export const frostsignround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => void;
+export const frostsignround1_advance: (a: number, b: number) => void;
+export const frostsignround2_bindingFactors: (a: number, b: number) => void;
+export const frostsignround2_finish: (a: number, b: number) => void;
+export const frostKeyInfo: (a: number, b: number, c: number) => void;
+export const frostKeyImport: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
+export const __wbindgen_add_to_stack_pointer: (a: number) => number;
+export const __wbindgen_free: (a: number, b: number, c: number) => void;
+export const __wbindgen_malloc: (a: number, b: number) => number;

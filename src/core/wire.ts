@@ -1,0 +1,65 @@
+/**
+ * The envelope the core puts on every peer message (see wasm/src/wire.rs): a 39-byte header
+ * `version | protocol | session[32] | round | sender u16 | receiver u16` then the payload.
+ * The host reads headers only to route; the core validates everything.
+ * @module
+ */
+
+/** Header length in bytes. */
+export const HEADER_LEN = 39;
+/** Receiver id of a broadcast. */
+export const BROADCAST = 0;
+/** Protocol tags. */
+export const PROTOCOL = { frostEd25519Dkg: 1, frostEd25519Sign: 2 } as const;
+
+/** Routing view of a message. */
+export interface MessageHeader {
+  version: number;
+  protocol: number;
+  session: Uint8Array;
+  round: number;
+  sender: number;
+  receiver: number;
+}
+
+/** A message produced by a round, with its routing fields. */
+export interface OutgoingMessage {
+  /** Sending party id. */
+  from: number;
+  /** Receiving party id, or `BROADCAST` (0). */
+  to: number;
+  /** Round number. */
+  round: number;
+  /** The full envelope bytes to deliver. */
+  bytes: Uint8Array;
+}
+
+/** Reads the header of an envelope (throws on a buffer shorter than the header). */
+export function parseHeader(msg: Uint8Array): MessageHeader {
+  if (msg.length < HEADER_LEN) throw new RangeError(`message of ${msg.length} bytes is shorter than the ${HEADER_LEN}-byte header`);
+  const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+  return {
+    version: msg[0]!,
+    protocol: msg[1]!,
+    session: msg.slice(2, 34),
+    round: msg[34]!,
+    sender: view.getUint16(35),
+    receiver: view.getUint16(37),
+  };
+}
+
+/** Splits the core's framed output `count u16 | (len u32 | bytes)*` into envelopes. */
+export function unframe(buf: Uint8Array): OutgoingMessage[] {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const count = view.getUint16(0);
+  const out: OutgoingMessage[] = [];
+  let at = 2;
+  for (let i = 0; i < count; i++) {
+    const len = view.getUint32(at);
+    const bytes = buf.slice(at + 4, at + 4 + len);
+    const h = parseHeader(bytes);
+    out.push({ from: h.sender, to: h.receiver, round: h.round, bytes });
+    at += 4 + len;
+  }
+  return out;
+}
