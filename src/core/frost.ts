@@ -6,7 +6,7 @@
  * nonces can never be used twice).
  * @module
  */
-import { call } from './errors.ts';
+import { call, errors } from './errors.ts';
 import { core } from './load.ts';
 import { unframe, type OutgoingMessage } from './wire.ts';
 import type * as wasm from './wasm/tessera_core.js';
@@ -65,8 +65,14 @@ interface WasmRound {
 abstract class Round<W extends WasmRound> {
   /** Messages this party must deliver for this round. */
   readonly outgoing: OutgoingMessage[];
-  protected constructor(protected readonly inner: W) {
-    this.outgoing = unframe(call(() => inner.outgoing()));
+  #spent = false;
+  protected constructor(private readonly wasmRound: W) {
+    this.outgoing = unframe(call(() => wasmRound.outgoing()));
+  }
+  /** The live wasm object; throws `StateConsumedError` once the round has been consumed. */
+  protected get inner(): W {
+    if (this.#spent) throw new errors.StateConsumedError('this round was already advanced or finished; start a new session');
+    return this.wasmRound;
   }
   /** Party ids whose message for this round has not arrived. */
   missing(): number[] {
@@ -76,10 +82,11 @@ abstract class Round<W extends WasmRound> {
   receive(msg: Uint8Array): void {
     call(() => this.inner.receive(msg));
   }
-  /** Runs the consuming step and frees the spent wasm object. */
-  protected consume<T>(step: () => T): T {
-    const out = call(step);
-    this.inner.free();
+  /** Runs the consuming step, then frees the spent wasm object; later calls throw `StateConsumedError`. */
+  protected consume<T>(step: (inner: W) => T): T {
+    const out = call(() => step(this.inner));
+    this.#spent = true;
+    this.wasmRound.free();
     return out;
   }
 }
@@ -92,7 +99,7 @@ export class FrostDkgRound1 extends Round<wasm.FrostDkgRound1> {
   }
   /** With every broadcast received, moves to round two. */
   advance(): FrostDkgRound2 {
-    return new FrostDkgRound2(this.consume(() => this.inner.advance()));
+    return new FrostDkgRound2(this.consume((w) => w.advance()));
   }
 }
 
@@ -104,7 +111,7 @@ export class FrostDkgRound2 extends Round<wasm.FrostDkgRound2> {
   }
   /** With every share received and verified, returns this party's key share. */
   finish(): FrostKeyShare {
-    return frostKeyShare(this.consume(() => this.inner.finish()));
+    return frostKeyShare(this.consume((w) => w.finish()));
   }
 }
 
@@ -116,7 +123,7 @@ export class FrostSignRound1 extends Round<wasm.FrostSignRound1> {
   }
   /** With every commitment received, consumes the nonces and moves to round two. */
   advance(): FrostSignRound2 {
-    return new FrostSignRound2(this.consume(() => this.inner.advance()));
+    return new FrostSignRound2(this.consume((w) => w.advance()));
   }
 }
 
@@ -135,7 +142,7 @@ export class FrostSignRound2 extends Round<wasm.FrostSignRound2> {
   }
   /** With every share received, returns the 64-byte Ed25519 signature (checked by the core). */
   finish(): Uint8Array {
-    return this.consume(() => this.inner.finish());
+    return this.consume((w) => w.finish());
   }
 }
 

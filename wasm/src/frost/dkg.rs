@@ -320,3 +320,56 @@ impl Round2 {
         KeyPackage::new(p.threshold, p.parties, p.me, *signing_share, verifying_shares, group_commitment[0])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(buf: &[u8]) -> Vec<Vec<u8>> {
+        let n = usize::from(u16::from_be_bytes([buf[0], buf[1]]));
+        let (mut out, mut at) = (Vec::new(), 2);
+        for _ in 0..n {
+            let len = u32::from_be_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
+            out.push(buf[at + 4..at + 4 + len].to_vec());
+            at += 4 + len;
+        }
+        out
+    }
+
+    /// A malicious party 2 encrypts a share that does not match its own commitments: party 1
+    /// must reject it as `InvalidShare` naming party 2, and keep waiting for a valid one.
+    #[test]
+    fn share_not_matching_commitment_is_blamed() {
+        let session = [3u8; 32];
+        let mut r1: Vec<Round1> = (1..=3u16)
+            .map(|me| round1(DkgParams { session, threshold: 2, parties: 3, me }, &mut rng::from_seed(&[me as u8 + 1; 32]).unwrap()).unwrap())
+            .collect();
+        let msgs: Vec<Vec<u8>> = r1.iter().flat_map(|s| frames(s.outgoing())).collect();
+        for (i, s) in r1.iter_mut().enumerate() {
+            for (j, m) in msgs.iter().enumerate() {
+                if i != j {
+                    s.receive(m).unwrap();
+                }
+            }
+        }
+        let mut r2: Vec<Round2> = r1.into_iter().map(|s| s.advance().unwrap()).collect();
+        let honest = frames(r2[1].outgoing()).into_iter().find(|m| u16::from_be_bytes([m[37], m[38]]) == 1).unwrap();
+        let evil = {
+            let p2 = &r2[1];
+            let (e1, e2) = (p2.package(1).ephemeral, p2.package(2).ephemeral);
+            let cipher = share_cipher(&p2.params, 2, 1, &e2, &e1, &(e1 * *p2.ephemeral_secret));
+            let header = Header { protocol: Protocol::FrostEd25519Dkg, session, round: ROUND2, sender: 2, receiver: 1 };
+            let aad = header.bytes();
+            let plain = cipher.decrypt(Nonce::from_slice(&[0u8; 12]), Payload { msg: &honest[39..39 + ENCRYPTED_SHARE_LEN], aad: &aad }).unwrap();
+            let wrong = suite::deserialize_scalar(&plain).unwrap() + Scalar::ONE;
+            let mut payload = cipher.encrypt(Nonce::from_slice(&[0u8; 12]), Payload { msg: &wrong.to_bytes(), aad: &aad }).unwrap();
+            payload.extend_from_slice(&honest[39 + ENCRYPTED_SHARE_LEN..]);
+            header.seal(&payload)
+        };
+        let err = r2[0].receive(&evil).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidShare);
+        assert_eq!(err.culprits, vec![2]);
+        assert_eq!(r2[0].missing(), vec![2, 3]);
+        r2[0].receive(&honest).unwrap();
+    }
+}
