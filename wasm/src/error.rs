@@ -52,6 +52,11 @@ pub enum ErrorCode {
     InvalidSignature,
     /// A state object used after it was consumed (e.g. signing nonces used twice).
     StateConsumed,
+    /// An OT-extension, multiplication or Γ consistency check failed: ban the culprit's pairwise
+    /// OT setup (no further signing with it until a complete refresh).
+    ConsistencyCheckFailed,
+    /// A key share whose pairwise setup with the culprit was banned after a failed check.
+    PeerBanned,
 }
 
 impl ErrorCode {
@@ -80,6 +85,8 @@ impl ErrorCode {
             ErrorCode::NotEnoughSigners => "NOT_ENOUGH_SIGNERS",
             ErrorCode::InvalidSignature => "INVALID_SIGNATURE",
             ErrorCode::StateConsumed => "STATE_CONSUMED",
+            ErrorCode::ConsistencyCheckFailed => "CONSISTENCY_CHECK_FAILED",
+            ErrorCode::PeerBanned => "PEER_BANNED",
         }
     }
 }

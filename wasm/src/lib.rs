@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod dkls23;
 pub mod frost;
 pub mod rng;
 pub mod transcript;

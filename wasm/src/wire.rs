@@ -13,7 +13,7 @@ pub const WIRE_VERSION: u8 = 1;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 39;
 /// Largest message the core accepts; anything longer is rejected before parsing.
-pub const MAX_MESSAGE_LEN: usize = 64 * 1024;
+pub const MAX_MESSAGE_LEN: usize = 128 * 1024;
 /// The receiver id of a broadcast.
 pub const BROADCAST: u16 = 0;
 /// Session ids are 32 bytes.
@@ -27,6 +27,12 @@ pub enum Protocol {
     FrostEd25519Dkg = 1,
     /// FROST(Ed25519, SHA-512) signing (RFC 9591 §5).
     FrostEd25519Sign = 2,
+    /// DKLs23 secp256k1 key generation.
+    EcdsaDkg = 3,
+    /// DKLs23 secp256k1 signing.
+    EcdsaSign = 4,
+    /// DKLs23 secp256k1 complete refresh.
+    EcdsaRefresh = 5,
 }
 
 /// The routing and binding fields of a message.

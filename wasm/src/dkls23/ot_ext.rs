@@ -1,0 +1,205 @@
+//! OT extension (spec §2.4): KOS15 Fig. 10 as corrected, i.e. SoftSpokenOT with k = 1, made
+//! non-interactive with Fiat–Shamir. Bob (choice bits β) extends 256 base OTs into 416 random
+//! OTs; Alice (correlation Δ, her base-OT choice bits) checks Bob's consistency in GF(2^208)
+//! before using anything, since Δ is reused and every failed probe would leak a bit of it.
+#![forbid(unsafe_code)]
+
+use super::base_ot::KAPPA;
+use super::hash::{tag, Th};
+use crate::error::{Error, ErrorCode, Result};
+use k256::Scalar;
+use rand_chacha::ChaCha20Rng;
+use rand_core::RngCore;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+/// Extended OTs per multiplication: ξ = κ + 2λ_s = 416.
+pub const XI: usize = 416;
+/// Row bytes: ξ' = ξ + σ = 624 bits.
+pub const ROW: usize = 78;
+/// Check field GF(2^208) element bytes (σ = 208).
+pub const SIGMA_BYTES: usize = 26;
+/// Correlation width W = 2ℓ.
+pub const WIDTH: usize = 4;
+/// Bob's message length: u (256 × 78) ‖ x̃ (26) ‖ t̃ (256 × 26).
+pub const MSG_LEN: usize = KAPPA * ROW + SIGMA_BYTES + KAPPA * SIGMA_BYTES;
+
+/// GF(2^208) modulo X^208 + X^9 + X^3 + X + 1; bit i of byte j is the coefficient of X^(8j+i).
+#[derive(Clone, Copy, Default)]
+struct Gf([u64; 4]);
+
+impl Gf {
+    fn from_bytes(b: &[u8]) -> Gf {
+        let mut l = [0u64; 4];
+        for (j, byte) in b.iter().enumerate().take(SIGMA_BYTES) {
+            l[j / 8] |= u64::from(*byte) << (8 * (j % 8));
+        }
+        Gf(l)
+    }
+
+    fn to_bytes(self) -> [u8; SIGMA_BYTES] {
+        let mut out = [0u8; SIGMA_BYTES];
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = (self.0[j / 8] >> (8 * (j % 8))) as u8;
+        }
+        out
+    }
+
+    fn xor(self, o: Gf) -> Gf {
+        Gf([self.0[0] ^ o.0[0], self.0[1] ^ o.0[1], self.0[2] ^ o.0[2], self.0[3] ^ o.0[3]])
+    }
+
+    /// Shift-and-add multiplication; branch-free in both operands.
+    fn mul(self, o: Gf) -> Gf {
+        let mut a = self.0;
+        let mut r = [0u64; 4];
+        for i in 0..208 {
+            let mask = 0u64.wrapping_sub((o.0[i / 64] >> (i % 64)) & 1);
+            for k in 0..4 {
+                r[k] ^= a[k] & mask;
+            }
+            // a ← a·X mod P: bit 207 carries into X^9 + X^3 + X + 1.
+            let carry = 0u64.wrapping_sub((a[3] >> 15) & 1);
+            a[3] = ((a[3] << 1) | (a[2] >> 63)) & 0xffff;
+            a[2] = (a[2] << 1) | (a[1] >> 63);
+            a[1] = (a[1] << 1) | (a[0] >> 63);
+            a[0] = (a[0] << 1) ^ (0x20b & carry);
+        }
+        Gf(r)
+    }
+}
+
+/// Fold(y) = y1·χ1 ⊕ y2·χ2 ⊕ y3 over the three 208-bit blocks of a row.
+fn fold(y: &[u8], chi: &[Gf; 2]) -> Gf {
+    Gf::from_bytes(&y[..26]).mul(chi[0]).xor(Gf::from_bytes(&y[26..52]).mul(chi[1])).xor(Gf::from_bytes(&y[52..78]))
+}
+
+fn prg(sid_o: &[u8; 32], l: usize, k: &[u8; 32]) -> [u8; ROW] {
+    let mut out = [0u8; ROW];
+    let mut pre = Th::new(tag::OT_EXT_PRG);
+    pre.put(sid_o).put(&(l as u16).to_be_bytes());
+    for c in 0..3u16 {
+        let mut t = pre.clone();
+        t.put(&c.to_be_bytes()).put(k);
+        let block = t.bytes();
+        let n = (ROW - 32 * c as usize).min(32);
+        out[32 * c as usize..32 * c as usize + n].copy_from_slice(&block[..n]);
+    }
+    out
+}
+
+fn chis(sid_o: &[u8; 32], u: &[u8]) -> [Gf; 2] {
+    let mut out = [Gf::default(); 2];
+    for (i, label) in [b"chi1", b"chi2"].iter().enumerate() {
+        let mut t = Th::new(tag::OT_EXT_CHI);
+        t.put(sid_o).put(*label).put(u);
+        out[i] = Gf::from_bytes(&t.bytes()[..SIGMA_BYTES]);
+    }
+    out
+}
+
+fn bit(bytes: &[u8], i: usize) -> u8 {
+    (bytes[i / 8] >> (i % 8)) & 1
+}
+
+/// Transposes the first 416 columns of 256 rows into 416 column vectors of 256 bits.
+fn transpose(rows: &[[u8; ROW]]) -> Vec<[u8; 32]> {
+    let mut cols = vec![[0u8; 32]; XI];
+    for (l, row) in rows.iter().enumerate() {
+        for (k, col) in cols.iter_mut().enumerate() {
+            col[l / 8] |= bit(row, k) << (l % 8);
+        }
+    }
+    cols
+}
+
+/// The pad P_{k,w} = Hs(tag_rand, sid_O, be16 k, u8 w, column).
+pub fn pad(sid_o: &[u8; 32], k: usize, w: usize, column: &[u8; 32]) -> Scalar {
+    let mut t = Th::new(tag::OT_EXT_RANDOMIZE);
+    t.put(sid_o).put(&(k as u16).to_be_bytes()).put(&[w as u8]).put(column);
+    t.scalar()
+}
+
+/// Bob's side after sending: his choice bits β and his columns t^k (secret).
+pub struct BobExtension {
+    /// β as 52 bytes (bit k = β_k).
+    pub beta: Zeroizing<[u8; XI / 8]>,
+    columns: Zeroizing<Vec<[u8; 32]>>,
+}
+
+impl BobExtension {
+    /// Bob's pads P_{k,w} = P_{β_k, k, w} (spec §2.4 "Pads").
+    pub fn pads(&self, sid_o: &[u8; 32]) -> Zeroizing<Vec<[Scalar; WIDTH]>> {
+        Zeroizing::new(self.columns.iter().enumerate().map(|(k, c)| [0, 1, 2, 3].map(|w| pad(sid_o, k, w, c))).collect())
+    }
+}
+
+/// Bob: extends with random choice bits β; returns his state and the message (u, x̃, t̃).
+pub fn bob_extend(sid_o: &[u8; 32], keys: &[([u8; 32], [u8; 32])], rng: &mut ChaCha20Rng) -> (BobExtension, Vec<u8>) {
+    let mut x = Zeroizing::new([0u8; ROW]);
+    rng.fill_bytes(&mut x[..]);
+    let mut beta = Zeroizing::new([0u8; XI / 8]);
+    beta.copy_from_slice(&x[..XI / 8]);
+    let mut msg = vec![0u8; MSG_LEN];
+    let mut t0 = Zeroizing::new(Vec::with_capacity(KAPPA));
+    for (l, (k0, k1)) in keys.iter().enumerate() {
+        let (a, b) = (prg(sid_o, l, k0), prg(sid_o, l, k1));
+        for j in 0..ROW {
+            msg[l * ROW + j] = a[j] ^ b[j] ^ x[j];
+        }
+        t0.push(a);
+    }
+    let chi = chis(sid_o, &msg[..KAPPA * ROW]);
+    let at = KAPPA * ROW;
+    msg[at..at + SIGMA_BYTES].copy_from_slice(&fold(&x[..], &chi).to_bytes());
+    for (l, row) in t0.iter().enumerate() {
+        let o = at + SIGMA_BYTES + l * SIGMA_BYTES;
+        msg[o..o + SIGMA_BYTES].copy_from_slice(&fold(row, &chi).to_bytes());
+    }
+    let columns = Zeroizing::new(transpose(&t0));
+    (BobExtension { beta, columns }, msg)
+}
+
+/// Alice: checks Bob's message (constant time) and returns her pads (P0_{k,w}, P1_{k,w}).
+/// A failed check means Bob cheated: the caller must ban him (spec §2.4).
+pub fn alice_receive(sid_o: &[u8; 32], delta: &[u8; 32], keys: &[[u8; 32]], msg: &[u8]) -> Result<Zeroizing<Vec<[(Scalar, Scalar); WIDTH]>>> {
+    if msg.len() != MSG_LEN || keys.len() != KAPPA {
+        return Err(Error::local(ErrorCode::InvalidLength, "OT-extension message has the wrong length"));
+    }
+    let u = &msg[..KAPPA * ROW];
+    let chi = chis(sid_o, u);
+    let x_tilde = Gf::from_bytes(&msg[KAPPA * ROW..KAPPA * ROW + SIGMA_BYTES]);
+    let mut rows = Zeroizing::new(Vec::with_capacity(KAPPA));
+    let mut bad = 0u8;
+    for (l, k) in keys.iter().enumerate() {
+        let d = bit(delta, l);
+        let mask = 0u8.wrapping_sub(d);
+        let p = prg(sid_o, l, k);
+        let mut q = [0u8; ROW];
+        for j in 0..ROW {
+            q[j] = (u[l * ROW + j] & mask) ^ p[j];
+        }
+        let o = KAPPA * ROW + SIGMA_BYTES + l * SIGMA_BYTES;
+        let t_tilde = Gf::from_bytes(&msg[o..o + SIGMA_BYTES]);
+        let m64 = 0u64.wrapping_sub(u64::from(d));
+        let expected = t_tilde.xor(Gf([x_tilde.0[0] & m64, x_tilde.0[1] & m64, x_tilde.0[2] & m64, x_tilde.0[3] & m64]));
+        bad |= !fold(&q, &chi).to_bytes().ct_eq(&expected.to_bytes()).unwrap_u8() & 1;
+        rows.push(q);
+    }
+    if bad != 0 {
+        return Err(Error::local(ErrorCode::ConsistencyCheckFailed, "OT-extension consistency check failed"));
+    }
+    let cols = Zeroizing::new(transpose(&rows));
+    Ok(Zeroizing::new(
+        cols.iter()
+            .enumerate()
+            .map(|(k, q)| {
+                let mut q_delta = [0u8; 32];
+                for j in 0..32 {
+                    q_delta[j] = q[j] ^ delta[j];
+                }
+                [0, 1, 2, 3].map(|w| (pad(sid_o, k, w, q), pad(sid_o, k, w, &q_delta)))
+            })
+            .collect(),
+    ))
+}
