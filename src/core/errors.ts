@@ -11,7 +11,7 @@ export const CORE_ERROR_CODES = [
   'UNKNOWN_SENDER', 'DUPLICATE_MESSAGE', 'MISSING_MESSAGES', 'INVALID_POINT', 'INVALID_SCALAR',
   'INVALID_IDENTIFIER', 'INVALID_PROOF', 'INVALID_SHARE', 'INVALID_SIGNATURE_SHARE', 'INCONSISTENT_BROADCAST',
   'INVALID_LENGTH', 'DECRYPTION_FAILED', 'INVALID_PARAMETERS', 'NOT_ENOUGH_SIGNERS', 'INVALID_SIGNATURE',
-  'STATE_CONSUMED',
+  'STATE_CONSUMED', 'CONSISTENCY_CHECK_FAILED', 'PEER_BANNED',
 ] as const;
 /** A core error code. */
 export type CoreErrorCode = (typeof CORE_ERROR_CODES)[number];
@@ -64,6 +64,8 @@ export const errors = {
   NotEnoughSignersError: define('NotEnoughSignersError', 'NOT_ENOUGH_SIGNERS'),
   InvalidSignatureError: define('InvalidSignatureError', 'INVALID_SIGNATURE'),
   StateConsumedError: define('StateConsumedError', 'STATE_CONSUMED'),
+  ConsistencyCheckFailedError: define('ConsistencyCheckFailedError', 'CONSISTENCY_CHECK_FAILED'),
+  PeerBannedError: define('PeerBannedError', 'PEER_BANNED'),
 } as const;
 
 const byCode = new Map<string, (typeof errors)[keyof typeof errors]>(

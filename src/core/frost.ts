@@ -6,15 +6,10 @@
  * nonces can never be used twice).
  * @module
  */
-import { call, errors } from './errors.ts';
+import { call } from './errors.ts';
 import { core } from './load.ts';
-import { unframe, type OutgoingMessage } from './wire.ts';
+import { randomSeed, Round } from './round.ts';
 import type * as wasm from './wasm/tessera_core.js';
-
-/** A 32-byte seed from the host's CSPRNG; the core expands it with ChaCha20. */
-export function randomSeed(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(32));
-}
 
 /** Options of one DKG run. `threshold` is the minimum number of signers (the seed's "t+1"). */
 export interface FrostDkgOptions {
@@ -52,43 +47,6 @@ export interface FrostSignOptions {
   signers: readonly number[];
   /** The message to sign (any bytes). */
   message: Uint8Array;
-}
-
-interface WasmRound {
-  outgoing(): Uint8Array;
-  missing(): Uint16Array;
-  receive(msg: Uint8Array): void;
-  free(): void;
-}
-
-/** Shared behaviour of every round object. */
-abstract class Round<W extends WasmRound> {
-  /** Messages this party must deliver for this round. */
-  readonly outgoing: OutgoingMessage[];
-  #spent = false;
-  protected constructor(private readonly wasmRound: W) {
-    this.outgoing = unframe(call(() => wasmRound.outgoing()));
-  }
-  /** The live wasm object; throws `StateConsumedError` once the round has been consumed. */
-  protected get inner(): W {
-    if (this.#spent) throw new errors.StateConsumedError('this round was already advanced or finished; start a new session');
-    return this.wasmRound;
-  }
-  /** Party ids whose message for this round has not arrived. */
-  missing(): number[] {
-    return Array.from(call(() => this.inner.missing()));
-  }
-  /** Validates and stores one incoming envelope; throws a typed `CoreError` naming the culprit. */
-  receive(msg: Uint8Array): void {
-    call(() => this.inner.receive(msg));
-  }
-  /** Runs the consuming step, then frees the spent wasm object; later calls throw `StateConsumedError`. */
-  protected consume<T>(step: (inner: W) => T): T {
-    const out = call(() => step(this.inner));
-    this.#spent = true;
-    this.wasmRound.free();
-    return out;
-  }
 }
 
 /** DKG round one: commitments with a proof of knowledge, broadcast. */

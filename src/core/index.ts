@@ -11,9 +11,25 @@ export {
   frostKeyShare,
   startFrostDkg,
   startFrostSign,
-  randomSeed,
   type FrostDkgOptions,
   type FrostKeyShare,
   type FrostSignOptions,
 } from './frost.ts';
+export { randomSeed } from './round.ts';
+export {
+  EcdsaDkgRound1,
+  EcdsaDkgRound2,
+  EcdsaDkgRound3,
+  EcdsaSignRound1,
+  EcdsaSignRound2,
+  EcdsaSignRound3,
+  ecdsaKeyShare,
+  startEcdsaDkg,
+  startEcdsaRefresh,
+  startEcdsaSign,
+  type EcdsaDkgOptions,
+  type EcdsaKeyShare,
+  type EcdsaSignature,
+  type EcdsaSignOptions,
+} from './ecdsa.ts';
 export { BROADCAST, parseHeader, unframe, type MessageHeader, type OutgoingMessage } from './wire.ts';

@@ -1,15 +1,30 @@
 /**
- * In-process runs of the FROST protocols: every party lives in this process and messages are
- * routed directly. For the zero-config demo (`tessera simulate`), tests and benchmarks; the node
- * runs the same round objects over NATS.
+ * In-process runs of the protocols: every party lives in this process and messages are routed
+ * directly. For the zero-config demo (`tessera simulate`), tests and benchmarks; the node runs
+ * the same round objects over NATS.
  * @module
  */
-import { randomSeed, startFrostDkg, startFrostSign, type FrostKeyShare } from '../core/index.ts';
+import {
+  randomSeed,
+  startEcdsaDkg,
+  startEcdsaRefresh,
+  startEcdsaSign,
+  startFrostDkg,
+  startFrostSign,
+  type EcdsaKeyShare,
+  type EcdsaSignature,
+  type FrostKeyShare,
+} from '../core/index.ts';
 import { BROADCAST, type OutgoingMessage } from '../core/wire.ts';
 
 /** Anything that accepts envelopes. */
 export interface Receiver {
   receive(msg: Uint8Array): void;
+}
+
+/** A round with messages to deliver. */
+interface Step extends Receiver {
+  readonly outgoing: OutgoingMessage[];
 }
 
 /** Delivers each message to its receiver, or to every other party for a broadcast. */
@@ -25,18 +40,31 @@ export function deliver(parties: ReadonlyMap<number, Receiver>, messages: readon
   }
 }
 
+/** Delivers every party's outgoing messages, then moves every party on with `next`. */
+function step<A extends Step, B>(parties: Map<number, A>, next: (a: A) => B): Map<number, B> {
+  deliver(parties, [...parties.values()].flatMap((p) => p.outgoing));
+  return new Map([...parties].map(([id, p]) => [id, next(p)]));
+}
+
+function ids(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+function same(values: Uint8Array[], what: string): Uint8Array {
+  const first = values[0]!;
+  for (const v of values) if (v.length !== first.length || v.some((b, i) => b !== first[i])) throw new Error(`parties disagree on the ${what}`);
+  return first;
+}
+
 /** Runs a dealerless FROST DKG among `parties` local parties; returns each party's share. */
 export function runFrostDkg(opts: { threshold: number; parties: number; session?: Uint8Array }): FrostKeyShare[] {
   const session = opts.session ?? randomSeed();
-  const ids = Array.from({ length: opts.parties }, (_, i) => i + 1);
-  const r1 = new Map(ids.map((me) => [me, startFrostDkg({ session, threshold: opts.threshold, parties: opts.parties, me })]));
-  deliver(r1, [...r1.values()].flatMap((r) => r.outgoing));
-  const r2 = new Map([...r1].map(([id, r]) => [id, r.advance()]));
-  deliver(r2, [...r2.values()].flatMap((r) => r.outgoing));
-  return ids.map((id) => r2.get(id)!.finish());
+  const r1 = new Map(ids(opts.parties).map((me) => [me, startFrostDkg({ session, threshold: opts.threshold, parties: opts.parties, me })]));
+  const r2 = step(r1, (r) => r.advance());
+  return [...step(r2, (r) => r.finish()).values()];
 }
 
-/** Runs FROST signing among `signers` (ids into `keys`, which is indexed by party id − 1). */
+/** Runs FROST signing among `signers` (party ids of `keys`). */
 export function runFrostSign(opts: { keys: readonly FrostKeyShare[]; signers: readonly number[]; message: Uint8Array; session?: Uint8Array }): Uint8Array {
   const session = opts.session ?? randomSeed();
   const byId = new Map(opts.keys.map((k) => [k.id, k]));
@@ -47,13 +75,41 @@ export function runFrostSign(opts: { keys: readonly FrostKeyShare[]; signers: re
       return [id, startFrostSign({ key, session, signers: opts.signers, message: opts.message })] as const;
     }),
   );
-  deliver(r1, [...r1.values()].flatMap((r) => r.outgoing));
-  const r2 = new Map([...r1].map(([id, r]) => [id, r.advance()]));
-  deliver(r2, [...r2.values()].flatMap((r) => r.outgoing));
-  const signatures = [...r2.values()].map((r) => r.finish());
-  const first = signatures[0]!;
-  for (const s of signatures) {
-    if (s.length !== first.length || s.some((b, i) => b !== first[i])) throw new Error('signers produced different signatures');
-  }
-  return first;
+  const r2 = step(r1, (r) => r.advance());
+  return same([...step(r2, (r) => r.finish()).values()], 'signature');
+}
+
+/** Runs a DKLs23 key generation among `parties` local parties; returns each party's share. */
+export function runEcdsaDkg(opts: { threshold: number; parties: number; session?: Uint8Array }): EcdsaKeyShare[] {
+  const session = opts.session ?? randomSeed();
+  const r1 = new Map(ids(opts.parties).map((me) => [me, startEcdsaDkg({ session, threshold: opts.threshold, parties: opts.parties, me })]));
+  const r3 = step(step(r1, (r) => r.advance()), (r) => r.advance());
+  const keys = [...step(r3, (r) => r.finish()).values()];
+  same(keys.map((k) => k.publicKey), 'public key');
+  return keys;
+}
+
+/** Runs a complete refresh of every share in `keys`: same public key, new shares and OT state. */
+export function runEcdsaRefresh(opts: { keys: readonly EcdsaKeyShare[]; session?: Uint8Array }): EcdsaKeyShare[] {
+  const session = opts.session ?? randomSeed();
+  const r1 = new Map(opts.keys.map((key) => [key.id, startEcdsaRefresh({ key, session })]));
+  const r3 = step(step(r1, (r) => r.advance()), (r) => r.advance());
+  return [...step(r3, (r) => r.finish()).values()];
+}
+
+/** Runs DKLs23 signing of a 32-byte digest among `signers`. */
+export function runEcdsaSign(opts: { keys: readonly EcdsaKeyShare[]; signers: readonly number[]; digest: Uint8Array; derivationPath?: readonly number[]; session?: Uint8Array }): EcdsaSignature {
+  const session = opts.session ?? randomSeed();
+  const byId = new Map(opts.keys.map((k) => [k.id, k]));
+  const r1 = new Map(
+    opts.signers.map((id) => {
+      const key = byId.get(id);
+      if (!key) throw new RangeError(`no key share for signer ${id}`);
+      return [id, startEcdsaSign({ key, session, signers: opts.signers, digest: opts.digest, derivationPath: opts.derivationPath })] as const;
+    }),
+  );
+  const r3 = step(step(r1, (r) => r.advance()), (r) => r.advance());
+  const sigs = [...step(r3, (r) => r.finish()).values()];
+  same(sigs.map((s) => s.signature), 'signature');
+  return sigs[0]!;
 }

@@ -1,6 +1,10 @@
 /* tslint:disable */
 /* eslint-disable */
 /**
+ * Public facts of an ECDSA key blob as JSON: `{"id","threshold","parties","publicKey","chainCode","epoch"}`.
+ */
+export function ecdsaKeyInfo(key_blob: Uint8Array): string;
+/**
  * Public facts of a key blob as JSON: `{"id","threshold","parties","groupPublicKey"}`.
  */
 export function frostKeyInfo(key_blob: Uint8Array): string;
@@ -9,6 +13,160 @@ export function frostKeyInfo(key_blob: Uint8Array): string;
  * `verifying_shares` is every party's verifying share, 32 bytes each, in id order.
  */
 export function frostKeyImport(threshold: number, parties: number, id: number, signing_share: Uint8Array, verifying_shares: Uint8Array, group_public_key: Uint8Array): Uint8Array;
+/**
+ * r" DKLs23 key generation or refresh, round one (commitments and base OTs, direct).
+ */
+export class EcdsaDkgRound1 {
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * Starts a DKLs23 key generation for `threshold` (minimum signers) of `parties` as `me`.
+   */
+  constructor(session: Uint8Array, threshold: number, parties: number, me: number, seed: Uint8Array);
+  /**
+   * Starts a complete refresh of the key in `key_blob` (all parties take part; new session).
+   */
+  static refresh(key_blob: Uint8Array, session: Uint8Array, seed: Uint8Array): EcdsaDkgRound1;
+  /**
+   * With every round-one message in, finishes the base OTs and produces round two.
+   */
+  advance(seed: Uint8Array): EcdsaDkgRound2;
+}
+/**
+ * r" DKLs23 key generation or refresh, round two (openings, proofs, encrypted shares, direct).
+ */
+export class EcdsaDkgRound2 {
+  private constructor();
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * With every share verified, computes the key and the confirmation broadcast.
+   */
+  advance(): EcdsaDkgRound3;
+}
+/**
+ * r" DKLs23 key generation or refresh, round three (transcript confirmation, broadcast).
+ */
+export class EcdsaDkgRound3 {
+  private constructor();
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * With every confirmation matching, returns the key blob (for encrypted storage only).
+   */
+  finish(): Uint8Array;
+}
+/**
+ * r" DKLs23 signing round one (nonce commitment and multiplication M1, direct).
+ */
+export class EcdsaSignRound1 {
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * Starts signing the 32-byte `digest` among `signers`, under the child key at `path`.
+   */
+  constructor(key_blob: Uint8Array, session: Uint8Array, signers: Uint16Array, digest: Uint8Array, path: Uint32Array, seed: Uint8Array);
+  /**
+   * With every round-one message in, runs the multiplications as Alice.
+   */
+  advance(seed: Uint8Array): EcdsaSignRound2;
+}
+/**
+ * r" DKLs23 signing round two (multiplication M2 and consistency data, direct).
+ */
+export class EcdsaSignRound2 {
+  private constructor();
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * With every round-two message in, runs all checks and produces (u_i, w_i).
+   */
+  advance(): EcdsaSignRound3;
+}
+/**
+ * r" DKLs23 signing round three ((u_i, w_i), broadcast).
+ */
+export class EcdsaSignRound3 {
+  private constructor();
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * Returns `r ‖ s (64) | recovery id (1) | public key (33)`, verified before release.
+   */
+  finish(): Uint8Array;
+}
 /**
  * r" FROST DKG round one (commitments and proof of knowledge, broadcast).
  */
@@ -136,6 +294,40 @@ export interface InitOutput {
   readonly frostsignround2_outgoing: (a: number, b: number) => void;
   readonly frostsignround2_missing: (a: number, b: number) => void;
   readonly frostsignround2_receive: (a: number, b: number, c: number, d: number) => void;
+  readonly __wbg_ecdsadkground1_free: (a: number, b: number) => void;
+  readonly ecdsadkground1_outgoing: (a: number, b: number) => void;
+  readonly ecdsadkground1_missing: (a: number, b: number) => void;
+  readonly ecdsadkground1_receive: (a: number, b: number, c: number, d: number) => void;
+  readonly __wbg_ecdsadkground2_free: (a: number, b: number) => void;
+  readonly ecdsadkground2_outgoing: (a: number, b: number) => void;
+  readonly ecdsadkground2_missing: (a: number, b: number) => void;
+  readonly ecdsadkground2_receive: (a: number, b: number, c: number, d: number) => void;
+  readonly __wbg_ecdsadkground3_free: (a: number, b: number) => void;
+  readonly ecdsadkground3_outgoing: (a: number, b: number) => void;
+  readonly ecdsadkground3_missing: (a: number, b: number) => void;
+  readonly ecdsadkground3_receive: (a: number, b: number, c: number, d: number) => void;
+  readonly __wbg_ecdsasignround1_free: (a: number, b: number) => void;
+  readonly ecdsasignround1_outgoing: (a: number, b: number) => void;
+  readonly ecdsasignround1_missing: (a: number, b: number) => void;
+  readonly ecdsasignround1_receive: (a: number, b: number, c: number, d: number) => void;
+  readonly __wbg_ecdsasignround2_free: (a: number, b: number) => void;
+  readonly ecdsasignround2_outgoing: (a: number, b: number) => void;
+  readonly ecdsasignround2_missing: (a: number, b: number) => void;
+  readonly ecdsasignround2_receive: (a: number, b: number, c: number, d: number) => void;
+  readonly __wbg_ecdsasignround3_free: (a: number, b: number) => void;
+  readonly ecdsasignround3_outgoing: (a: number, b: number) => void;
+  readonly ecdsasignround3_missing: (a: number, b: number) => void;
+  readonly ecdsasignround3_receive: (a: number, b: number, c: number, d: number) => void;
+  readonly ecdsadkground1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+  readonly ecdsadkground1_refresh: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+  readonly ecdsadkground1_advance: (a: number, b: number, c: number, d: number) => void;
+  readonly ecdsadkground2_advance: (a: number, b: number) => void;
+  readonly ecdsadkground3_finish: (a: number, b: number) => void;
+  readonly ecdsasignround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => void;
+  readonly ecdsasignround1_advance: (a: number, b: number, c: number, d: number) => void;
+  readonly ecdsasignround2_advance: (a: number, b: number) => void;
+  readonly ecdsasignround3_finish: (a: number, b: number) => void;
+  readonly ecdsaKeyInfo: (a: number, b: number, c: number) => void;
   readonly frostdkground1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
   readonly frostdkground1_advance: (a: number, b: number) => void;
   readonly frostdkground2_finish: (a: number, b: number) => void;

@@ -9,6 +9,7 @@ use super::dlog;
 use super::hash::{hs, tag, th};
 use crate::error::{Error, ErrorCode, Result};
 use k256::elliptic_curve::hash2curve::{ExpandMsgXmd, GroupDigest};
+use k256::elliptic_curve::ops::LinearCombination;
 use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable};
 use k256::{ProjectivePoint, Scalar, Secp256k1};
 use rand_chacha::ChaCha20Rng;
@@ -79,7 +80,8 @@ impl Sender {
             let e1 = e - e0;
             let v1 = v - h;
             let g = ProjectivePoint::GENERATOR;
-            let ok = g * z0 + v * e0 == pts[0] && h * z0 + u * e0 == pts[1] && g * z1 + v1 * e1 == pts[2] && h * z1 + u * e1 == pts[3];
+            let lc = |a: &ProjectivePoint, x: &Scalar, b: &ProjectivePoint, y: &Scalar| ProjectivePoint::lincomb(a, x, b, y);
+            let ok = lc(&g, &z0, &v, &e0) == pts[0] && lc(&h, &z0, &u, &e0) == pts[1] && lc(&g, &z1, &v1, &e1) == pts[2] && lc(&h, &z1, &u, &e1) == pts[3];
             if !ok {
                 return Err(Error::local(ErrorCode::InvalidProof, "base-OT OR proof does not verify"));
             }
@@ -114,7 +116,7 @@ pub fn receiver_start(sid: &[u8; 32], choices: &[u8; 32], rng: &mut ChaCha20Rng)
         let (e_sim, z_sim) = (random_scalar(rng), random_scalar(rng));
         let v_sim = ProjectivePoint::conditional_select(&v1, &v, b);
         let (a_real, b_real) = (g * *k, h * *k);
-        let (a_sim, b_sim) = (g * z_sim + v_sim * e_sim, h * z_sim + u * e_sim);
+        let (a_sim, b_sim) = (ProjectivePoint::lincomb(&g, &z_sim, &v_sim, &e_sim), ProjectivePoint::lincomb(&h, &z_sim, &u, &e_sim));
         let pts = [
             ProjectivePoint::conditional_select(&a_real, &a_sim, b),
             ProjectivePoint::conditional_select(&b_real, &b_sim, b),

@@ -7,7 +7,7 @@ use k256::elliptic_curve::group::GroupEncoding;
 use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::sec1::ToEncodedPoint;
 use k256::elliptic_curve::group::Group;
-use k256::elliptic_curve::{Field as _, PrimeField};
+use k256::elliptic_curve::PrimeField;
 use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;

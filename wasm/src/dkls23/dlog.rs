@@ -7,6 +7,7 @@
 use super::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
 use super::hash::{tag, Th};
 use crate::error::{Error, ErrorCode, Result};
+use k256::elliptic_curve::ops::LinearCombination;
 use k256::{ProjectivePoint, Scalar};
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
@@ -91,7 +92,7 @@ pub fn verify(proof: &[u8], session: &[u8]) -> Result<ProjectivePoint> {
         let z_bytes: [u8; 32] = resp[36 * m + 4..36 * m + 36].try_into().map_err(|_| Error::local(ErrorCode::Decode, "proof"))?;
         let z = dec_scalar(&z_bytes)?;
         let e_s = Scalar::from(u64::from(u32::from_be_bytes(e)));
-        if ProjectivePoint::GENERATOR * z + big_x * e_s != a[m] {
+        if ProjectivePoint::lincomb(&ProjectivePoint::GENERATOR, &z, &big_x, &e_s) != a[m] {
             return Err(Error::local(ErrorCode::InvalidProof, "discrete-log proof does not verify"));
         }
         firsts[m] = first_byte(&pre, m, &e, &z_bytes);
