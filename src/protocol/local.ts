@@ -79,11 +79,18 @@ export function runFrostSign(opts: { keys: readonly FrostKeyShare[]; signers: re
   return same([...step(r2, (r) => r.finish()).values()], 'signature');
 }
 
-/** Runs a DKLs23 key generation among `parties` local parties; returns each party's share. */
-export function runEcdsaDkg(opts: { threshold: number; parties: number; session?: Uint8Array }): EcdsaKeyShare[] {
+/** Runs a DKLs23 key generation among `parties` local parties; returns each party's share.
+ * `progress` is told when each round starts (key generation takes seconds: 256 base OTs per
+ * ordered pair of parties). */
+export function runEcdsaDkg(opts: { threshold: number; parties: number; session?: Uint8Array; progress?: (what: string) => void }): EcdsaKeyShare[] {
   const session = opts.session ?? randomSeed();
+  const say = opts.progress ?? (() => {});
+  say(`round 1/3: commitments and base OTs (${opts.parties * (opts.parties - 1)} pairwise setups)`);
   const r1 = new Map(ids(opts.parties).map((me) => [me, startEcdsaDkg({ session, threshold: opts.threshold, parties: opts.parties, me })]));
-  const r3 = step(step(r1, (r) => r.advance()), (r) => r.advance());
+  say('round 2/3: openings, proofs and encrypted shares');
+  const r2 = step(r1, (r) => r.advance());
+  say('round 3/3: transcript confirmation');
+  const r3 = step(r2, (r) => r.advance());
   const keys = [...step(r3, (r) => r.finish()).values()];
   same(keys.map((k) => k.publicKey), 'public key');
   return keys;

@@ -145,3 +145,4 @@ fn random_scalars_are_nonzero() {
     let s = random_scalar(&mut r);
     assert!(ProjectivePoint::GENERATOR * s != ProjectivePoint::IDENTITY);
 }
+

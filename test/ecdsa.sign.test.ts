@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CoreError, errors, startEcdsaSign, type EcdsaKeyShare } from '../src/core/index.ts';
+import { runEcdsaDkg, runEcdsaRefresh, runEcdsaSign } from '../src/protocol/local.ts';
+import { deriveChild, digestOf, isLowS, nobleVerify, nodeCryptoVerify, recover } from './helpers/ecdsa.ts';
+
+function subsets(ids: number[], min: number): number[][] {
+  const out: number[][] = [];
+  for (let mask = 1; mask < 1 << ids.length; mask++) {
+    const s = ids.filter((_, i) => mask & (1 << i));
+    if (s.length >= min) out.push(s);
+  }
+  return out;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+function checkSignature(keys: EcdsaKeyShare[], signers: number[], text: string): void {
+  const { message, digest } = digestOf(text);
+  const sig = runEcdsaSign({ keys, signers, digest });
+  const pk = keys[0]!.publicKey;
+  assert.equal(sig.signature.length, 64);
+  assert.equal(hex(sig.publicKey), hex(pk));
+  assert.ok(nobleVerify(sig.signature, digest, pk), `noble rejects the signature of ${signers}`);
+  assert.ok(nodeCryptoVerify(sig.signature, message, pk), `node:crypto rejects the signature of ${signers}`);
+  assert.equal(hex(recover(sig.signature, sig.recoveryId, digest)), hex(pk), 'public-key recovery from the recovery id');
+  assert.ok(isLowS(sig.signature), 'low-s');
+}
+
+for (const [threshold, parties] of [[2, 2], [2, 3], [3, 5]] as const) {
+  describe(`DKLs23 ECDSA ${threshold}-of-${parties} through the wasm core`, () => {
+    const keys = runEcdsaDkg({ threshold, parties });
+
+    test('every party holds the same 33-byte public key and chain code, and no two shares are equal', () => {
+      for (const k of keys) {
+        assert.equal(k.publicKey.length, 33);
+        assert.equal(hex(k.publicKey), hex(keys[0]!.publicKey));
+        assert.equal(hex(k.chainCode), hex(keys[0]!.chainCode));
+      }
+      assert.equal(new Set(keys.map((k) => hex(k.blob))).size, parties);
+    });
+
+    test(`every signer subset of size >= ${threshold} signs; noble, node:crypto and recovery agree`, () => {
+      for (const signers of subsets(keys.map((k) => k.id), threshold)) checkSignature(keys, signers, `pay ${signers.join('+')}`);
+    });
+
+    test('fewer than threshold signers are refused', () => {
+      assert.throws(
+        () => startEcdsaSign({ key: keys[0]!, session: crypto.getRandomValues(new Uint8Array(32)), signers: [1], digest: new Uint8Array(32) }),
+        errors.NotEnoughSignersError,
+      );
+    });
+  });
+}
+
+describe('DKLs23 refresh and derivation', () => {
+  const keys = runEcdsaDkg({ threshold: 2, parties: 3 });
+
+  test('a 31- or 33-byte digest is refused; all-zero and 0x00-prefixed digests sign', () => {
+    for (const len of [31, 33]) {
+      assert.throws(() => startEcdsaSign({ key: keys[0]!, session: new Uint8Array(32).fill(1), signers: [1, 2], digest: new Uint8Array(len) }), errors.InvalidParametersError);
+    }
+    for (const digest of [new Uint8Array(32), Uint8Array.from({ length: 32 }, (_, i) => (i < 3 ? 0 : i))]) {
+      const sig = runEcdsaSign({ keys, signers: [1, 3], digest });
+      assert.ok(nobleVerify(sig.signature, digest, keys[0]!.publicKey));
+    }
+  });
+
+  test('derived-key signatures verify under the child key computed independently from pk and chain code', () => {
+    for (const path of [[0], [0, 5], [7, 1, 2147483647]]) {
+      const { digest } = digestOf(`derive ${path}`);
+      const child = deriveChild(keys[0]!.publicKey, keys[0]!.chainCode, path);
+      const sig = runEcdsaSign({ keys, signers: [2, 3], digest, derivationPath: path });
+      assert.equal(hex(sig.publicKey), hex(child.publicKey));
+      assert.ok(nobleVerify(sig.signature, digest, child.publicKey));
+      assert.ok(!nobleVerify(sig.signature, digest, keys[0]!.publicKey), 'not valid under the parent key');
+      assert.equal(hex(recover(sig.signature, sig.recoveryId, digest)), hex(child.publicKey));
+    }
+    assert.throws(() => runEcdsaSign({ keys, signers: [1, 2], digest: new Uint8Array(32), derivationPath: [2 ** 31] }), RangeError);
+  });
+
+  test('refresh keeps the public key and chain code; old and new shares cannot be mixed', () => {
+    const fresh = runEcdsaRefresh({ keys });
+    for (const k of fresh) {
+      assert.equal(hex(k.publicKey), hex(keys[0]!.publicKey));
+      assert.equal(hex(k.chainCode), hex(keys[0]!.chainCode));
+      assert.notEqual(hex(k.epoch), hex(keys[0]!.epoch));
+    }
+    checkSignature(fresh, [1, 3], 'after refresh');
+    const mixed = [keys[0]!, fresh[1]!, fresh[2]!];
+    assert.throws(() => runEcdsaSign({ keys: mixed, signers: [1, 2], digest: new Uint8Array(32).fill(3) }), (e: unknown) => {
+      assert.ok(e instanceof CoreError, String(e));
+      assert.equal(e.code, 'INCONSISTENT_BROADCAST');
+      return true;
+    });
+  });
+});
