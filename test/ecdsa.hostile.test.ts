@@ -206,7 +206,7 @@ describe('DKLs23 signing rejects tampered messages of every type', () => {
       // τ_{k,w} is used only where Bob's β_k = 1, so change τ_{k,0} for every k.
       ['τ', (m) => {
         const out = m.slice();
-        for (let k = 0; k < 416; k++) out[m2 + k * 128 + 31] ^= 1;
+        for (let k = 0; k < 416; k++) out[m2 + k * 128 + 31] = out[m2 + k * 128 + 31]! ^ 1;
         return out;
       }],
       ['μ_0', (m) => patch(m, m2 + 53_248 + 32 + 31, [m[m2 + 53_248 + 32 + 31]! ^ 1])],

@@ -23,6 +23,8 @@ function checkSignature(keys: EcdsaKeyShare[], signers: number[], text: string):
   assert.equal(hex(sig.publicKey), hex(pk));
   assert.ok(nobleVerify(sig.signature, digest, pk), `noble rejects the signature of ${signers}`);
   assert.ok(nodeCryptoVerify(sig.signature, message, pk), `node:crypto rejects the signature of ${signers}`);
+  assert.ok(!nodeCryptoVerify(sig.signature, new TextEncoder().encode('another message'), pk), 'node:crypto must reject another message');
+  assert.ok(!nobleVerify(sig.signature, new Uint8Array(32).fill(9), pk), 'noble must reject another digest');
   assert.equal(hex(recover(sig.signature, sig.recoveryId, digest)), hex(pk), 'public-key recovery from the recovery id');
   assert.ok(isLowS(sig.signature), 'low-s');
 }

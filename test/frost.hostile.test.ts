@@ -61,7 +61,7 @@ describe('DKG round one rejects hostile broadcasts, naming the sender, and stays
     rejects(() => p1.receive(patch(m, 2, session())), 'WRONG_SESSION', [2]);
     rejects(() => p1.receive(patch(m, 34, [2])), 'WRONG_ROUND', [2]);
     rejects(() => p1.receive(patch(m, 37, [0, 3])), 'WRONG_RECEIVER', [2]);
-    rejects(() => p1.receive(new Uint8Array(70_000)), 'DECODE', []);
+    rejects(() => p1.receive(new Uint8Array(200_000)), 'DECODE', []);
     assert.throws(() => p1.receive(crypto.getRandomValues(new Uint8Array(200))), CoreError);
     completeAndSign(r1);
   });

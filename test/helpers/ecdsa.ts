@@ -1,5 +1,9 @@
 /** Independent secp256k1 checks for tests: @noble/curves, node:crypto and public-key recovery. */
+import { spawnSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
@@ -18,12 +22,34 @@ export function nobleVerify(sig: Uint8Array, digest: Uint8Array, pk: Uint8Array)
   return secp256k1.verify(sig, digest, pk, { prehash: false });
 }
 
-/** node:crypto verification: DER signature, SPKI key, over the message whose SHA-256 is the digest. */
+/**
+ * Verification by the runtime's node:crypto (OpenSSL on Node and Deno): DER signature, SPKI key,
+ * over the message whose SHA-256 is the digest. Bun's node:crypto (BoringSSL) has no secp256k1,
+ * so there the same DER and SPKI bytes go to the OpenSSL command line instead.
+ */
 export function nodeCryptoVerify(sig: Uint8Array, message: Uint8Array, pk: Uint8Array): boolean {
-  const uncompressed = secp256k1.Point.fromBytes(pk).toBytes(false);
+  const spki = Buffer.concat([SPKI_PREFIX, secp256k1.Point.fromBytes(pk).toBytes(false)]);
   const der = secp256k1.Signature.fromBytes(sig, 'compact').toBytes('der');
-  const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, uncompressed]), format: 'der', type: 'spki' });
+  let key;
+  try {
+    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  } catch {
+    return opensslVerify(der, message, spki);
+  }
   return verify('sha256', message, key, der);
+}
+
+function opensslVerify(der: Uint8Array, message: Uint8Array, spki: Uint8Array): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-openssl-'));
+  try {
+    writeFileSync(join(dir, 'pub.der'), spki);
+    writeFileSync(join(dir, 'sig.der'), der);
+    writeFileSync(join(dir, 'msg'), message);
+    const r = spawnSync('openssl', ['dgst', '-sha256', '-keyform', 'DER', '-verify', join(dir, 'pub.der'), '-signature', join(dir, 'sig.der'), join(dir, 'msg')], { encoding: 'utf8' });
+    return r.status === 0 && r.stdout.includes('Verified OK');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The public key recovered from the signature and recovery id, compressed. */
