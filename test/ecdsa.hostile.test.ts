@@ -107,7 +107,7 @@ describe('DKLs23 key generation rejects tampered messages of every type', () => 
     // Proof of knowledge of the constant term (after F 66, cc 32, salt 64): hostile z, bad e.
     const pok = H + 66 + 96;
     for (const sc of Object.values(hostileScalars)) rejects(() => a1.receive(patch(m, pok + 33 + 64 * 33 + 4, sc)), 'INVALID_SCALAR', [2]);
-    rejects(() => a1.receive(patch(m, pok + 33 + 64 * 33 + 1, [0x77])), 'INVALID_PROOF', [2]);
+    rejects(() => a1.receive(patch(m, pok + 33 + 64 * 33 + 1, [m[pok + 33 + 64 * 33 + 1]! ^ 0x77])), 'INVALID_PROOF', [2]);
     // The encrypted share and seed opening.
     rejects(() => a1.receive(patch(m, m.length - 20, [m[m.length - 20]! ^ 1])), 'DECRYPTION_FAILED', [2]);
     fuzz((x) => a1.receive(x), m);

@@ -1,0 +1,107 @@
+/**
+ * Peer transport over NATS: every envelope is published to the receiver's session-scoped subject
+ * `tessera.<cluster>.s.<session hex>.<receiver index>` (a broadcast is one envelope per party),
+ * and each node listens only on its own `tessera.<cluster>.s.*.<index>`. Envelopes are signed
+ * and, when direct, encrypted (see envelope.ts); sequence numbers are per session and sender.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { bytesToHex } from '@noble/curves/utils.js';
+import { EnvelopeError, MAX_ENVELOPE, open, seal, type Opened } from './envelope.ts';
+import type { PrivateIdentity } from './identity.ts';
+import { nodeIndex, type Manifest } from './manifest.ts';
+
+/** How to reach NATS. */
+export interface NatsOptions {
+  /** Server URLs, e.g. `tls://127.0.0.1:4222`. */
+  servers: string[];
+  /** CA bundle to verify the server, and a client certificate for mutual TLS. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** Production mode: refuse plaintext URLs and missing certificates. */
+  production?: boolean;
+  /** Connection name shown by the server. */
+  name?: string;
+}
+
+/** A transport configuration that must not start. */
+export class TransportConfigError extends Error {
+  override name = 'TransportConfigError';
+}
+
+/** Connects to NATS, enforcing TLS in production mode. */
+export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
+  if (o.production) {
+    const plain = o.servers.filter((s) => !s.startsWith('tls://'));
+    if (plain.length) throw new TransportConfigError(`production mode refuses plaintext NATS URLs: ${plain.join(', ')} (use tls://)`);
+    if (!o.tls?.caFile) throw new TransportConfigError('production mode requires nats.tls.caFile');
+  }
+  const tls = o.tls && (o.tls.caFile || o.tls.certFile)
+    ? {
+        ...(o.tls.caFile ? { ca: readFileSync(o.tls.caFile, 'utf8') } : {}),
+        ...(o.tls.certFile ? { cert: readFileSync(o.tls.certFile, 'utf8') } : {}),
+        ...(o.tls.keyFile ? { key: readFileSync(o.tls.keyFile, 'utf8') } : {}),
+      }
+    : undefined;
+  return connect({ servers: o.servers, name: o.name, tls, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+}
+
+/** Sends and receives envelopes for one node. */
+export class PeerTransport {
+  readonly meIndex: number;
+  private seq = new Map<string, number>();
+  private sub?: Subscription;
+
+  constructor(
+    readonly nc: NatsConnection,
+    readonly manifest: Manifest,
+    readonly me: PrivateIdentity,
+  ) {
+    this.meIndex = nodeIndex(manifest, me.nodeId);
+    if (!this.meIndex) throw new TransportConfigError(`node ${me.nodeId} is not in the cluster manifest`);
+  }
+
+  private subject(session: Uint8Array, to: number): string {
+    return `tessera.${this.manifest.cluster}.s.${bytesToHex(session)}.${to}`;
+  }
+
+  /** Sends one envelope to node index `to` (`broadcast` marks it for every party). */
+  send(e: { kind: number; session: Uint8Array; round: number; to: number; broadcast?: boolean; body: Uint8Array }): void {
+    const key = bytesToHex(e.session);
+    const seq = (this.seq.get(key) ?? 0) + 1;
+    this.seq.set(key, seq);
+    const bytes = seal(this.manifest, this.me, this.meIndex, { kind: e.kind, session: e.session, round: e.round, to: e.broadcast ? 0 : e.to, seq, body: e.body });
+    this.nc.publish(this.subject(e.session, e.to), bytes);
+  }
+
+  /** Publishes raw bytes to a node's subject (tests of hostile peers use this). */
+  sendRaw(session: Uint8Array, to: number, bytes: Uint8Array): void {
+    this.nc.publish(this.subject(session, to), bytes);
+  }
+
+  /** Delivers every verified envelope addressed to this node; rejected ones go to `onReject`. */
+  listen(onEnvelope: (o: Opened) => void, onReject: (e: EnvelopeError) => void): void {
+    this.sub = this.nc.subscribe(`tessera.${this.manifest.cluster}.s.*.${this.meIndex}`, {
+      callback: (err, msg) => {
+        if (err) return;
+        if (msg.data.length > MAX_ENVELOPE) return onReject(new EnvelopeError('OVERSIZED', `envelope of ${msg.data.length} bytes dropped`));
+        try {
+          onEnvelope(open(this.manifest, this.me, this.meIndex, msg.data));
+        } catch (e) {
+          if (e instanceof EnvelopeError) onReject(e);
+          else onReject(new EnvelopeError('MALFORMED', String(e)));
+        }
+      },
+    });
+  }
+
+  /** Forgets a finished session's sequence counter. */
+  forget(session: Uint8Array): void {
+    this.seq.delete(bytesToHex(session));
+  }
+
+  /** Stops listening. */
+  close(): void {
+    this.sub?.unsubscribe();
+  }
+}
