@@ -5,16 +5,22 @@
  */
 import process from 'node:process';
 import { UsageError } from './cli/args.ts';
+import { auditVerify, cluster, identityGenerate, initiatorGenerate, nodeStart } from './cli/node.ts';
 import { describe, simulate, usage as simulateUsage } from './cli/simulate.ts';
 
 const usage = `usage: tessera <command> [options]
 
 commands:
-  simulate   run key generation and one signing in-process (no network)
+  simulate            run key generation and one signing in-process (no network)
+  node start          run a node: --config node0.yaml
+  identity generate   create a node identity: --node node0 [--encrypt] [--out dir]
+  initiator generate  create an initiator key: --id ops [--out dir]
+  cluster init|add|add-initiator   build the cluster manifest
+  audit verify        check a node's hash-chained audit log: --file node0.audit.jsonl
 
 Run "tessera <command> --help" for a command's options.`;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(usage);
@@ -29,11 +35,17 @@ function main(argv: string[]): number {
     console.log(json ? JSON.stringify(result) : describe(result, parties, threshold));
     return 0;
   }
-  throw new UsageError(`unknown command "${command}" (try "tessera --help")`);
+  const sub = rest[0];
+  if (command === 'node' && sub === 'start') return nodeStart(rest.slice(1));
+  if (command === 'identity' && sub === 'generate') return identityGenerate(rest.slice(1));
+  if (command === 'initiator' && sub === 'generate') return initiatorGenerate(rest.slice(1));
+  if (command === 'cluster') return cluster(rest);
+  if (command === 'audit') return auditVerify(rest);
+  throw new UsageError(`unknown command "${[command, sub].filter(Boolean).join(' ')}" (try "tessera --help")`);
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   if (err instanceof UsageError) {
     console.error(`tessera: ${err.message}`);

@@ -50,6 +50,8 @@ export interface SessionSpec {
   session: Uint8Array;
   /** Node ids of the parties, in party-id order (party id = position + 1). */
   parties: string[];
+  /** Party ids taking part (default: all); others' messages are refused and broadcasts skip them. */
+  members?: number[];
   /** Starts round one. */
   start: () => RoundLike;
   /** Milliseconds allowed per round. */
@@ -139,8 +141,8 @@ export class SessionManager {
       if (s.buffered.length < MAX_PENDING_PER_SESSION) s.buffered.push(o);
       return;
     }
-    s.lastSeq.set(o.from, o.seq);
     if (o.kind === KIND.abort) {
+      s.lastSeq.set(o.from, o.seq);
       let why: { code?: string; message?: string; culprits?: string[]; round?: number } = {};
       try {
         why = JSON.parse(new TextDecoder().decode(o.body));
@@ -155,6 +157,7 @@ export class SessionManager {
     if (o.round < s.round || !s.current) return this.reject({ session: key, culprit: sender, code: 'LATE', reason: `message for round ${o.round} arrived in round ${s.round}` });
     try {
       s.current.receive(o.body);
+      s.lastSeq.set(o.from, o.seq);
       s.wake();
     } catch (e) {
       if (e instanceof CoreError && (e.code === 'DUPLICATE_MESSAGE' || e.code === 'WRONG_ROUND')) {
@@ -181,7 +184,10 @@ export class SessionManager {
     if (!myParty) throw new SessionError('NOT_A_PARTY', `${me} is not a party of this session`, [], 0);
     const partyOfIndex = new Map<number, number>();
     const indexOfParty = new Map<number, number>();
+    const members = new Set(spec.members ?? spec.parties.map((_, i) => i + 1));
+    if (!members.has(myParty)) throw new SessionError('NOT_A_PARTY', `${me} is not a member of this session`, [], 0);
     spec.parties.forEach((id, i) => {
+      if (!members.has(i + 1)) return;
       const idx = this.transport.manifest.nodes.findIndex((n) => n.nodeId === id) + 1;
       if (!idx) throw new SessionError('UNKNOWN_PARTY', `party ${id} is not in the cluster manifest`, [id], 0);
       partyOfIndex.set(idx, i + 1);

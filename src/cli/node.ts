@@ -1,0 +1,134 @@
+/**
+ * Node-side commands: `node start`, `identity generate`, `cluster init|add|add-initiator`,
+ * `initiator generate`, `audit verify`.
+ * @module
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex } from '@noble/curves/utils.js';
+import { pino } from 'pino';
+import { verifyAuditLog } from '../node/audit.ts';
+import { loadConfig } from '../node/config.ts';
+import { generateIdentity, sealPrivateIdentity, type PublicIdentity } from '../node/identity.ts';
+import { addInitiator, addNode, emptyManifest, validateManifest } from '../node/manifest.ts';
+import { TesseraNode } from '../node/node.ts';
+import { UsageError } from './args.ts';
+
+function args(argv: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]!);
+  }
+}
+
+function need(v: Record<string, unknown>, name: string): string {
+  const x = v[name];
+  if (typeof x !== 'string' || !x) throw new UsageError(`--${name} is required`);
+  return x;
+}
+
+async function passphrase(v: Record<string, unknown>): Promise<string> {
+  if (typeof v['passphrase-file'] === 'string') return readFileSync(v['passphrase-file'], 'utf8').trim();
+  if (process.env.TESSERA_PASSPHRASE) return process.env.TESSERA_PASSPHRASE;
+  if (!process.stdin.isTTY) throw new UsageError('--encrypt needs a passphrase: --passphrase-file, TESSERA_PASSPHRASE, or a terminal');
+  // Read without echo.
+  process.stdout.write('passphrase: ');
+  process.stdin.setRawMode(true);
+  let s = '';
+  for await (const chunk of process.stdin) {
+    const c = String(chunk);
+    if (c === '\r' || c === '\n') break;
+    if (c === '\u0003') process.exit(130);
+    s += c;
+  }
+  process.stdin.setRawMode(false);
+  process.stdout.write('\n');
+  if (s.length < 12) throw new UsageError('the passphrase must be at least 12 characters');
+  return s;
+}
+
+/** `tessera node start --config node0.yaml` */
+export async function nodeStart(argv: string[]): Promise<number> {
+  const v = args(argv, { config: { type: 'string' } });
+  const cfg = loadConfig(need(v, 'config'));
+  const log = pino({ base: { nodeId: cfg.nodeId }, level: process.env.TESSERA_LOG_LEVEL ?? 'info' });
+  const node = await TesseraNode.start(cfg, log);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await node.stop();
+  return 0;
+}
+
+/** `tessera identity generate --node node0 [--encrypt] [--out dir]` */
+export async function identityGenerate(argv: string[]): Promise<number> {
+  const v = args(argv, { node: { type: 'string' }, encrypt: { type: 'boolean', default: false }, out: { type: 'string', default: '.' }, 'passphrase-file': { type: 'string' } });
+  const nodeId = need(v, 'node');
+  const out = v.out as string;
+  mkdirSync(out, { recursive: true });
+  const id = generateIdentity(nodeId);
+  const pubPath = join(out, `${nodeId}.identity.json`);
+  const keyPath = join(out, v.encrypt ? `${nodeId}.key.age` : `${nodeId}.key`);
+  if (existsSync(keyPath)) throw new UsageError(`${keyPath} already exists; refusing to overwrite a key`);
+  const sealed = await sealPrivateIdentity(id.private, v.encrypt ? await passphrase(v) : undefined);
+  writeFileSync(keyPath, sealed, { mode: 0o600 });
+  writeFileSync(pubPath, JSON.stringify(id.public, null, 2) + '\n');
+  console.log(`wrote ${pubPath} (public) and ${keyPath} (private${v.encrypt ? ', age-encrypted' : ', unencrypted: use --encrypt outside development'})`);
+  return 0;
+}
+
+/** `tessera initiator generate --id ops [--out dir]`: an Ed25519 initiator key pair. */
+export function initiatorGenerate(argv: string[]): number {
+  const v = args(argv, { id: { type: 'string', default: 'initiator' }, out: { type: 'string', default: '.' } });
+  const id = v.id as string;
+  mkdirSync(v.out as string, { recursive: true });
+  const secret = ed25519.utils.randomSecretKey();
+  const keyPath = join(v.out as string, `${id}.initiator.key`);
+  if (existsSync(keyPath)) throw new UsageError(`${keyPath} already exists`);
+  writeFileSync(keyPath, bytesToHex(secret) + '\n', { mode: 0o600 });
+  const pub = { id, ed25519: bytesToHex(ed25519.getPublicKey(secret)) };
+  writeFileSync(join(v.out as string, `${id}.initiator.json`), JSON.stringify(pub, null, 2) + '\n');
+  console.log(JSON.stringify(pub));
+  return 0;
+}
+
+/** `tessera cluster init|add|add-initiator` */
+export function cluster(argv: string[]): number {
+  const [sub, ...rest] = argv;
+  if (sub === 'init') {
+    const v = args(rest, { cluster: { type: 'string', default: 'tessera' }, out: { type: 'string', default: 'cluster.json' } });
+    if (existsSync(v.out as string)) throw new UsageError(`${v.out} already exists`);
+    writeFileSync(v.out as string, JSON.stringify(emptyManifest(v.cluster as string), null, 2) + '\n');
+    console.log(`wrote ${v.out}`);
+    return 0;
+  }
+  if (sub === 'add' || sub === 'add-initiator') {
+    const v = args(rest, { manifest: { type: 'string', default: 'cluster.json' }, identity: { type: 'string' }, initiator: { type: 'string' } });
+    const path = v.manifest as string;
+    let m = validateManifest(JSON.parse(readFileSync(path, 'utf8')));
+    if (sub === 'add') m = addNode(m, JSON.parse(readFileSync(need(v, 'identity'), 'utf8')) as PublicIdentity);
+    else m = addInitiator(m, JSON.parse(readFileSync(need(v, 'initiator'), 'utf8')) as { id: string; ed25519: string });
+    writeFileSync(path, JSON.stringify(m, null, 2) + '\n');
+    console.log(`updated ${path}: ${m.nodes.length} node(s), ${m.initiators.length} initiator(s)`);
+    return 0;
+  }
+  throw new UsageError('usage: tessera cluster init [--cluster name] [--out cluster.json] | add --identity node0.identity.json | add-initiator --initiator ops.initiator.json');
+}
+
+/** `tessera audit verify --file node0.audit.jsonl` */
+export function auditVerify(argv: string[]): number {
+  const v = args(argv.slice(argv[0] === 'verify' ? 1 : 0), { file: { type: 'string' } });
+  const r = verifyAuditLog(need(v, 'file'));
+  if (r.ok) {
+    console.log(`audit log intact: ${r.entries} entries`);
+    return 0;
+  }
+  console.error(`audit log BROKEN at line ${r.line}: ${r.reason}`);
+  return 1;
+}

@@ -1,0 +1,214 @@
+/**
+ * A Tessera node: loads its identity, the cluster manifest and its encrypted store, joins NATS,
+ * heartbeats in a KV bucket, takes operation requests from a JetStream stream (de-duplicated by
+ * `Nats-Msg-Id`, and executed once per node: a processed request's result is replayed, never
+ * rerun), runs the protocol sessions and publishes its signed result to a KV bucket.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import process from 'node:process';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { createStorage, type Storage } from 'unstorage';
+import fsDriver from 'unstorage/drivers/fs';
+import redisDriver from 'unstorage/drivers/redis';
+import type { Logger } from 'pino';
+import { AuditLog } from './audit.ts';
+import type { NodeConfig } from './config.ts';
+import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
+import { validateManifest, type Manifest } from './manifest.ts';
+import { execute } from './operations.ts';
+import { attest, RequestError, verifyRequest, type NodeResult, type SignedRequest } from './requests.ts';
+import { SessionError, SessionManager } from './session.ts';
+import { EncryptedStore, storageKeyFromFile, storageKeyFromPassphrase } from './storage.ts';
+import { connectNats, PeerTransport } from './transport.ts';
+
+/** NATS names a cluster uses. */
+export function names(cluster: string) {
+  return {
+    stream: `TESSERA_${cluster}`,
+    requests: `tessera.${cluster}.requests`,
+    heartbeats: `tessera_${cluster}_nodes`,
+    results: `tessera_${cluster}_results`,
+  };
+}
+
+/** How fresh a peer's heartbeat must be for it to count as ready. */
+export const READY_WINDOW_MS = 10_000;
+
+function openStorage(cfg: NodeConfig): Storage {
+  if (cfg.storage.driver === 'fs') return createStorage({ driver: fsDriver({ base: cfg.storage.base ?? `./.tessera/${cfg.nodeId}` }) });
+  if (cfg.storage.driver === 'redis') return createStorage({ driver: redisDriver({ url: cfg.storage.url ?? 'redis://127.0.0.1:6379', base: `tessera:${cfg.nodeId}` }) });
+  return createStorage();
+}
+
+/** A running node. */
+export class TesseraNode {
+  private consumer?: ConsumerMessages;
+  private heartbeat?: ReturnType<typeof setInterval>;
+  private inflight = new Set<Promise<void>>();
+  private stopping = false;
+
+  private constructor(
+    readonly cfg: NodeConfig,
+    readonly log: Logger,
+    readonly identity: PrivateIdentity,
+    readonly manifest: Manifest,
+    readonly store: EncryptedStore,
+    readonly nc: NatsConnection,
+    readonly sessions: SessionManager,
+    readonly audit: AuditLog,
+    private readonly nodesKv: KV,
+    private readonly resultsKv: KV,
+  ) {}
+
+  /** Starts a node from its configuration; refuses to start without a storage key or TLS in production. */
+  static async start(cfg: NodeConfig, log: Logger): Promise<TesseraNode> {
+    const manifest = validateManifest(JSON.parse(readFileSync(cfg.manifest, 'utf8')));
+    const passphrase = cfg.passphraseFile ? readFileSync(cfg.passphraseFile, 'utf8').trim() : process.env.TESSERA_PASSPHRASE;
+    const identity = await openPrivateIdentity(new Uint8Array(readFileSync(cfg.identity)), passphrase);
+    const listed = manifest.nodes.find((n) => n.nodeId === cfg.nodeId);
+    const pub = publicOf(identity);
+    if (identity.nodeId !== cfg.nodeId || !listed || listed.ed25519 !== pub.ed25519 || listed.x25519 !== pub.x25519) {
+      throw new RangeError(`identity ${identity.nodeId} does not match node ${cfg.nodeId} in the manifest`);
+    }
+    const key = cfg.storage.keyFile
+      ? storageKeyFromFile(readFileSync(cfg.storage.keyFile, 'utf8'))
+      : process.env.TESSERA_STORAGE_PASSPHRASE
+        ? storageKeyFromPassphrase(process.env.TESSERA_STORAGE_PASSPHRASE, `${manifest.cluster}/${cfg.nodeId}`)
+        : undefined;
+    const store = await EncryptedStore.open(openStorage(cfg), key);
+    const audit = new AuditLog(cfg.audit);
+    const nc = await connectNats({ ...cfg.nats, production: cfg.production, name: `tessera-${cfg.nodeId}` });
+    const n = names(manifest.cluster);
+    const jsm = await jetstreamManager(nc);
+    try {
+      await jsm.streams.info(n.stream);
+    } catch {
+      await jsm.streams.add({ name: n.stream, subjects: [n.requests], duplicate_window: 120 * 1e9, max_age: 24 * 3600 * 1e9 }).catch(() => undefined);
+    }
+    const kvm = new Kvm(nc);
+    const nodesKv = await kvm.create(n.heartbeats, { ttl: 60_000 });
+    const resultsKv = await kvm.create(n.results, { ttl: 24 * 3600_000 });
+    const transport = new PeerTransport(nc, manifest, identity);
+    const sessions = new SessionManager(transport, {
+      maxConcurrent: cfg.maxConcurrent ?? 8,
+      onReject: (r) => log.warn({ event: 'message_rejected', ...r }, 'rejected a peer message'),
+    });
+    const node = new TesseraNode(cfg, log, identity, manifest, store, nc, sessions, audit, nodesKv, resultsKv);
+    await node.beat();
+    node.heartbeat = setInterval(() => void node.beat().catch(() => undefined), 1000);
+    await node.consume();
+    log.info({ event: 'node_started', nodeId: cfg.nodeId, cluster: manifest.cluster, servers: cfg.nats.servers }, 'node started');
+    return node;
+  }
+
+  private async beat(): Promise<void> {
+    await this.nodesKv.put(this.cfg.nodeId, JSON.stringify({ ts: Date.now(), active: this.sessions.active }));
+  }
+
+  /** Node ids among `ids` whose heartbeat is missing or stale. */
+  async notReady(ids: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const id of ids) {
+      const e = await this.nodesKv.get(id).catch(() => null);
+      const ts = e && e.value.length ? (JSON.parse(e.string()) as { ts: number }).ts : 0;
+      if (Date.now() - ts > READY_WINDOW_MS) out.push(id);
+    }
+    return out;
+  }
+
+  private async consume(): Promise<void> {
+    const n = names(this.manifest.cluster);
+    const jsm = await jetstreamManager(this.nc);
+    const durable = `node_${this.cfg.nodeId.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+    await jsm.consumers.add(n.stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: 300 * 1e9, max_ack_pending: this.cfg.maxConcurrent ?? 8 }).catch(() => undefined);
+    const consumer = await jetstream(this.nc).consumers.get(n.stream, durable);
+    this.consumer = await consumer.consume();
+    void (async () => {
+      for await (const m of this.consumer!) {
+        const p = this.handle(m.data)
+          .catch((e) => this.log.error({ event: 'request_failed', err: String(e) }, 'request handling failed'))
+          .finally(() => {
+            m.ack();
+            this.inflight.delete(p);
+          });
+        this.inflight.add(p);
+      }
+    })();
+  }
+
+  /** Verifies, runs (once) and answers one request. */
+  async handle(data: Uint8Array): Promise<void> {
+    let signed: SignedRequest;
+    try {
+      signed = JSON.parse(new TextDecoder().decode(data)) as SignedRequest;
+    } catch {
+      this.log.warn({ event: 'request_rejected', code: 'MALFORMED' }, 'request is not JSON');
+      return;
+    }
+    const t0 = performance.now();
+    const requestId = typeof signed?.request?.requestId === 'string' ? signed.request.requestId.slice(0, 64) : '?';
+    let request;
+    try {
+      request = verifyRequest(this.manifest, signed);
+    } catch (e) {
+      // Unauthenticated requests get no result: a forged request must not make nodes talk.
+      this.log.warn({ event: 'request_rejected', requestId, code: (e as RequestError).code, reason: (e as Error).message }, 'request rejected');
+      return;
+    }
+    const done = await this.store.getJson<NodeResult>(`request:${request.requestId}`);
+    if (done) {
+      await this.publish(done);
+      return;
+    }
+    const participants = request.op === 'keygen' ? request.parties : request.signers;
+    this.audit.append({ event: 'request', requestId: request.requestId, op: request.op, initiator: request.initiator, keyId: request.keyId, parties: participants });
+    this.log.info({ event: 'request_started', requestId: request.requestId, op: request.op, keyId: request.keyId }, 'request started');
+    let result: Omit<NodeResult, 'attestation'>;
+    try {
+      const waiting = participants.length ? await this.waitReady(participants) : [];
+      if (waiting.length) throw new SessionError('PARTY_NOT_READY', `not ready: ${waiting.join(', ')}`, waiting, 0);
+      const out = await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {});
+      if (out === undefined) return;
+      result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? 'INTERNAL';
+      const culprits = (e as { culprits?: string[] }).culprits ?? [];
+      result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits } };
+    }
+    const ms = Math.round(performance.now() - t0);
+    this.audit.append({ event: 'outcome', requestId: request.requestId, ok: result.ok, error: result.error?.code, culprits: result.error?.culprits, ms });
+    this.log.info({ event: 'request_finished', requestId: request.requestId, ok: result.ok, error: result.error, ms }, 'request finished');
+    const attested = attest(this.identity, result);
+    await this.store.putJson(`request:${request.requestId}`, attested);
+    await this.publish(attested);
+  }
+
+  private async waitReady(ids: string[]): Promise<string[]> {
+    const until = Date.now() + (this.cfg.timeouts?.roundMs ?? 30_000);
+    for (;;) {
+      const missing = await this.notReady(ids);
+      if (!missing.length || Date.now() > until) return missing;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  private async publish(r: NodeResult): Promise<void> {
+    await this.resultsKv.put(`${r.requestId}.${r.nodeId}`, JSON.stringify(r));
+  }
+
+  /** Graceful shutdown: stop taking requests, let in-flight sessions finish or fail, close. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.heartbeat);
+    await this.consumer?.close().catch(() => undefined);
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 15_000))]);
+    await this.nodesKv.delete(this.cfg.nodeId).catch(() => undefined);
+    await this.nc.drain().catch(() => undefined);
+    await this.store.close().catch(() => undefined);
+    this.log.info({ event: 'node_stopped', nodeId: this.cfg.nodeId }, 'node stopped');
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * What a node does for each request: run the protocol session(s) it is a party to, keep its
+ * share encrypted, and return the public outcome. Key material is versioned in storage.
+ * @module
+ */
+import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
+import { ecdsaKeyShare, frostKeyShare, startEcdsaDkg, startEcdsaSign, startFrostDkg, startFrostSign, type EcdsaKeyShare, type EcdsaSignature, type FrostKeyShare } from '../core/index.ts';
+import { RequestError, sessionId, type Curve, type OperationRequest } from './requests.ts';
+import type { SessionManager } from './session.ts';
+import type { EncryptedStore } from './storage.ts';
+
+/** Public metadata of a key (never a share). */
+export interface KeyMeta {
+  keyId: string;
+  threshold: number;
+  parties: string[];
+  curves: Curve[];
+  publicKeys: Partial<Record<Curve, string>>;
+  chainCode?: string;
+  /** Current share version per curve. */
+  versions: Partial<Record<Curve, number>>;
+}
+
+const metaName = (keyId: string) => `meta:${keyId}`;
+const shareName = (keyId: string, curve: Curve) => `share:${keyId}:${curve}`;
+
+/** Runs a request's protocol on this node; undefined when this node takes no part. */
+export async function execute(r: OperationRequest, me: string, store: EncryptedStore, sessions: SessionManager, timeouts: { roundMs?: number; sessionMs?: number }): Promise<Record<string, unknown> | undefined> {
+  if (r.op === 'keygen') {
+    const myParty = r.parties.indexOf(me) + 1;
+    if (!myParty) return undefined;
+    if (await store.getJson<KeyMeta>(metaName(r.keyId))) throw new RequestError('KEY_EXISTS', `key ${r.keyId} already exists`);
+    const meta: KeyMeta = { keyId: r.keyId, threshold: r.threshold, parties: r.parties, curves: r.curves, publicKeys: {}, versions: {} };
+    const blobs: [Curve, Uint8Array][] = [];
+    for (const curve of r.curves) {
+      const session = sessionId(r.requestId, `keygen/${curve}`);
+      const params = { session, threshold: r.threshold, parties: r.parties.length, me: myParty };
+      if (curve === 'secp256k1') {
+        const key = await sessions.run<EcdsaKeyShare>({ session, parties: r.parties, start: () => startEcdsaDkg(params), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+        meta.publicKeys.secp256k1 = bytesToHex(key.publicKey);
+        meta.chainCode = bytesToHex(key.chainCode);
+        blobs.push([curve, key.blob]);
+      } else {
+        const key = await sessions.run<FrostKeyShare>({ session, parties: r.parties, start: () => startFrostDkg(params), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+        meta.publicKeys.ed25519 = bytesToHex(key.publicKey);
+        blobs.push([curve, key.blob]);
+      }
+    }
+    // Durable before acknowledged: shares first, metadata last (a key without metadata is unused).
+    for (const [curve, blob] of blobs) {
+      await store.put(shareName(r.keyId, curve), 1, blob);
+      meta.versions[curve] = 1;
+    }
+    await store.putJson(metaName(r.keyId), meta);
+    return { keyId: meta.keyId, threshold: meta.threshold, parties: meta.parties, publicKeys: meta.publicKeys, chainCode: meta.chainCode };
+  }
+
+  const meta = await store.getJson<KeyMeta>(metaName(r.keyId));
+  if (!meta) throw new RequestError('UNKNOWN_KEY', `no key ${r.keyId}`);
+  if (!meta.curves.includes(r.curve)) throw new RequestError('UNKNOWN_KEY', `key ${r.keyId} has no ${r.curve} share`);
+  const signers = r.signers.length ? r.signers : meta.parties.slice(0, meta.threshold);
+  if (signers.some((s) => !meta.parties.includes(s))) throw new RequestError('MALFORMED', 'every signer must be a party of the key');
+  if (signers.length < meta.threshold) throw new RequestError('NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${meta.threshold}`);
+  if (!signers.includes(me)) return undefined;
+  const members = signers.map((s) => meta.parties.indexOf(s) + 1).sort((a, b) => a - b);
+  const blob = await store.get(shareName(r.keyId, r.curve), meta.versions[r.curve] ?? 1);
+  if (!blob) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/${r.curve} is missing on this node`);
+  const session = sessionId(r.requestId, `sign/${r.curve}`);
+  const message = hexToBytes(r.message);
+  const signerNames = members.map((p) => meta.parties[p - 1]!);
+  if (r.curve === 'secp256k1') {
+    const key = ecdsaKeyShare(blob);
+    const sig = await sessions.run<EcdsaSignature>({ session, parties: meta.parties, members, start: () => startEcdsaSign({ key, session, signers: members, digest: message, derivationPath: r.derivationPath }), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+    const hex = bytesToHex(sig.signature);
+    return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), recoveryId: sig.recoveryId, publicKey: bytesToHex(sig.publicKey), signers: signerNames, derivationPath: r.derivationPath ?? [] };
+  }
+  const key = frostKeyShare(blob);
+  const sig = await sessions.run<Uint8Array>({ session, parties: meta.parties, members, start: () => startFrostSign({ key, session, signers: members, message }), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+  const hex = bytesToHex(sig);
+  return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), publicKey: bytesToHex(key.publicKey), signers: signerNames };
+}

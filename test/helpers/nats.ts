@@ -1,0 +1,82 @@
+/** Starts a real nats-server (JetStream; optional mutual TLS with certificates made by openssl). */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function openssl(args: string[], cwd: string): void {
+  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** A CA, a server certificate for 127.0.0.1/localhost, and a client certificate. */
+export function makeCerts(dir: string): { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string } {
+  mkdirSync(dir, { recursive: true });
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=tessera-test-ca'], dir);
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+  for (const name of ['server', 'client']) {
+    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=tessera-${name}`], dir);
+    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', 'san.ext'], dir);
+  }
+  return { ca: join(dir, 'ca.pem'), serverCert: join(dir, 'server.pem'), serverKey: join(dir, 'server.key'), clientCert: join(dir, 'client.pem'), clientKey: join(dir, 'client.key') };
+}
+
+/** A running nats-server. */
+export interface NatsServer {
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts nats-server with JetStream in `dir`; with `certs`, TLS with verified client certificates. */
+export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts>): Promise<NatsServer> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const conf = [
+    `listen: "127.0.0.1:${port}"`,
+    `jetstream { store_dir: "${join(dir, 'js')}", max_memory_store: 64MB, max_file_store: 256MB }`,
+    'max_payload: 1MB',
+    certs ? `tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: true, timeout: 5 }` : '',
+  ].join('\n');
+  writeFileSync(join(dir, 'nats.conf'), conf);
+  const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let log = '';
+    const t = setTimeout(() => reject(new Error(`nats-server did not start: ${log}`)), 15_000);
+    const on = (b: Buffer) => {
+      log += b.toString();
+      if (log.includes('Server is ready')) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    proc.stderr!.on('data', on);
+    proc.stdout!.on('data', on);
+    proc.on('exit', (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
+  });
+  const url = `${certs ? 'tls' : 'nats'}://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}

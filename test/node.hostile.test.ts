@@ -1,0 +1,131 @@
+/**
+ * Hostile peers against a real nats-server: node0 runs a signing session through its
+ * SessionManager; the test plays node1 by hand and also sends forged, replayed, misrouted and
+ * oversized envelopes. Each is rejected naming its culprit, and the honest session completes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { startFrostSign, type FrostKeyShare } from '../src/core/index.ts';
+import { runFrostDkg } from '../src/protocol/local.ts';
+import { KIND, seal } from '../src/node/envelope.ts';
+import { generateIdentity, type PrivateIdentity } from '../src/node/identity.ts';
+import { addNode, emptyManifest, type Manifest } from '../src/node/manifest.ts';
+import { SessionError, SessionManager } from '../src/node/session.ts';
+import { PeerTransport } from '../src/node/transport.ts';
+import { startNats, type NatsServer } from './helpers/nats.ts';
+
+describe('peer transport and sessions over a real nats-server reject hostile peers', () => {
+  let dir: string;
+  let server: NatsServer;
+  let nc: NatsConnection;
+  let manifest: Manifest;
+  let ids: PrivateIdentity[];
+  let keys: FrostKeyShare[];
+  let node0: SessionManager;
+  let node1: PeerTransport;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-hostile-'));
+    server = await startNats(dir);
+    nc = await connect({ servers: server.url });
+    const made = ['node0', 'node1', 'node2'].map((n) => generateIdentity(n));
+    manifest = made.reduce((m, id) => addNode(m, id.public), emptyManifest('hostile'));
+    ids = made.map((m) => m.private);
+    keys = runFrostDkg({ threshold: 2, parties: 3 });
+    node0 = new SessionManager(new PeerTransport(nc, manifest, ids[0]!));
+    node1 = new PeerTransport(nc, manifest, ids[1]!);
+  });
+
+  after(async () => {
+    await nc?.drain();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Waits until node0 has recorded a rejection matching `code`. */
+  async function rejection(code: string): Promise<{ culprit?: string; reason: string }> {
+    for (let i = 0; i < 100; i++) {
+      const r = node0.rejections.find((x) => x.code === code);
+      if (r) return r;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    throw new Error(`no ${code} rejection recorded; saw ${JSON.stringify(node0.rejections)}`);
+  }
+
+  test('forged, misrouted, replayed, late, stale and oversized envelopes are rejected naming the culprit; the session completes', async () => {
+    const message = new TextEncoder().encode('wire 5 ETH');
+    const parties = ['node0', 'node1', 'node2'];
+    const run = async (session: Uint8Array) => {
+      // node0 (party 1) signs with node1 (party 2); the test drives node1's rounds by hand.
+      const inbox: Uint8Array[] = [];
+      node1.listen((o) => inbox.push(o.body), () => undefined);
+      await nc.flush();
+      const mine = node0.run<Uint8Array>({ session, parties, members: [1, 2], start: () => startFrostSign({ key: keys[0]!, session, signers: [1, 2], message }), roundTimeoutMs: 10_000 });
+      const r1 = startFrostSign({ key: keys[1]!, session, signers: [1, 2], message });
+      return { mine, r1, inbox };
+    };
+
+    // An earlier, finished session whose messages will be replayed later.
+    const old = crypto.getRandomValues(new Uint8Array(32));
+    const first = await run(old);
+    const oldR1 = seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session: old, round: 1, to: 1, seq: 1, body: first.r1.outgoing[0]!.bytes });
+    node1.sendRaw(old, 1, oldR1);
+    while (first.inbox.length < 1) await new Promise((r) => setTimeout(r, 10));
+    first.r1.receive(first.inbox.shift()!);
+    const firstR2 = first.r1.advance();
+    node1.sendRaw(old, 1, seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session: old, round: 2, to: 1, seq: 2, body: firstR2.outgoing[0]!.bytes }));
+    assert.equal((await first.mine.catch((e) => { throw new Error(`${e.message}; rejections: ${JSON.stringify(node0.rejections)}`); })).length, 64);
+    node1.close();
+
+    const session = crypto.getRandomValues(new Uint8Array(32));
+    const { mine, r1, inbox } = await run(session);
+    const genuine = seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body: r1.outgoing[0]!.bytes });
+
+    // 1. A forged signature (one bit flipped) — and a message signed by node2's key claiming node1.
+    const forged = genuine.slice();
+    forged[forged.length - 5]! ^= 1;
+    node1.sendRaw(session, 1, forged);
+    assert.equal((await rejection('BAD_SIGNATURE')).culprit, 'node1');
+    node1.sendRaw(session, 1, seal(manifest, ids[2]!, 2, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body: r1.outgoing[0]!.bytes }));
+    // 2. A non-member (node2 is a party of the key but not a signer of this session).
+    node1.sendRaw(session, 1, seal(manifest, ids[2]!, 3, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body: r1.outgoing[0]!.bytes }));
+    assert.equal((await rejection('NOT_A_PARTY')).culprit, 'node2');
+    // 3. A message replayed from the earlier session.
+    node1.sendRaw(old, 1, oldR1);
+    assert.equal((await rejection('STALE_SESSION')).culprit, 'node1');
+    // 4. An oversized payload, dropped before parsing.
+    node1.sendRaw(session, 1, new Uint8Array(300_000));
+    await rejection('OVERSIZED');
+    // 5. A message for another round (round 0 while node0 is in round 1).
+    node1.sendRaw(session, 1, seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 0, to: 1, seq: 1, body: r1.outgoing[0]!.bytes }));
+    assert.equal((await rejection('LATE')).culprit, 'node1');
+    // 6. The genuine message, then the same bytes again (a replay within the session).
+    node1.sendRaw(session, 1, genuine);
+    node1.sendRaw(session, 1, genuine);
+    assert.equal((await rejection('REPLAYED')).culprit, 'node1');
+
+    // The honest session is unaffected: node1 finishes its side and both agree on a valid signature.
+    while (inbox.length < 1) await new Promise((r) => setTimeout(r, 10));
+    r1.receive(inbox.shift()!);
+    const r2 = r1.advance();
+    node1.sendRaw(session, 1, seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 2, to: 1, seq: 2, body: r2.outgoing[0]!.bytes }));
+    const sig = await mine;
+    assert.ok(ed25519.verify(sig, message, keys[0]!.publicKey));
+    node1.close();
+  });
+
+  test('a party that stays silent fails the session within its round timeout, naming it', async () => {
+    const session = crypto.getRandomValues(new Uint8Array(32));
+    const t0 = Date.now();
+    await assert.rejects(
+      node0.run({ session, parties: ['node0', 'node1', 'node2'], members: [1, 3], start: () => startFrostSign({ key: keys[0]!, session, signers: [1, 3], message: new Uint8Array(1) }), roundTimeoutMs: 1500 }),
+      (e: unknown) => e instanceof SessionError && e.code === 'TIMEOUT' && e.culprits.includes('node2') && e.round === 1,
+    );
+    assert.ok(Date.now() - t0 < 5000);
+  });
+});
