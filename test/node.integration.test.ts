@@ -1,0 +1,138 @@
+/**
+ * End to end over a real nats-server with mutual TLS: three node processes, keygen for both
+ * curves, signing with each, every signature verified independently and every result's
+ * attestation checked; a node killed mid-session fails that session for the others, and the
+ * next request succeeds once it is back.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { submit } from '../src/client/nats.ts';
+import { verifyAuditLog } from '../src/node/audit.ts';
+import type { Manifest } from '../src/node/manifest.ts';
+import type { OperationRequest } from '../src/node/requests.ts';
+import { makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
+import { makeCerts, startNats, type NatsServer } from './helpers/nats.ts';
+import { deriveChild, nodeCryptoVerify } from './helpers/ecdsa.ts';
+import { nodeCryptoVerify as edNodeCryptoVerify } from './helpers/verify.ts';
+
+const NODES = ['node0', 'node1', 'node2'];
+type Draft = OperationRequest extends infer T ? (T extends unknown ? Omit<T, 'requestId' | 'initiator' | 'timestamp'> : never) : never;
+
+describe('three node processes over nats-server with mutual TLS', () => {
+  let dir: string;
+  let server: NatsServer;
+  let nc: NatsConnection;
+  let manifest: Manifest;
+  let initiator: Uint8Array;
+  let configs: string[];
+  const nodes = new Map<string, NodeProcess>();
+  let n = 0;
+  const rid = () => `req-${Date.now()}-${n++}`;
+  const req = (r: Draft) => ({ ...r, requestId: rid(), initiator: 'ops', timestamp: Date.now() }) as OperationRequest;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-it-'));
+    const certs = makeCerts(join(dir, 'certs'));
+    server = await startNats(join(dir, 'nats'), certs);
+    ({ manifest, initiator, configs } = await makeCluster(dir, NODES, server.url, certs));
+    for (const [i, id] of NODES.entries()) nodes.set(id, await startNode(configs[i]!));
+    nc = await connect({ servers: server.url, tls: { ca: readFileSync(certs.ca, 'utf8'), cert: readFileSync(certs.clientCert, 'utf8'), key: readFileSync(certs.clientKey, 'utf8') } });
+  });
+
+  after(async () => {
+    await nc?.drain().catch(() => undefined);
+    for (const p of nodes.values()) await p.stop('SIGKILL');
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let pk: { secp256k1: string; ed25519: string };
+  let chainCode: string;
+
+  test('keygen for both curves: every node reports the same public keys, attested', async () => {
+    const results = await submit(nc, manifest, req({ op: 'keygen', keyId: 'k1', threshold: 2, parties: NODES, curves: ['secp256k1', 'ed25519'] }), initiator, NODES);
+    for (const r of results) assert.ok(r.ok, JSON.stringify(r.error));
+    const keys = results.map((r) => r.result as { publicKeys: { secp256k1: string; ed25519: string }; chainCode: string });
+    for (const k of keys) assert.deepEqual(k.publicKeys, keys[0]!.publicKeys);
+    pk = keys[0]!.publicKeys;
+    chainCode = keys[0]!.chainCode;
+    assert.equal(pk.secp256k1.length, 66);
+    assert.equal(pk.ed25519.length, 64);
+  });
+
+  test('Ed25519 signing by node0 and node2 verifies under noble and node:crypto', async () => {
+    const message = new TextEncoder().encode('hello over NATS');
+    const results = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: bytesToHex(message), signers: ['node0', 'node2'] }), initiator, ['node0', 'node2']);
+    for (const r of results) assert.ok(r.ok, JSON.stringify(r.error));
+    const sig = hexToBytes((results[0]!.result as { signature: string }).signature);
+    assert.ok(ed25519.verify(sig, message, hexToBytes(pk.ed25519)));
+    assert.ok(edNodeCryptoVerify(sig, message, hexToBytes(pk.ed25519)));
+  });
+
+  test('ECDSA signing, master and derived key, verifies under noble and node:crypto', async () => {
+    const message = new TextEncoder().encode('send 1 BTC');
+    const digest = sha256(message);
+    const results = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'secp256k1', message: bytesToHex(digest), signers: ['node1', 'node2'] }), initiator, ['node1', 'node2']);
+    for (const r of results) assert.ok(r.ok, JSON.stringify(r.error));
+    const out = results[0]!.result as { signature: string; recoveryId: number; publicKey: string };
+    assert.equal(out.publicKey, pk.secp256k1);
+    assert.ok(secp256k1.verify(hexToBytes(out.signature), digest, hexToBytes(pk.secp256k1), { prehash: false }));
+    assert.ok(nodeCryptoVerify(hexToBytes(out.signature), message, hexToBytes(pk.secp256k1)));
+
+    const child = deriveChild(hexToBytes(pk.secp256k1), hexToBytes(chainCode), [0, 5]);
+    const derived = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'secp256k1', message: bytesToHex(digest), signers: ['node0', 'node1'], derivationPath: [0, 5] }), initiator, ['node0', 'node1']);
+    const d = derived[0]!.result as { signature: string; publicKey: string };
+    assert.equal(d.publicKey, bytesToHex(child.publicKey));
+    assert.ok(secp256k1.verify(hexToBytes(d.signature), digest, child.publicKey, { prehash: false }));
+  });
+
+  test('a resubmitted request returns the first result instead of running twice', async () => {
+    const r = req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '00', signers: ['node0', 'node1'] });
+    const first = await submit(nc, manifest, r, initiator, ['node0', 'node1']);
+    const again = await submit(nc, manifest, r, initiator, ['node0', 'node1']);
+    assert.deepEqual(again, first);
+  });
+
+  test('unknown keys, forged initiator signatures and too few signers are refused', async () => {
+    const unknown = await submit(nc, manifest, req({ op: 'sign', keyId: 'nope', curve: 'ed25519', message: '00', signers: ['node0', 'node1'] }), initiator, ['node0']);
+    assert.equal(unknown[0]!.error?.code, 'UNKNOWN_KEY');
+    const few = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '00', signers: ['node0'] }), initiator, ['node0']);
+    assert.equal(few[0]!.error?.code, 'NOT_ENOUGH_SIGNERS');
+    // A request signed by a key that is not the manifest's initiator gets no result at all.
+    const forged = req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '01', signers: ['node0', 'node1'] });
+    await assert.rejects(submit(nc, manifest, forged, ed25519.utils.randomSecretKey(), ['node0'], 3000), /timed out/);
+    const node0 = nodes.get('node0')!;
+    assert.ok(node0.logs.some((l) => l.event === 'request_rejected' && l.code === 'BAD_SIGNATURE' && l.requestId === forged.requestId));
+  });
+
+  test('a node killed mid-keygen fails the session for the others within the timeout; after it restarts the next request succeeds', async () => {
+    const r = req({ op: 'keygen', keyId: 'k2', threshold: 2, parties: NODES, curves: ['secp256k1'] });
+    const pending = submit(nc, manifest, r, initiator, ['node0', 'node2'], 60_000);
+    await new Promise((res) => setTimeout(res, 700));
+    await nodes.get('node1')!.stop('SIGKILL');
+    const results = await pending;
+    for (const x of results) {
+      assert.equal(x.ok, false);
+      assert.ok(['TIMEOUT', 'ABORTED_BY_PEER'].includes(x.error!.code), JSON.stringify(x.error));
+      assert.ok(x.error!.culprits.includes('node1'), JSON.stringify(x.error));
+    }
+    nodes.set('node1', await startNode(configs[1]!));
+    const ok = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: 'ab', signers: ['node0', 'node1'] }), initiator, ['node0', 'node1']);
+    for (const x of ok) assert.ok(x.ok, JSON.stringify(x.error));
+  });
+
+  test('SIGTERM shuts a node down cleanly, and its audit log verifies', async () => {
+    assert.equal(await nodes.get('node2')!.stop('SIGTERM'), 0);
+    const audit = verifyAuditLog(join(dir, 'node2.audit.jsonl'));
+    assert.ok(audit.ok && audit.entries > 4, JSON.stringify(audit));
+    assert.ok(!readFileSync(join(dir, 'node2.audit.jsonl'), 'utf8').includes(readFileSync(join(dir, 'node2.storage.key'), 'utf8')));
+  });
+});
