@@ -115,8 +115,14 @@ export class EncryptedStore {
 
   /** Versions stored for `name`, ascending. */
   async versions(name: string): Promise<number[]> {
-    const keys = await this.storage.getKeys(`${name}@`);
-    return keys.map((k) => Number(k.slice(k.lastIndexOf('@') + 1))).filter(Number.isInteger).sort((a, b) => a - b);
+    // unstorage treats ":" as a path separator: list the parent, then match the name exactly.
+    const parent = name.includes(':') ? name.slice(0, name.lastIndexOf(':')) : '';
+    const keys = await this.storage.getKeys(parent);
+    return keys
+      .filter((k) => k.startsWith(`${name}@`))
+      .map((k) => Number(k.slice(name.length + 1)))
+      .filter(Number.isInteger)
+      .sort((a, b) => a - b);
   }
 
   /** Writes a JSON document (metadata, not secrets). */
@@ -128,12 +134,6 @@ export class EncryptedStore {
   async getJson<T>(name: string): Promise<T | undefined> {
     const b = await this.get(name, 0);
     return b === undefined ? undefined : (JSON.parse(new TextDecoder().decode(b)) as T);
-  }
-
-  /** Lists record names under a prefix. */
-  async names(prefix: string): Promise<string[]> {
-    const keys = await this.storage.getKeys(prefix);
-    return [...new Set(keys.map((k) => k.slice(0, k.lastIndexOf('@'))))];
   }
 
   /** Closes the underlying driver. */
