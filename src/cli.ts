@@ -6,6 +6,7 @@
 import process from 'node:process';
 import { UsageError } from './cli/args.ts';
 import { auditVerify, cluster, identityGenerate, initiatorGenerate, nodeStart } from './cli/node.ts';
+import { request } from './cli/request.ts';
 import { describe, simulate, usage as simulateUsage } from './cli/simulate.ts';
 
 const usage = `usage: tessera <command> [options]
@@ -17,6 +18,7 @@ commands:
   initiator generate  create an initiator key: --id ops [--out dir]
   cluster init|add|add-initiator   build the cluster manifest
   audit verify        check a node's hash-chained audit log: --file node0.audit.jsonl
+  request keygen|sign submit a signed request to a cluster over NATS and print attested results
 
 Run "tessera <command> --help" for a command's options.`;
 
@@ -41,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'initiator' && sub === 'generate') return initiatorGenerate(rest.slice(1));
   if (command === 'cluster') return cluster(rest);
   if (command === 'audit') return auditVerify(rest);
+  if (command === 'request') return request(rest);
   throw new UsageError(`unknown command "${[command, sub].filter(Boolean).join(' ')}" (try "tessera --help")`);
 }
 

@@ -100,7 +100,7 @@ export class TesseraNode {
     await node.beat();
     node.heartbeat = setInterval(() => void node.beat().catch(() => undefined), 1000);
     await node.consume();
-    log.info({ event: 'node_started', nodeId: cfg.nodeId, cluster: manifest.cluster, servers: cfg.nats.servers }, 'node started');
+    log.info({ event: 'node_started', cluster: manifest.cluster, servers: cfg.nats.servers }, 'node started');
     return node;
   }
 
@@ -165,7 +165,7 @@ export class TesseraNode {
     }
     const participants = request.op === 'keygen' ? request.parties : request.signers;
     this.audit.append({ event: 'request', requestId: request.requestId, op: request.op, initiator: request.initiator, keyId: request.keyId, parties: participants });
-    this.log.info({ event: 'request_started', requestId: request.requestId, op: request.op, keyId: request.keyId }, 'request started');
+    this.log.info({ event: 'request_received', requestId: request.requestId, op: request.op, keyId: request.keyId }, 'request received');
     let result: Omit<NodeResult, 'attestation'>;
     try {
       const waiting = participants.length ? await this.waitReady(participants) : [];
@@ -209,6 +209,6 @@ export class TesseraNode {
     await this.nodesKv.delete(this.cfg.nodeId).catch(() => undefined);
     await this.nc.drain().catch(() => undefined);
     await this.store.close().catch(() => undefined);
-    this.log.info({ event: 'node_stopped', nodeId: this.cfg.nodeId }, 'node stopped');
+    this.log.info({ event: 'node_stopped' }, 'node stopped');
   }
 }

@@ -53,7 +53,9 @@ export interface NodeProcess {
 
 /** Starts `tessera node start --config <path>` under Node and waits for its node_started log. */
 export async function startNode(config: string): Promise<NodeProcess> {
-  const proc = spawn(process.execPath.includes('node') ? process.execPath : 'node', ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'node', 'start', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_LOG_LEVEL: 'info' } });
+  // Node processes always run under Node here, whichever runtime runs the test suite.
+  const nodeBin = process.versions.bun || (process.versions as Record<string, string>).deno ? 'node' : process.execPath;
+  const proc = spawn(nodeBin, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'node', 'start', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_LOG_LEVEL: 'info' } });
   const logs: Record<string, unknown>[] = [];
   let buf = '';
   let err = '';
