@@ -57,6 +57,9 @@ export async function startNode(config: string): Promise<NodeProcess> {
   const nodeBin = process.versions.bun || (process.versions as Record<string, string>).deno ? 'node' : process.execPath;
   const proc = spawn(nodeBin, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'node', 'start', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_LOG_LEVEL: 'info' } });
   const logs: Record<string, unknown>[] = [];
+  // Track exit ourselves: Deno's node:child_process does not always set exitCode.
+  let exited: number | null | undefined;
+  const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve((exited = code))));
   let buf = '';
   let err = '';
   proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
@@ -86,11 +89,9 @@ export async function startNode(config: string): Promise<NodeProcess> {
   return {
     proc,
     logs,
-    stop: (signal = 'SIGTERM') =>
-      new Promise((resolve) => {
-        if (proc.exitCode !== null) return resolve(proc.exitCode);
-        proc.once('exit', (code) => resolve(code));
-        proc.kill(signal);
-      }),
+    stop: (signal = 'SIGTERM') => {
+      if (exited === undefined) proc.kill(signal);
+      return exit;
+    },
   };
 }

@@ -68,15 +68,15 @@ export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts
     proc.on('exit', (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
   });
   const url = `${certs ? 'tls' : 'nats'}://127.0.0.1:${port}`;
+  let exited = false;
+  const exit = new Promise<void>((resolve) => proc.on('exit', () => resolve(void (exited = true))));
   return {
     url,
     port,
     proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-      }),
+    stop: () => {
+      if (!exited) proc.kill('SIGTERM');
+      return exit;
+    },
   };
 }
