@@ -94,6 +94,22 @@ describe('three node processes over nats-server with mutual TLS', () => {
     assert.ok(secp256k1.verify(hexToBytes(d.signature), digest, child.publicKey, { prehash: false }));
   });
 
+  test('refresh re-randomises every ECDSA share under the same public key; signing continues on the new version', async () => {
+    const results = await submit(nc, manifest, req({ op: 'refresh', keyId: 'k1' }), initiator, NODES);
+    for (const r of results) assert.ok(r.ok, JSON.stringify(r.error));
+    for (const r of results) assert.equal((r.result as { publicKeys: { secp256k1: string } }).publicKeys.secp256k1, pk.secp256k1);
+    // Every node switches to version 2 (and retires version 1) once all three confirmed.
+    for (const id of NODES) {
+      const logs = nodes.get(id)!.logs;
+      for (let i = 0; i < 100 && !logs.some((l) => l.event === 'share_version_active'); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(logs.find((l) => l.event === 'share_version_active')?.versions, { secp256k1: 2, ed25519: 1 }, id);
+    }
+    const digest = sha256(new TextEncoder().encode('after refresh'));
+    const signed = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'secp256k1', message: bytesToHex(digest), signers: ['node0', 'node2'] }), initiator, ['node0', 'node2']);
+    for (const r of signed) assert.ok(r.ok, JSON.stringify(r.error));
+    assert.ok(secp256k1.verify(hexToBytes((signed[0]!.result as { signature: string }).signature), digest, hexToBytes(pk.secp256k1), { prehash: false }));
+  });
+
   test('a resubmitted request returns the first result instead of running twice', async () => {
     const r = req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '00', signers: ['node0', 'node1'] });
     const first = await submit(nc, manifest, r, initiator, ['node0', 'node1']);

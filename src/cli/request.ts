@@ -15,6 +15,7 @@ import { intListOption, UsageError } from './args.ts';
 
 export const usage = `usage: tessera request keygen --key-id ID [--threshold T] [--parties a,b,c] [--curves secp256k1,ed25519]
        tessera request sign --key-id ID --curve C --message HEX [--signers a,b] [--path 0,5]
+       tessera request refresh --key-id ID [--parties a,b,c]
   common: --manifest cluster.json --initiator-key ops.initiator.key [--initiator ops]
           --nats URL [--ca ca.pem --cert client.pem --key client.key] [--json]
   --threshold is the minimum number of signers; secp256k1 --message is a 32-byte digest.`;
@@ -22,7 +23,7 @@ export const usage = `usage: tessera request keygen --key-id ID [--threshold T] 
 /** Runs `tessera request …`. */
 export async function request(argv: string[]): Promise<number> {
   const [op, ...rest] = argv;
-  if (op !== 'keygen' && op !== 'sign') throw new UsageError(usage);
+  if (op !== 'keygen' && op !== 'sign' && op !== 'refresh') throw new UsageError(usage);
   let v;
   try {
     v = parseArgs({
@@ -62,6 +63,9 @@ export async function request(argv: string[]): Promise<number> {
     const threshold = v.threshold ? Number(v.threshold) : 2;
     req = { ...base, op, threshold, parties, curves: v.curves!.split(',') as Curve[] };
     expect = parties;
+  } else if (op === 'refresh') {
+    req = { ...base, op };
+    expect = v.parties ? v.parties.split(',') : manifest.nodes.map((n) => n.nodeId);
   } else {
     if (!v.curve || !v.message) throw new UsageError('sign needs --curve and --message');
     const signers = v.signers ? v.signers.split(',') : [];

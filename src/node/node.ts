@@ -18,8 +18,8 @@ import { AuditLog } from './audit.ts';
 import type { NodeConfig } from './config.ts';
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
 import { validateManifest, type Manifest } from './manifest.ts';
-import { execute } from './operations.ts';
-import { attest, RequestError, verifyRequest, type NodeResult, type SignedRequest } from './requests.ts';
+import { execute, promote } from './operations.ts';
+import { attest, RequestError, verifyAttestation, verifyRequest, type NodeResult, type SignedRequest } from './requests.ts';
 import { SessionError, SessionManager } from './session.ts';
 import { EncryptedStore, storageKeyFromFile, storageKeyFromPassphrase } from './storage.ts';
 import { connectNats, PeerTransport } from './transport.ts';
@@ -163,14 +163,14 @@ export class TesseraNode {
       await this.publish(done);
       return;
     }
-    const participants = request.op === 'keygen' ? request.parties : request.signers;
+    const participants = request.op === 'keygen' ? request.parties : request.op === 'sign' ? request.signers : [];
     this.audit.append({ event: 'request', requestId: request.requestId, op: request.op, initiator: request.initiator, keyId: request.keyId, parties: participants });
     this.log.info({ event: 'request_received', requestId: request.requestId, op: request.op, keyId: request.keyId }, 'request received');
     let result: Omit<NodeResult, 'attestation'>;
     try {
       const waiting = participants.length ? await this.waitReady(participants) : [];
       if (waiting.length) throw new SessionError('PARTY_NOT_READY', `not ready: ${waiting.join(', ')}`, waiting, 0);
-      const out = await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {});
+      const out = await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {}, (id, parties) => this.confirmed(id, parties));
       if (out === undefined) return;
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };
     } catch (e) {
@@ -184,6 +184,28 @@ export class TesseraNode {
     const attested = attest(this.identity, result);
     await this.store.putJson(`request:${request.requestId}`, attested);
     await this.publish(attested);
+    if (request.op === 'refresh' && result.ok) {
+      // Retire the old share only once every party has confirmed the new one.
+      const until = Date.now() + (this.cfg.timeouts?.sessionMs ?? 120_000);
+      let meta = await promote(this.store, request.keyId, (id, p) => this.confirmed(id, p));
+      while (meta?.pending && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 250));
+        meta = await promote(this.store, request.keyId, (id, p) => this.confirmed(id, p));
+      }
+      if (meta?.pending) this.log.warn({ event: 'share_version_pending', keyId: request.keyId, pending: meta.pending }, 'not every party confirmed the refresh; the old share stays active');
+      else this.log.info({ event: 'share_version_active', keyId: request.keyId, versions: meta?.versions }, 'refreshed share active; old version retired');
+    }
+  }
+
+  /** Whether every party in `parties` published an attested success for `requestId`. */
+  async confirmed(requestId: string, parties: string[]): Promise<boolean> {
+    for (const id of parties) {
+      const e = await this.resultsKv.get(`${requestId}.${id}`).catch(() => null);
+      if (!e || !e.value.length) return false;
+      const r = JSON.parse(e.string()) as NodeResult;
+      if (!r.ok || !verifyAttestation(this.manifest, r)) return false;
+    }
+    return true;
   }
 
   private async waitReady(ids: string[]): Promise<string[]> {

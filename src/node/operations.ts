@@ -4,7 +4,7 @@
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
-import { ecdsaKeyShare, frostKeyShare, startEcdsaDkg, startEcdsaSign, startFrostDkg, startFrostSign, type EcdsaKeyShare, type EcdsaSignature, type FrostKeyShare } from '../core/index.ts';
+import { ecdsaKeyShare, frostKeyShare, startEcdsaDkg, startEcdsaRefresh, startEcdsaSign, startFrostDkg, startFrostSign, type EcdsaKeyShare, type EcdsaSignature, type FrostKeyShare } from '../core/index.ts';
 import { RequestError, sessionId, type Curve, type OperationRequest } from './requests.ts';
 import type { SessionManager } from './session.ts';
 import type { EncryptedStore } from './storage.ts';
@@ -19,13 +19,39 @@ export interface KeyMeta {
   chainCode?: string;
   /** Current share version per curve. */
   versions: Partial<Record<Curve, number>>;
+  /** A refreshed version written but not yet confirmed by every party (the old one still signs). */
+  pending?: Partial<Record<Curve, { version: number; requestId: string }>>;
+}
+
+/** Whether every party reported success for a request (their attested results). */
+export type Confirmed = (requestId: string, parties: string[]) => Promise<boolean>;
+
+/** Switches to pending share versions that every party has confirmed, then retires the old ones. */
+export async function promote(store: EncryptedStore, keyId: string, confirmed: Confirmed): Promise<KeyMeta | undefined> {
+  const meta = await store.getJson<KeyMeta>(metaName(keyId));
+  if (!meta?.pending) return meta;
+  let changed = false;
+  for (const [curve, p] of Object.entries(meta.pending) as [Curve, { version: number; requestId: string }][]) {
+    if (!(await confirmed(p.requestId, meta.parties))) continue;
+    const old = meta.versions[curve];
+    meta.versions[curve] = p.version;
+    delete meta.pending[curve];
+    await store.putJson(metaName(keyId), meta);
+    if (old !== undefined && old !== p.version) await store.retire(shareName(keyId, curve), old);
+    changed = true;
+  }
+  if (changed && !Object.keys(meta.pending).length) {
+    delete meta.pending;
+    await store.putJson(metaName(keyId), meta);
+  }
+  return meta;
 }
 
 const metaName = (keyId: string) => `meta:${keyId}`;
 const shareName = (keyId: string, curve: Curve) => `share:${keyId}:${curve}`;
 
 /** Runs a request's protocol on this node; undefined when this node takes no part. */
-export async function execute(r: OperationRequest, me: string, store: EncryptedStore, sessions: SessionManager, timeouts: { roundMs?: number; sessionMs?: number }): Promise<Record<string, unknown> | undefined> {
+export async function execute(r: OperationRequest, me: string, store: EncryptedStore, sessions: SessionManager, timeouts: { roundMs?: number; sessionMs?: number }, confirmed: Confirmed): Promise<Record<string, unknown> | undefined> {
   if (r.op === 'keygen') {
     const myParty = r.parties.indexOf(me) + 1;
     if (!myParty) return undefined;
@@ -55,8 +81,26 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
     return { keyId: meta.keyId, threshold: meta.threshold, parties: meta.parties, publicKeys: meta.publicKeys, chainCode: meta.chainCode };
   }
 
-  const meta = await store.getJson<KeyMeta>(metaName(r.keyId));
+  const meta = await promote(store, r.keyId, confirmed);
   if (!meta) throw new RequestError('UNKNOWN_KEY', `no key ${r.keyId}`);
+  if (r.op === 'refresh') {
+    // A complete refresh (spec §5): every party takes part; new shares and pairwise OT state,
+    // same public key. Written as a new version; the old one keeps signing until all confirm.
+    const myParty = meta.parties.indexOf(me) + 1;
+    if (!myParty) return undefined;
+    if (!meta.curves.includes('secp256k1')) throw new RequestError('UNSUPPORTED', 'refresh covers secp256k1 shares; this key has none');
+    const current = meta.versions.secp256k1 ?? 1;
+    const blob = await store.get(shareName(r.keyId, 'secp256k1'), current);
+    if (!blob) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/secp256k1 is missing on this node`);
+    const session = sessionId(r.requestId, 'refresh/secp256k1');
+    const fresh = await sessions.run<EcdsaKeyShare>({ session, parties: meta.parties, start: () => startEcdsaRefresh({ key: blob, session }), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+    if (bytesToHex(fresh.publicKey) !== meta.publicKeys.secp256k1) throw new RequestError('INTERNAL', 'refresh changed the public key');
+    const next = Math.max(current, ...(await store.versions(shareName(r.keyId, 'secp256k1')))) + 1;
+    await store.put(shareName(r.keyId, 'secp256k1'), next, fresh.blob);
+    meta.pending = { ...meta.pending, secp256k1: { version: next, requestId: r.requestId } };
+    await store.putJson(metaName(r.keyId), meta);
+    return { keyId: meta.keyId, publicKeys: meta.publicKeys, refreshed: ['secp256k1'], version: next };
+  }
   if (!meta.curves.includes(r.curve)) throw new RequestError('UNKNOWN_KEY', `key ${r.keyId} has no ${r.curve} share`);
   const signers = r.signers.length ? r.signers : meta.parties.slice(0, meta.threshold);
   if (signers.some((s) => !meta.parties.includes(s))) throw new RequestError('MALFORMED', 'every signer must be a party of the key');

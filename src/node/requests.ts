@@ -16,7 +16,8 @@ export type Curve = 'secp256k1' | 'ed25519';
 /** An operation the cluster runs. `threshold` is the minimum number of signers. */
 export type OperationRequest =
   | { op: 'keygen'; requestId: string; initiator: string; timestamp: number; keyId: string; threshold: number; parties: string[]; curves: Curve[] }
-  | { op: 'sign'; requestId: string; initiator: string; timestamp: number; keyId: string; curve: Curve; message: string; derivationPath?: number[]; signers: string[] };
+  | { op: 'sign'; requestId: string; initiator: string; timestamp: number; keyId: string; curve: Curve; message: string; derivationPath?: number[]; signers: string[] }
+  | { op: 'refresh'; requestId: string; initiator: string; timestamp: number; keyId: string };
 
 /** A request with the initiator's Ed25519 signature (hex) over its canonical bytes. */
 export interface SignedRequest {
@@ -89,7 +90,7 @@ export function verifyRequest(manifest: Manifest, s: SignedRequest): OperationRe
     if (typeof r.message !== 'string' || !/^([0-9a-f]{2})*$/.test(r.message)) throw new RequestError('MALFORMED', 'message must be lowercase hex');
     if (r.curve === 'secp256k1' && r.message.length !== 64) throw new RequestError('MALFORMED', 'a secp256k1 message must be a 32-byte digest');
     if (!Array.isArray(r.signers) || new Set(r.signers).size !== r.signers.length) throw new RequestError('MALFORMED', 'signers must be distinct node ids');
-  } else {
+  } else if (r.op !== 'refresh') {
     throw new RequestError('MALFORMED', `unknown op "${String((r as { op: unknown }).op)}"`);
   }
   return r;
