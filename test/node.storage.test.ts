@@ -12,6 +12,7 @@ import { createStorage, type Storage } from 'unstorage';
 import fsDriver from 'unstorage/drivers/fs';
 import redisDriver from 'unstorage/drivers/redis';
 import { AuditLog, verifyAuditLog } from '../src/node/audit.ts';
+import { atomicFs } from '../src/node/fs-atomic.ts';
 import { CorruptKeyFileError, generateIdentity, openPrivateIdentity, sealPrivateIdentity, WrongPassphraseError } from '../src/node/identity.ts';
 import { EncryptedStore, MissingStorageKeyError, StorageTamperedError, WrongStorageKeyError, storageKeyFromFile, storageKeyFromPassphrase } from '../src/node/storage.ts';
 import { connectNats, TransportConfigError } from '../src/node/transport.ts';
@@ -48,6 +49,7 @@ after(() => {
 const drivers: [string, () => Storage][] = [
   ['memory', () => createStorage()],
   ['fs', () => createStorage({ driver: fsDriver({ base: join(dir, `fs-${Math.random()}`) }) })],
+  ['atomic fs', () => createStorage({ driver: atomicFs({ base: join(dir, `afs-${Math.random()}`) }) })],
   ['redis', () => createStorage({ driver: redisDriver({ url: redisUrl, base: `t${Math.random()}` }) })],
 ];
 

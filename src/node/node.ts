@@ -11,7 +11,6 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMes
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createStorage, type Storage } from 'unstorage';
-import fsDriver from 'unstorage/drivers/fs';
 import redisDriver from 'unstorage/drivers/redis';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit.ts';
@@ -23,6 +22,7 @@ import { attest, RequestError, verifyAttestation, verifyRequest, type NodeResult
 import { SessionError, SessionManager } from './session.ts';
 import { EncryptedStore, storageKeyFromFile, storageKeyFromPassphrase } from './storage.ts';
 import { connectNats, PeerTransport } from './transport.ts';
+import { atomicFs } from './fs-atomic.ts';
 
 /** NATS names a cluster uses. */
 export function names(cluster: string) {
@@ -38,7 +38,7 @@ export function names(cluster: string) {
 export const READY_WINDOW_MS = 10_000;
 
 function openStorage(cfg: NodeConfig): Storage {
-  if (cfg.storage.driver === 'fs') return createStorage({ driver: fsDriver({ base: cfg.storage.base ?? `./.tessera/${cfg.nodeId}` }) });
+  if (cfg.storage.driver === 'fs') return createStorage({ driver: atomicFs({ base: cfg.storage.base ?? `./.tessera/${cfg.nodeId}` }) });
   if (cfg.storage.driver === 'redis') return createStorage({ driver: redisDriver({ url: cfg.storage.url ?? 'redis://127.0.0.1:6379', base: `tessera:${cfg.nodeId}` }) });
   return createStorage();
 }
@@ -154,8 +154,10 @@ export class TesseraNode {
     try {
       request = verifyRequest(this.manifest, signed);
     } catch (e) {
-      // Unauthenticated requests get no result: a forged request must not make nodes talk.
-      this.log.warn({ event: 'request_rejected', requestId, code: (e as RequestError).code, reason: (e as Error).message }, 'request rejected');
+      const code = (e as RequestError).code;
+      this.log.warn({ event: 'request_rejected', requestId, code, reason: (e as Error).message }, 'request rejected');
+      // An authentic but expired request gets a signed refusal; a forged one gets nothing.
+      if (code === 'REQUEST_EXPIRED') await this.publish(attest(this.identity, { requestId, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
       return;
     }
     const done = await this.store.getJson<NodeResult>(`request:${request.requestId}`);
@@ -174,7 +176,8 @@ export class TesseraNode {
       if (out === undefined) return;
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };
     } catch (e) {
-      const code = (e as { code?: string }).code ?? 'INTERNAL';
+      const raw = (e as { code?: string }).code ?? 'INTERNAL';
+      const code = raw === 'ENOSPC' ? 'STORAGE_FULL' : /^E[A-Z]+$/.test(raw) ? 'STORAGE_ERROR' : raw;
       const culprits = (e as { culprits?: string[] }).culprits ?? [];
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits } };
     }
@@ -184,7 +187,7 @@ export class TesseraNode {
     const attested = attest(this.identity, result);
     await this.store.putJson(`request:${request.requestId}`, attested);
     await this.publish(attested);
-    if (request.op === 'refresh' && result.ok) {
+    if ((request.op === 'refresh' || request.op === 'keygen') && result.ok) {
       // Retire the old share only once every party has confirmed the new one.
       const until = Date.now() + (this.cfg.timeouts?.sessionMs ?? 120_000);
       let meta = await promote(this.store, request.keyId, (id, p) => this.confirmed(id, p));
@@ -192,8 +195,12 @@ export class TesseraNode {
         await new Promise((r) => setTimeout(r, 250));
         meta = await promote(this.store, request.keyId, (id, p) => this.confirmed(id, p));
       }
-      if (meta?.pending) this.log.warn({ event: 'share_version_pending', keyId: request.keyId, pending: meta.pending }, 'not every party confirmed the refresh; the old share stays active');
-      else this.log.info({ event: 'share_version_active', keyId: request.keyId, versions: meta?.versions }, 'refreshed share active; old version retired');
+      while (meta?.keygenRequest && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 250));
+        meta = await promote(this.store, request.keyId, (id, p) => this.confirmed(id, p));
+      }
+      if (meta?.pending || meta?.keygenRequest) this.log.warn({ event: 'share_version_pending', keyId: request.keyId }, 'not every party confirmed; the new shares stay inactive');
+      else this.log.info({ event: 'share_version_active', keyId: request.keyId, versions: meta?.versions }, request.op === 'keygen' ? 'key active' : 'refreshed share active; old version retired');
     }
   }
 

@@ -19,6 +19,8 @@ export interface KeyMeta {
   chainCode?: string;
   /** Current share version per curve. */
   versions: Partial<Record<Curve, number>>;
+  /** Set while a new key awaits every party's confirmation (it cannot sign until then). */
+  keygenRequest?: string;
   /** A refreshed version written but not yet confirmed by every party (the old one still signs). */
   pending?: Partial<Record<Curve, { version: number; requestId: string }>>;
 }
@@ -29,6 +31,10 @@ export type Confirmed = (requestId: string, parties: string[]) => Promise<boolea
 /** Switches to pending share versions that every party has confirmed, then retires the old ones. */
 export async function promote(store: EncryptedStore, keyId: string, confirmed: Confirmed): Promise<KeyMeta | undefined> {
   const meta = await store.getJson<KeyMeta>(metaName(keyId));
+  if (meta?.keygenRequest && (await confirmed(meta.keygenRequest, meta.parties))) {
+    delete meta.keygenRequest;
+    await store.putJson(metaName(keyId), meta);
+  }
   if (!meta?.pending) return meta;
   let changed = false;
   for (const [curve, p] of Object.entries(meta.pending) as [Curve, { version: number; requestId: string }][]) {
@@ -55,8 +61,10 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
   if (r.op === 'keygen') {
     const myParty = r.parties.indexOf(me) + 1;
     if (!myParty) return undefined;
-    if (await store.getJson<KeyMeta>(metaName(r.keyId))) throw new RequestError('KEY_EXISTS', `key ${r.keyId} already exists`);
-    const meta: KeyMeta = { keyId: r.keyId, threshold: r.threshold, parties: r.parties, curves: r.curves, publicKeys: {}, versions: {} };
+    const existing = await store.getJson<KeyMeta>(metaName(r.keyId));
+    if (existing && !existing.keygenRequest) throw new RequestError('KEY_EXISTS', `key ${r.keyId} already exists`);
+    // A key is registered only once every party confirms it (until then it cannot sign).
+    const meta: KeyMeta = { keyId: r.keyId, threshold: r.threshold, parties: r.parties, curves: r.curves, publicKeys: {}, versions: {}, keygenRequest: r.requestId };
     const blobs: [Curve, Uint8Array][] = [];
     for (const curve of r.curves) {
       const session = sessionId(r.requestId, `keygen/${curve}`);
@@ -83,6 +91,7 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
 
   const meta = await promote(store, r.keyId, confirmed);
   if (!meta) throw new RequestError('UNKNOWN_KEY', `no key ${r.keyId}`);
+  if (meta.keygenRequest) throw new RequestError('KEY_NOT_ACTIVE', `key ${r.keyId} is not confirmed by every party yet`);
   if (r.op === 'refresh') {
     // A complete refresh (spec §5): every party takes part; new shares and pairwise OT state,
     // same public key. Written as a new version; the old one keeps signing until all confirm.
@@ -101,6 +110,7 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
     await store.putJson(metaName(r.keyId), meta);
     return { keyId: meta.keyId, publicKeys: meta.publicKeys, refreshed: ['secp256k1'], version: next };
   }
+  if (meta.keygenRequest) throw new RequestError('KEY_NOT_ACTIVE', `key ${r.keyId} is not confirmed by every party yet`);
   if (!meta.curves.includes(r.curve)) throw new RequestError('UNKNOWN_KEY', `key ${r.keyId} has no ${r.curve} share`);
   const signers = r.signers.length ? r.signers : meta.parties.slice(0, meta.threshold);
   if (signers.some((s) => !meta.parties.includes(s))) throw new RequestError('MALFORMED', 'every signer must be a party of the key');

@@ -66,8 +66,11 @@ export function signRequest(request: OperationRequest, initiatorSecret: Uint8Arr
 
 const ID = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** Verifies the initiator's signature and the request's shape against the manifest. */
-export function verifyRequest(manifest: Manifest, s: SignedRequest): OperationRequest {
+/** How far a request's timestamp may be from this node's clock. */
+export const REQUEST_WINDOW_MS = 60_000;
+
+/** Verifies the initiator's signature, the timestamp window and the request's shape. */
+export function verifyRequest(manifest: Manifest, s: SignedRequest, now = Date.now()): OperationRequest {
   const r = s?.request;
   if (!r || typeof r !== 'object') throw new RequestError('MALFORMED', 'request is missing');
   const initiator = manifest.initiators.find((i) => i.id === r.initiator);
@@ -79,6 +82,9 @@ export function verifyRequest(manifest: Manifest, s: SignedRequest): OperationRe
     ok = false;
   }
   if (!ok) throw new RequestError('BAD_SIGNATURE', `request signature does not verify under initiator ${initiator.id}`);
+  if (typeof r.timestamp !== 'number' || Math.abs(now - r.timestamp) > REQUEST_WINDOW_MS) {
+    throw new RequestError('REQUEST_EXPIRED', `request timestamp is outside ±${REQUEST_WINDOW_MS / 1000} s of this node's clock`);
+  }
   if (!ID.test(r.requestId) || !ID.test(r.keyId)) throw new RequestError('MALFORMED', 'requestId and keyId must be 1-64 letters, digits, "_" or "-"');
   const known = new Set(manifest.nodes.map((n) => n.nodeId));
   if (r.op === 'keygen') {

@@ -216,7 +216,8 @@ export class SessionManager {
       const body = new TextEncoder().encode(JSON.stringify({ code: e.code, culprits: e.culprits, round: e.round, message: e.message.slice(0, 200) }));
       for (const [p, idx] of indexOfParty) if (p !== myParty) this.transport.send({ kind: KIND.abort, session: spec.session, round: s.round, to: idx, body });
     };
-    const deadline = Date.now() + totalMs;
+    // Protocol timers use the monotonic clock, so wall-clock jumps cannot stretch or cut them.
+    const deadline = performance.now() + totalMs;
     try {
       let round: RoundLike;
       try {
@@ -237,9 +238,9 @@ export class SessionManager {
         }
         const backlog = [...(early?.msgs.splice(0) ?? []), ...s.buffered.splice(0)];
         for (const o of backlog) this.accept(key, s, o);
-        const roundDeadline = Math.min(Date.now() + roundMs, deadline);
+        const roundDeadline = Math.min(performance.now() + roundMs, deadline);
         while (!failure && round.missing().length > 0) {
-          const left = roundDeadline - Date.now();
+          const left = roundDeadline - performance.now();
           if (left <= 0) {
             const missing = round.missing().map((p) => spec.parties[p - 1] ?? `party ${p}`);
             failure = new SessionTimeoutError('TIMEOUT', `round ${s.round} timed out waiting for ${missing.join(', ')}`, missing, s.round);

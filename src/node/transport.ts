@@ -43,7 +43,8 @@ export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
         ...(o.tls.keyFile ? { key: readFileSync(o.tls.keyFile, 'utf8') } : {}),
       }
     : undefined;
-  return connect({ servers: o.servers, name: o.name, tls, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  // waitOnFirstConnect: a node started before nats-server keeps trying instead of exiting.
+  return connect({ servers: o.servers, name: o.name, tls, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
 }
 
 /** Sends and receives envelopes for one node. */
