@@ -185,7 +185,12 @@ export class TesseraNode {
     this.audit.append({ event: 'outcome', requestId: request.requestId, ok: result.ok, error: result.error?.code, culprits: result.error?.culprits, ms });
     this.log.info({ event: 'request_finished', requestId: request.requestId, ok: result.ok, error: result.error, ms }, 'request finished');
     const attested = attest(this.identity, result);
-    await this.store.putJson(`request:${request.requestId}`, attested);
+    try {
+      await this.store.putJson(`request:${request.requestId}`, attested);
+    } catch (e) {
+      // The outcome is still reported; without the record a redelivery would run it again.
+      this.log.error({ event: 'result_not_stored', requestId: request.requestId, code: (e as { code?: string }).code }, 'could not store the request outcome');
+    }
     await this.publish(attested);
     if ((request.op === 'refresh' || request.op === 'keygen') && result.ok) {
       // Retire the old share only once every party has confirmed the new one.

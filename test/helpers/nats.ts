@@ -42,9 +42,9 @@ export interface NatsServer {
 }
 
 /** Starts nats-server with JetStream in `dir`; with `certs`, TLS with verified client certificates. */
-export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts>): Promise<NatsServer> {
+export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts>, fixedPort?: number): Promise<NatsServer> {
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const conf = [
     `listen: "127.0.0.1:${port}"`,
     `jetstream { store_dir: "${join(dir, 'js')}", max_memory_store: 64MB, max_file_store: 256MB }`,
