@@ -35,7 +35,7 @@ export function names(cluster: string) {
 }
 
 /** How fresh a peer's heartbeat must be for it to count as ready. */
-export const READY_WINDOW_MS = 10_000;
+export const READY_WINDOW_MS = 5_000;
 
 function openStorage(cfg: NodeConfig): Storage {
   if (cfg.storage.driver === 'fs') return createStorage({ driver: atomicFs({ base: cfg.storage.base ?? `./.tessera/${cfg.nodeId}` }) });
@@ -177,8 +177,10 @@ export class TesseraNode {
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };
     } catch (e) {
       const raw = (e as { code?: string }).code ?? 'INTERNAL';
-      const code = raw === 'ENOSPC' ? 'STORAGE_FULL' : /^E[A-Z]+$/.test(raw) ? 'STORAGE_ERROR' : raw;
       const culprits = (e as { culprits?: string[] }).culprits ?? [];
+      let code = raw === 'ENOSPC' ? 'STORAGE_FULL' : /^E[A-Z]+$/.test(raw) ? 'STORAGE_ERROR' : raw;
+      // A silent party whose heartbeat has also stopped is unreachable, not merely slow.
+      if (code === 'TIMEOUT' && culprits.length && (await this.notReady(culprits)).length === culprits.length) code = 'UNREACHABLE';
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits } };
     }
     const ms = Math.round(performance.now() - t0);

@@ -52,10 +52,11 @@ export interface NodeProcess {
 }
 
 /** Starts `tessera node start --config <path>` under Node and waits for its node_started log. */
-export async function startNode(config: string): Promise<NodeProcess> {
+export async function startNode(config: string, wrap: string[] = []): Promise<NodeProcess> {
   // Node processes always run under Node here, whichever runtime runs the test suite.
   const nodeBin = process.versions.bun || (process.versions as Record<string, string>).deno ? 'node' : process.execPath;
-  const proc = spawn(nodeBin, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'node', 'start', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_LOG_LEVEL: 'info' } });
+  const argv = [nodeBin, '--import', 'tsx', join(ROOT, 'src/cli.ts'), 'node', 'start', '--config', config];
+  const proc = spawn(wrap.length ? wrap[0]! : argv[0]!, wrap.length ? [...wrap.slice(1), ...argv] : argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_LOG_LEVEL: 'info' } });
   const logs: Record<string, unknown>[] = [];
   // Track exit ourselves: Deno's node:child_process does not always set exitCode.
   let exited: number | null | undefined;

@@ -42,11 +42,11 @@ export interface NatsServer {
 }
 
 /** Starts nats-server with JetStream in `dir`; with `certs`, TLS with verified client certificates. */
-export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts>, fixedPort?: number): Promise<NatsServer> {
+export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts>, fixedPort?: number, host = '127.0.0.1'): Promise<NatsServer> {
   mkdirSync(dir, { recursive: true });
   const port = fixedPort ?? (await freePort());
   const conf = [
-    `listen: "127.0.0.1:${port}"`,
+    `listen: "${host}:${port}"`,
     `jetstream { store_dir: "${join(dir, 'js')}", max_memory_store: 64MB, max_file_store: 256MB }`,
     'max_payload: 1MB',
     certs ? `tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: true, timeout: 5 }` : '',
@@ -67,7 +67,7 @@ export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts
     proc.stdout!.on('data', on);
     proc.on('exit', (code) => reject(new Error(`nats-server exited (${code}): ${log}`)));
   });
-  const url = `${certs ? 'tls' : 'nats'}://127.0.0.1:${port}`;
+  const url = `${certs ? 'tls' : 'nats'}://${host}:${port}`;
   let exited = false;
   const exit = new Promise<void>((resolve) => proc.on('exit', () => resolve(void (exited = true))));
   return {
