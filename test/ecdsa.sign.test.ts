@@ -3,15 +3,8 @@ import { describe, test } from 'node:test';
 import { CoreError, errors, startEcdsaSign, type EcdsaKeyShare } from '../src/core/index.ts';
 import { runEcdsaDkg, runEcdsaRefresh, runEcdsaSign } from '../src/protocol/local.ts';
 import { deriveChild, digestOf, isLowS, nobleVerify, nodeCryptoVerify, recover } from './helpers/ecdsa.ts';
+import { subsets } from './helpers/subsets.ts';
 
-function subsets(ids: number[], min: number): number[][] {
-  const out: number[][] = [];
-  for (let mask = 1; mask < 1 << ids.length; mask++) {
-    const s = ids.filter((_, i) => mask & (1 << i));
-    if (s.length >= min) out.push(s);
-  }
-  return out;
-}
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

@@ -2,17 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { errors, startFrostSign } from '../src/core/index.ts';
 import { runFrostDkg, runFrostSign } from '../src/protocol/local.ts';
+import { subsets } from './helpers/subsets.ts';
 import { nobleVerify, nodeCryptoVerify } from './helpers/verify.ts';
 
-/** Every subset of `ids` with at least `min` members. */
-function subsets(ids: number[], min: number): number[][] {
-  const out: number[][] = [];
-  for (let mask = 1; mask < 1 << ids.length; mask++) {
-    const s = ids.filter((_, i) => mask & (1 << i));
-    if (s.length >= min) out.push(s);
-  }
-  return out;
-}
 
 describe('FROST(Ed25519) DKG and signing through the wasm core', () => {
   for (let parties = 2; parties <= 7; parties++) {

@@ -18,13 +18,12 @@ import { submit } from '../src/client/nats.ts';
 import { verifyAuditLog } from '../src/node/audit.ts';
 import type { Manifest } from '../src/node/manifest.ts';
 import type { OperationRequest } from '../src/node/requests.ts';
-import { makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
+import { allNodeOutput, assertNoSecrets, makeCluster, request, startNode, type Draft, type NodeProcess } from './helpers/cluster.ts';
 import { makeCerts, startNats, type NatsServer } from './helpers/nats.ts';
 import { deriveChild, nodeCryptoVerify } from './helpers/ecdsa.ts';
 import { nodeCryptoVerify as edNodeCryptoVerify } from './helpers/verify.ts';
 
 const NODES = ['node0', 'node1', 'node2'];
-type Draft = OperationRequest extends infer T ? (T extends unknown ? Omit<T, 'requestId' | 'initiator' | 'timestamp'> : never) : never;
 
 describe('three node processes over nats-server with mutual TLS', () => {
   let dir: string;
@@ -34,9 +33,7 @@ describe('three node processes over nats-server with mutual TLS', () => {
   let initiator: Uint8Array;
   let configs: string[];
   const nodes = new Map<string, NodeProcess>();
-  let n = 0;
-  const rid = () => `req-${Date.now()}-${n++}`;
-  const req = (r: Draft) => ({ ...r, requestId: rid(), initiator: 'ops', timestamp: Date.now() }) as OperationRequest;
+  const req = (r: Draft) => request(r);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-it-'));
@@ -50,6 +47,7 @@ describe('three node processes over nats-server with mutual TLS', () => {
   after(async () => {
     await nc?.drain().catch(() => undefined);
     for (const p of nodes.values()) await p.stop('SIGKILL');
+    await assertNoSecrets(dir, NODES, allNodeOutput.join('\n'), ['k1', 'k2']);
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -137,7 +135,7 @@ describe('three node processes over nats-server with mutual TLS', () => {
     const results = await pending;
     for (const x of results) {
       assert.equal(x.ok, false);
-      assert.ok(['TIMEOUT', 'ABORTED_BY_PEER'].includes(x.error!.code), JSON.stringify(x.error));
+      assert.ok(['UNREACHABLE', 'TIMEOUT', 'ABORTED_BY_PEER'].includes(x.error!.code), JSON.stringify(x.error));
       assert.ok(x.error!.culprits.includes('node1'), JSON.stringify(x.error));
     }
     nodes.set('node1', await startNode(configs[1]!));

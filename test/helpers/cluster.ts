@@ -1,13 +1,27 @@
 /** A local cluster for integration tests: identities, manifest, configs and node processes. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createStorage } from 'unstorage';
+import { atomicFs } from '../../src/node/fs-atomic.ts';
+import { EncryptedStore } from '../../src/node/storage.ts';
+import { openPrivateIdentity } from '../../src/node/identity.ts';
 import { join } from 'node:path';
 import process from 'node:process';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { generateIdentity, sealPrivateIdentity } from '../../src/node/identity.ts';
 import { addInitiator, addNode, emptyManifest, type Manifest } from '../../src/node/manifest.ts';
+import type { OperationRequest } from '../../src/node/requests.ts';
 import type { makeCerts } from './nats.ts';
+
+/** A request before the fields every submission fills in. */
+export type Draft = OperationRequest extends infer T ? (T extends unknown ? Omit<T, 'requestId' | 'initiator' | 'timestamp'> : never) : never;
+
+let counter = 0;
+/** Completes a draft request as the test initiator `ops` would (optionally with clock skew). */
+export function request(r: Draft, skewMs = 0): OperationRequest {
+  return { ...r, requestId: `t-${Date.now()}-${counter++}`, initiator: 'ops', timestamp: Date.now() + skewMs } as OperationRequest;
+}
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -44,6 +58,9 @@ export async function makeCluster(dir: string, nodes: string[], natsUrl: string,
   return { manifest, initiator, configs };
 }
 
+/** Every line any node process printed (stdout and stderr), for the secrets scan. */
+export const allNodeOutput: string[] = [];
+
 /** A node process and its JSON log lines. */
 export interface NodeProcess {
   proc: ChildProcess;
@@ -63,7 +80,10 @@ export async function startNode(config: string, wrap: string[] = []): Promise<No
   const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve((exited = code))));
   let buf = '';
   let err = '';
-  proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  proc.stderr!.on('data', (b: Buffer) => {
+    err += b.toString();
+    allNodeOutput.push(b.toString());
+  });
   const started = new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`node did not start: ${err}`)), 30_000);
     proc.stdout!.on('data', (b: Buffer) => {
@@ -72,6 +92,7 @@ export async function startNode(config: string, wrap: string[] = []): Promise<No
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
+        allNodeOutput.push(line);
         try {
           const o = JSON.parse(line) as Record<string, unknown>;
           logs.push(o);
@@ -95,4 +116,39 @@ export async function startNode(config: string, wrap: string[] = []): Promise<No
       return exit;
     },
   };
+}
+
+/**
+ * Fails if any node's log text holds a secret: its storage key, identity keys or passphrase, or
+ * any key share stored for `keyIds` (read back from its encrypted store with its key).
+ */
+export async function assertNoSecrets(dir: string, nodes: string[], logText: string, keyIds: string[]): Promise<void> {
+  const text = logText.toLowerCase();
+  const hits: string[] = [];
+  const check = (what: string, secretHex: string) => {
+    const b64 = Buffer.from(secretHex, 'hex').toString('base64').toLowerCase();
+    if (text.includes(secretHex.toLowerCase()) || text.includes(b64)) hits.push(what);
+  };
+  for (const id of nodes) {
+    const storageKey = readFileSync(join(dir, `${id}.storage.key`), 'utf8').trim();
+    check(`${id} storage key`, storageKey);
+    const passphrase = readFileSync(join(dir, `${id}.pass`), 'utf8');
+    if (text.includes(passphrase.toLowerCase())) hits.push(`${id} passphrase`);
+    const identity = await openPrivateIdentity(new Uint8Array(readFileSync(join(dir, `${id}.key.age`))), passphrase);
+    check(`${id} ed25519 identity key`, bytesToHex(identity.ed25519Secret));
+    check(`${id} x25519 identity key`, bytesToHex(identity.x25519Secret));
+    const store = await EncryptedStore.open(createStorage({ driver: atomicFs({ base: join(dir, 'data', id) }) }), Uint8Array.from(Buffer.from(storageKey, 'hex')));
+    // Share scalars sit at fixed offsets of the postcard blobs: FROST after 5 header bytes,
+    // DKLs23 after 5 header bytes and the 32-byte epoch.
+    for (const keyId of keyIds) {
+      for (const [curve, offset] of [['ed25519', 5], ['secp256k1', 37]] as const) {
+        for (const v of await store.versions(`share:${keyId}:${curve}`)) {
+          const blob = await store.get(`share:${keyId}:${curve}`, v);
+          if (blob) check(`${id} ${keyId}/${curve} share v${v}`, bytesToHex(blob.slice(offset, offset + 32)));
+        }
+      }
+    }
+    await store.close();
+  }
+  if (hits.length) throw new Error(`secrets found in node output: ${hits.join(', ')}`);
 }

@@ -303,3 +303,18 @@ pub fn frost_key_import(threshold: u16, parties: u16, id: u16, signing_share: &[
     let gpk = suite::deserialize_element(group_public_key).map_err(js)?;
     Ok(KeyPackage::new(threshold, parties, id, *share, shares, gpk).map_err(js)?.to_blob())
 }
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    /// Splits the core's framed output into messages (the test-side twin of `wire::frame`).
+    pub(crate) fn frames(buf: &[u8]) -> Vec<Vec<u8>> {
+        let n = usize::from(u16::from_be_bytes([buf[0], buf[1]]));
+        let (mut out, mut at) = (Vec::new(), 2);
+        for _ in 0..n {
+            let len = u32::from_be_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
+            out.push(buf[at + 4..at + 4 + len].to_vec());
+            at += 4 + len;
+        }
+        out
+    }
+}

@@ -443,7 +443,7 @@ impl Round3 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dkls23::tests::frames;
+    use crate::test_util::frames;
     use crate::rng;
 
     /// A malicious party 2 encrypts a share that does not match its Feldman commitments: party 1

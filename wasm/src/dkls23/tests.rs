@@ -8,20 +8,11 @@ use super::keys::KeyShare;
 use super::sign::{self, EcdsaSignature, SignRequest};
 use crate::error::ErrorCode;
 use crate::rng;
+use crate::test_util::frames;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use k256::ProjectivePoint;
 
-pub(crate) fn frames(buf: &[u8]) -> Vec<Vec<u8>> {
-    let n = usize::from(u16::from_be_bytes([buf[0], buf[1]]));
-    let (mut out, mut at) = (Vec::new(), 2);
-    for _ in 0..n {
-        let len = u32::from_be_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
-        out.push(buf[at + 4..at + 4 + len].to_vec());
-        at += 4 + len;
-    }
-    out
-}
 
 fn to(m: &[u8]) -> u16 {
     u16::from_be_bytes([m[37], m[38]])

@@ -324,17 +324,8 @@ impl Round2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::frames;
 
-    fn frames(buf: &[u8]) -> Vec<Vec<u8>> {
-        let n = usize::from(u16::from_be_bytes([buf[0], buf[1]]));
-        let (mut out, mut at) = (Vec::new(), 2);
-        for _ in 0..n {
-            let len = u32::from_be_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
-            out.push(buf[at + 4..at + 4 + len].to_vec());
-            at += 4 + len;
-        }
-        out
-    }
 
     /// A malicious party 2 encrypts a share that does not match its own commitments: party 1
     /// must reject it as `InvalidShare` naming party 2, and keep waiting for a valid one.

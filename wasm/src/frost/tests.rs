@@ -9,6 +9,7 @@ use super::suite::{self, Commitment};
 use super::{dkg, sign};
 use crate::error::ErrorCode;
 use crate::rng;
+use crate::test_util::frames;
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::Scalar;
 
@@ -129,17 +130,6 @@ fn tampered_signature_share_is_blamed() {
     assert_eq!(err.culprits, vec![1]);
 }
 
-fn frames(buf: &[u8]) -> Vec<Vec<u8>> {
-    let n = usize::from(u16::from_be_bytes([buf[0], buf[1]]));
-    let mut out = Vec::new();
-    let mut at = 2;
-    for _ in 0..n {
-        let len = u32::from_be_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
-        out.push(buf[at + 4..at + 4 + len].to_vec());
-        at += 4 + len;
-    }
-    out
-}
 
 fn receiver(msg: &[u8]) -> u16 {
     u16::from_be_bytes([msg[37], msg[38]])
