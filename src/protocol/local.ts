@@ -46,6 +46,18 @@ function step<A extends Step, B>(parties: Map<number, A>, next: (a: A) => B): Ma
   return new Map([...parties].map(([id, p]) => [id, next(p)]));
 }
 
+/** Starts each signer's first round with its own key share. */
+function perSigner<K extends { id: number }, R>(keys: readonly K[], signers: readonly number[], start: (key: K) => R): Map<number, R> {
+  const byId = new Map(keys.map((k) => [k.id, k]));
+  return new Map(
+    signers.map((id) => {
+      const key = byId.get(id);
+      if (!key) throw new RangeError(`no key share for signer ${id}`);
+      return [id, start(key)] as const;
+    }),
+  );
+}
+
 function ids(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i + 1);
 }
@@ -67,14 +79,7 @@ export function runFrostDkg(opts: { threshold: number; parties: number; session?
 /** Runs FROST signing among `signers` (party ids of `keys`). */
 export function runFrostSign(opts: { keys: readonly FrostKeyShare[]; signers: readonly number[]; message: Uint8Array; session?: Uint8Array }): Uint8Array {
   const session = opts.session ?? randomSeed();
-  const byId = new Map(opts.keys.map((k) => [k.id, k]));
-  const r1 = new Map(
-    opts.signers.map((id) => {
-      const key = byId.get(id);
-      if (!key) throw new RangeError(`no key share for signer ${id}`);
-      return [id, startFrostSign({ key, session, signers: opts.signers, message: opts.message })] as const;
-    }),
-  );
+  const r1 = perSigner(opts.keys, opts.signers, (key) => startFrostSign({ key, session, signers: opts.signers, message: opts.message }));
   const r2 = step(r1, (r) => r.advance());
   return same([...step(r2, (r) => r.finish()).values()], 'signature');
 }
@@ -107,14 +112,7 @@ export function runEcdsaRefresh(opts: { keys: readonly EcdsaKeyShare[]; session?
 /** Runs DKLs23 signing of a 32-byte digest among `signers`. */
 export function runEcdsaSign(opts: { keys: readonly EcdsaKeyShare[]; signers: readonly number[]; digest: Uint8Array; derivationPath?: readonly number[]; session?: Uint8Array }): EcdsaSignature {
   const session = opts.session ?? randomSeed();
-  const byId = new Map(opts.keys.map((k) => [k.id, k]));
-  const r1 = new Map(
-    opts.signers.map((id) => {
-      const key = byId.get(id);
-      if (!key) throw new RangeError(`no key share for signer ${id}`);
-      return [id, startEcdsaSign({ key, session, signers: opts.signers, digest: opts.digest, derivationPath: opts.derivationPath })] as const;
-    }),
-  );
+  const r1 = perSigner(opts.keys, opts.signers, (key) => startEcdsaSign({ key, session, signers: opts.signers, digest: opts.digest, derivationPath: opts.derivationPath }));
   const r3 = step(step(r1, (r) => r.advance()), (r) => r.advance());
   const sigs = [...step(r3, (r) => r.finish()).values()];
   same(sigs.map((s) => s.signature), 'signature');
