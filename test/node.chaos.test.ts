@@ -37,7 +37,10 @@ async function laggyProxy(target: number): Promise<{ port: number; server: Serve
       let timer: ReturnType<typeof setTimeout> | undefined;
       const drain = () => {
         timer = undefined;
-        while (queue.length && queue[0]!.due <= performance.now()) if (!to.destroyed) to.write(queue.shift()!.b);
+        while (queue.length && queue[0]!.due <= performance.now()) {
+          const { b } = queue.shift()!;
+          if (!to.destroyed) to.write(b);
+        }
         if (queue.length) timer = setTimeout(drain, queue[0]!.due - performance.now());
       };
       from.on('data', (b) => {
