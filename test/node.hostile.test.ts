@@ -10,8 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { startFrostSign, type FrostKeyShare } from '../src/core/index.ts';
-import { runFrostDkg } from '../src/protocol/local.ts';
+import { startEcdsaSign, startFrostSign, type FrostKeyShare } from '../src/core/index.ts';
+import { bytesToHex } from '@noble/curves/utils.js';
+import { runEcdsaDkg, runFrostDkg } from '../src/protocol/local.ts';
+import { bannedPeers, execute } from '../src/node/operations.ts';
+import { EncryptedStore } from '../src/node/storage.ts';
+import { sessionId, type OperationRequest } from '../src/node/requests.ts';
 import { KIND, seal } from '../src/node/envelope.ts';
 import { generateIdentity, type PrivateIdentity } from '../src/node/identity.ts';
 import { addNode, emptyManifest, type Manifest } from '../src/node/manifest.ts';
@@ -127,5 +131,26 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
       (e: unknown) => e instanceof SessionError && e.code === 'TIMEOUT' && e.culprits.includes('node2') && e.round === 1,
     );
     assert.ok(Date.now() - t0 < 5000);
+  });
+
+  test('a failed ECDSA consistency check bans the culprit: the next signing with it is refused until a refresh', async () => {
+    const ecdsa = runEcdsaDkg({ threshold: 2, parties: 3 });
+    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+    await store.put('share:kb:secp256k1', 1, ecdsa[0]!.blob);
+    await store.putJson('meta:kb', { keyId: 'kb', threshold: 2, parties: ['node0', 'node1', 'node2'], curves: ['secp256k1'], publicKeys: { secp256k1: bytesToHex(ecdsa[0]!.publicKey) }, versions: { secp256k1: 1 } });
+    const sign = (requestId: string): OperationRequest => ({ op: 'sign', requestId, initiator: 'ops', timestamp: Date.now(), keyId: 'kb', curve: 'secp256k1', message: '11'.repeat(32), signers: ['node0', 'node1'] });
+    const all = async () => true;
+    // node1 (played by the test) sends node0 an OT-extension message with one flipped bit.
+    const r = sign('ban-1');
+    const session = sessionId(r.requestId, 'sign/secp256k1');
+    const mine = execute(r, 'node0', store, node0, { roundMs: 5000 }, all);
+    const evil = startEcdsaSign({ key: ecdsa[1]!, session, signers: [1, 2], digest: new Uint8Array(32).fill(0x11) });
+    const body = evil.outgoing[0]!.bytes.slice();
+    body[39 + 64 + 10]! ^= 1;
+    node1.sendRaw(session, 1, seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body }));
+    await assert.rejects(mine, (e: unknown) => e instanceof SessionError && e.code === 'CONSISTENCY_CHECK_FAILED' && e.culprits.includes('node1'));
+    assert.deepEqual(await bannedPeers(store, 'kb'), ['node1']);
+    // The next signing with node1 is refused before any session starts.
+    await assert.rejects(execute(sign('ban-2'), 'node0', store, node0, {}, all), (e: unknown) => (e as { code?: string }).code === 'PEER_BANNED');
   });
 });

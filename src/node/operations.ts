@@ -54,6 +54,21 @@ export async function promote(store: EncryptedStore, keyId: string, confirmed: C
 }
 
 const metaName = (keyId: string) => `meta:${keyId}`;
+const banName = (keyId: string) => `ban:${keyId}`;
+
+/**
+ * Peers whose pairwise ECDSA setup this node refuses to use: a failed OT-extension,
+ * multiplication or Γ check may be a selective-failure probe of the reused Δ (DKLs23 spec §2.4,
+ * §4, §7.5), so signing with that peer stops until a complete refresh makes fresh base OTs.
+ */
+export async function bannedPeers(store: EncryptedStore, keyId: string): Promise<string[]> {
+  return (await store.getJson<{ peers: string[] }>(banName(keyId)))?.peers ?? [];
+}
+
+async function ban(store: EncryptedStore, keyId: string, peers: string[]): Promise<void> {
+  const now = new Set([...(await bannedPeers(store, keyId)), ...peers]);
+  await store.putJson(banName(keyId), { peers: [...now].sort() });
+}
 const shareName = (keyId: string, curve: Curve) => `share:${keyId}:${curve}`;
 
 /** Runs a request's protocol on this node; undefined when this node takes no part. */
@@ -108,6 +123,8 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
     await store.put(shareName(r.keyId, 'secp256k1'), next, fresh.blob);
     meta.pending = { ...meta.pending, secp256k1: { version: next, requestId: r.requestId } };
     await store.putJson(metaName(r.keyId), meta);
+    // Fresh base OTs with every party: banned peers are re-admitted.
+    await store.retire(banName(r.keyId), 0);
     return { keyId: meta.keyId, publicKeys: meta.publicKeys, refreshed: ['secp256k1'], version: next };
   }
   if (meta.keygenRequest) throw new RequestError('KEY_NOT_ACTIVE', `key ${r.keyId} is not confirmed by every party yet`);
@@ -117,6 +134,10 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
   if (signers.length < meta.threshold) throw new RequestError('NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${meta.threshold}`);
   if (!signers.includes(me)) return undefined;
   const members = signers.map((s) => meta.parties.indexOf(s) + 1).sort((a, b) => a - b);
+  if (r.curve === 'secp256k1') {
+    const banned = (await bannedPeers(store, r.keyId)).filter((p) => signers.includes(p) && p !== me);
+    if (banned.length) throw Object.assign(new RequestError('PEER_BANNED', `refusing to sign with ${banned.join(', ')} after a failed consistency check; a refresh re-admits them`), { culprits: banned });
+  }
   const blob = await store.get(shareName(r.keyId, r.curve), meta.versions[r.curve] ?? 1);
   if (!blob) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/${r.curve} is missing on this node`);
   const session = sessionId(r.requestId, `sign/${r.curve}`);
@@ -124,7 +145,14 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
   const signerNames = members.map((p) => meta.parties[p - 1]!);
   if (r.curve === 'secp256k1') {
     const key = ecdsaKeyShare(blob);
-    const sig = await sessions.run<EcdsaSignature>({ session, parties: meta.parties, members, start: () => startEcdsaSign({ key, session, signers: members, digest: message, derivationPath: r.derivationPath }), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+    let sig: EcdsaSignature;
+    try {
+      sig = await sessions.run<EcdsaSignature>({ session, parties: meta.parties, members, start: () => startEcdsaSign({ key, session, signers: members, digest: message, derivationPath: r.derivationPath }), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+    } catch (e) {
+      const culprits = ((e as { culprits?: string[] }).culprits ?? []).filter((p) => p !== me);
+      if ((e as { code?: string }).code === 'CONSISTENCY_CHECK_FAILED' && culprits.length) await ban(store, r.keyId, culprits);
+      throw e;
+    }
     const hex = bytesToHex(sig.signature);
     return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), recoveryId: sig.recoveryId, publicKey: bytesToHex(sig.publicKey), signers: signerNames, derivationPath: r.derivationPath ?? [] };
   }
