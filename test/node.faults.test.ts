@@ -127,10 +127,13 @@ describe('a three-node cluster under faults', () => {
     const pending = submit(nc, manifest, r, initiator, ['node0'], 60_000);
     await waitLog(node2, (l) => l.event === 'request_received' && l.requestId === r.requestId);
     node2.proc.kill('SIGSTOP');
-    const [res] = await pending;
-    assert.equal(res!.ok, false);
-    assert.ok(res!.error!.culprits.includes('node2'), JSON.stringify(res!.error));
-    node2.proc.kill('SIGCONT');
+    try {
+      const [res] = await pending;
+      assert.equal(res!.ok, false, JSON.stringify(res));
+      assert.ok(res!.error!.culprits.includes('node2'), JSON.stringify(res!.error));
+    } finally {
+      node2.proc.kill('SIGCONT');
+    }
     // Whatever node2 sends for the finished session is refused as stale, naming it.
     await waitLog(nodes.get('node0')!, (l) => l.event === 'message_rejected' && l.code === 'STALE_SESSION' && l.culprit === 'node2', 10_000);
     const ok = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '0102', signers: ['node0', 'node2'] }), initiator, ['node0', 'node2']);
