@@ -32,4 +32,14 @@ export {
   type EcdsaSignature,
   type EcdsaSignOptions,
 } from './ecdsa.ts';
+export {
+  ReshareRound1,
+  ReshareRound2,
+  ReshareRound3,
+  startReshare,
+  type ReshareCurve,
+  type ReshareKey,
+  type ReshareOptions,
+  type ReshareRole,
+} from './reshare.ts';
 export { BROADCAST, parseHeader, unframe, type MessageHeader, type OutgoingMessage } from './wire.ts';

@@ -10,7 +10,7 @@ export const HEADER_LEN = 39;
 /** Receiver id of a broadcast. */
 export const BROADCAST = 0;
 /** Protocol tags. */
-export const PROTOCOL = { frostEd25519Dkg: 1, frostEd25519Sign: 2, ecdsaDkg: 3, ecdsaSign: 4, ecdsaRefresh: 5 } as const;
+export const PROTOCOL = { frostEd25519Dkg: 1, frostEd25519Sign: 2, ecdsaDkg: 3, ecdsaSign: 4, ecdsaRefresh: 5, ecdsaReshare: 6, frostEd25519Reshare: 7 } as const;
 
 /** Routing view of a message. */
 export interface MessageHeader {

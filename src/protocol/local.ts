@@ -11,9 +11,13 @@ import {
   startEcdsaSign,
   startFrostDkg,
   startFrostSign,
+  startReshare,
   type EcdsaKeyShare,
   type EcdsaSignature,
   type FrostKeyShare,
+  type ReshareCurve,
+  type ReshareKey,
+  type ReshareRole,
 } from '../core/index.ts';
 import { BROADCAST, type OutgoingMessage } from '../core/wire.ts';
 
@@ -117,4 +121,29 @@ export function runEcdsaSign(opts: { keys: readonly EcdsaKeyShare[]; signers: re
   const sigs = [...step(r3, (r) => r.finish()).values()];
   same(sigs.map((s) => s.signature), 'signature');
   return sigs[0]!;
+}
+
+/**
+ * Runs a reshare among all participants (spec §5): `roles[k]` and `keys[k]` belong to participant
+ * k+1 (`keys[k]` is its old share, undefined for a new party). Returns each participant's new
+ * share in the same order (undefined for a dealer-only participant). ECDSA shares come back
+ * pending: run `runEcdsaRefresh` on them (the new committee) before signing.
+ */
+export function runReshare<C extends ReshareCurve>(opts: {
+  curve: C;
+  oldThreshold: number;
+  newThreshold: number;
+  roles: readonly ReshareRole[];
+  keys: readonly (EcdsaKeyShare | FrostKeyShare | Uint8Array | undefined)[];
+  session?: Uint8Array;
+}): (ReshareKey<C> | undefined)[] {
+  const session = opts.session ?? randomSeed();
+  const r1 = new Map(
+    opts.roles.map((_, k) => [k + 1, startReshare({ curve: opts.curve, session, me: k + 1, oldThreshold: opts.oldThreshold, newThreshold: opts.newThreshold, roles: opts.roles, key: opts.keys[k] })] as const),
+  );
+  const r3 = step(step(r1, (r) => r.advance()), (r) => r.advance());
+  const out = [...step(r3, (r) => r.finish()).values()];
+  const keys = out.filter((k): k is ReshareKey<C> => k !== undefined);
+  same(keys.map((k) => k.publicKey), 'public key');
+  return out;
 }

@@ -33,6 +33,10 @@ pub enum Protocol {
     EcdsaSign = 4,
     /// DKLs23 secp256k1 complete refresh.
     EcdsaRefresh = 5,
+    /// secp256k1 resharing (committee or threshold change, spec §5).
+    EcdsaReshare = 6,
+    /// Ed25519 resharing (committee or threshold change; also the Ed25519 refresh).
+    FrostEd25519Reshare = 7,
 }
 
 /// The routing and binding fields of a message.

@@ -273,6 +273,84 @@ export class FrostSignRound2 {
    */
   finish(): Uint8Array;
 }
+/**
+ * r" Resharing round one (ephemeral keys and dealer commitments, broadcast; spec §5).
+ */
+export class ReshareRound1 {
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * Starts a reshare over `curve` (0 = secp256k1, 1 = ed25519) as participant `me`; `roles`
+   * holds one `(old_id, new_id)` pair per participant (0 = none); `key_blob` is empty without
+   * an old share.
+   */
+  constructor(curve: number, session: Uint8Array, me: number, old_threshold: number, new_threshold: number, roles: Uint16Array, key_blob: Uint8Array, seed: Uint8Array);
+  /**
+   * With every broadcast in, produces the dealers' openings and sealed sub-shares.
+   */
+  advance(): ReshareRound2;
+}
+/**
+ * r" Resharing round two (openings, key context and encrypted sub-shares, direct from dealers).
+ */
+export class ReshareRound2 {
+  private constructor();
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * With every dealing verified, computes the new public shares and the confirmation.
+   */
+  advance(): ReshareRound3;
+}
+/**
+ * r" Resharing round three (transcript confirmation, broadcast by receivers).
+ */
+export class ReshareRound3 {
+  private constructor();
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * With every confirmation matching, returns the new key blob (empty for a dealer-only
+   * participant); an ECDSA blob is pending until the new committee runs a complete refresh.
+   */
+  finish(): Uint8Array;
+}
 
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
@@ -327,6 +405,22 @@ export interface InitOutput {
   readonly ecdsasignround1_advance: (a: number, b: number, c: number, d: number) => void;
   readonly ecdsasignround2_advance: (a: number, b: number) => void;
   readonly ecdsasignround3_finish: (a: number, b: number) => void;
+  readonly __wbg_reshareround1_free: (a: number, b: number) => void;
+  readonly reshareround1_outgoing: (a: number, b: number) => void;
+  readonly reshareround1_missing: (a: number, b: number) => void;
+  readonly reshareround1_receive: (a: number, b: number, c: number, d: number) => void;
+  readonly __wbg_reshareround2_free: (a: number, b: number) => void;
+  readonly reshareround2_outgoing: (a: number, b: number) => void;
+  readonly reshareround2_missing: (a: number, b: number) => void;
+  readonly reshareround2_receive: (a: number, b: number, c: number, d: number) => void;
+  readonly __wbg_reshareround3_free: (a: number, b: number) => void;
+  readonly reshareround3_outgoing: (a: number, b: number) => void;
+  readonly reshareround3_missing: (a: number, b: number) => void;
+  readonly reshareround3_receive: (a: number, b: number, c: number, d: number) => void;
+  readonly reshareround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => void;
+  readonly reshareround1_advance: (a: number, b: number) => void;
+  readonly reshareround2_advance: (a: number, b: number) => void;
+  readonly reshareround3_finish: (a: number, b: number) => void;
   readonly ecdsaKeyInfo: (a: number, b: number, c: number) => void;
   readonly frostdkground1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
   readonly frostdkground1_advance: (a: number, b: number) => void;

@@ -80,7 +80,8 @@ impl core::fmt::Debug for KeyShare {
 }
 
 impl KeyShare {
-    /// Checks internal consistency: x·G = X_id, the X_k interpolate to pk, one setup per peer.
+    /// Checks internal consistency: x·G = X_id, the X_k interpolate to pk, one setup per peer
+    /// (or none at all: a pending share, see `is_pending`).
     pub(crate) fn validate(self) -> Result<Self> {
         crate::frost::keys::validate_params(self.threshold, self.parties)?;
         if self.id == 0 || self.id > self.parties || self.public_shares.len() != usize::from(self.parties) {
@@ -94,12 +95,19 @@ impl KeyShare {
         if pk != self.public_key {
             return Err(Error::local(ErrorCode::InvalidShare, "public shares do not match the public key"));
         }
+        // Either complete (one setup per peer) or empty: a share fresh from a reshare is pending
+        // its pairwise setup until the new committee runs a complete refresh (spec §5 step 6).
         let expected: Vec<u16> = (1..=self.parties).filter(|p| *p != self.id).collect();
         let peers: Vec<u16> = self.peers.iter().map(|p| p.peer).collect();
-        if peers != expected || self.peers.iter().any(|p| p.bob_keys.len() != KAPPA || p.alice_keys.len() != KAPPA) {
+        if (!peers.is_empty() && peers != expected) || self.peers.iter().any(|p| p.bob_keys.len() != KAPPA || p.alice_keys.len() != KAPPA) {
             return Err(Error::local(ErrorCode::InvalidParameters, "key share lacks a pairwise setup"));
         }
         Ok(self)
+    }
+
+    /// Whether the share still lacks its pairwise setup (fresh from a reshare; spec §5 step 6).
+    pub fn is_pending(&self) -> bool {
+        self.peers.is_empty()
     }
 
     /// This party's id.

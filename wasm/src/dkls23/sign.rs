@@ -106,6 +106,9 @@ pub struct SignRound1 {
 
 /// Starts signing (spec §4 Round 1, Steps 4–6).
 pub fn start(key: KeyShare, req: SignRequest, rng: &mut ChaCha20Rng) -> Result<SignRound1> {
+    if key.is_pending() {
+        return Err(Error::local(ErrorCode::InvalidParameters, "share is pending its pairwise setup; finish the reshare with a refresh"));
+    }
     crate::frost::suite::validate_identifiers(&req.signers, key.parties)?;
     if req.signers.len() < usize::from(key.threshold) {
         return Err(Error::local(ErrorCode::NotEnoughSigners, "fewer signers than the key's threshold"));

@@ -1,0 +1,310 @@
+//! Resharing: committee and/or threshold change that keeps the public key (and, for ECDSA, the
+//! chain code), per `shared/protocols/dkls23.md` §5 "Resharing" (Shamir–Feldman), generic over
+//! secp256k1 and Ed25519. One module per step: `group` (the two curves), `round1` (ephemeral
+//! keys and dealer commitments, broadcast), `round2` (openings and encrypted sub-shares, direct),
+//! `round3` (transcript confirmation, broadcast, and the new key).
+//!
+//! Session participants are numbered 1..=m by *participant index* (the wire sender/receiver);
+//! each has a role: dealer (an old party with its old id), receiver (a new party with its new
+//! id), or both. Exactly `old_threshold` dealers D take part. Dealer i shares
+//! s_i = λ_i^D·x_i with a fresh polynomial g_i of degree t'−1; receiver j ends with
+//! x'_j = Σ_i g_i(j), so Σ_j λ_j x'_j = Σ_i s_i = sk. An ECDSA result has no pairwise setup
+//! yet: the new committee finishes with a complete refresh (spec §5 step 6).
+#![forbid(unsafe_code)]
+
+pub mod group;
+pub mod round1;
+pub mod round2;
+pub mod round3;
+
+use crate::dkls23::hash::{sid, th};
+use crate::error::{Error, ErrorCode, Result};
+use crate::frost::keys::validate_params;
+use crate::frost::suite::MAX_PARTIES;
+use crate::wire::{SessionId, HEADER_LEN};
+use chacha20poly1305::{ChaCha20Poly1305, Key, KeyInit};
+use group::{Context, Group};
+use rand_chacha::ChaCha20Rng;
+use zeroize::Zeroizing;
+
+pub use round1::{start, Round1};
+pub use round2::Round2;
+pub use round3::Round3;
+
+/// Hash tags of the reshare protocol.
+pub(crate) mod tag {
+    pub const CONTEXT: &[u8] = b"tessera/reshare/context/v1";
+    pub const P2P_KEY: &[u8] = b"tessera/reshare/p2p-key/v1";
+    pub const CONFIRM: &[u8] = b"tessera/reshare/confirm/v1";
+}
+
+/// Encrypted sub-share length: a 32-byte scalar plus the Poly1305 tag.
+pub(crate) const SEALED_LEN: usize = 32 + 16;
+/// Largest number of session participants (old ∪ new committee).
+pub const MAX_PARTICIPANTS: u16 = 2 * MAX_PARTIES;
+
+/// One participant's role; at least one of the two is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Role {
+    /// Old party id; set iff this participant is a dealer.
+    pub old_id: Option<u16>,
+    /// New party id; set iff this participant receives a new share.
+    pub new_id: Option<u16>,
+}
+
+impl Role {
+    /// Parses flattened `(old_id, new_id)` pairs, 0 meaning none.
+    pub fn from_pairs(pairs: &[u16]) -> Result<Vec<Role>> {
+        if pairs.len() % 2 != 0 {
+            return Err(Error::local(ErrorCode::InvalidParameters, "roles must be (old id, new id) pairs"));
+        }
+        let some = |v: u16| if v == 0 { None } else { Some(v) };
+        Ok(pairs.chunks(2).map(|c| Role { old_id: some(c[0]), new_id: some(c[1]) }).collect())
+    }
+}
+
+/// Parameters of one reshare; every participant must pass the same ones (they are hashed into
+/// every commitment, key and confirmation).
+#[derive(Clone, Debug)]
+pub struct ReshareParams {
+    /// Session id; becomes the new ECDSA key's epoch.
+    pub session: SessionId,
+    /// This participant's index (1..=roles.len()).
+    pub me: u16,
+    /// The old key's threshold (minimum signers) = the number of dealers.
+    pub old_threshold: u16,
+    /// The new threshold (minimum signers).
+    pub new_threshold: u16,
+    /// Roles by participant index − 1.
+    pub roles: Vec<Role>,
+}
+
+/// The validated shape of a session.
+#[derive(Clone, Debug)]
+pub(crate) struct Layout {
+    /// Participant indices 1..=m except me.
+    pub others: Vec<u16>,
+    /// (participant, old id) of every dealer, by participant.
+    pub dealers: Vec<(u16, u16)>,
+    /// (participant, new id) of every receiver, by participant.
+    pub receivers: Vec<(u16, u16)>,
+    /// D: the dealers' old ids.
+    pub old_ids: Vec<u16>,
+    /// n': the number of receivers.
+    pub new_parties: u16,
+}
+
+impl Layout {
+    pub fn old_id(&self, participant: u16) -> Option<u16> {
+        self.dealers.iter().find(|(p, _)| *p == participant).map(|(_, o)| *o)
+    }
+    pub fn new_id(&self, participant: u16) -> Option<u16> {
+        self.receivers.iter().find(|(p, _)| *p == participant).map(|(_, n)| *n)
+    }
+    pub fn other_dealers(&self, me: u16) -> Vec<u16> {
+        self.dealers.iter().map(|(p, _)| *p).filter(|p| *p != me).collect()
+    }
+    pub fn other_receivers(&self, me: u16) -> Vec<u16> {
+        self.receivers.iter().map(|(p, _)| *p).filter(|p| *p != me).collect()
+    }
+}
+
+impl ReshareParams {
+    /// Checks the parameters (see the module docs) and derives the session layout.
+    pub(crate) fn layout(&self) -> Result<Layout> {
+        let m = self.roles.len();
+        if m < 2 || m > usize::from(MAX_PARTICIPANTS) {
+            return Err(Error::local(ErrorCode::InvalidParameters, "a reshare needs 2..=510 participants"));
+        }
+        if self.me == 0 || usize::from(self.me) > m {
+            return Err(Error::local(ErrorCode::InvalidIdentifier, "own participant index outside 1..=participants"));
+        }
+        if self.roles.iter().any(|r| r.old_id.is_none() && r.new_id.is_none()) {
+            return Err(Error::local(ErrorCode::InvalidParameters, "every participant needs a role"));
+        }
+        let index = |k: usize| (k + 1) as u16;
+        let dealers: Vec<(u16, u16)> = self.roles.iter().enumerate().filter_map(|(k, r)| r.old_id.map(|o| (index(k), o))).collect();
+        let receivers: Vec<(u16, u16)> = self.roles.iter().enumerate().filter_map(|(k, r)| r.new_id.map(|n| (index(k), n))).collect();
+        let mut old_ids: Vec<u16> = dealers.iter().map(|(_, o)| *o).collect();
+        old_ids.sort_unstable();
+        old_ids.dedup();
+        if self.old_threshold < 2 || self.old_threshold > MAX_PARTIES || old_ids.len() != dealers.len() || dealers.len() != usize::from(self.old_threshold) {
+            return Err(Error::local(ErrorCode::InvalidParameters, "exactly old_threshold dealers with distinct old ids are required"));
+        }
+        if old_ids.iter().any(|o| *o == 0 || *o > MAX_PARTIES) {
+            return Err(Error::local(ErrorCode::InvalidIdentifier, "old id outside 1..=255"));
+        }
+        let new_parties = u16::try_from(receivers.len()).map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many receivers"))?;
+        validate_params(self.new_threshold, new_parties)?;
+        let mut new_ids: Vec<u16> = receivers.iter().map(|(_, n)| *n).collect();
+        new_ids.sort_unstable();
+        if new_ids != (1..=new_parties).collect::<Vec<u16>>() {
+            return Err(Error::local(ErrorCode::InvalidIdentifier, "new ids must be exactly 1..=number of receivers"));
+        }
+        let others = (1..=m as u16).filter(|p| *p != self.me).collect();
+        Ok(Layout { others, dealers, receivers, old_ids, new_parties })
+    }
+
+    /// The canonical encoding of the parameters every participant must agree on.
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4 + 4 * self.roles.len());
+        out.extend_from_slice(&self.old_threshold.to_be_bytes());
+        out.extend_from_slice(&self.new_threshold.to_be_bytes());
+        for r in &self.roles {
+            out.extend_from_slice(&r.old_id.unwrap_or(0).to_be_bytes());
+            out.extend_from_slice(&r.new_id.unwrap_or(0).to_be_bytes());
+        }
+        out
+    }
+}
+
+/// State shared by every round.
+pub(crate) struct Common<G: Group> {
+    pub params: ReshareParams,
+    pub layout: Layout,
+    /// Domain-separated session id: binds the curve's protocol tag, the session and the parameters.
+    pub dsid: [u8; 32],
+    /// My ephemeral ECDH secret and its public point E_me.
+    pub ephemeral: Zeroizing<G::Scalar>,
+    pub e_me: G::Point,
+    /// My old context, if I hold an old share.
+    pub own_ctx: Option<Context<G>>,
+}
+
+impl<G: Group> Common<G> {
+    pub fn new(params: ReshareParams, layout: Layout, own_ctx: Option<Context<G>>, rng: &mut ChaCha20Rng) -> Self {
+        let dsid = sid(b"reshare", &[&[G::PROTOCOL as u8], &params.session, &params.encode()]);
+        let ephemeral = Zeroizing::new(G::random_scalar(rng));
+        let e_me = G::mul_base(&ephemeral);
+        Common { params, layout, dsid, ephemeral, e_me, own_ctx }
+    }
+    pub fn me(&self) -> u16 {
+        self.params.me
+    }
+    pub fn is_dealer(&self, p: u16) -> bool {
+        self.layout.old_id(p).is_some()
+    }
+    /// R1 payload length of `sender` (spec §5 step 2): E, plus Com for a dealer.
+    pub fn r1_len(&self, sender: u16) -> usize {
+        G::POINT_LEN + if self.is_dealer(sender) { 32 } else { 0 }
+    }
+    /// R2 payload length from a dealer to me, given the old committee size `n` it announces:
+    /// `n u16 | B (t' points) | chain | salt | pk | X_1..X_n | sealed share if I receive`.
+    pub fn r2_len(&self, n: usize) -> usize {
+        let t = usize::from(self.params.new_threshold);
+        2 + G::POINT_LEN * t + 32 + 64 + G::POINT_LEN * (1 + n) + if self.layout.new_id(self.me()).is_some() { SEALED_LEN } else { 0 }
+    }
+    /// The pairwise AEAD of direct messages from `sender` to `receiver` (like `dkls23::dkg`).
+    pub fn cipher(&self, sender: u16, receiver: u16, e_s: &G::Point, e_r: &G::Point, shared: &G::Point) -> ChaCha20Poly1305 {
+        let k = Zeroizing::new(th(tag::P2P_KEY, &[&self.dsid, &sender.to_be_bytes(), &receiver.to_be_bytes(), &G::enc_point(e_s), &G::enc_point(e_r), &G::enc_point(shared)]));
+        ChaCha20Poly1305::new(Key::from_slice(&k[..]))
+    }
+}
+
+/// ctx_hash = TH(pk ‖ old_threshold ‖ X_1..X_n), under the session (spec §5 step 4 context).
+pub(crate) fn context_hash<G: Group>(dsid: &[u8; 32], old_threshold: u16, ctx: &Context<G>) -> [u8; 32] {
+    let shares: Vec<u8> = ctx.shares.iter().flat_map(|p| G::enc_point(p)).collect();
+    th(tag::CONTEXT, &[dsid, &G::enc_point(&ctx.pk), &old_threshold.to_be_bytes(), &shares])
+}
+
+/// Encodes a list of points.
+pub(crate) fn enc_points<G: Group>(points: &[G::Point]) -> Vec<u8> {
+    points.iter().flat_map(|p| G::enc_point(p)).collect()
+}
+
+/// The sender field of a raw message, if it has a header (routing only; `wire::open` checks it).
+pub(crate) fn peek_sender(msg: &[u8]) -> u16 {
+    if msg.len() >= HEADER_LEN { u16::from_be_bytes([msg[35], msg[36]]) } else { 0 }
+}
+
+/// Round one over either curve (the wasm boundary is not generic).
+pub enum AnyRound1 {
+    /// secp256k1.
+    Secp256k1(Round1<group::Secp256k1>),
+    /// Ed25519.
+    Ed25519(Round1<group::Ed25519>),
+}
+/// Round two over either curve.
+pub enum AnyRound2 {
+    /// secp256k1.
+    Secp256k1(Round2<group::Secp256k1>),
+    /// Ed25519.
+    Ed25519(Round2<group::Ed25519>),
+}
+/// Round three over either curve.
+pub enum AnyRound3 {
+    /// secp256k1.
+    Secp256k1(Round3<group::Secp256k1>),
+    /// Ed25519.
+    Ed25519(Round3<group::Ed25519>),
+}
+
+macro_rules! dispatch {
+    ($self:expr, $r:ident => $e:expr) => {
+        match $self {
+            Self::Secp256k1($r) => $e,
+            Self::Ed25519($r) => $e,
+        }
+    };
+}
+
+macro_rules! any_round {
+    ($name:ident) => {
+        impl $name {
+            /// Framed outgoing messages.
+            pub fn outgoing(&self) -> &[u8] {
+                dispatch!(self, r => r.outgoing())
+            }
+            /// Participants still to be heard from.
+            pub fn missing(&self) -> Vec<u16> {
+                dispatch!(self, r => r.missing())
+            }
+            /// Checks and stores one message.
+            pub fn receive(&mut self, msg: &[u8]) -> Result<()> {
+                dispatch!(self, r => r.receive(msg))
+            }
+        }
+    };
+}
+any_round!(AnyRound1);
+any_round!(AnyRound2);
+any_round!(AnyRound3);
+
+impl AnyRound1 {
+    /// Starts a reshare over curve 0 (secp256k1) or 1 (Ed25519); `key_blob` empty if none.
+    pub fn start(curve: u8, params: ReshareParams, key_blob: &[u8], rng: &mut ChaCha20Rng) -> Result<Self> {
+        let blob = if key_blob.is_empty() { None } else { Some(key_blob) };
+        match curve {
+            0 => Ok(AnyRound1::Secp256k1(start(params, blob, rng)?)),
+            1 => Ok(AnyRound1::Ed25519(start(params, blob, rng)?)),
+            _ => Err(Error::local(ErrorCode::InvalidParameters, "curve must be 0 (secp256k1) or 1 (ed25519)")),
+        }
+    }
+    /// Produces round two.
+    pub fn advance(self) -> Result<AnyRound2> {
+        match self {
+            AnyRound1::Secp256k1(r) => Ok(AnyRound2::Secp256k1(r.advance()?)),
+            AnyRound1::Ed25519(r) => Ok(AnyRound2::Ed25519(r.advance()?)),
+        }
+    }
+}
+
+impl AnyRound2 {
+    /// Produces round three.
+    pub fn advance(self) -> Result<AnyRound3> {
+        match self {
+            AnyRound2::Secp256k1(r) => Ok(AnyRound3::Secp256k1(r.advance()?)),
+            AnyRound2::Ed25519(r) => Ok(AnyRound3::Ed25519(r.advance()?)),
+        }
+    }
+}
+
+impl AnyRound3 {
+    /// The new key blob, or empty for a dealer-only participant.
+    pub fn finish(self) -> Result<Vec<u8>> {
+        dispatch!(self, r => r.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests;
