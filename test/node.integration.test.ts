@@ -92,15 +92,15 @@ describe('three node processes over nats-server with mutual TLS', () => {
     assert.ok(secp256k1.verify(hexToBytes(d.signature), digest, child.publicKey, { prehash: false }));
   });
 
-  test('refresh re-randomises every ECDSA share under the same public key; signing continues on the new version', async () => {
+  test('refresh re-randomises every share (ECDSA complete refresh, Ed25519 by resharing to the same committee) under the same public keys; signing continues on the new version', async () => {
     const results = await submit(nc, manifest, req({ op: 'refresh', keyId: 'k1' }), initiator, NODES);
     for (const r of results) assert.ok(r.ok, JSON.stringify(r.error));
-    for (const r of results) assert.equal((r.result as { publicKeys: { secp256k1: string } }).publicKeys.secp256k1, pk.secp256k1);
+    for (const r of results) assert.deepEqual((r.result as { publicKeys: unknown }).publicKeys, pk);
     // Every node switches to version 2 (and retires version 1) once all three confirmed.
     for (const id of NODES) {
       const logs = nodes.get(id)!.logs;
       for (let i = 0; i < 100 && !logs.some((l) => l.event === 'share_version_active' && (l.versions as { secp256k1?: number })?.secp256k1 === 2); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.deepEqual(logs.filter((l) => l.event === 'share_version_active').at(-1)?.versions, { secp256k1: 2, ed25519: 1 }, id);
+      assert.deepEqual(logs.filter((l) => l.event === 'share_version_active').at(-1)?.versions, { secp256k1: 2, ed25519: 2 }, id);
     }
     const digest = sha256(new TextEncoder().encode('after refresh'));
     const signed = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'secp256k1', message: bytesToHex(digest), signers: ['node0', 'node2'] }), initiator, ['node0', 'node2']);

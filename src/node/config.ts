@@ -28,6 +28,8 @@ export interface NodeConfig {
   maxConcurrent?: number;
   /** Refuse plaintext NATS and missing certificates. */
   production?: boolean;
+  /** Serve the HTTP control API (off when absent). */
+  api?: { host?: string; port?: number; bodyBytes?: number; bodyTimeoutMs?: number; maxInflight?: number; operationTimeoutMs?: number };
 }
 
 /** Reads a config file and applies environment overrides. */

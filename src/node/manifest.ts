@@ -5,11 +5,13 @@
  */
 import { assertNodeId, type PublicIdentity } from './identity.ts';
 
-/** An initiator allowed to request operations. */
+/** An initiator allowed to request operations: an Ed25519 key, or a P-256 key (e.g. held in a cloud KMS). */
 export interface Initiator {
   id: string;
   /** Ed25519 public key, hex. */
-  ed25519: string;
+  ed25519?: string;
+  /** P-256 public key (SEC1, compressed or not), hex. */
+  p256?: string;
 }
 
 /** The cluster manifest. */
@@ -36,7 +38,8 @@ export function validateManifest(m: unknown): Manifest {
     if (!HEX32.test(n.ed25519) || !HEX32.test(n.x25519)) throw new RangeError(`manifest: node ${n.nodeId} has malformed keys`);
   }
   for (const i of o.initiators) {
-    if (typeof i.id !== 'string' || !HEX32.test(i.ed25519)) throw new RangeError(`manifest: initiator ${String(i.id)} is malformed`);
+    const keyOk = i.ed25519 !== undefined ? HEX32.test(i.ed25519) && i.p256 === undefined : typeof i.p256 === 'string' && /^(0[23][0-9a-f]{64}|04[0-9a-f]{128})$/.test(i.p256);
+    if (typeof i.id !== 'string' || !/^[a-zA-Z0-9_.-]{1,64}$/.test(i.id) || !keyOk) throw new RangeError(`manifest: initiator ${String(i.id)} is malformed`);
   }
   if (o.nodes.length > 255) throw new RangeError('manifest: at most 255 nodes');
   return o;

@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createStorage, type Storage } from 'unstorage';
 import redisDriver from 'unstorage/drivers/redis';
@@ -23,16 +22,9 @@ import { SessionError, SessionManager } from './session.ts';
 import { EncryptedStore, storageKeyFromFile, storageKeyFromPassphrase } from './storage.ts';
 import { connectNats, PeerTransport } from './transport.ts';
 import { atomicFs } from './fs-atomic.ts';
+import { ClusterState, names } from './gateway.ts';
 
-/** NATS names a cluster uses. */
-export function names(cluster: string) {
-  return {
-    stream: `TESSERA_${cluster}`,
-    requests: `tessera.${cluster}.requests`,
-    heartbeats: `tessera_${cluster}_nodes`,
-    results: `tessera_${cluster}_results`,
-  };
-}
+export { names } from './gateway.ts';
 
 /** How fresh a peer's heartbeat must be for it to count as ready. */
 export const READY_WINDOW_MS = 5_000;
@@ -59,8 +51,7 @@ export class TesseraNode {
     readonly nc: NatsConnection,
     readonly sessions: SessionManager,
     readonly audit: AuditLog,
-    private readonly nodesKv: KV,
-    private readonly resultsKv: KV,
+    readonly cluster: ClusterState,
   ) {}
 
   /** Starts a node from its configuration; refuses to start without a storage key or TLS in production. */
@@ -88,15 +79,13 @@ export class TesseraNode {
     } catch {
       await jsm.streams.add({ name: n.stream, subjects: [n.requests], duplicate_window: 120 * 1e9, max_age: 24 * 3600 * 1e9 }).catch(() => undefined);
     }
-    const kvm = new Kvm(nc);
-    const nodesKv = await kvm.create(n.heartbeats, { ttl: 60_000 });
-    const resultsKv = await kvm.create(n.results, { ttl: 24 * 3600_000 });
+    const cluster = await ClusterState.open(nc, manifest);
     const transport = new PeerTransport(nc, manifest, identity);
     const sessions = new SessionManager(transport, {
       maxConcurrent: cfg.maxConcurrent ?? 8,
       onReject: (r) => log.warn({ event: 'message_rejected', ...r }, 'rejected a peer message'),
     });
-    const node = new TesseraNode(cfg, log, identity, manifest, store, nc, sessions, audit, nodesKv, resultsKv);
+    const node = new TesseraNode(cfg, log, identity, manifest, store, nc, sessions, audit, cluster);
     await node.beat();
     node.heartbeat = setInterval(() => void node.beat().catch(() => undefined), 1000);
     await node.consume();
@@ -105,18 +94,12 @@ export class TesseraNode {
   }
 
   private async beat(): Promise<void> {
-    await this.nodesKv.put(this.cfg.nodeId, JSON.stringify({ ts: Date.now(), active: this.sessions.active }));
+    await this.cluster.heartbeats.put(this.cfg.nodeId, JSON.stringify({ ts: Date.now(), active: this.sessions.active }));
   }
 
   /** Node ids among `ids` whose heartbeat is missing or stale. */
   async notReady(ids: string[]): Promise<string[]> {
-    const out: string[] = [];
-    for (const id of ids) {
-      const e = await this.nodesKv.get(id).catch(() => null);
-      const ts = e && e.value.length ? (JSON.parse(e.string()) as { ts: number }).ts : 0;
-      if (Date.now() - ts > READY_WINDOW_MS) out.push(id);
-    }
-    return out;
+    return this.cluster.notReady(ids, READY_WINDOW_MS);
   }
 
   private async consume(): Promise<void> {
@@ -149,7 +132,8 @@ export class TesseraNode {
       return;
     }
     const t0 = performance.now();
-    const requestId = typeof signed?.request?.requestId === 'string' ? signed.request.requestId.slice(0, 64) : '?';
+    const claimed = (signed as { request?: { requestId?: unknown } })?.request?.requestId;
+    const requestId = typeof claimed === 'string' ? claimed.slice(0, 64) : '?';
     let request;
     try {
       request = verifyRequest(this.manifest, signed);
@@ -157,7 +141,7 @@ export class TesseraNode {
       const code = (e as RequestError).code;
       this.log.warn({ event: 'request_rejected', requestId, code, reason: (e as Error).message }, 'request rejected');
       // An authentic but expired request gets a signed refusal; a forged one gets nothing.
-      if (code === 'REQUEST_EXPIRED') await this.publish(attest(this.identity, { requestId, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
+      if (code === 'REQUEST_EXPIRED' && requestId !== '?') await this.publish(attest(this.identity, { requestId, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
       return;
     }
     const done = await this.store.getJson<NodeResult>(`request:${request.requestId}`);
@@ -165,14 +149,14 @@ export class TesseraNode {
       await this.publish(done);
       return;
     }
-    const participants = request.op === 'keygen' ? request.parties : request.op === 'sign' ? request.signers : [];
+    const participants = request.op === 'keygen' || request.op === 'reshare' ? request.parties : request.op === 'sign' ? request.signers : [];
     this.audit.append({ event: 'request', requestId: request.requestId, op: request.op, initiator: request.initiator, keyId: request.keyId, parties: participants });
     this.log.info({ event: 'request_received', requestId: request.requestId, op: request.op, keyId: request.keyId }, 'request received');
     let result: Omit<NodeResult, 'attestation'>;
     try {
       const waiting = participants.length ? await this.waitReady(participants) : [];
       if (waiting.length) throw new SessionError('PARTY_NOT_READY', `not ready: ${waiting.join(', ')}`, waiting, 0);
-      const out = await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {}, (id, parties) => this.confirmed(id, parties));
+      const out = await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {}, (id, parties) => this.confirmed(id, parties), this.cluster);
       if (out === undefined) return;
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };
     } catch (e) {
@@ -194,30 +178,25 @@ export class TesseraNode {
       this.log.error({ event: 'result_not_stored', requestId: request.requestId, code: (e as { code?: string }).code }, 'could not store the request outcome');
     }
     await this.publish(attested);
-    if ((request.op === 'refresh' || request.op === 'keygen') && result.ok) {
-      // Retire the old share only once every party has confirmed the new one.
+    if (request.op !== 'sign' && result.ok) {
+      // New shares become active (and old ones are erased) only once every party has confirmed.
       const until = Date.now() + (this.cfg.timeouts?.sessionMs ?? 120_000);
-      let meta = await promote(this.store, request.keyId, (id, p) => this.confirmed(id, p));
-      while (meta?.pending && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 250));
-        meta = await promote(this.store, request.keyId, (id, p) => this.confirmed(id, p));
+      const step = () => promote(this.store, request.keyId, (id, p) => this.confirmed(id, p), this.cfg.nodeId, this.cluster);
+      let meta = await step();
+      while ((meta?.next || meta?.keygenRequest) && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+        meta = await step();
       }
-      while (meta?.keygenRequest && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 250));
-        meta = await promote(this.store, request.keyId, (id, p) => this.confirmed(id, p));
-      }
-      if (meta?.pending || meta?.keygenRequest) this.log.warn({ event: 'share_version_pending', keyId: request.keyId }, 'not every party confirmed; the new shares stay inactive');
-      else this.log.info({ event: 'share_version_active', keyId: request.keyId, versions: meta?.versions }, request.op === 'keygen' ? 'key active' : 'refreshed share active; old version retired');
+      if (meta?.next || meta?.keygenRequest) this.log.warn({ event: 'share_version_pending', keyId: request.keyId }, 'not every party confirmed; the new shares stay inactive');
+      else this.log.info({ event: 'share_version_active', keyId: request.keyId, versions: meta?.versions, left: meta?.left }, request.op === 'keygen' ? 'key active' : 'new shares active; old versions erased');
     }
   }
 
   /** Whether every party in `parties` published an attested success for `requestId`. */
   async confirmed(requestId: string, parties: string[]): Promise<boolean> {
     for (const id of parties) {
-      const e = await this.resultsKv.get(`${requestId}.${id}`).catch(() => null);
-      if (!e || !e.value.length) return false;
-      const r = JSON.parse(e.string()) as NodeResult;
-      if (!r.ok || !verifyAttestation(this.manifest, r)) return false;
+      const r = await this.cluster.result(requestId, id);
+      if (!r || !r.ok || !verifyAttestation(this.manifest, r)) return false;
     }
     return true;
   }
@@ -232,7 +211,7 @@ export class TesseraNode {
   }
 
   private async publish(r: NodeResult): Promise<void> {
-    await this.resultsKv.put(`${r.requestId}.${r.nodeId}`, JSON.stringify(r));
+    await this.cluster.results.put(`${r.requestId}.${r.nodeId}`, JSON.stringify(r));
   }
 
   /** Graceful shutdown: stop taking requests, let in-flight sessions finish or fail, close. */
@@ -242,7 +221,7 @@ export class TesseraNode {
     clearInterval(this.heartbeat);
     await this.consumer?.close().catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 15_000))]);
-    await this.nodesKv.delete(this.cfg.nodeId).catch(() => undefined);
+    await this.cluster.heartbeats.delete(this.cfg.nodeId).catch(() => undefined);
     await this.nc.drain().catch(() => undefined);
     await this.store.close().catch(() => undefined);
     this.log.info({ event: 'node_stopped' }, 'node stopped');

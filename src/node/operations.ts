@@ -4,7 +4,7 @@
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
-import { ecdsaKeyShare, frostKeyShare, startEcdsaDkg, startEcdsaRefresh, startEcdsaSign, startFrostDkg, startFrostSign, type EcdsaKeyShare, type EcdsaSignature, type FrostKeyShare } from '../core/index.ts';
+import { ecdsaKeyShare, frostKeyShare, startEcdsaDkg, startEcdsaRefresh, startEcdsaSign, startFrostDkg, startFrostSign, startReshare, type EcdsaKeyShare, type EcdsaSignature, type FrostKeyShare, type ReshareRole } from '../core/index.ts';
 import { RequestError, sessionId, type Curve, type OperationRequest } from './requests.ts';
 import type { SessionManager } from './session.ts';
 import type { EncryptedStore } from './storage.ts';
@@ -12,6 +12,7 @@ import type { EncryptedStore } from './storage.ts';
 /** Public metadata of a key (never a share). */
 export interface KeyMeta {
   keyId: string;
+  /** Minimum number of signers. */
   threshold: number;
   parties: string[];
   curves: Curve[];
@@ -19,37 +20,55 @@ export interface KeyMeta {
   chainCode?: string;
   /** Current share version per curve. */
   versions: Partial<Record<Curve, number>>;
+  /** The request (keygen, refresh or reshare) that made the current shares. */
+  epoch?: string;
   /** Set while a new key awaits every party's confirmation (it cannot sign until then). */
   keygenRequest?: string;
-  /** A refreshed version written but not yet confirmed by every party (the old one still signs). */
-  pending?: Partial<Record<Curve, { version: number; requestId: string }>>;
+  /** New shares written by a refresh or reshare, active once every new party confirms (the old ones sign until then). */
+  next?: { requestId: string; threshold: number; parties: string[]; versions: Partial<Record<Curve, number>> };
+  /** This node left the key's committee in a reshare; its shares are erased. */
+  left?: boolean;
+}
+
+/** A key's public record shared cluster-wide (NATS KV): what a new party or a stale node checks against. */
+export type ClusterKey = Pick<KeyMeta, 'keyId' | 'threshold' | 'parties' | 'curves' | 'publicKeys' | 'chainCode' | 'epoch'>;
+
+/** Access to the cluster-wide key records. */
+export interface ClusterKeys {
+  get(keyId: string): Promise<ClusterKey | undefined>;
+  put(key: ClusterKey): Promise<void>;
 }
 
 /** Whether every party reported success for a request (their attested results). */
 export type Confirmed = (requestId: string, parties: string[]) => Promise<boolean>;
 
-/** Switches to pending share versions that every party has confirmed, then retires the old ones. */
-export async function promote(store: EncryptedStore, keyId: string, confirmed: Confirmed): Promise<KeyMeta | undefined> {
+const publicRecord = (m: KeyMeta): ClusterKey => ({ keyId: m.keyId, threshold: m.threshold, parties: m.parties, curves: m.curves, publicKeys: m.publicKeys, chainCode: m.chainCode, epoch: m.epoch });
+
+/**
+ * Activates what every party has confirmed: a new key, or the shares of a refresh or reshare
+ * (spec §5 step 7: old shares are erased only after every new party acknowledged).
+ */
+export async function promote(store: EncryptedStore, keyId: string, confirmed: Confirmed, me?: string, cluster?: ClusterKeys): Promise<KeyMeta | undefined> {
   const meta = await store.getJson<KeyMeta>(metaName(keyId));
   if (meta?.keygenRequest && (await confirmed(meta.keygenRequest, meta.parties))) {
     delete meta.keygenRequest;
     await store.putJson(metaName(keyId), meta);
+    await cluster?.put(publicRecord(meta));
   }
-  if (!meta?.pending) return meta;
-  let changed = false;
-  for (const [curve, p] of Object.entries(meta.pending) as [Curve, { version: number; requestId: string }][]) {
-    if (!(await confirmed(p.requestId, meta.parties))) continue;
-    const old = meta.versions[curve];
-    meta.versions[curve] = p.version;
-    delete meta.pending[curve];
-    await store.putJson(metaName(keyId), meta);
-    if (old !== undefined && old !== p.version) await store.retire(shareName(keyId, curve), old);
-    changed = true;
+  const next = meta?.next;
+  if (!meta || !next || !(await confirmed(next.requestId, next.parties))) return meta;
+  const old = meta.versions;
+  Object.assign(meta, { threshold: next.threshold, parties: next.parties, versions: { ...old, ...next.versions }, epoch: next.requestId });
+  delete meta.next;
+  if (me !== undefined && !next.parties.includes(me)) {
+    meta.left = true;
+    meta.versions = {};
   }
-  if (changed && !Object.keys(meta.pending).length) {
-    delete meta.pending;
-    await store.putJson(metaName(keyId), meta);
+  await store.putJson(metaName(keyId), meta);
+  for (const curve of meta.curves) {
+    for (const v of await store.versions(shareName(keyId, curve))) if (v !== meta.versions[curve]) await store.retire(shareName(keyId, curve), v);
   }
+  await cluster?.put(publicRecord(meta));
   return meta;
 }
 
@@ -71,26 +90,103 @@ async function ban(store: EncryptedStore, keyId: string, peers: string[]): Promi
 }
 const shareName = (keyId: string, curve: Curve) => `share:${keyId}:${curve}`;
 
+/** Who takes part in a reshare, in session-participant order, and in which role (spec §5 step 1). */
+export function reshareRoles(oldParties: string[], oldThreshold: number, newParties: string[]): { participants: string[]; roles: ReshareRole[]; dealers: string[] } {
+  // Dealers D: exactly `oldThreshold` old parties, preferring those that stay (fewer messages).
+  const dealers = [...oldParties.filter((p) => newParties.includes(p)), ...oldParties.filter((p) => !newParties.includes(p))].slice(0, oldThreshold);
+  const participants = [...newParties, ...dealers.filter((d) => !newParties.includes(d))];
+  const roles = participants.map((p) => ({
+    ...(dealers.includes(p) ? { oldId: oldParties.indexOf(p) + 1 } : {}),
+    ...(newParties.includes(p) ? { newId: newParties.indexOf(p) + 1 } : {}),
+  }));
+  return { participants, roles, dealers };
+}
+
+/** Per-store keys with a refresh or reshare running on this node. */
+const busy = new WeakMap<EncryptedStore, Set<string>>();
+
+async function exclusive<T>(store: EncryptedStore, keyId: string, f: () => Promise<T>): Promise<T> {
+  const set = busy.get(store) ?? new Set<string>();
+  busy.set(store, set);
+  if (set.has(keyId)) throw new RequestError('KEY_BUSY', `a refresh or reshare of ${keyId} is already running`);
+  set.add(keyId);
+  try {
+    return await f();
+  } finally {
+    set.delete(keyId);
+  }
+}
+
+/** What an operation needs from its node. */
+interface Ctx {
+  r: OperationRequest;
+  me: string;
+  store: EncryptedStore;
+  sessions: SessionManager;
+  timeouts: { roundMs?: number; sessionMs?: number };
+  cluster?: ClusterKeys;
+}
+
+const run = <T>(c: Ctx, spec: Omit<Parameters<SessionManager['run']>[0], 'roundTimeoutMs' | 'totalTimeoutMs'>) => c.sessions.run<T>({ ...spec, roundTimeoutMs: c.timeouts.roundMs, totalTimeoutMs: c.timeouts.sessionMs });
+
+/**
+ * Reshares every curve of a key to `parties` with `threshold` (spec §5), or, with the same
+ * committee and threshold, refreshes it. New shares are written as the next version and become
+ * active only when every new party confirms; until then the old shares keep signing.
+ */
+async function reshareShares(c: Ctx, meta: KeyMeta, curves: Curve[], threshold: number, parties: string[], label: 'reshare' | 'refresh'): Promise<Partial<Record<Curve, number>> | undefined> {
+  const { r, me, store } = c;
+  const { participants, roles } = reshareRoles(meta.parties, meta.threshold, parties);
+  const index = participants.indexOf(me) + 1;
+  // A departing party that does not deal takes no part; its shares go once the change is confirmed.
+  if (!index) return meta.parties.includes(me) ? {} : undefined;
+  const versions: Partial<Record<Curve, number>> = {};
+  for (const curve of curves) {
+    const old = meta.versions[curve] !== undefined ? await store.get(shareName(r.keyId, curve), meta.versions[curve]!) : undefined;
+    if (roles[index - 1]!.oldId && !old) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/${curve} is missing on this node`);
+    const session = sessionId(r.requestId, `${label}/${curve}`);
+    const out = await run<EcdsaKeyShare | FrostKeyShare | undefined>(c, { session, parties: participants, start: () => startReshare({ curve, session, me: index, oldThreshold: meta.threshold, newThreshold: threshold, roles, key: old }) });
+    if (!out) continue;
+    let blob = out.blob;
+    if (curve === 'secp256k1') {
+      // Spec §5 step 6: the new committee creates fresh base OTs and zero seeds.
+      const setup = sessionId(r.requestId, `${label}-setup/secp256k1`);
+      const fresh = await run<EcdsaKeyShare>(c, { session: setup, parties, start: () => startEcdsaRefresh({ key: blob, session: setup }) });
+      if (bytesToHex(fresh.publicKey) !== meta.publicKeys.secp256k1) throw new RequestError('INTERNAL', 'the reshared key has a different public key');
+      blob = fresh.blob;
+    } else if (bytesToHex(frostKeyShare(blob).publicKey) !== meta.publicKeys.ed25519) {
+      throw new RequestError('INTERNAL', 'the reshared key has a different public key');
+    }
+    const v = Math.max(0, ...(await store.versions(shareName(r.keyId, curve)))) + 1;
+    await store.put(shareName(r.keyId, curve), v, blob);
+    versions[curve] = v;
+  }
+  return versions;
+}
+
+const outcome = (m: KeyMeta, threshold: number, parties: string[], key: string, curves: string[]) => ({ keyId: m.keyId, threshold, parties, curves: m.curves, publicKeys: m.publicKeys, ...(m.chainCode ? { chainCode: m.chainCode } : {}), [key]: curves });
+
 /** Runs a request's protocol on this node; undefined when this node takes no part. */
-export async function execute(r: OperationRequest, me: string, store: EncryptedStore, sessions: SessionManager, timeouts: { roundMs?: number; sessionMs?: number }, confirmed: Confirmed): Promise<Record<string, unknown> | undefined> {
+export async function execute(r: OperationRequest, me: string, store: EncryptedStore, sessions: SessionManager, timeouts: { roundMs?: number; sessionMs?: number }, confirmed: Confirmed, cluster?: ClusterKeys): Promise<Record<string, unknown> | undefined> {
+  const c: Ctx = { r, me, store, sessions, timeouts, cluster };
   if (r.op === 'keygen') {
     const myParty = r.parties.indexOf(me) + 1;
     if (!myParty) return undefined;
     const existing = await store.getJson<KeyMeta>(metaName(r.keyId));
     if (existing && !existing.keygenRequest) throw new RequestError('KEY_EXISTS', `key ${r.keyId} already exists`);
     // A key is registered only once every party confirms it (until then it cannot sign).
-    const meta: KeyMeta = { keyId: r.keyId, threshold: r.threshold, parties: r.parties, curves: r.curves, publicKeys: {}, versions: {}, keygenRequest: r.requestId };
+    const meta: KeyMeta = { keyId: r.keyId, threshold: r.threshold, parties: r.parties, curves: r.curves, publicKeys: {}, versions: {}, epoch: r.requestId, keygenRequest: r.requestId };
     const blobs: [Curve, Uint8Array][] = [];
     for (const curve of r.curves) {
       const session = sessionId(r.requestId, `keygen/${curve}`);
       const params = { session, threshold: r.threshold, parties: r.parties.length, me: myParty };
       if (curve === 'secp256k1') {
-        const key = await sessions.run<EcdsaKeyShare>({ session, parties: r.parties, start: () => startEcdsaDkg(params), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+        const key = await run<EcdsaKeyShare>(c, { session, parties: r.parties, start: () => startEcdsaDkg(params) });
         meta.publicKeys.secp256k1 = bytesToHex(key.publicKey);
         meta.chainCode = bytesToHex(key.chainCode);
         blobs.push([curve, key.blob]);
       } else {
-        const key = await sessions.run<FrostKeyShare>({ session, parties: r.parties, start: () => startFrostDkg(params), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+        const key = await run<FrostKeyShare>(c, { session, parties: r.parties, start: () => startFrostDkg(params) });
         meta.publicKeys.ed25519 = bytesToHex(key.publicKey);
         blobs.push([curve, key.blob]);
       }
@@ -104,50 +200,74 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
     return { keyId: meta.keyId, threshold: meta.threshold, parties: meta.parties, publicKeys: meta.publicKeys, chainCode: meta.chainCode };
   }
 
-  const meta = await promote(store, r.keyId, confirmed);
-  if (!meta) throw new RequestError('UNKNOWN_KEY', `no key ${r.keyId}`);
-  if (meta.keygenRequest) throw new RequestError('KEY_NOT_ACTIVE', `key ${r.keyId} is not confirmed by every party yet`);
-  if (r.op === 'refresh') {
-    // A complete refresh (spec §5): every party takes part; new shares and pairwise OT state,
-    // same public key. Written as a new version; the old one keeps signing until all confirm.
-    const myParty = meta.parties.indexOf(me) + 1;
-    if (!myParty) return undefined;
-    if (!meta.curves.includes('secp256k1')) throw new RequestError('UNSUPPORTED', 'refresh covers secp256k1 shares; this key has none');
-    const current = meta.versions.secp256k1 ?? 1;
-    const blob = await store.get(shareName(r.keyId, 'secp256k1'), current);
-    if (!blob) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/secp256k1 is missing on this node`);
-    const session = sessionId(r.requestId, 'refresh/secp256k1');
-    const fresh = await sessions.run<EcdsaKeyShare>({ session, parties: meta.parties, start: () => startEcdsaRefresh({ key: blob, session }), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
-    if (bytesToHex(fresh.publicKey) !== meta.publicKeys.secp256k1) throw new RequestError('INTERNAL', 'refresh changed the public key');
-    const next = Math.max(current, ...(await store.versions(shareName(r.keyId, 'secp256k1')))) + 1;
-    await store.put(shareName(r.keyId, 'secp256k1'), next, fresh.blob);
-    meta.pending = { ...meta.pending, secp256k1: { version: next, requestId: r.requestId } };
-    await store.putJson(metaName(r.keyId), meta);
-    // Fresh base OTs with every party: banned peers are re-admitted.
-    await store.retire(banName(r.keyId), 0);
-    return { keyId: meta.keyId, publicKeys: meta.publicKeys, refreshed: ['secp256k1'], version: next };
+  let meta = await promote(store, r.keyId, confirmed, me, cluster);
+  const record = await cluster?.get(r.keyId);
+  if (!meta && r.op === 'reshare' && record && r.parties.includes(me)) {
+    // A party new to the key learns its public record from the cluster; the dealers' context
+    // and every party's confirmation in the protocol check it (spec §5 step 4).
+    meta = { ...record, versions: {} } as KeyMeta;
   }
+  if (!meta || meta.left) throw new RequestError('UNKNOWN_KEY', meta?.left ? `this node left the committee of ${r.keyId}` : `no key ${r.keyId}`);
   if (meta.keygenRequest) throw new RequestError('KEY_NOT_ACTIVE', `key ${r.keyId} is not confirmed by every party yet`);
+  // A node restored from an old backup holds old-epoch shares: it must not use them.
+  if (record?.epoch && meta.epoch && record.epoch !== meta.epoch && Object.keys(meta.versions).length) {
+    throw new RequestError('STALE_SHARE', `this node's shares of ${r.keyId} are from an older epoch than the cluster's (restored from a backup?)`);
+  }
+  if (r.op === 'reshare') {
+    const m = meta;
+    return exclusive(store, r.keyId, async () => {
+      const versions = await reshareShares(c, m, m.curves, r.threshold, r.parties, 'reshare');
+      if (!versions) return undefined;
+      // New shares become active when every new party confirms (spec §5 step 7).
+      await store.putJson(metaName(r.keyId), { ...m, next: { requestId: r.requestId, threshold: r.threshold, parties: r.parties, versions } });
+      return outcome(m, r.threshold, r.parties, 'reshared', Object.keys(versions));
+    });
+  }
+  if (r.op === 'refresh') {
+    const m = meta;
+    return exclusive(store, r.keyId, async () => {
+      if (!m.parties.includes(me)) return undefined;
+      const versions: Partial<Record<Curve, number>> = {};
+      if (m.curves.includes('secp256k1')) {
+        // A complete refresh (spec §5): every party takes part; new shares and pairwise OT state.
+        const current = m.versions.secp256k1 ?? 1;
+        const blob = await store.get(shareName(r.keyId, 'secp256k1'), current);
+        if (!blob) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/secp256k1 is missing on this node`);
+        const session = sessionId(r.requestId, 'refresh/secp256k1');
+        const fresh = await run<EcdsaKeyShare>(c, { session, parties: m.parties, start: () => startEcdsaRefresh({ key: blob, session }) });
+        if (bytesToHex(fresh.publicKey) !== m.publicKeys.secp256k1) throw new RequestError('INTERNAL', 'refresh changed the public key');
+        versions.secp256k1 = Math.max(current, ...(await store.versions(shareName(r.keyId, 'secp256k1')))) + 1;
+        await store.put(shareName(r.keyId, 'secp256k1'), versions.secp256k1, fresh.blob);
+      }
+      // Ed25519 shares are refreshed by resharing to the same committee and threshold.
+      if (m.curves.includes('ed25519')) Object.assign(versions, await reshareShares(c, m, ['ed25519'], m.threshold, m.parties, 'refresh'));
+      await store.putJson(metaName(r.keyId), { ...m, next: { requestId: r.requestId, threshold: m.threshold, parties: m.parties, versions } });
+      // Fresh base OTs with every party: banned peers are re-admitted.
+      await store.retire(banName(r.keyId), 0);
+      return outcome(m, m.threshold, m.parties, 'refreshed', Object.keys(versions));
+    });
+  }
   if (!meta.curves.includes(r.curve)) throw new RequestError('UNKNOWN_KEY', `key ${r.keyId} has no ${r.curve} share`);
-  const signers = r.signers.length ? r.signers : meta.parties.slice(0, meta.threshold);
-  if (signers.some((s) => !meta.parties.includes(s))) throw new RequestError('MALFORMED', 'every signer must be a party of the key');
-  if (signers.length < meta.threshold) throw new RequestError('NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${meta.threshold}`);
+  const m = meta;
+  const signers = r.signers.length ? r.signers : m.parties.slice(0, m.threshold);
+  if (signers.some((s) => !m.parties.includes(s))) throw new RequestError('VALIDATION', `every signer must be a party of the key (${m.parties.join(', ')})`);
+  if (signers.length < m.threshold) throw new RequestError('NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${m.threshold}`);
   if (!signers.includes(me)) return undefined;
-  const members = signers.map((s) => meta.parties.indexOf(s) + 1).sort((a, b) => a - b);
+  const members = signers.map((s) => m.parties.indexOf(s) + 1).sort((a, b) => a - b);
   if (r.curve === 'secp256k1') {
     const banned = (await bannedPeers(store, r.keyId)).filter((p) => signers.includes(p) && p !== me);
     if (banned.length) throw Object.assign(new RequestError('PEER_BANNED', `refusing to sign with ${banned.join(', ')} after a failed consistency check; a refresh re-admits them`), { culprits: banned });
   }
-  const blob = await store.get(shareName(r.keyId, r.curve), meta.versions[r.curve] ?? 1);
+  const blob = await store.get(shareName(r.keyId, r.curve), m.versions[r.curve] ?? 1);
   if (!blob) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/${r.curve} is missing on this node`);
   const session = sessionId(r.requestId, `sign/${r.curve}`);
   const message = hexToBytes(r.message);
-  const signerNames = members.map((p) => meta.parties[p - 1]!);
+  const signerNames = members.map((p) => m.parties[p - 1]!);
   if (r.curve === 'secp256k1') {
     const key = ecdsaKeyShare(blob);
     let sig: EcdsaSignature;
     try {
-      sig = await sessions.run<EcdsaSignature>({ session, parties: meta.parties, members, start: () => startEcdsaSign({ key, session, signers: members, digest: message, derivationPath: r.derivationPath }), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+      sig = await run<EcdsaSignature>(c, { session, parties: m.parties, members, start: () => startEcdsaSign({ key, session, signers: members, digest: message, derivationPath: r.derivationPath }) });
     } catch (e) {
       const culprits = ((e as { culprits?: string[] }).culprits ?? []).filter((p) => p !== me);
       if ((e as { code?: string }).code === 'CONSISTENCY_CHECK_FAILED' && culprits.length) await ban(store, r.keyId, culprits);
@@ -157,7 +277,7 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
     return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), recoveryId: sig.recoveryId, publicKey: bytesToHex(sig.publicKey), signers: signerNames, derivationPath: r.derivationPath ?? [] };
   }
   const key = frostKeyShare(blob);
-  const sig = await sessions.run<Uint8Array>({ session, parties: meta.parties, members, start: () => startFrostSign({ key, session, signers: members, message }), roundTimeoutMs: timeouts.roundMs, totalTimeoutMs: timeouts.sessionMs });
+  const sig = await run<Uint8Array>(c, { session, parties: m.parties, members, start: () => startFrostSign({ key, session, signers: members, message }) });
   const hex = bytesToHex(sig);
   return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), publicKey: bytesToHex(key.publicKey), signers: signerNames };
 }

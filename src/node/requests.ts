@@ -8,6 +8,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { PrivateIdentity } from './identity.ts';
+import { AuthError, type SignedHttp } from '../auth/signed-http.ts';
+import { verifyHttpRequest } from './http-requests.ts';
 import type { Manifest } from './manifest.ts';
 
 /** A curve name. */
@@ -17,13 +19,14 @@ export type Curve = 'secp256k1' | 'ed25519';
 export type OperationRequest =
   | { op: 'keygen'; requestId: string; initiator: string; timestamp: number; keyId: string; threshold: number; parties: string[]; curves: Curve[] }
   | { op: 'sign'; requestId: string; initiator: string; timestamp: number; keyId: string; curve: Curve; message: string; derivationPath?: number[]; signers: string[] }
-  | { op: 'refresh'; requestId: string; initiator: string; timestamp: number; keyId: string };
+  | { op: 'refresh'; requestId: string; initiator: string; timestamp: number; keyId: string }
+  | { op: 'reshare'; requestId: string; initiator: string; timestamp: number; keyId: string; threshold: number; parties: string[] };
 
-/** A request with the initiator's Ed25519 signature (hex) over its canonical bytes. */
-export interface SignedRequest {
-  request: OperationRequest;
-  signature: string;
-}
+/**
+ * What nodes receive: either a request with the initiator's Ed25519 signature (hex) over its
+ * canonical bytes (`tessera request`), or a signed HTTP request forwarded verbatim by the API.
+ */
+export type SignedRequest = { request: OperationRequest; signature: string } | { http: SignedHttp };
 
 /** A node's signed outcome of a request. */
 export interface NodeResult {
@@ -71,13 +74,22 @@ export const REQUEST_WINDOW_MS = 60_000;
 
 /** Verifies the initiator's signature, the timestamp window and the request's shape. */
 export function verifyRequest(manifest: Manifest, s: SignedRequest, now = Date.now()): OperationRequest {
-  const r = s?.request;
+  if (s && typeof s === 'object' && 'http' in s) {
+    try {
+      return verifyHttpRequest(manifest, s.http, now);
+    } catch (e) {
+      if (e instanceof AuthError) throw new RequestError(e.code === 'REQUEST_EXPIRED' ? 'REQUEST_EXPIRED' : e.code === 'UNKNOWN_INITIATOR' ? 'UNKNOWN_INITIATOR' : 'BAD_SIGNATURE', e.message);
+      throw e;
+    }
+  }
+  const r = (s as { request?: OperationRequest })?.request;
   if (!r || typeof r !== 'object') throw new RequestError('MALFORMED', 'request is missing');
   const initiator = manifest.initiators.find((i) => i.id === r.initiator);
   if (!initiator) throw new RequestError('UNKNOWN_INITIATOR', `initiator "${String(r.initiator)}" is not in the manifest`);
   let ok = false;
   try {
-    ok = typeof s.signature === 'string' && ed25519.verify(hexToBytes(s.signature), bytes(canonical(r)), hexToBytes(initiator.ed25519));
+    const sig = (s as { signature?: unknown }).signature;
+    ok = typeof sig === 'string' && !!initiator.ed25519 && ed25519.verify(hexToBytes(sig), bytes(canonical(r)), hexToBytes(initiator.ed25519));
   } catch {
     ok = false;
   }
@@ -96,6 +108,9 @@ export function verifyRequest(manifest: Manifest, s: SignedRequest, now = Date.n
     if (typeof r.message !== 'string' || !/^([0-9a-f]{2})*$/.test(r.message)) throw new RequestError('MALFORMED', 'message must be lowercase hex');
     if (r.curve === 'secp256k1' && r.message.length !== 64) throw new RequestError('MALFORMED', 'a secp256k1 message must be a 32-byte digest');
     if (!Array.isArray(r.signers) || new Set(r.signers).size !== r.signers.length) throw new RequestError('MALFORMED', 'signers must be distinct node ids');
+  } else if (r.op === 'reshare') {
+    if (!Array.isArray(r.parties) || r.parties.length < 2 || new Set(r.parties).size !== r.parties.length || r.parties.some((p) => !known.has(p))) throw new RequestError('MALFORMED', 'parties must be distinct nodes of the manifest (at least 2)');
+    if (!Number.isInteger(r.threshold) || r.threshold < 2 || r.threshold > r.parties.length) throw new RequestError('MALFORMED', 'threshold (minimum number of signers) must be in 2..parties');
   } else if (r.op !== 'refresh') {
     throw new RequestError('MALFORMED', `unknown op "${String((r as { op: unknown }).op)}"`);
   }

@@ -125,6 +125,15 @@ export class EncryptedStore {
       .sort((a, b) => a - b);
   }
 
+  /** Every record as (name, version), for backups. */
+  async records(): Promise<{ name: string; version: number }[]> {
+    const keys = await this.storage.getKeys();
+    return keys
+      .filter((k) => k !== KEYCHECK && k.lastIndexOf('@') > 0)
+      .map((k) => ({ name: k.slice(0, k.lastIndexOf('@')), version: Number(k.slice(k.lastIndexOf('@') + 1)) }))
+      .filter((r) => Number.isInteger(r.version));
+  }
+
   /** Writes a JSON document (metadata, not secrets). */
   async putJson(name: string, value: unknown): Promise<void> {
     await this.put(name, 0, new TextEncoder().encode(JSON.stringify(value)));

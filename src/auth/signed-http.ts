@@ -1,0 +1,118 @@
+/**
+ * The signed-HTTP scheme every `/v1` request carries. The initiator signs the UTF-8 bytes of
+ * `METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(SHA-256(body))` with Ed25519 (or ECDSA P-256 with SHA-256,
+ * for keys held in a cloud KMS) and sends:
+ *   X-Tessera-Key-Id     the initiator id listed in the cluster manifest
+ *   X-Tessera-Timestamp  Unix milliseconds
+ *   X-Tessera-Nonce      at least 16 random bytes, lowercase hex
+ *   X-Tessera-Signature  base64 signature (Ed25519: 64 bytes; P-256: 64-byte r‖s or DER)
+ * Dependency-light on purpose: the client, the API and every node share this one file.
+ * @module
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+
+/** How far a request's timestamp may be from the verifier's clock. */
+export const SIGNED_HTTP_WINDOW_MS = 60_000;
+
+/** The header names of the scheme. */
+export const HEADERS = {
+  keyId: 'x-tessera-key-id',
+  timestamp: 'x-tessera-timestamp',
+  nonce: 'x-tessera-nonce',
+  signature: 'x-tessera-signature',
+} as const;
+
+/** A public initiator key: Ed25519 or P-256 (hex). */
+export interface InitiatorKey {
+  id: string;
+  ed25519?: string;
+  p256?: string;
+}
+
+/** A request as signed: what every node re-verifies on its own. */
+export interface SignedHttp {
+  method: string;
+  /** Path including any query string. */
+  path: string;
+  keyId: string;
+  timestamp: number;
+  nonce: string;
+  signature: string;
+  /** The exact body bytes, as UTF-8 text. */
+  body: string;
+}
+
+/** Why a signed request was refused (all map to HTTP 401). */
+export class AuthError extends Error {
+  override name = 'AuthError';
+  constructor(readonly code: 'UNAUTHENTICATED' | 'UNKNOWN_INITIATOR' | 'BAD_SIGNATURE' | 'REQUEST_EXPIRED' | 'NONCE_REPLAYED' | 'DUPLICATE_HEADER', message: string) {
+    super(message);
+  }
+}
+
+const enc = new TextEncoder();
+
+/** The bytes an initiator signs. */
+export function signingBytes(method: string, path: string, timestamp: number, nonce: string, body: Uint8Array): Uint8Array {
+  return enc.encode(`${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bytesToHex(sha256(body))}`);
+}
+
+const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
+const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+/** A private initiator key. */
+export interface InitiatorSecret {
+  id: string;
+  kind: 'ed25519' | 'p256';
+  secretKey: Uint8Array;
+}
+
+/** The four headers for one request (fresh timestamp and nonce unless given). */
+export function signHttp(key: InitiatorSecret, method: string, path: string, body: string, now = Date.now(), nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16)))): Record<string, string> {
+  const msg = signingBytes(method, path, now, nonce, enc.encode(body));
+  const sig = key.kind === 'ed25519' ? ed25519.sign(msg, key.secretKey) : p256.sign(msg, key.secretKey, { prehash: true, format: 'compact' });
+  return { 'X-Tessera-Key-Id': key.id, 'X-Tessera-Timestamp': String(now), 'X-Tessera-Nonce': nonce, 'X-Tessera-Signature': b64(sig) };
+}
+
+/** Collects the scheme's headers from a request; refuses missing or repeated ones. */
+export function readSignedHeaders(get: (name: string) => string | null | undefined): Omit<SignedHttp, 'method' | 'path' | 'body'> {
+  const v: Record<string, string> = {};
+  for (const [k, name] of Object.entries(HEADERS)) {
+    const raw = get(name);
+    if (raw === null || raw === undefined || raw === '') throw new AuthError('UNAUTHENTICATED', `missing header ${name}`);
+    // Fetch joins repeated headers with ", "; none of these values may contain a comma.
+    if (raw.includes(',')) throw new AuthError('DUPLICATE_HEADER', `header ${name} appears more than once`);
+    v[k] = raw.trim();
+  }
+  if (!/^\d{1,16}$/.test(v.timestamp!)) throw new AuthError('UNAUTHENTICATED', 'x-tessera-timestamp must be Unix milliseconds');
+  if (!/^([0-9a-f]{2}){16,64}$/.test(v.nonce!)) throw new AuthError('UNAUTHENTICATED', 'x-tessera-nonce must be 16-64 random bytes in lowercase hex');
+  return { keyId: v.keyId!, timestamp: Number(v.timestamp), nonce: v.nonce!, signature: v.signature! };
+}
+
+/** Verifies a signed request's signature and time window; returns the initiator. */
+export function verifySignedHttp(initiators: readonly InitiatorKey[], s: SignedHttp, now = Date.now()): InitiatorKey {
+  const initiator = initiators.find((i) => i.id === s.keyId);
+  if (!initiator) throw new AuthError('UNKNOWN_INITIATOR', `initiator "${String(s.keyId).slice(0, 64)}" is not in the cluster manifest`);
+  const msg = signingBytes(s.method, s.path, s.timestamp, s.nonce, enc.encode(s.body));
+  let ok = false;
+  try {
+    const sig = unb64(s.signature);
+    if (initiator.ed25519) ok = sig.length === 64 && ed25519.verify(sig, msg, hexToBytes(initiator.ed25519));
+    else if (initiator.p256) ok = p256.verify(sig, msg, hexToBytes(initiator.p256), { prehash: true, format: sig.length === 64 ? 'compact' : 'der' });
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new AuthError('BAD_SIGNATURE', `signature does not verify under initiator ${initiator.id}`);
+  if (!Number.isSafeInteger(s.timestamp) || Math.abs(now - s.timestamp) > SIGNED_HTTP_WINDOW_MS) {
+    throw new AuthError('REQUEST_EXPIRED', `timestamp is outside ±${SIGNED_HTTP_WINDOW_MS / 1000} s of the server clock`);
+  }
+  return initiator;
+}
+
+/** The request id every node derives from a signed request (so a replay can never run twice). */
+export function requestIdOf(s: Pick<SignedHttp, 'keyId' | 'nonce'>): string {
+  return `r${bytesToHex(sha256(enc.encode(`tessera/request/v1\0${s.keyId}\0${s.nonce}`))).slice(0, 40)}`;
+}

@@ -1,0 +1,199 @@
+/**
+ * What the HTTP API needs from the cluster, over NATS: the cluster-wide nonce cache and
+ * idempotency records, per-key operation locks, submitting a signed request to the request
+ * stream, and waiting for the participants' attested results.
+ * @module
+ */
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { SIGNED_HTTP_WINDOW_MS } from '../auth/signed-http.ts';
+import type { Manifest } from './manifest.ts';
+import type { ClusterKey, ClusterKeys } from './operations.ts';
+import { verifyAttestation, type NodeResult, type SignedRequest } from './requests.ts';
+
+/** NATS names a cluster uses. */
+export function names(cluster: string) {
+  return {
+    stream: `TESSERA_${cluster}`,
+    requests: `tessera.${cluster}.requests`,
+    heartbeats: `tessera_${cluster}_nodes`,
+    results: `tessera_${cluster}_results`,
+    keys: `tessera_${cluster}_keys`,
+    nonces: `tessera_${cluster}_nonces`,
+    idempotency: `tessera_${cluster}_idempotency`,
+    locks: `tessera_${cluster}_locks`,
+  };
+}
+
+/** A stored HTTP answer for an Idempotency-Key. */
+export interface IdempotentAnswer {
+  bodyHash: string;
+  status: number;
+  body: unknown;
+}
+
+const KV_KEY = /[^a-zA-Z0-9_=-]/g;
+const kvKey = (...parts: string[]) => parts.map((p) => p.replace(KV_KEY, (c) => `=${c.charCodeAt(0).toString(16)}`)).join('.');
+
+/** The cluster-wide KV buckets (created on first use; JetStream file storage, so they survive restarts). */
+export class ClusterState implements ClusterKeys {
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly manifest: Manifest,
+    readonly results: KV,
+    readonly keys: KV,
+    readonly nonces: KV,
+    readonly idempotency: KV,
+    readonly locks: KV,
+    readonly heartbeats: KV,
+  ) {}
+
+  /** Opens (creating if needed) every bucket. */
+  static async open(nc: NatsConnection, manifest: Manifest, lockTtlMs = 10 * 60_000): Promise<ClusterState> {
+    const n = names(manifest.cluster);
+    const kvm = new Kvm(nc);
+    return new ClusterState(
+      nc,
+      manifest,
+      await kvm.create(n.results, { ttl: 24 * 3600_000 }),
+      await kvm.create(n.keys, { history: 1 }),
+      // Nonces are kept for the whole ±window, so a replay inside it is always caught.
+      await kvm.create(n.nonces, { ttl: 2 * SIGNED_HTTP_WINDOW_MS + 10_000 }),
+      await kvm.create(n.idempotency, { ttl: 24 * 3600_000 }),
+      await kvm.create(n.locks, { ttl: lockTtlMs }),
+      await kvm.create(n.heartbeats, { ttl: 60_000 }),
+    );
+  }
+
+  /** A key's public record. */
+  async get(keyId: string): Promise<ClusterKey | undefined> {
+    const e = await this.keys.get(kvKey(keyId)).catch(() => null);
+    return e && e.value.length ? (JSON.parse(e.string()) as ClusterKey) : undefined;
+  }
+
+  /** Writes a key's public record. */
+  async put(key: ClusterKey): Promise<void> {
+    await this.keys.put(kvKey(key.keyId), JSON.stringify(key));
+  }
+
+  /** Records a nonce; false when it was already used (cluster-wide, atomically). */
+  async claimNonce(initiator: string, nonce: string): Promise<boolean> {
+    try {
+      await this.nonces.create(kvKey(initiator, nonce), String(Date.now()));
+      return true;
+    } catch (e) {
+      if (/wrong last sequence|exists/i.test(String((e as Error).message))) return false;
+      throw e;
+    }
+  }
+
+  /** The stored answer of an Idempotency-Key, if any. */
+  async idempotent(initiator: string, key: string): Promise<IdempotentAnswer | 'running' | undefined> {
+    const e = await this.idempotency.get(kvKey(initiator, key)).catch(() => null);
+    if (!e || !e.value.length) return undefined;
+    const v = JSON.parse(e.string()) as IdempotentAnswer | { running: string };
+    return 'running' in v ? 'running' : v;
+  }
+
+  /** Claims an Idempotency-Key for a new request; false when another request holds it. */
+  async claimIdempotency(initiator: string, key: string, bodyHash: string): Promise<boolean> {
+    try {
+      await this.idempotency.create(kvKey(initiator, key), JSON.stringify({ running: bodyHash }));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stores the answer for an Idempotency-Key. */
+  async answer(initiator: string, key: string, a: IdempotentAnswer): Promise<void> {
+    await this.idempotency.put(kvKey(initiator, key), JSON.stringify(a));
+  }
+
+  /** Forgets an Idempotency-Key whose request had no definite answer (so a retry runs again). */
+  async forgetIdempotency(initiator: string, key: string): Promise<void> {
+    await this.idempotency.delete(kvKey(initiator, key)).catch(() => undefined);
+  }
+
+  /** Takes the exclusive lock of a key for a refresh or reshare; false when held. */
+  async lock(keyId: string, requestId: string): Promise<boolean> {
+    try {
+      await this.locks.create(kvKey(keyId), requestId);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Who holds a key's lock, if anyone. */
+  async locked(keyId: string): Promise<string | undefined> {
+    const e = await this.locks.get(kvKey(keyId)).catch(() => null);
+    return e && e.value.length ? e.string() : undefined;
+  }
+
+  /** Releases a key's lock. */
+  async unlock(keyId: string): Promise<void> {
+    await this.locks.delete(kvKey(keyId)).catch(() => undefined);
+  }
+
+  /** Publishes a signed request to the request stream (de-duplicated by request id). */
+  async submit(signed: SignedRequest, requestId: string): Promise<void> {
+    await jetstream(this.nc).publish(names(this.manifest.cluster).requests, JSON.stringify(signed), { msgID: requestId });
+  }
+
+  /** An attested result already published for (request, node), if any. */
+  async result(requestId: string, nodeId: string): Promise<NodeResult | undefined> {
+    const e = await this.results.get(`${requestId}.${kvKey(nodeId)}`).catch(() => null);
+    return e && e.value.length ? (JSON.parse(e.string()) as NodeResult) : undefined;
+  }
+
+  /**
+   * Waits for each of `expect` to publish its result for `requestId` (attestations verified), or
+   * until `timeoutMs`, or shortly after the first failure (the others abort with it); returns
+   * what arrived. Watches the bucket instead of polling.
+   */
+  async awaitResults(requestId: string, expect: string[], timeoutMs: number, onResult?: (r: NodeResult) => void): Promise<Map<string, NodeResult>> {
+    const got = new Map<string, NodeResult>();
+    const take = (e: KvEntry | null | undefined) => {
+      if (!e || !e.value.length) return;
+      const r = JSON.parse(e.string()) as NodeResult;
+      if (r.requestId !== requestId || !expect.includes(r.nodeId) || got.has(r.nodeId) || !verifyAttestation(this.manifest, r)) return;
+      got.set(r.nodeId, r);
+      onResult?.(r);
+    };
+    const watch = await this.results.watch({ key: `${requestId}.*` });
+    const timer = setTimeout(() => watch.stop(), timeoutMs);
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const inner = onResult;
+    onResult = (r) => {
+      inner?.(r);
+      if (!r.ok && !grace) grace = setTimeout(() => watch.stop(), 300);
+    };
+    try {
+      // The watch delivers existing values first, then updates.
+      if (got.size < expect.length) {
+        for await (const e of watch) {
+          take(e);
+          if (got.size >= expect.length) break;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      watch.stop();
+    }
+    return got;
+  }
+
+  /** Node ids among `ids` without a fresh heartbeat. */
+  async notReady(ids: string[], windowMs: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const id of ids) {
+      const e = await this.heartbeats.get(id).catch(() => null);
+      const ts = e && e.value.length ? (JSON.parse(e.string()) as { ts: number }).ts : 0;
+      if (Date.now() - ts > windowMs) out.push(id);
+    }
+    return out;
+  }
+}
