@@ -14,7 +14,7 @@ import { verifyAuditLog } from '../node/audit.ts';
 import { loadConfig } from '../node/config.ts';
 import { generateIdentity, sealPrivateIdentity, type PublicIdentity } from '../node/identity.ts';
 import { addInitiator, addNode, emptyManifest, validateManifest } from '../node/manifest.ts';
-import { TesseraNode } from '../node/node.ts';
+import { startNode } from '../api/server.ts';
 import { UsageError } from './args.ts';
 
 function args(argv: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
@@ -56,13 +56,14 @@ export async function nodeStart(argv: string[]): Promise<number> {
   const v = args(argv, { config: { type: 'string' } });
   const cfg = loadConfig(need(v, 'config'));
   const log = pino({ base: { nodeId: cfg.nodeId }, level: process.env.TESSERA_LOG_LEVEL ?? 'info' });
-  const node = await TesseraNode.start(cfg, log);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
   });
-  await node.stop();
+  // The API comes up first, so that while NATS is unreachable it answers 503 instead of hanging.
+  const running = await startNode(cfg, log);
+  await stopped;
+  await running.stop();
   // Everything is closed; do not wait for idle library timers to drain.
   process.exit(0);
 }

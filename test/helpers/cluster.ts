@@ -26,7 +26,7 @@ export function request(r: Draft, skewMs = 0): OperationRequest {
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** Writes identities, an initiator key, the manifest and one config per node. */
-export async function makeCluster(dir: string, nodes: string[], natsUrl: string, certs?: ReturnType<typeof makeCerts>): Promise<{ manifest: Manifest; initiator: Uint8Array; configs: string[] }> {
+export async function makeCluster(dir: string, nodes: string[], natsUrl: string, certs?: ReturnType<typeof makeCerts>, opts: { apiPorts?: number[]; timeouts?: { roundMs: number; sessionMs: number }; operationTimeoutMs?: number } = {}): Promise<{ manifest: Manifest; initiator: Uint8Array; configs: string[] }> {
   mkdirSync(dir, { recursive: true });
   let manifest = emptyManifest('it');
   const configs: string[] = [];
@@ -45,8 +45,9 @@ export async function makeCluster(dir: string, nodes: string[], natsUrl: string,
       nats: { servers: [natsUrl], tls: certs ? { caFile: certs.ca, certFile: certs.clientCert, keyFile: certs.clientKey } : undefined },
       storage: { driver: 'fs', base: `data/${nodeId}`, keyFile: `${nodeId}.storage.key` },
       audit: `${nodeId}.audit.jsonl`,
-      timeouts: { roundMs: 8000, sessionMs: 60000 },
+      timeouts: opts.timeouts ?? { roundMs: 8000, sessionMs: 60000 },
       production: Boolean(certs),
+      ...(opts.apiPorts ? { api: { host: '127.0.0.1', port: opts.apiPorts[nodes.indexOf(nodeId)], operationTimeoutMs: opts.operationTimeoutMs ?? 30_000, bodyTimeoutMs: 2_000 } } : {}),
     };
     const path = join(dir, `${nodeId}.json`);
     writeFileSync(path, JSON.stringify(cfg, null, 2));
@@ -68,11 +69,18 @@ export interface NodeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `tessera node start --config <path>` under Node and waits for its node_started log. */
-export async function startNode(config: string, wrap: string[] = []): Promise<NodeProcess> {
-  // Node processes always run under Node here, whichever runtime runs the test suite.
+/** The command line that runs the CLI under a runtime. */
+export function cliArgv(runtime: 'node' | 'bun' | 'deno' = 'node'): string[] {
+  if (runtime === 'bun') return [join(ROOT, 'node_modules/.bin/bun'), join(ROOT, 'src/cli.ts')];
+  if (runtime === 'deno') return [join(ROOT, 'node_modules/.bin/deno'), 'run', '-A', '--quiet', join(ROOT, 'src/cli.ts')];
+  // Under Node whichever runtime runs the test suite.
   const nodeBin = process.versions.bun || (process.versions as Record<string, string>).deno ? 'node' : process.execPath;
-  const argv = [nodeBin, '--import', 'tsx', join(ROOT, 'src/cli.ts'), 'node', 'start', '--config', config];
+  return [nodeBin, '--import', 'tsx', join(ROOT, 'src/cli.ts')];
+}
+
+/** Starts `tessera node start --config <path>` (under Node unless `runtime`) and waits for its node_started log. */
+export async function startNode(config: string, wrap: string[] = [], runtime: 'node' | 'bun' | 'deno' = 'node'): Promise<NodeProcess> {
+  const argv = [...cliArgv(runtime), 'node', 'start', '--config', config];
   const proc = spawn(wrap.length ? wrap[0]! : argv[0]!, wrap.length ? [...wrap.slice(1), ...argv] : argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_LOG_LEVEL: 'info' } });
   const logs: Record<string, unknown>[] = [];
   // Track exit ourselves: Deno's node:child_process does not always set exitCode.

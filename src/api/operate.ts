@@ -1,0 +1,172 @@
+/**
+ * One signed operation, from HTTP to attested results: authenticate, enforce the nonce and
+ * Idempotency-Key rules, validate, take the key's lock when needed, publish the signed request
+ * verbatim (every node re-verifies it) and wait for the participants' attested results.
+ * @module
+ */
+import { bytesToHex } from '@noble/curves/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { AuthError, readSignedHeaders, verifySignedHttp, type SignedHttp } from '../auth/signed-http.ts';
+import type { ClusterState } from '../node/gateway.ts';
+import { operationOf } from '../node/http-requests.ts';
+import type { Manifest } from '../node/manifest.ts';
+import { reshareRoles } from '../node/operations.ts';
+import { RequestError, type NodeResult, type OperationRequest } from '../node/requests.ts';
+import { readBody } from './body.ts';
+import { ApiError, statusOf } from './errors.ts';
+
+/** Limits the API enforces. */
+export interface ApiLimits {
+  /** Largest body accepted (bytes). */
+  bodyBytes: number;
+  /** How long a client may take to send its body (ms). */
+  bodyTimeoutMs: number;
+  /** Operations in flight on this API node before it answers 429. */
+  maxInflight: number;
+  /** How long to wait for the participants' results (ms). */
+  operationTimeoutMs: number;
+}
+
+/** What an operation needs from the node it runs on. */
+export interface OperateDeps {
+  manifest: Manifest;
+  cluster: () => ClusterState | undefined;
+  limits: ApiLimits;
+  /** Progress and audit hook (request id, op, outcome). */
+  onFinish?: (e: { requestId: string; op: string; status: number; code?: string; ms: number }) => void;
+}
+
+/** A successful answer. */
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/** Authenticates a request: returns the signed form (401/408/413 as ApiError). */
+export async function authenticate(req: Request, deps: OperateDeps): Promise<SignedHttp> {
+  const body = await readBody(req, deps.limits.bodyBytes, deps.limits.bodyTimeoutMs);
+  const url = new URL(req.url);
+  try {
+    const h = readSignedHeaders((n) => req.headers.get(n));
+    const signed: SignedHttp = { method: req.method.toUpperCase(), path: url.pathname + url.search, ...h, body };
+    verifySignedHttp(deps.manifest.initiators, signed);
+    const cluster = deps.cluster();
+    if (!cluster) throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
+    if (!(await cluster.claimNonce(signed.keyId, signed.nonce))) throw new AuthError('NONCE_REPLAYED', 'this nonce was already used; sign every request with a fresh nonce');
+    return signed;
+  } catch (e) {
+    if (e instanceof AuthError) throw new ApiError(401, e.code, e.message);
+    throw e;
+  }
+}
+
+const union = (a: string[], b: string[]) => [...a, ...b.filter((x) => !a.includes(x))];
+
+/** Runs an authenticated operation request and shapes the answer. */
+export async function operate(signed: SignedHttp, idempotencyKey: string | undefined, deps: OperateDeps): Promise<Answer> {
+  const cluster = deps.cluster();
+  if (!cluster) throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
+  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) throw new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-255 visible ASCII characters');
+  const fingerprint = bytesToHex(sha256(new TextEncoder().encode(`${signed.method}\n${signed.path}\n${signed.body}`)));
+  if (idempotencyKey) {
+    const prior = await cluster.idempotent(signed.keyId, idempotencyKey);
+    if (prior === 'running') throw new ApiError(409, 'REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still running; retry later');
+    if (prior) {
+      if (prior.bodyHash !== fingerprint) throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
+      return { status: prior.status, body: prior.body as Record<string, unknown>, headers: { 'Idempotent-Replayed': 'true' } };
+    }
+  }
+  let op: OperationRequest;
+  try {
+    op = operationOf(deps.manifest, signed);
+  } catch (e) {
+    if (e instanceof RequestError) throw new ApiError(statusOf(e.code), e.code, e.message);
+    throw e;
+  }
+  if (idempotencyKey && !(await cluster.claimIdempotency(signed.keyId, idempotencyKey, fingerprint))) throw new ApiError(409, 'REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still running; retry later');
+  const t0 = performance.now();
+  let answer: Answer | undefined;
+  let failure: ApiError | undefined;
+  try {
+    answer = await dispatch(op, signed, cluster, deps);
+    return answer;
+  } catch (e) {
+    failure = e instanceof ApiError ? e : new ApiError(500, 'INTERNAL', 'internal error');
+    throw failure;
+  } finally {
+    const status = answer?.status ?? failure?.status ?? 500;
+    deps.onFinish?.({ requestId: op.requestId, op: op.op, status, code: failure?.code, ms: performance.now() - t0 });
+    if (idempotencyKey) {
+      // A definite answer is kept; a timeout or outage is not, so a retry can run again.
+      const keep = answer ?? (failure && failure.status < 500 ? { status: failure.status, body: { error: { code: failure.code, message: failure.message, ...failure.details } } } : undefined);
+      if (keep) await cluster.answer(signed.keyId, idempotencyKey, { bodyHash: fingerprint, status: keep.status, body: keep.body }).catch(() => undefined);
+      else await cluster.forgetIdempotency(signed.keyId, idempotencyKey);
+    }
+  }
+}
+
+async function dispatch(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, deps: OperateDeps): Promise<Answer> {
+  if (op.op === 'keygen') {
+    await ready(cluster, op.parties);
+    const results = await submitAndWait(op, signed, cluster, op.parties, deps);
+    const first = results[0]!.result as Record<string, unknown>;
+    for (const r of results) {
+      if (JSON.stringify((r.result as Record<string, unknown>).publicKeys) !== JSON.stringify(first.publicKeys)) throw new ApiError(502, 'INCONSISTENT_RESULTS', 'the parties report different public keys', { culprits: [r.nodeId] });
+    }
+    const record = { keyId: op.keyId, threshold: op.threshold, parties: op.parties, curves: op.curves, publicKeys: first.publicKeys as Record<string, string>, chainCode: first.chainCode as string | undefined, epoch: op.requestId };
+    await cluster.put(record);
+    return { status: 201, body: { keyId: op.keyId, threshold: op.threshold, parties: op.parties, publicKeys: record.publicKeys, ...(record.chainCode ? { chainCode: record.chainCode } : {}), requestId: op.requestId, attestations: results } };
+  }
+  const key = await cluster.get(op.keyId);
+  if (!key) throw new ApiError(404, 'UNKNOWN_KEY', `no key ${op.keyId}`);
+  if (op.op === 'sign') {
+    if (!key.curves.includes(op.curve)) throw new ApiError(400, 'VALIDATION', `key ${op.keyId} has no ${op.curve} share (it has ${key.curves.join(', ')})`);
+    const signers = op.signers.length ? op.signers : key.parties.slice(0, key.threshold);
+    const outside = signers.filter((s) => !key.parties.includes(s));
+    if (outside.length) throw new ApiError(400, 'VALIDATION', `signers ${outside.join(', ')} are not parties of ${op.keyId} (${key.parties.join(', ')})`);
+    if (signers.length < key.threshold) throw new ApiError(400, 'NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${key.threshold}`);
+    const holder = await cluster.locked(op.keyId);
+    if (holder) throw new ApiError(409, 'KEY_BUSY', `key ${op.keyId} is being reshared or refreshed (${holder}); retry when it finishes`);
+    const results = await submitAndWait(op, signed, cluster, signers, deps);
+    const r = results[0]!.result as Record<string, unknown>;
+    for (const x of results) {
+      if ((x.result as Record<string, unknown>).signature !== r.signature) throw new ApiError(502, 'INCONSISTENT_RESULTS', 'the signers report different signatures', { culprits: [x.nodeId] });
+    }
+    return { status: 200, body: { keyId: op.keyId, curve: op.curve, signature: r.signature, r: r.r, s: r.s, ...(r.recoveryId !== undefined ? { recoveryId: r.recoveryId } : {}), publicKey: r.publicKey, signers: r.signers, ...(op.derivationPath ? { derivationPath: op.derivationPath } : {}), requestId: op.requestId, attestations: results } };
+  }
+  // Reshare and refresh hold the key's cluster-wide lock: a second one, or a signing, gets 409.
+  if (!(await cluster.lock(op.keyId, op.requestId))) throw new ApiError(409, 'KEY_BUSY', `another refresh or reshare of ${op.keyId} is running`);
+  try {
+    const parties = op.op === 'reshare' ? op.parties : key.parties;
+    const threshold = op.op === 'reshare' ? op.threshold : key.threshold;
+    await ready(cluster, union(parties, reshareRoles(key.parties, key.threshold, parties).dealers));
+    const results = await submitAndWait(op, signed, cluster, union(key.parties, parties), deps);
+    const record = { ...key, threshold, parties, epoch: op.requestId };
+    await cluster.put(record);
+    return { status: 200, body: { keyId: op.keyId, threshold, parties, publicKeys: key.publicKeys, ...(key.chainCode ? { chainCode: key.chainCode } : {}), requestId: op.requestId, attestations: results } };
+  } finally {
+    await cluster.unlock(op.keyId);
+  }
+}
+
+async function ready(cluster: ClusterState, parties: string[]): Promise<void> {
+  const missing = await cluster.notReady(parties, 5_000);
+  if (missing.length) throw new ApiError(503, 'PARTY_NOT_READY', `not ready: ${missing.join(', ')}`, { culprits: missing });
+}
+
+async function submitAndWait(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, expect: string[], deps: OperateDeps): Promise<NodeResult[]> {
+  await cluster.submit({ http: signed }, op.requestId);
+  const got = await cluster.awaitResults(op.requestId, expect, deps.limits.operationTimeoutMs);
+  const results = expect.map((id) => got.get(id)).filter((r): r is NodeResult => !!r);
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length) {
+    // Prefer a failure that names someone else (the root cause) over the aborts it caused.
+    const root = failed.find((r) => r.error!.code !== 'ABORTED_BY_PEER') ?? failed[0]!;
+    const e = root.error!;
+    throw new ApiError(statusOf(e.code), e.code, e.message, { culprits: e.culprits, nodes: failed.map((r) => ({ nodeId: r.nodeId, code: r.error!.code, message: r.error!.message, culprits: r.error!.culprits })) });
+  }
+  const missing = expect.filter((id) => !got.has(id));
+  if (missing.length) throw new ApiError(504, 'TIMEOUT', `no result from ${missing.join(', ')} within ${deps.limits.operationTimeoutMs} ms`, { culprits: missing });
+  return results;
+}

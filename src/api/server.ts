@@ -1,0 +1,52 @@
+/**
+ * A node with its HTTP control API: the API listens first (answering 503 until NATS is
+ * connected), then the node joins the cluster.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { NodeConfig } from '../node/config.ts';
+import { validateManifest } from '../node/manifest.ts';
+import { TesseraNode } from '../node/node.ts';
+import { createApi } from './app.ts';
+import { serve, type Served } from './serve.ts';
+
+/** A running node and, when configured, its API. */
+export interface RunningNode {
+  node: TesseraNode;
+  api?: Served;
+  stop(): Promise<void>;
+}
+
+/** Starts the API (if `cfg.api`) and the node. */
+export async function startNode(cfg: NodeConfig, log: Logger): Promise<RunningNode> {
+  let node: TesseraNode | undefined;
+  let api: Served | undefined;
+  if (cfg.api) {
+    const manifest = validateManifest(JSON.parse(readFileSync(cfg.manifest, 'utf8')));
+    const app = createApi({
+      manifest,
+      cluster: () => (node && !node.nc.isClosed() ? node.cluster : undefined),
+      notReady: () => (node ? node.notReady(manifest.nodes.map((n) => n.nodeId)) : Promise.resolve(manifest.nodes.map((n) => n.nodeId))),
+      limits: cfg.api,
+      log: (e) => log.info(e, String(e.event)),
+    });
+    api = await serve(app.fetch, cfg.api.host ?? '127.0.0.1', cfg.api.port ?? 8080);
+    log.info({ event: 'api_listening', host: cfg.api.host ?? '127.0.0.1', port: api.port }, 'HTTP API listening');
+  }
+  try {
+    node = await TesseraNode.start(cfg, log);
+  } catch (e) {
+    await api?.close();
+    throw e;
+  }
+  const n = node;
+  return {
+    node: n,
+    api,
+    stop: async () => {
+      await api?.close().catch(() => undefined);
+      await n.stop();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * `tessera dev` (what `npm start` runs): a zero-configuration local cluster of three nodes with
+ * the HTTP API on 127.0.0.1:8080 (node0; node1 and node2 on 8081 and 8082), a real nats-server
+ * with JetStream when one is on PATH, a development initiator key and development storage keys.
+ * For development only, and it says so.
+ * @module
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex } from '@noble/curves/utils.js';
+import { generateIdentity, sealPrivateIdentity } from '../node/identity.ts';
+import { addInitiator, addNode, emptyManifest } from '../node/manifest.ts';
+import { UsageError } from './args.ts';
+import { DEV_DIR } from './api.ts';
+
+const NODES = ['node0', 'node1', 'node2'];
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((r) => {
+    const s = createServer();
+    s.once('error', () => r(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
+  });
+}
+
+async function freePort(from: number): Promise<number> {
+  for (let p = from; p < from + 100; p++) if (await portFree(p)) return p;
+  throw new Error(`no free port near ${from}`);
+}
+
+/** Writes the development identities, keys, manifest and configs (once). */
+async function scaffold(dir: string): Promise<void> {
+  if (existsSync(join(dir, 'cluster.json'))) return;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let manifest = emptyManifest('dev');
+  for (const nodeId of NODES) {
+    const id = generateIdentity(nodeId);
+    manifest = addNode(manifest, id.public);
+    writeFileSync(join(dir, `${nodeId}.key`), await sealPrivateIdentity(id.private, undefined), { mode: 0o600 });
+    writeFileSync(join(dir, `${nodeId}.storage.key`), bytesToHex(crypto.getRandomValues(new Uint8Array(32))) + '\n', { mode: 0o600 });
+  }
+  const secret = ed25519.utils.randomSecretKey();
+  writeFileSync(join(dir, 'initiator.key'), JSON.stringify({ id: 'dev', kind: 'ed25519', secretKey: bytesToHex(secret) }) + '\n', { mode: 0o600 });
+  manifest = addInitiator(manifest, { id: 'dev', ed25519: bytesToHex(ed25519.getPublicKey(secret)) });
+  writeFileSync(join(dir, 'cluster.json'), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+function configFor(dir: string, nodeId: string, i: number, natsUrl: string, apiPort: number): string {
+  const path = join(dir, `${nodeId}.json`);
+  writeFileSync(
+    path,
+    JSON.stringify({ nodeId, manifest: 'cluster.json', identity: `${nodeId}.key`, nats: { servers: [natsUrl] }, storage: { driver: 'fs', base: `data/${nodeId}`, keyFile: `${nodeId}.storage.key` }, audit: `${nodeId}.audit.jsonl`, api: { host: '127.0.0.1', port: apiPort + i } }, null, 2),
+  );
+  return path;
+}
+
+/** This CLI under the current runtime (each node is its own process, so they use every core). */
+function selfArgv(): string[] {
+  const cli = new URL('../cli.ts', import.meta.url).pathname;
+  const v = process.versions as Record<string, string | undefined>;
+  if (v.bun) return [process.execPath, cli];
+  if (v.deno) return [process.execPath, 'run', '-A', cli];
+  return [process.execPath, '--import', 'tsx', cli];
+}
+
+function startNodeProcess(config: string, nodeId: string): ChildProcess {
+  const [bin, ...pre] = selfArgv();
+  const child = spawn(bin!, [...pre, 'node', 'start', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TESSERA_LOG_LEVEL: process.env.TESSERA_LOG_LEVEL ?? 'warn' } });
+  // Node logs are JSON lines; show them prefixed (warnings and errors by default).
+  let buf = '';
+  child.stdout!.on('data', (b: Buffer) => {
+    buf += b.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      process.stderr.write(`[${nodeId}] ${buf.slice(0, i)}\n`);
+      buf = buf.slice(i + 1);
+    }
+  });
+  return child;
+}
+
+async function startNats(dir: string): Promise<{ url: string; proc: ChildProcess }> {
+  const found = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
+  if (found.status !== 0) {
+    throw new UsageError('nats-server is not on PATH. Install it (Debian/Ubuntu: apt-get install nats-server; macOS: brew install nats-server; or https://github.com/nats-io/nats-server/releases) and run npm start again.');
+  }
+  const port = await freePort(4222);
+  mkdirSync(join(dir, 'nats'), { recursive: true });
+  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = `nats://127.0.0.1:${port}`;
+  for (let i = 0; i < 100 && (await portFree(port)); i++) await new Promise((r) => setTimeout(r, 50));
+  return { url, proc };
+}
+
+const banner = (port: number, dir: string) => `
+  ┌──────────────────────────────────────────────────────────────────────────┐
+  │  DEVELOPMENT SETUP — NOT FOR REAL KEYS                                   │
+  │  Unencrypted node identities, storage keys and a development initiator   │
+  │  key on disk; plaintext NATS on 127.0.0.1.                               │
+  │  Production: one "tessera node start --config …" per machine (README).   │
+  └──────────────────────────────────────────────────────────────────────────┘
+
+  Tessera: 3 nodes, HTTP API on http://127.0.0.1:${port} (docs: /docs, /openapi.json)
+
+  Try it (in another terminal):
+    npx tessera keygen --threshold 2
+    npx tessera sign --key <keyId> --curve ed25519 --message 68656c6c6f
+    npx tessera sign --key <keyId> --curve secp256k1 --message $(printf hello | sha256sum | cut -c1-64)
+    curl -s http://127.0.0.1:${port}/readyz
+
+  Ctrl-C stops the cluster; keys stay in ${dir}.
+`;
+
+/** Runs the development cluster until interrupted. */
+export async function dev(argv: string[]): Promise<number> {
+  const v = parseArgs({ args: argv, strict: true, options: { dir: { type: 'string', default: DEV_DIR }, port: { type: 'string', default: '8080' } } }).values;
+  const dir = resolve(v.dir!);
+  const port = Number(v.port);
+  await scaffold(dir);
+  for (const i of NODES.keys()) if (!(await portFree(port + i))) throw new UsageError(`port ${port + i} is in use (is another Tessera running?); pass --port`);
+  const nats = await startNats(dir);
+  const nodes = NODES.map((nodeId, i) => startNodeProcess(configFor(dir, nodeId, i, nats.url, port), nodeId));
+  const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r())));
+  const stopAll = async () => {
+    for (const n of nodes) n.kill('SIGTERM');
+    await Promise.race([Promise.all(nodes.map(exited)), new Promise((r) => setTimeout(r, 20_000))]);
+    nats.proc.kill('SIGTERM');
+  };
+  process.stderr.write('starting nats-server and 3 nodes…\n');
+  let ready = false;
+  for (let i = 0; i < 600 && !ready; i++) {
+    if (nodes.some((n) => n.exitCode !== null)) break;
+    const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    ready = r?.status === 200;
+    if (!ready) await new Promise((res) => setTimeout(res, 100));
+  }
+  if (!ready) {
+    await stopAll();
+    throw new Error('the local cluster did not become ready within 60 s (see the node output above)');
+  }
+  console.log(banner(port, v.dir!));
+  await new Promise<void>((r) => {
+    process.once('SIGINT', () => r());
+    process.once('SIGTERM', () => r());
+  });
+  process.stderr.write('stopping…\n');
+  await stopAll();
+  process.exit(0);
+}
