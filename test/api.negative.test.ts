@@ -12,9 +12,12 @@ import { connect as tcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
+import { connect } from '@nats-io/transport-node';
 import { bytesToHex } from '@noble/curves/utils.js';
-import { signHttp, type InitiatorSecret } from '../src/auth/signed-http.ts';
+import { signApproval, signHttp, type InitiatorSecret } from '../src/auth/signed-http.ts';
+import { names } from '../src/node/gateway.ts';
 import type { Manifest } from '../src/node/manifest.ts';
 import { cliArgv, makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { freePort, startNats, type NatsServer } from './helpers/nats.ts';
@@ -30,6 +33,7 @@ describe('API negative suite', () => {
   let node: NodeProcess;
   let ops: InitiatorSecret;
   const kms: InitiatorSecret = { id: 'kms', kind: 'p256', secretKey: p256.utils.randomSecretKey() };
+  const approvers: InitiatorSecret[] = ['alice', 'bob', 'carol'].map((id) => ({ id, kind: 'ed25519', secretKey: ed25519.utils.randomSecretKey() }));
   const url = (p: string) => `http://127.0.0.1:${port}${p}`;
 
   /** Sends a request signed by `key` (after `mutate` may change the headers or body). */
@@ -61,6 +65,8 @@ describe('API negative suite', () => {
     ({ manifest, initiator, configs } = await makeCluster(dir, NODES, server.url, undefined, { apiPorts: [port, await freePort(), await freePort()] }));
     ops = { id: 'ops', kind: 'ed25519', secretKey: initiator };
     manifest.initiators.push({ id: 'kms', p256: bytesToHex(p256.getPublicKey(kms.secretKey)) });
+    // Reshares need 2 of 3 authorizer approvals.
+    manifest.approvals = { required: 2, ops: ['reshare'], authorizers: approvers.map((a) => ({ id: a.id, ed25519: bytesToHex(ed25519.getPublicKey(a.secretKey)) })) };
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify(manifest));
     node = await startNode(configs[0]!);
   });
@@ -131,6 +137,29 @@ describe('API negative suite', () => {
     await expectError(send('POST', '/v1/keys/k1/reshare', JSON.stringify({ threshold: 5, parties: NODES })), 400, 'VALIDATION');
     await expectError(send('POST', '/v1/keys/bad%20id/refresh', ''), 400, 'VALIDATION');
     await expectError(send('POST', '/v1/nothing', '{}'), 404, 'NOT_FOUND');
+  });
+
+  test('m-of-k approvals: a reshare needs 2 of 3 authorizers (403 with fewer), checked by the API and again by every node', async () => {
+    const path = '/v1/keys/k7/reshare';
+    const body = JSON.stringify({ threshold: 2, parties: NODES });
+    const withApprovals = (who: InitiatorSecret[], forge = false) => (h: Record<string, string>) => ({
+      headers: { ...h, 'X-Tessera-Approvals': who.map((a) => signApproval(a, 'POST', path, forge ? '{}' : body, h)).join(' ') },
+    });
+    await expectError(send('POST', path, body), 403, 'APPROVALS_REQUIRED');
+    await expectError(send('POST', path, body, ops, withApprovals([approvers[0]!])), 403, 'APPROVALS_REQUIRED');
+    await expectError(send('POST', path, body, ops, withApprovals([approvers[0]!, approvers[0]!])), 403, 'APPROVALS_REQUIRED');
+    await expectError(send('POST', path, body, ops, withApprovals([approvers[0]!, approvers[1]!], true)), 403, 'APPROVALS_REQUIRED');
+    // Enough approvals: authorised, so the request reaches the key lookup.
+    await expectError(send('POST', path, body, ops, withApprovals([approvers[0]!, approvers[2]!])), 404, 'UNKNOWN_KEY');
+    // A request put straight on the stream without approvals is refused by the node itself.
+    const nc = await connect({ servers: server.url });
+    const headers = signHttp(ops, 'POST', path, body);
+    const http = { method: 'POST', path, keyId: 'ops', timestamp: Number(headers['X-Tessera-Timestamp']), nonce: headers['X-Tessera-Nonce'], signature: headers['X-Tessera-Signature'], body };
+    const js = (await import('@nats-io/jetstream')).jetstream(nc);
+    await js.publish(names('it').requests, JSON.stringify({ http }), { msgID: `bypass-${Date.now()}` });
+    for (let i = 0; i < 50 && !node.logs.some((l) => l.event === 'request_rejected' && l.code === 'APPROVALS_REQUIRED'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(node.logs.some((l) => l.event === 'request_rejected' && l.code === 'APPROVALS_REQUIRED'));
+    await nc.drain();
   });
 
   test('keygen with parties that are not running: 503 PARTY_NOT_READY naming them', async () => {

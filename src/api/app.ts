@@ -59,6 +59,8 @@ export function createApi(deps: ApiDeps): Hono {
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status as 400);
     deps.log?.({ event: 'api_internal_error', err: String((err as Error)?.name ?? 'Error') });
+    // A bus failure while NATS is away is an outage, not a bug.
+    if (!deps.cluster()) return c.json(errorBody('NOT_READY', 'lost the connection to the cluster; retry later'), 503);
     return c.json(errorBody('INTERNAL', 'internal error'), 500);
   });
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route ${c.req.method} ${c.req.path.slice(0, 100)}`), 404));

@@ -6,7 +6,7 @@
  */
 import { bytesToHex } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AuthError, readSignedHeaders, verifySignedHttp, type SignedHttp } from '../auth/signed-http.ts';
+import { AuthError, readSignedHeaders, verifyApprovals, verifySignedHttp, type SignedHttp } from '../auth/signed-http.ts';
 import type { ClusterState } from '../node/gateway.ts';
 import { operationOf } from '../node/http-requests.ts';
 import type { Manifest } from '../node/manifest.ts';
@@ -49,14 +49,15 @@ export async function authenticate(req: Request, deps: OperateDeps): Promise<Sig
   const url = new URL(req.url);
   try {
     const h = readSignedHeaders((n) => req.headers.get(n));
-    const signed: SignedHttp = { method: req.method.toUpperCase(), path: url.pathname + url.search, ...h, body };
+    const approvals = req.headers.get('x-tessera-approvals') ?? undefined;
+    const signed: SignedHttp = { method: req.method.toUpperCase(), path: url.pathname + url.search, ...h, body, ...(approvals ? { approvals } : {}) };
     verifySignedHttp(deps.manifest.initiators, signed);
     const cluster = deps.cluster();
     if (!cluster) throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
     if (!(await cluster.claimNonce(signed.keyId, signed.nonce))) throw new AuthError('NONCE_REPLAYED', 'this nonce was already used; sign every request with a fresh nonce');
     return signed;
   } catch (e) {
-    if (e instanceof AuthError) throw new ApiError(401, e.code, e.message);
+    if (e instanceof AuthError) throw new ApiError(statusOf(e.code), e.code, e.message);
     throw e;
   }
 }
@@ -80,8 +81,10 @@ export async function operate(signed: SignedHttp, idempotencyKey: string | undef
   let op: OperationRequest;
   try {
     op = operationOf(deps.manifest, signed);
+    verifyApprovals(deps.manifest.approvals, op.op, signed);
   } catch (e) {
     if (e instanceof RequestError) throw new ApiError(statusOf(e.code), e.code, e.message);
+    if (e instanceof AuthError) throw new ApiError(statusOf(e.code), e.code, e.message);
     throw e;
   }
   if (idempotencyKey && !(await cluster.claimIdempotency(signed.keyId, idempotencyKey, fingerprint))) throw new ApiError(409, 'REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still running; retry later');

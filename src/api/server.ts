@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { Bus } from '../node/bus.ts';
 import type { NodeConfig } from '../node/config.ts';
 import { validateManifest } from '../node/manifest.ts';
 import { TesseraNode } from '../node/node.ts';
@@ -19,14 +20,14 @@ export interface RunningNode {
 }
 
 /** Starts the API (if `cfg.api`) and the node. */
-export async function startNode(cfg: NodeConfig, log: Logger): Promise<RunningNode> {
+export async function startNode(cfg: NodeConfig, log: Logger, bus?: Bus): Promise<RunningNode> {
   let node: TesseraNode | undefined;
   let api: Served | undefined;
   if (cfg.api) {
     const manifest = validateManifest(JSON.parse(readFileSync(cfg.manifest, 'utf8')));
     const app = createApi({
       manifest,
-      cluster: () => (node && !node.nc.isClosed() ? node.cluster : undefined),
+      cluster: () => (node && node.bus.connected() ? node.cluster : undefined),
       notReady: () => (node ? node.notReady(manifest.nodes.map((n) => n.nodeId)) : Promise.resolve(manifest.nodes.map((n) => n.nodeId))),
       limits: cfg.api,
       log: (e) => log.info(e, String(e.event)),
@@ -35,7 +36,7 @@ export async function startNode(cfg: NodeConfig, log: Logger): Promise<RunningNo
     log.info({ event: 'api_listening', host: cfg.api.host ?? '127.0.0.1', port: api.port }, 'HTTP API listening');
   }
   try {
-    node = await TesseraNode.start(cfg, log);
+    node = await TesseraNode.start(cfg, log, bus);
   } catch (e) {
     await api?.close();
     throw e;

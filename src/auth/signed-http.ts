@@ -43,12 +43,23 @@ export interface SignedHttp {
   signature: string;
   /** The exact body bytes, as UTF-8 text. */
   body: string;
+  /** Authorizer approvals, `X-Tessera-Approvals`: space-separated `id:base64signature`. */
+  approvals?: string;
+}
+
+/** Cluster policy: operations that need m-of-k authorizer approvals besides the initiator. */
+export interface ApprovalPolicy {
+  /** How many distinct authorizers must approve. */
+  required: number;
+  authorizers: InitiatorKey[];
+  /** Operations it applies to (default: all). */
+  ops?: string[];
 }
 
 /** Why a signed request was refused (all map to HTTP 401). */
 export class AuthError extends Error {
   override name = 'AuthError';
-  constructor(readonly code: 'UNAUTHENTICATED' | 'UNKNOWN_INITIATOR' | 'BAD_SIGNATURE' | 'REQUEST_EXPIRED' | 'NONCE_REPLAYED' | 'DUPLICATE_HEADER', message: string) {
+  constructor(readonly code: 'UNAUTHENTICATED' | 'UNKNOWN_INITIATOR' | 'BAD_SIGNATURE' | 'REQUEST_EXPIRED' | 'NONCE_REPLAYED' | 'DUPLICATE_HEADER' | 'APPROVALS_REQUIRED', message: string) {
     super(message);
   }
 }
@@ -58,6 +69,15 @@ const enc = new TextEncoder();
 /** The bytes an initiator signs. */
 export function signingBytes(method: string, path: string, timestamp: number, nonce: string, body: Uint8Array): Uint8Array {
   return enc.encode(`${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bytesToHex(sha256(body))}`);
+}
+
+/** The bytes an authorizer signs to approve one exact request. */
+export function approvalBytes(method: string, path: string, timestamp: number, nonce: string, body: Uint8Array): Uint8Array {
+  const inner = signingBytes(method, path, timestamp, nonce, body);
+  const out = new Uint8Array(20 + inner.length);
+  out.set(enc.encode('tessera-approval/v1\n'));
+  out.set(inner, 20);
+  return out;
 }
 
 const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
@@ -72,9 +92,48 @@ export interface InitiatorSecret {
 
 /** The four headers for one request (fresh timestamp and nonce unless given). */
 export function signHttp(key: InitiatorSecret, method: string, path: string, body: string, now = Date.now(), nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16)))): Record<string, string> {
-  const msg = signingBytes(method, path, now, nonce, enc.encode(body));
-  const sig = key.kind === 'ed25519' ? ed25519.sign(msg, key.secretKey) : p256.sign(msg, key.secretKey, { prehash: true, format: 'compact' });
+  const sig = signWith(key, signingBytes(method, path, now, nonce, enc.encode(body)));
   return { 'X-Tessera-Key-Id': key.id, 'X-Tessera-Timestamp': String(now), 'X-Tessera-Nonce': nonce, 'X-Tessera-Signature': b64(sig) };
+}
+
+function signWith(key: InitiatorSecret, msg: Uint8Array): Uint8Array {
+  return key.kind === 'ed25519' ? ed25519.sign(msg, key.secretKey) : p256.sign(msg, key.secretKey, { prehash: true, format: 'compact' });
+}
+
+function verifyWith(key: InitiatorKey, sig: Uint8Array, msg: Uint8Array): boolean {
+  try {
+    if (key.ed25519) return sig.length === 64 && ed25519.verify(sig, msg, hexToBytes(key.ed25519));
+    if (key.p256) return p256.verify(sig, msg, hexToBytes(key.p256), { prehash: true, format: sig.length === 64 ? 'compact' : 'der' });
+  } catch {
+    /* malformed */
+  }
+  return false;
+}
+
+/** One authorizer's approval of a request signed with `headers` (a value for X-Tessera-Approvals). */
+export function signApproval(key: InitiatorSecret, method: string, path: string, body: string, headers: Record<string, string>): string {
+  const msg = approvalBytes(method, path, Number(headers['X-Tessera-Timestamp']), headers['X-Tessera-Nonce']!, enc.encode(body));
+  return `${key.id}:${b64(signWith(key, msg))}`;
+}
+
+/** Checks m-of-k approvals when the policy covers `op`; throws APPROVALS_REQUIRED naming the shortfall. */
+export function verifyApprovals(policy: ApprovalPolicy | undefined, op: string, s: SignedHttp): string[] {
+  if (!policy || (policy.ops && !policy.ops.includes(op))) return [];
+  const msg = approvalBytes(s.method, s.path, s.timestamp, s.nonce, enc.encode(s.body));
+  const ok = new Set<string>();
+  for (const item of (s.approvals ?? '').split(' ').filter(Boolean).slice(0, 64)) {
+    const at = item.indexOf(':');
+    const key = policy.authorizers.find((a) => a.id === item.slice(0, at));
+    let sig: Uint8Array;
+    try {
+      sig = unb64(item.slice(at + 1));
+    } catch {
+      continue;
+    }
+    if (key && verifyWith(key, sig, msg)) ok.add(key.id);
+  }
+  if (ok.size < policy.required) throw new AuthError('APPROVALS_REQUIRED', `${op} needs ${policy.required} authorizer approval(s); ${ok.size} valid given`);
+  return [...ok].sort();
 }
 
 /** Collects the scheme's headers from a request; refuses missing or repeated ones. */
@@ -99,9 +158,7 @@ export function verifySignedHttp(initiators: readonly InitiatorKey[], s: SignedH
   const msg = signingBytes(s.method, s.path, s.timestamp, s.nonce, enc.encode(s.body));
   let ok = false;
   try {
-    const sig = unb64(s.signature);
-    if (initiator.ed25519) ok = sig.length === 64 && ed25519.verify(sig, msg, hexToBytes(initiator.ed25519));
-    else if (initiator.p256) ok = p256.verify(sig, msg, hexToBytes(initiator.p256), { prehash: true, format: sig.length === 64 ? 'compact' : 'der' });
+    ok = verifyWith(initiator, unb64(s.signature), msg);
   } catch {
     ok = false;
   }

@@ -1,7 +1,8 @@
 /**
  * `tessera dev` (what `npm start` runs): a zero-configuration local cluster of three nodes with
  * the HTTP API on 127.0.0.1:8080 (node0; node1 and node2 on 8081 and 8082), a real nats-server
- * with JetStream when one is on PATH, a development initiator key and development storage keys.
+ * with JetStream and one process per node when nats-server is on PATH (else all three nodes in
+ * this process over an in-process bus), a development initiator key and development storage keys.
  * For development only, and it says so.
  * @module
  */
@@ -15,6 +16,10 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { generateIdentity, sealPrivateIdentity } from '../node/identity.ts';
 import { addInitiator, addNode, emptyManifest } from '../node/manifest.ts';
+import { pino } from 'pino';
+import { startNode, type RunningNode } from '../api/server.ts';
+import { memoryBus } from '../node/bus.ts';
+import { loadConfig } from '../node/config.ts';
 import { UsageError } from './args.ts';
 import { DEV_DIR } from './api.ts';
 
@@ -84,11 +89,8 @@ function startNodeProcess(config: string, nodeId: string): ChildProcess {
   return child;
 }
 
-async function startNats(dir: string): Promise<{ url: string; proc: ChildProcess }> {
-  const found = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
-  if (found.status !== 0) {
-    throw new UsageError('nats-server is not on PATH. Install it (Debian/Ubuntu: apt-get install nats-server; macOS: brew install nats-server; or https://github.com/nats-io/nats-server/releases) and run npm start again.');
-  }
+async function startNats(dir: string): Promise<{ url: string; proc: ChildProcess } | undefined> {
+  if (spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status !== 0) return undefined;
   const port = await freePort(4222);
   mkdirSync(join(dir, 'nats'), { recursive: true });
   const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -124,6 +126,7 @@ export async function dev(argv: string[]): Promise<number> {
   await scaffold(dir);
   for (const i of NODES.keys()) if (!(await portFree(port + i))) throw new UsageError(`port ${port + i} is in use (is another Tessera running?); pass --port`);
   const nats = await startNats(dir);
+  if (!nats) return inProcess(dir, port);
   const nodes = NODES.map((nodeId, i) => startNodeProcess(configFor(dir, nodeId, i, nats.url, port), nodeId));
   const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r())));
   const stopAll = async () => {
@@ -144,11 +147,31 @@ export async function dev(argv: string[]): Promise<number> {
     throw new Error('the local cluster did not become ready within 60 s (see the node output above)');
   }
   console.log(banner(port, v.dir!));
-  await new Promise<void>((r) => {
+  await interrupted();
+  await stopAll();
+  process.exit(0);
+}
+
+const interrupted = () =>
+  new Promise<void>((r) => {
     process.once('SIGINT', () => r());
     process.once('SIGTERM', () => r());
-  });
-  process.stderr.write('stopping…\n');
-  await stopAll();
+  }).then(() => void process.stderr.write('stopping…\n'));
+
+/** Without nats-server: the three nodes in this process over the in-process bus. */
+async function inProcess(dir: string, port: number): Promise<number> {
+  process.stderr.write('nats-server is not on PATH: running the 3 nodes in this process over an in-process bus (no durability, one core). For the real engine install nats-server (apt-get install nats-server, brew install nats-server).\n');
+  const bus = memoryBus();
+  const log = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'warn' });
+  const nodes: RunningNode[] = [];
+  try {
+    for (const [i, nodeId] of NODES.entries()) nodes.push(await startNode(loadConfig(configFor(dir, nodeId, i, 'memory://', port)), log.child({ nodeId }), bus));
+  } catch (e) {
+    await Promise.allSettled(nodes.map((n) => n.stop()));
+    throw e;
+  }
+  console.log(banner(port, dir));
+  await interrupted();
+  await Promise.allSettled(nodes.map((n) => n.stop()));
   process.exit(0);
 }

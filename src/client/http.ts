@@ -7,7 +7,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
-import { signHttp, type InitiatorSecret } from '../auth/signed-http.ts';
+import { signApproval, signHttp, type InitiatorSecret } from '../auth/signed-http.ts';
 import type { Manifest } from '../node/manifest.ts';
 import { verifyAttestation, type Curve, type NodeResult } from '../node/requests.ts';
 
@@ -68,6 +68,8 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Per-request timeout (ms). */
   timeoutMs?: number;
+  /** Authorizer keys whose approvals are attached to every operation (for m-of-k policies). */
+  approvers?: InitiatorSecret[];
 }
 
 /** Per-call options. */
@@ -89,6 +91,7 @@ export class TesseraClient {
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, call: CallOptions = {}): Promise<T> {
     const text = body === undefined ? '' : JSON.stringify(body);
     const headers: Record<string, string> = { ...signHttp(this.opts.initiator, method, path, text), ...(text ? { 'content-type': 'application/json' } : {}) };
+    if (this.opts.approvers?.length) headers['X-Tessera-Approvals'] = this.opts.approvers.map((a) => signApproval(a, method, path, text, headers)).join(' ');
     if (call.idempotencyKey) headers['Idempotency-Key'] = call.idempotencyKey;
     const res = await this.fetch(new URL(path, this.opts.url), { method, headers, body: text || undefined, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 180_000) });
     const json = (await res.json().catch(() => undefined)) as { error?: { code: string; message: string; culprits?: string[] } } | undefined;

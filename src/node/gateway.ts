@@ -1,12 +1,10 @@
 /**
- * What the HTTP API needs from the cluster, over NATS: the cluster-wide nonce cache and
+ * What the HTTP API needs from the cluster, over the bus (NATS): the cluster-wide nonce cache and
  * idempotency records, per-key operation locks, submitting a signed request to the request
  * stream, and waiting for the participants' attested results.
  * @module
  */
-import { jetstream } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { Bus, KvEntryLike, KvLike } from './bus.ts';
 import { SIGNED_HTTP_WINDOW_MS } from '../auth/signed-http.ts';
 import type { Manifest } from './manifest.ts';
 import type { ClusterKey, ClusterKeys } from './operations.ts';
@@ -39,30 +37,29 @@ const kvKey = (...parts: string[]) => parts.map((p) => p.replace(KV_KEY, (c) => 
 /** The cluster-wide KV buckets (created on first use; JetStream file storage, so they survive restarts). */
 export class ClusterState implements ClusterKeys {
   private constructor(
-    readonly nc: NatsConnection,
+    readonly bus: Bus,
     readonly manifest: Manifest,
-    readonly results: KV,
-    readonly keys: KV,
-    readonly nonces: KV,
-    readonly idempotency: KV,
-    readonly locks: KV,
-    readonly heartbeats: KV,
+    readonly results: KvLike,
+    readonly keys: KvLike,
+    readonly nonces: KvLike,
+    readonly idempotency: KvLike,
+    readonly locks: KvLike,
+    readonly heartbeats: KvLike,
   ) {}
 
   /** Opens (creating if needed) every bucket. */
-  static async open(nc: NatsConnection, manifest: Manifest, lockTtlMs = 10 * 60_000): Promise<ClusterState> {
+  static async open(bus: Bus, manifest: Manifest, lockTtlMs = 10 * 60_000): Promise<ClusterState> {
     const n = names(manifest.cluster);
-    const kvm = new Kvm(nc);
     return new ClusterState(
-      nc,
+      bus,
       manifest,
-      await kvm.create(n.results, { ttl: 24 * 3600_000 }),
-      await kvm.create(n.keys, { history: 1 }),
+      await bus.kv(n.results, { ttlMs: 24 * 3600_000 }),
+      await bus.kv(n.keys, {}),
       // Nonces are kept for the whole ±window, so a replay inside it is always caught.
-      await kvm.create(n.nonces, { ttl: 2 * SIGNED_HTTP_WINDOW_MS + 10_000 }),
-      await kvm.create(n.idempotency, { ttl: 24 * 3600_000 }),
-      await kvm.create(n.locks, { ttl: lockTtlMs }),
-      await kvm.create(n.heartbeats, { ttl: 60_000 }),
+      await bus.kv(n.nonces, { ttlMs: 2 * SIGNED_HTTP_WINDOW_MS + 10_000 }),
+      await bus.kv(n.idempotency, { ttlMs: 24 * 3600_000 }),
+      await bus.kv(n.locks, { ttlMs: lockTtlMs }),
+      await bus.kv(n.heartbeats, { ttlMs: 60_000 }),
     );
   }
 
@@ -139,7 +136,7 @@ export class ClusterState implements ClusterKeys {
 
   /** Publishes a signed request to the request stream (de-duplicated by request id). */
   async submit(signed: SignedRequest, requestId: string): Promise<void> {
-    await jetstream(this.nc).publish(names(this.manifest.cluster).requests, JSON.stringify(signed), { msgID: requestId });
+    await this.bus.streamPublish(names(this.manifest.cluster).requests, new TextEncoder().encode(JSON.stringify(signed)), requestId);
   }
 
   /** An attested result already published for (request, node), if any. */
@@ -155,7 +152,7 @@ export class ClusterState implements ClusterKeys {
    */
   async awaitResults(requestId: string, expect: string[], timeoutMs: number, onResult?: (r: NodeResult) => void): Promise<Map<string, NodeResult>> {
     const got = new Map<string, NodeResult>();
-    const take = (e: KvEntry | null | undefined) => {
+    const take = (e: KvEntryLike | null | undefined) => {
       if (!e || !e.value.length) return;
       const r = JSON.parse(e.string()) as NodeResult;
       if (r.requestId !== requestId || !expect.includes(r.nodeId) || got.has(r.nodeId) || !verifyAttestation(this.manifest, r)) return;

@@ -4,7 +4,7 @@
  * compromised API node cannot change what was asked.
  * @module
  */
-import { AuthError, requestIdOf, verifySignedHttp, type SignedHttp } from '../auth/signed-http.ts';
+import { AuthError, requestIdOf, verifyApprovals, verifySignedHttp, type SignedHttp } from '../auth/signed-http.ts';
 import type { Manifest } from './manifest.ts';
 import { RequestError, type Curve, type OperationRequest } from './requests.ts';
 
@@ -113,5 +113,7 @@ export function operationOf(manifest: Manifest, s: SignedHttp): OperationRequest
 export function verifyHttpRequest(manifest: Manifest, s: SignedHttp, now = Date.now()): OperationRequest {
   if (!s || typeof s !== 'object' || typeof s.body !== 'string' || typeof s.method !== 'string' || typeof s.path !== 'string') throw new AuthError('UNAUTHENTICATED', 'signed request is malformed');
   verifySignedHttp(manifest.initiators, s, now);
-  return operationOf(manifest, s);
+  const op = operationOf(manifest, s);
+  verifyApprovals(manifest.approvals, op.op, s);
+  return op;
 }

@@ -3,6 +3,7 @@
  * the initiator keys allowed to request operations. Every node loads the same file.
  * @module
  */
+import type { ApprovalPolicy } from '../auth/signed-http.ts';
 import { assertNodeId, type PublicIdentity } from './identity.ts';
 
 /** An initiator allowed to request operations: an Ed25519 key, or a P-256 key (e.g. held in a cloud KMS). */
@@ -20,6 +21,8 @@ export interface Manifest {
   cluster: string;
   nodes: PublicIdentity[];
   initiators: Initiator[];
+  /** Optional m-of-k authorizer approvals (X-Tessera-Approvals) that every node enforces. */
+  approvals?: ApprovalPolicy;
 }
 
 const HEX32 = /^[0-9a-f]{64}$/;
@@ -40,6 +43,11 @@ export function validateManifest(m: unknown): Manifest {
   for (const i of o.initiators) {
     const keyOk = i.ed25519 !== undefined ? HEX32.test(i.ed25519) && i.p256 === undefined : typeof i.p256 === 'string' && /^(0[23][0-9a-f]{64}|04[0-9a-f]{128})$/.test(i.p256);
     if (typeof i.id !== 'string' || !/^[a-zA-Z0-9_.-]{1,64}$/.test(i.id) || !keyOk) throw new RangeError(`manifest: initiator ${String(i.id)} is malformed`);
+  }
+  if (o.approvals !== undefined) {
+    const a = o.approvals;
+    if (!Array.isArray(a.authorizers) || !Number.isInteger(a.required) || a.required < 1 || a.required > a.authorizers.length) throw new RangeError('manifest: approvals needs 1 <= required <= authorizers');
+    for (const i of a.authorizers) if (typeof i.id !== 'string' || !(HEX32.test(i.ed25519 ?? '') || /^(0[23][0-9a-f]{64}|04[0-9a-f]{128})$/.test(i.p256 ?? ''))) throw new RangeError(`manifest: authorizer ${String(i.id)} is malformed`);
   }
   if (o.nodes.length > 255) throw new RangeError('manifest: at most 255 nodes');
   return o;

@@ -7,8 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { natsBus, type Bus } from './bus.ts';
 import { createStorage, type Storage } from 'unstorage';
 import redisDriver from 'unstorage/drivers/redis';
 import type { Logger } from 'pino';
@@ -37,7 +36,7 @@ function openStorage(cfg: NodeConfig): Storage {
 
 /** A running node. */
 export class TesseraNode {
-  private consumer?: ConsumerMessages;
+  private consumer?: { close(): Promise<void> };
   private heartbeat?: ReturnType<typeof setInterval>;
   private inflight = new Set<Promise<void>>();
   private stopping = false;
@@ -48,14 +47,14 @@ export class TesseraNode {
     readonly identity: PrivateIdentity,
     readonly manifest: Manifest,
     readonly store: EncryptedStore,
-    readonly nc: NatsConnection,
+    readonly bus: Bus,
     readonly sessions: SessionManager,
     readonly audit: AuditLog,
     readonly cluster: ClusterState,
   ) {}
 
   /** Starts a node from its configuration; refuses to start without a storage key or TLS in production. */
-  static async start(cfg: NodeConfig, log: Logger): Promise<TesseraNode> {
+  static async start(cfg: NodeConfig, log: Logger, sharedBus?: Bus): Promise<TesseraNode> {
     const manifest = validateManifest(JSON.parse(readFileSync(cfg.manifest, 'utf8')));
     const passphrase = cfg.passphraseFile ? readFileSync(cfg.passphraseFile, 'utf8').trim() : process.env.TESSERA_PASSPHRASE;
     const identity = await openPrivateIdentity(new Uint8Array(readFileSync(cfg.identity)), passphrase);
@@ -71,21 +70,17 @@ export class TesseraNode {
         : undefined;
     const store = await EncryptedStore.open(openStorage(cfg), key);
     const audit = new AuditLog(cfg.audit);
-    const nc = await connectNats({ ...cfg.nats, production: cfg.production, name: `tessera-${cfg.nodeId}` });
+    // The in-process bus (development only) or NATS.
+    const bus = sharedBus ?? natsBus(await connectNats({ ...cfg.nats, production: cfg.production, name: `tessera-${cfg.nodeId}` }));
     const n = names(manifest.cluster);
-    const jsm = await jetstreamManager(nc);
-    try {
-      await jsm.streams.info(n.stream);
-    } catch {
-      await jsm.streams.add({ name: n.stream, subjects: [n.requests], duplicate_window: 120 * 1e9, max_age: 24 * 3600 * 1e9 }).catch(() => undefined);
-    }
-    const cluster = await ClusterState.open(nc, manifest);
-    const transport = new PeerTransport(nc, manifest, identity);
+    await bus.stream(n.stream, n.requests);
+    const cluster = await ClusterState.open(bus, manifest);
+    const transport = new PeerTransport(bus, manifest, identity);
     const sessions = new SessionManager(transport, {
       maxConcurrent: cfg.maxConcurrent ?? 8,
       onReject: (r) => log.warn({ event: 'message_rejected', ...r }, 'rejected a peer message'),
     });
-    const node = new TesseraNode(cfg, log, identity, manifest, store, nc, sessions, audit, cluster);
+    const node = new TesseraNode(cfg, log, identity, manifest, store, bus, sessions, audit, cluster);
     await node.beat();
     node.heartbeat = setInterval(() => void node.beat().catch(() => undefined), 1000);
     await node.consume();
@@ -104,22 +99,14 @@ export class TesseraNode {
 
   private async consume(): Promise<void> {
     const n = names(this.manifest.cluster);
-    const jsm = await jetstreamManager(this.nc);
     const durable = `node_${this.cfg.nodeId.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
-    await jsm.consumers.add(n.stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: 300 * 1e9, max_ack_pending: this.cfg.maxConcurrent ?? 8 }).catch(() => undefined);
-    const consumer = await jetstream(this.nc).consumers.get(n.stream, durable);
-    this.consumer = await consumer.consume();
-    void (async () => {
-      for await (const m of this.consumer!) {
-        const p = this.handle(m.data)
-          .catch((e) => this.log.error({ event: 'request_failed', err: String(e) }, 'request handling failed'))
-          .finally(() => {
-            m.ack();
-            this.inflight.delete(p);
-          });
-        this.inflight.add(p);
-      }
-    })();
+    this.consumer = await this.bus.consume(n.stream, durable, this.cfg.maxConcurrent ?? 8, (data) => {
+      const p = this.handle(data)
+        .catch((e) => this.log.error({ event: 'request_failed', err: String(e) }, 'request handling failed'))
+        .finally(() => this.inflight.delete(p));
+      this.inflight.add(p);
+      return p;
+    });
   }
 
   /** Verifies, runs (once) and answers one request. */
@@ -222,7 +209,7 @@ export class TesseraNode {
     await this.consumer?.close().catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 15_000))]);
     await this.cluster.heartbeats.delete(this.cfg.nodeId).catch(() => undefined);
-    await this.nc.drain().catch(() => undefined);
+    await this.bus.close();
     await this.store.close().catch(() => undefined);
     this.log.info({ event: 'node_stopped' }, 'node stopped');
   }

@@ -78,7 +78,7 @@ export function verifyRequest(manifest: Manifest, s: SignedRequest, now = Date.n
     try {
       return verifyHttpRequest(manifest, s.http, now);
     } catch (e) {
-      if (e instanceof AuthError) throw new RequestError(e.code === 'REQUEST_EXPIRED' ? 'REQUEST_EXPIRED' : e.code === 'UNKNOWN_INITIATOR' ? 'UNKNOWN_INITIATOR' : 'BAD_SIGNATURE', e.message);
+      if (e instanceof AuthError) throw new RequestError(['REQUEST_EXPIRED', 'UNKNOWN_INITIATOR', 'APPROVALS_REQUIRED'].includes(e.code) ? e.code : 'BAD_SIGNATURE', e.message);
       throw e;
     }
   }

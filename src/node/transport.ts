@@ -6,7 +6,8 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsBus, type Bus } from './bus.ts';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { EnvelopeError, MAX_ENVELOPE, open, seal, type Opened } from './envelope.ts';
 import type { PrivateIdentity } from './identity.ts';
@@ -51,13 +52,15 @@ export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
 export class PeerTransport {
   readonly meIndex: number;
   private seq = new Map<string, number>();
-  private sub?: Subscription;
+  private sub?: { unsubscribe(): void };
+  readonly bus: Bus;
 
   constructor(
-    readonly nc: NatsConnection,
+    bus: Bus | NatsConnection,
     readonly manifest: Manifest,
     readonly me: PrivateIdentity,
   ) {
+    this.bus = 'streamPublish' in bus ? bus : natsBus(bus);
     this.meIndex = nodeIndex(manifest, me.nodeId);
     if (!this.meIndex) throw new TransportConfigError(`node ${me.nodeId} is not in the cluster manifest`);
   }
@@ -72,27 +75,24 @@ export class PeerTransport {
     const seq = (this.seq.get(key) ?? 0) + 1;
     this.seq.set(key, seq);
     const bytes = seal(this.manifest, this.me, this.meIndex, { kind: e.kind, session: e.session, round: e.round, to: e.broadcast ? 0 : e.to, seq, body: e.body });
-    this.nc.publish(this.subject(e.session, e.to), bytes);
+    this.bus.publish(this.subject(e.session, e.to), bytes);
   }
 
   /** Publishes raw bytes to a node's subject (tests of hostile peers use this). */
   sendRaw(session: Uint8Array, to: number, bytes: Uint8Array): void {
-    this.nc.publish(this.subject(session, to), bytes);
+    this.bus.publish(this.subject(session, to), bytes);
   }
 
   /** Delivers every verified envelope addressed to this node; rejected ones go to `onReject`. */
   listen(onEnvelope: (o: Opened) => void, onReject: (e: EnvelopeError) => void): void {
-    this.sub = this.nc.subscribe(`tessera.${this.manifest.cluster}.s.*.${this.meIndex}`, {
-      callback: (err, msg) => {
-        if (err) return;
-        if (msg.data.length > MAX_ENVELOPE) return onReject(new EnvelopeError('OVERSIZED', `envelope of ${msg.data.length} bytes dropped`));
-        try {
-          onEnvelope(open(this.manifest, this.me, this.meIndex, msg.data));
-        } catch (e) {
-          if (e instanceof EnvelopeError) onReject(e);
-          else onReject(new EnvelopeError('MALFORMED', String(e)));
-        }
-      },
+    this.sub = this.bus.subscribe(`tessera.${this.manifest.cluster}.s.*.${this.meIndex}`, (data) => {
+      if (data.length > MAX_ENVELOPE) return onReject(new EnvelopeError('OVERSIZED', `envelope of ${data.length} bytes dropped`));
+      try {
+        onEnvelope(open(this.manifest, this.me, this.meIndex, data));
+      } catch (e) {
+        if (e instanceof EnvelopeError) onReject(e);
+        else onReject(new EnvelopeError('MALFORMED', String(e)));
+      }
     });
   }
 

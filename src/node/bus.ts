@@ -1,0 +1,190 @@
+/**
+ * The message bus a node runs on: subject publish/subscribe for peer envelopes, a durable,
+ * de-duplicated request stream, and KV buckets. `natsBus` is the distributed engine (NATS with
+ * JetStream); `memoryBus` is an in-process stand-in for the zero-config local demo only (one
+ * process, no durability, no network).
+ * @module
+ */
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+/** A KV entry. */
+export interface KvEntryLike {
+  key: string;
+  value: Uint8Array;
+  string(): string;
+}
+
+/** The KV operations Tessera uses (a subset of @nats-io/kv's KV). */
+export interface KvLike {
+  get(key: string): Promise<KvEntryLike | null>;
+  put(key: string, value: string): Promise<unknown>;
+  /** Fails when the key exists. */
+  create(key: string, value: string): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+  /** Existing values first, then updates, for keys matching `key` (`*` matches one token). */
+  watch(opts: { key: string }): Promise<AsyncIterable<KvEntryLike> & { stop(): void }>;
+}
+
+/** A bus. */
+export interface Bus {
+  publish(subject: string, data: Uint8Array): void;
+  subscribe(pattern: string, onMessage: (data: Uint8Array) => void): { unsubscribe(): void };
+  /** Ensures the request stream exists. */
+  stream(name: string, subject: string): Promise<void>;
+  /** Publishes to the request stream; a repeated `msgId` is dropped (de-duplication window). */
+  streamPublish(subject: string, data: Uint8Array, msgId: string): Promise<void>;
+  /** Delivers every stream message to `durable` once (at least once over NATS); ack after handling. */
+  consume(stream: string, durable: string, maxPending: number, handle: (data: Uint8Array) => Promise<void>): Promise<{ close(): Promise<void> }>;
+  kv(bucket: string, opts: { ttlMs?: number }): Promise<KvLike>;
+  /** Connected right now. */
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
+/** The NATS (JetStream) bus. */
+export function natsBus(nc: NatsConnection): Bus {
+  let up = true;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') up = false;
+      else if (s.type === 'reconnect') up = true;
+    }
+  })().catch(() => undefined);
+  return {
+    publish: (subject, data) => nc.publish(subject, data),
+    subscribe: (pattern, onMessage) => nc.subscribe(pattern, { callback: (err, msg) => (err ? undefined : onMessage(msg.data)) }),
+    async stream(name, subject) {
+      const jsm = await jetstreamManager(nc);
+      try {
+        await jsm.streams.info(name);
+      } catch {
+        await jsm.streams.add({ name, subjects: [subject], duplicate_window: 120 * 1e9, max_age: 24 * 3600 * 1e9 }).catch(() => undefined);
+      }
+    },
+    async streamPublish(subject, data, msgId) {
+      await jetstream(nc).publish(subject, data, { msgID: msgId });
+    },
+    async consume(stream, durable, maxPending, handle) {
+      const jsm = await jetstreamManager(nc);
+      await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: 300 * 1e9, max_ack_pending: maxPending }).catch(() => undefined);
+      const messages = await (await jetstream(nc).consumers.get(stream, durable)).consume();
+      void (async () => {
+        for await (const m of messages) void handle(m.data).finally(() => m.ack());
+      })();
+      return { close: async () => void (await messages.close()) };
+    },
+    async kv(bucket, opts) {
+      return (await new Kvm(nc).create(bucket, opts.ttlMs ? { ttl: opts.ttlMs } : { history: 1 })) as unknown as KvLike;
+    },
+    connected: () => up && !nc.isClosed(),
+    close: () => nc.drain().catch(() => undefined),
+  };
+}
+
+const matches = (pattern: string, subject: string) => {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  return p.length === s.length && p.every((t, i) => t === '*' || t === s[i]);
+};
+
+const entry = (key: string, value: Uint8Array): KvEntryLike => ({ key, value, string: () => new TextDecoder().decode(value) });
+
+/** A bus shared by nodes in one process (development only). */
+export function memoryBus(): Bus {
+  const subs = new Set<{ pattern: string; on: (d: Uint8Array) => void }>();
+  const streams = new Map<string, { log: Uint8Array[]; seen: Map<string, number>; consumers: Set<(d: Uint8Array) => void> }>();
+  const buckets = new Map<string, KvLike>();
+  const streamOf = (subject: string) => {
+    for (const s of streams.values()) return s;
+    throw new Error(`no stream for ${subject}`);
+  };
+  return {
+    publish(subject, data) {
+      // Asynchronous, like a network: never re-enter the sender.
+      for (const s of subs) if (matches(s.pattern, subject)) queueMicrotask(() => s.on(data.slice()));
+    },
+    subscribe(pattern, on) {
+      const s = { pattern, on };
+      subs.add(s);
+      return { unsubscribe: () => void subs.delete(s) };
+    },
+    async stream(name) {
+      if (!streams.has(name)) streams.set(name, { log: [], seen: new Map(), consumers: new Set() });
+    },
+    async streamPublish(subject, data, msgId) {
+      const s = streamOf(subject);
+      const now = Date.now();
+      for (const [id, t] of s.seen) if (now - t > 120_000) s.seen.delete(id);
+      if (s.seen.has(msgId)) return;
+      s.seen.set(msgId, now);
+      s.log.push(data);
+      for (const c of s.consumers) setTimeout(() => c(data), 0);
+    },
+    async consume(stream, _durable, _maxPending, handle) {
+      const s = streams.get(stream)!;
+      const deliver = (d: Uint8Array) => void handle(d).catch(() => undefined);
+      s.consumers.add(deliver);
+      for (const d of s.log) setTimeout(() => deliver(d), 0);
+      return { close: async () => void s.consumers.delete(deliver) };
+    },
+    async kv(bucket, opts) {
+      const existing = buckets.get(bucket);
+      if (existing) return existing;
+      const data = new Map<string, { value: Uint8Array; at: number }>();
+      const watchers = new Set<{ pattern: string; push: (e: KvEntryLike) => void }>();
+      const live = (k: string) => {
+        const v = data.get(k);
+        if (v && opts.ttlMs && Date.now() - v.at > opts.ttlMs) data.delete(k);
+        return data.get(k);
+      };
+      const set = (key: string, value: string) => {
+        const bytes = new TextEncoder().encode(value);
+        data.set(key, { value: bytes, at: Date.now() });
+        for (const w of watchers) if (matches(w.pattern, key)) w.push(entry(key, bytes));
+      };
+      const kv: KvLike = {
+        async get(key) {
+          const v = live(key);
+          return v ? entry(key, v.value) : null;
+        },
+        async put(key, value) {
+          set(key, value);
+        },
+        async create(key, value) {
+          if (live(key)) throw new Error('wrong last sequence: key exists');
+          set(key, value);
+        },
+        async delete(key) {
+          data.delete(key);
+        },
+        async watch({ key }) {
+          const queue: KvEntryLike[] = [];
+          let wake: (() => void) | undefined;
+          let stopped = false;
+          const w = { pattern: key, push: (e: KvEntryLike) => (queue.push(e), wake?.()) };
+          for (const k of data.keys()) if (matches(key, k) && live(k)) queue.push(entry(k, data.get(k)!.value));
+          watchers.add(w);
+          return {
+            stop() {
+              stopped = true;
+              watchers.delete(w);
+              wake?.();
+            },
+            async *[Symbol.asyncIterator]() {
+              while (!stopped) {
+                if (queue.length) yield queue.shift()!;
+                else await new Promise<void>((r) => (wake = r));
+              }
+            },
+          };
+        },
+      };
+      buckets.set(bucket, kv);
+      return kv;
+    },
+    connected: () => true,
+    close: async () => undefined,
+  };
+}
