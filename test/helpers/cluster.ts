@@ -1,5 +1,5 @@
 /** A local cluster for integration tests: identities, manifest, configs and node processes. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createStorage } from 'unstorage';
 import { atomicFs } from '../../src/node/fs-atomic.ts';
@@ -73,8 +73,8 @@ export interface NodeProcess {
 export function cliArgv(runtime: 'node' | 'bun' | 'deno' = 'node'): string[] {
   if (runtime === 'bun') return [join(ROOT, 'node_modules/.bin/bun'), join(ROOT, 'src/cli.ts')];
   if (runtime === 'deno') return [join(ROOT, 'node_modules/.bin/deno'), 'run', '-A', '--quiet', join(ROOT, 'src/cli.ts')];
-  // Under Node whichever runtime runs the test suite.
-  const nodeBin = process.versions.bun || (process.versions as Record<string, string>).deno ? 'node' : process.execPath;
+  // Under Node whichever runtime runs the test suite (an absolute path, so a narrowed PATH still works).
+  const nodeBin = process.versions.bun || (process.versions as Record<string, string>).deno ? spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).stdout.trim() : process.execPath;
   return [nodeBin, '--import', 'tsx', join(ROOT, 'src/cli.ts')];
 }
 
