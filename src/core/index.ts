@@ -16,6 +16,7 @@ export {
   type FrostSignOptions,
 } from './frost.ts';
 export { randomSeed } from './round.ts';
+export { ed25519PublicKey, ed25519Sign, ed25519Verify } from './identity.ts';
 export {
   EcdsaDkgRound1,
   EcdsaDkgRound2,

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod dkls23;
 pub mod frost;
+pub mod identity;
 pub mod reshare;
 pub mod rng;
 pub mod transcript;
@@ -354,6 +355,28 @@ pub fn frost_key_import(threshold: u16, parties: u16, id: u16, signing_share: &[
     let share = zeroize::Zeroizing::new(suite::deserialize_nonzero_scalar(signing_share).map_err(js)?);
     let gpk = suite::deserialize_element(group_public_key).map_err(js)?;
     Ok(KeyPackage::new(threshold, parties, id, *share, shares, gpk).map_err(js)?.to_blob())
+}
+
+/// Ed25519 (RFC 8032 §5.1.6) signature of `msg` under the 32-byte secret seed: 64 bytes
+/// `R ‖ S`. Takes the seed by value so that the wasm heap copy can be zeroized after use.
+#[wasm_bindgen(js_name = identitySign)]
+pub fn identity_sign(secret: Vec<u8>, msg: &[u8]) -> Result<Vec<u8>, JsError> {
+    let secret = zeroize::Zeroizing::new(secret);
+    Ok(identity::sign_slice(&secret, msg).map_err(js)?.to_vec())
+}
+
+/// Strict Ed25519 verification (RFC 8032 §5.1.7 with canonical, non-small-order `A` and `R`
+/// and `S < ℓ`); false on any failure, including wrong lengths. Never throws.
+#[wasm_bindgen(js_name = identityVerify)]
+pub fn identity_verify(public_key: &[u8], msg: &[u8], sig: &[u8]) -> bool {
+    identity::verify_slice(public_key, msg, sig)
+}
+
+/// The 32-byte Ed25519 public key of a 32-byte secret seed (RFC 8032 §5.1.5).
+#[wasm_bindgen(js_name = identityPublicKey)]
+pub fn identity_public_key(secret: Vec<u8>) -> Result<Vec<u8>, JsError> {
+    let secret = zeroize::Zeroizing::new(secret);
+    Ok(identity::public_key_slice(&secret).map_err(js)?.to_vec())
 }
 
 #[cfg(test)]

@@ -14,6 +14,20 @@ export function frostKeyInfo(key_blob: Uint8Array): string;
  */
 export function frostKeyImport(threshold: number, parties: number, id: number, signing_share: Uint8Array, verifying_shares: Uint8Array, group_public_key: Uint8Array): Uint8Array;
 /**
+ * Ed25519 (RFC 8032 §5.1.6) signature of `msg` under the 32-byte secret seed: 64 bytes
+ * `R ‖ S`. Takes the seed by value so that the wasm heap copy can be zeroized after use.
+ */
+export function identitySign(secret: Uint8Array, msg: Uint8Array): Uint8Array;
+/**
+ * Strict Ed25519 verification (RFC 8032 §5.1.7 with canonical, non-small-order `A` and `R`
+ * and `S < ℓ`); false on any failure, including wrong lengths. Never throws.
+ */
+export function identityVerify(public_key: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean;
+/**
+ * The 32-byte Ed25519 public key of a 32-byte secret seed (RFC 8032 §5.1.5).
+ */
+export function identityPublicKey(secret: Uint8Array): Uint8Array;
+/**
  * r" DKLs23 key generation or refresh, round one (commitments and base OTs, direct).
  */
 export class EcdsaDkgRound1 {
@@ -431,6 +445,9 @@ export interface InitOutput {
   readonly frostsignround2_finish: (a: number, b: number) => void;
   readonly frostKeyInfo: (a: number, b: number, c: number) => void;
   readonly frostKeyImport: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
+  readonly identitySign: (a: number, b: number, c: number, d: number, e: number) => void;
+  readonly identityVerify: (a: number, b: number, c: number, d: number, e: number, f: number) => number;
+  readonly identityPublicKey: (a: number, b: number, c: number) => void;
   readonly __wbindgen_add_to_stack_pointer: (a: number) => number;
   readonly __wbindgen_free: (a: number, b: number, c: number) => void;
   readonly __wbindgen_malloc: (a: number, b: number) => number;
