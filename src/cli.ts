@@ -10,6 +10,7 @@ import { request } from './cli/request.ts';
 import { apiCommand } from './cli/api.ts';
 import { backup, restore } from './cli/backup.ts';
 import { dev } from './cli/dev.ts';
+import { benchCommand } from './cli/bench.ts';
 import { describe, simulate, usage as simulateUsage } from './cli/simulate.ts';
 
 const usage = `usage: tessera <command> [options]
@@ -22,6 +23,7 @@ commands:
   refresh             refresh every share of a key: --key ID
   keys get            a key's public record: --key ID
   backup | restore    age-encrypted node backups (stop the node first)
+  bench               latency, throughput, bytes and memory of a real cluster (--runtime all)
   simulate            run key generation and one signing in-process (no network)
   node start          run a node: --config node0.yaml
   identity generate   create a node identity: --node node0 [--encrypt] [--out dir]
@@ -50,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   const sub = rest[0];
   if (['keygen', 'sign', 'reshare', 'refresh', 'keys'].includes(command)) return apiCommand(command, rest);
   if (command === 'dev') return dev(rest);
+  if (command === 'bench') return benchCommand(rest);
   if (command === 'backup') return backup(rest);
   if (command === 'restore') return restore(rest);
   if (command === 'node' && sub === 'start') return nodeStart(rest.slice(1));

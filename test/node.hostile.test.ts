@@ -90,11 +90,11 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     const { mine, r1, inbox } = await run(session);
     const genuine = seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body: r1.outgoing[0]!.bytes });
 
-    // 1. A forged signature (one bit flipped) — and a message signed by node2's key claiming node1.
+    // 1. A forged envelope (one bit flipped) — and one sealed by node2 claiming to be node1.
     const forged = genuine.slice();
     forged[forged.length - 5]! ^= 1;
     node1.sendRaw(session, 1, forged);
-    assert.equal((await rejection('BAD_SIGNATURE')).culprit, 'node1');
+    assert.equal((await rejection('BAD_AUTH')).culprit, 'node1');
     node1.sendRaw(session, 1, seal(manifest, ids[2]!, 2, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body: r1.outgoing[0]!.bytes }));
     // 2. A non-member (node2 is a party of the key but not a signer of this session).
     node1.sendRaw(session, 1, seal(manifest, ids[2]!, 3, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body: r1.outgoing[0]!.bytes }));

@@ -30,7 +30,7 @@ export interface KvLike {
 /** A bus. */
 export interface Bus {
   publish(subject: string, data: Uint8Array): void;
-  subscribe(pattern: string, onMessage: (data: Uint8Array) => void): { unsubscribe(): void };
+  subscribe(pattern: string, onMessage: (data: Uint8Array, subject: string) => void): { unsubscribe(): void };
   /** Ensures the request stream exists. */
   stream(name: string, subject: string): Promise<void>;
   /** Publishes to the request stream; a repeated `msgId` is dropped (de-duplication window). */
@@ -54,7 +54,7 @@ export function natsBus(nc: NatsConnection): Bus {
   })().catch(() => undefined);
   return {
     publish: (subject, data) => nc.publish(subject, data),
-    subscribe: (pattern, onMessage) => nc.subscribe(pattern, { callback: (err, msg) => (err ? undefined : onMessage(msg.data)) }),
+    subscribe: (pattern, onMessage) => nc.subscribe(pattern, { callback: (err, msg) => (err ? undefined : onMessage(msg.data, msg.subject)) }),
     async stream(name, subject) {
       const jsm = await jetstreamManager(nc);
       try {
@@ -93,17 +93,17 @@ const entry = (key: string, value: Uint8Array): KvEntryLike => ({ key, value, st
 
 /** A bus shared by nodes in one process (development only). */
 export function memoryBus(): Bus {
-  const subs = new Set<{ pattern: string; on: (d: Uint8Array) => void }>();
+  const subs = new Set<{ pattern: string; on: (d: Uint8Array, subject: string) => void }>();
   const streams = new Map<string, { log: Uint8Array[]; seen: Map<string, number>; consumers: Set<(d: Uint8Array) => void> }>();
   const buckets = new Map<string, KvLike>();
   const streamOf = (subject: string) => {
     for (const s of streams.values()) return s;
     throw new Error(`no stream for ${subject}`);
   };
-  return {
+  const bus: Bus = {
     publish(subject, data) {
       // Asynchronous, like a network: never re-enter the sender.
-      for (const s of subs) if (matches(s.pattern, subject)) queueMicrotask(() => s.on(data.slice()));
+      for (const s of subs) if (matches(s.pattern, subject)) queueMicrotask(() => s.on(data.slice(), subject));
     },
     subscribe(pattern, on) {
       const s = { pattern, on };
@@ -143,6 +143,8 @@ export function memoryBus(): Bus {
         const bytes = new TextEncoder().encode(value);
         data.set(key, { value: bytes, at: Date.now() });
         for (const w of watchers) if (matches(w.pattern, key)) w.push(entry(key, bytes));
+        // Like NATS KV: every update is also a message on $KV.<bucket>.<key>.
+        bus.publish(`$KV.${bucket}.${key}`, bytes);
       };
       const kv: KvLike = {
         async get(key) {
@@ -187,4 +189,5 @@ export function memoryBus(): Bus {
     connected: () => true,
     close: async () => undefined,
   };
+  return bus;
 }

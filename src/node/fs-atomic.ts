@@ -26,18 +26,18 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+async function writeAtomic(path: string, data: Uint8Array | string, durable = true): Promise<void> {
   await fs.mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const h = await fs.open(tmp, 'w', 0o600);
   try {
     await h.writeFile(data);
-    await h.sync();
+    if (durable) await h.sync();
   } finally {
     await h.close();
   }
   await fs.rename(tmp, path);
-  await fsyncDir(dirname(path));
+  if (durable) await fsyncDir(dirname(path));
 }
 
 async function readOrNull(path: string): Promise<Buffer | null> {
@@ -81,8 +81,9 @@ export const atomicFs = defineDriver((opts: { base: string }) => ({
   async setItem(key: string, value: string) {
     await writeAtomic(pathOf(opts.base, key), value);
   },
-  async setItemRaw(key: string, value: Uint8Array) {
-    await writeAtomic(pathOf(opts.base, key), value);
+  async setItemRaw(key: string, value: Uint8Array, tOpts?: { durable?: boolean }) {
+    // Still atomic (rename) without `durable`; only the fsyncs are skipped.
+    await writeAtomic(pathOf(opts.base, key), value, tOpts?.durable !== false);
   },
   async removeItem(key: string) {
     const p = pathOf(opts.base, key);

@@ -4,7 +4,7 @@
  * stream, and waiting for the participants' attested results.
  * @module
  */
-import type { Bus, KvEntryLike, KvLike } from './bus.ts';
+import type { Bus, KvLike } from './bus.ts';
 import { SIGNED_HTTP_WINDOW_MS } from '../auth/signed-http.ts';
 import type { Manifest } from './manifest.ts';
 import type { ClusterKey, ClusterKeys } from './operations.ts';
@@ -148,45 +148,61 @@ export class ClusterState implements ClusterKeys {
   /**
    * Waits for each of `expect` to publish its result for `requestId` (attestations verified), or
    * until `timeoutMs`, or shortly after the first failure (the others abort with it); returns
-   * what arrived. Watches the bucket instead of polling.
+   * what arrived. Listens on the bucket's subject (no per-request consumer), then reads what
+   * was already there.
    */
-  async awaitResults(requestId: string, expect: string[], timeoutMs: number, onResult?: (r: NodeResult) => void): Promise<Map<string, NodeResult>> {
+  awaitResults(requestId: string, expect: string[], timeoutMs: number): Promise<Map<string, NodeResult>> {
     const got = new Map<string, NodeResult>();
-    const take = (e: KvEntryLike | null | undefined) => {
-      if (!e || !e.value.length) return;
-      const r = JSON.parse(e.string()) as NodeResult;
-      if (r.requestId !== requestId || !expect.includes(r.nodeId) || got.has(r.nodeId) || !verifyAttestation(this.manifest, r)) return;
-      got.set(r.nodeId, r);
-      onResult?.(r);
-    };
-    const watch = await this.results.watch({ key: `${requestId}.*` });
-    const timer = setTimeout(() => watch.stop(), timeoutMs);
-    let grace: ReturnType<typeof setTimeout> | undefined;
-    const inner = onResult;
-    onResult = (r) => {
-      inner?.(r);
-      if (!r.ok && !grace) grace = setTimeout(() => watch.stop(), 300);
-    };
-    try {
-      // The watch delivers existing values first, then updates.
-      if (got.size < expect.length) {
-        for await (const e of watch) {
-          take(e);
-          if (got.size >= expect.length) break;
+    return new Promise((resolve) => {
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        sub.unsubscribe();
+        clearTimeout(timer);
+        clearTimeout(grace);
+        resolve(got);
+      };
+      const take = (value: Uint8Array | undefined) => {
+        if (done || !value?.length) return;
+        let r: NodeResult;
+        try {
+          r = JSON.parse(new TextDecoder().decode(value)) as NodeResult;
+        } catch {
+          return;
         }
+        if (r.requestId !== requestId || !expect.includes(r.nodeId) || got.has(r.nodeId) || !verifyAttestation(this.manifest, r)) return;
+        got.set(r.nodeId, r);
+        if (!r.ok && !grace) grace = setTimeout(finish, 300);
+        if (got.size >= expect.length) finish();
+      };
+      const sub = this.bus.subscribe(`$KV.${names(this.manifest.cluster).results}.${requestId}.*`, (d) => take(d));
+      const timer = setTimeout(finish, timeoutMs);
+      for (const id of expect) void this.results.get(`${requestId}.${id}`).then((e) => take(e?.value), () => undefined);
+    });
+  }
+
+  private beats = new Map<string, number>();
+  private beatSub?: { unsubscribe(): void };
+
+  /** Keeps the latest heartbeat of every node in memory (so readiness checks cost no round trip). */
+  watchHeartbeats(): void {
+    const prefix = `$KV.${names(this.manifest.cluster).heartbeats}.`;
+    this.beatSub ??= this.bus.subscribe(`${prefix}*`, (d, subject) => {
+      try {
+        if (d.length) this.beats.set(subject.slice(prefix.length), (JSON.parse(new TextDecoder().decode(d)) as { ts: number }).ts);
+      } catch {
+        /* not a heartbeat */
       }
-    } finally {
-      clearTimeout(timer);
-      clearTimeout(grace);
-      watch.stop();
-    }
-    return got;
+    });
   }
 
   /** Node ids among `ids` without a fresh heartbeat. */
   async notReady(ids: string[], windowMs: number): Promise<string[]> {
     const out: string[] = [];
     for (const id of ids) {
+      if (Date.now() - (this.beats.get(id) ?? 0) <= windowMs) continue;
       const e = await this.heartbeats.get(id).catch(() => null);
       const ts = e && e.value.length ? (JSON.parse(e.string()) as { ts: number }).ts : 0;
       if (Date.now() - ts > windowMs) out.push(id);

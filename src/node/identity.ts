@@ -1,7 +1,8 @@
 /**
- * Node identities: an Ed25519 key that signs every peer message and an X25519 key that peers
- * encrypt direct messages to. The public half is a JSON file; the private half is a JSON file
- * readable only by its owner or, with a passphrase, an age (scrypt) encrypted file.
+ * Node identities: an Ed25519 key that signs the node's results (attestations) and an X25519
+ * key from which its pairwise peer-message keys are derived. The public half is a JSON file;
+ * the private half is a JSON file readable only by its owner or, with a passphrase, an age
+ * (scrypt) encrypted file.
  * @module
  */
 import { hostname } from 'node:os';

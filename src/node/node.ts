@@ -75,6 +75,7 @@ export class TesseraNode {
     const n = names(manifest.cluster);
     await bus.stream(n.stream, n.requests);
     const cluster = await ClusterState.open(bus, manifest);
+    cluster.watchHeartbeats();
     const transport = new PeerTransport(bus, manifest, identity);
     const sessions = new SessionManager(transport, {
       maxConcurrent: cfg.maxConcurrent ?? 8,
@@ -122,8 +123,16 @@ export class TesseraNode {
     const claimed = (signed as { request?: { requestId?: unknown } })?.request?.requestId;
     const requestId = typeof claimed === 'string' ? claimed.slice(0, 64) : '?';
     let request;
+    const phases: Record<string, number> = {};
+    let mark = t0;
+    const phase = (name: string) => {
+      const now = performance.now();
+      phases[name] = Math.round((now - mark) * 10) / 10;
+      mark = now;
+    };
     try {
       request = verifyRequest(this.manifest, signed);
+      phase('verifyMs');
     } catch (e) {
       const code = (e as RequestError).code;
       this.log.warn({ event: 'request_rejected', requestId, code, reason: (e as Error).message }, 'request rejected');
@@ -140,9 +149,11 @@ export class TesseraNode {
     this.audit.append({ event: 'request', requestId: request.requestId, op: request.op, initiator: request.initiator, keyId: request.keyId, parties: participants });
     this.log.info({ event: 'request_received', requestId: request.requestId, op: request.op, keyId: request.keyId }, 'request received');
     let result: Omit<NodeResult, 'attestation'>;
+    phase('recordMs');
     try {
       const waiting = participants.length ? await this.waitReady(participants) : [];
       if (waiting.length) throw new SessionError('PARTY_NOT_READY', `not ready: ${waiting.join(', ')}`, waiting, 0);
+      phase('readyMs');
       const out = await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {}, (id, parties) => this.confirmed(id, parties), this.cluster);
       if (out === undefined) return;
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };
@@ -154,17 +165,23 @@ export class TesseraNode {
       if (code === 'TIMEOUT' && culprits.length && (await this.notReady(culprits)).length === culprits.length) code = 'UNREACHABLE';
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits } };
     }
+    phase('executeMs');
     const ms = Math.round(performance.now() - t0);
     this.audit.append({ event: 'outcome', requestId: request.requestId, ok: result.ok, error: result.error?.code, culprits: result.error?.culprits, ms });
-    this.log.info({ event: 'request_finished', requestId: request.requestId, ok: result.ok, error: result.error, ms }, 'request finished');
     const attested = attest(this.identity, result);
+    phase('attestMs');
     try {
-      await this.store.putJson(`request:${request.requestId}`, attested);
+      // A signing's record need not survive a crash: rerunning one is harmless (fresh nonces,
+      // and the peers refuse a session they already finished). Key changes are fsynced.
+      await this.store.putJson(`request:${request.requestId}`, attested, { durable: request.op !== 'sign' });
     } catch (e) {
       // The outcome is still reported; without the record a redelivery would run it again.
       this.log.error({ event: 'result_not_stored', requestId: request.requestId, code: (e as { code?: string }).code }, 'could not store the request outcome');
     }
+    phase('storeMs');
     await this.publish(attested);
+    phase('publishMs');
+    this.log.info({ event: 'request_finished', requestId: request.requestId, ok: result.ok, error: result.error, ms, phases }, 'request finished');
     if (request.op !== 'sign' && result.ok) {
       // New shares become active (and old ones are erased) only once every party has confirmed.
       const until = Date.now() + (this.cfg.timeouts?.sessionMs ?? 120_000);

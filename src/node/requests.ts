@@ -4,7 +4,7 @@
  * node signs its result (an attestation) so a client can tell a forged result.
  * @module
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519Sign, ed25519Verify } from '../core/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { PrivateIdentity } from './identity.ts';
@@ -64,7 +64,7 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 
 /** Signs a request with an initiator key. */
 export function signRequest(request: OperationRequest, initiatorSecret: Uint8Array): SignedRequest {
-  return { request, signature: bytesToHex(ed25519.sign(bytes(canonical(request)), initiatorSecret)) };
+  return { request, signature: bytesToHex(ed25519Sign(initiatorSecret, bytes(canonical(request)))) };
 }
 
 const ID = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -89,7 +89,7 @@ export function verifyRequest(manifest: Manifest, s: SignedRequest, now = Date.n
   let ok = false;
   try {
     const sig = (s as { signature?: unknown }).signature;
-    ok = typeof sig === 'string' && !!initiator.ed25519 && ed25519.verify(hexToBytes(sig), bytes(canonical(r)), hexToBytes(initiator.ed25519));
+    ok = typeof sig === 'string' && !!initiator.ed25519 && ed25519Verify(hexToBytes(initiator.ed25519), bytes(canonical(r)), hexToBytes(sig));
   } catch {
     ok = false;
   }
@@ -124,7 +124,7 @@ export function sessionId(requestId: string, part: string): Uint8Array {
 
 /** Signs a node's outcome. */
 export function attest(me: PrivateIdentity, r: Omit<NodeResult, 'attestation'>): NodeResult {
-  return { ...r, attestation: bytesToHex(ed25519.sign(bytes(canonical(r)), me.ed25519Secret)) };
+  return { ...r, attestation: bytesToHex(ed25519Sign(me.ed25519Secret, bytes(canonical(r)))) };
 }
 
 /** Verifies a node's attestation against the manifest. */
@@ -133,7 +133,7 @@ export function verifyAttestation(manifest: Manifest, r: NodeResult): boolean {
   if (!node) return false;
   const { attestation, ...rest } = r;
   try {
-    return ed25519.verify(hexToBytes(attestation), bytes(canonical(rest)), hexToBytes(node.ed25519));
+    return ed25519Verify(hexToBytes(node.ed25519), bytes(canonical(rest)), hexToBytes(attestation));
   } catch {
     return false;
   }

@@ -97,9 +97,9 @@ export class EncryptedStore {
     await this.storage.setItemRaw(name, this.seal(name, version, plain));
   }
 
-  /** Writes version `version` of record `name`. */
-  async put(name: string, version: number, plain: Uint8Array): Promise<void> {
-    await this.storage.setItemRaw(recordKey(name, version), this.seal(name, version, plain));
+  /** Writes version `version` of record `name` (fsynced unless `durable: false`). */
+  async put(name: string, version: number, plain: Uint8Array, opts: { durable?: boolean } = {}): Promise<void> {
+    await this.storage.setItemRaw(recordKey(name, version), this.seal(name, version, plain), opts);
   }
 
   /** Reads version `version` of `name` (undefined when absent; StorageTamperedError when it fails to open). */
@@ -135,8 +135,8 @@ export class EncryptedStore {
   }
 
   /** Writes a JSON document (metadata, not secrets). */
-  async putJson(name: string, value: unknown): Promise<void> {
-    await this.put(name, 0, new TextEncoder().encode(JSON.stringify(value)));
+  async putJson(name: string, value: unknown, opts: { durable?: boolean } = {}): Promise<void> {
+    await this.put(name, 0, new TextEncoder().encode(JSON.stringify(value)), opts);
   }
 
   /** Reads a JSON document. */

@@ -1,8 +1,9 @@
 /**
  * Peer transport over NATS: every envelope is published to the receiver's session-scoped subject
  * `tessera.<cluster>.s.<session hex>.<receiver index>` (a broadcast is one envelope per party),
- * and each node listens only on its own `tessera.<cluster>.s.*.<index>`. Envelopes are signed
- * and, when direct, encrypted (see envelope.ts); sequence numbers are per session and sender.
+ * and each node listens only on its own `tessera.<cluster>.s.*.<index>`. Envelopes are
+ * authenticated and encrypted under pairwise keys (see envelope.ts); sequence numbers are per
+ * session and sender.
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -74,7 +75,7 @@ export class PeerTransport {
     const key = bytesToHex(e.session);
     const seq = (this.seq.get(key) ?? 0) + 1;
     this.seq.set(key, seq);
-    const bytes = seal(this.manifest, this.me, this.meIndex, { kind: e.kind, session: e.session, round: e.round, to: e.broadcast ? 0 : e.to, seq, body: e.body });
+    const bytes = seal(this.manifest, this.me, this.meIndex, { kind: e.kind, session: e.session, round: e.round, to: e.to, seq, body: e.body, broadcast: e.broadcast });
     this.bus.publish(this.subject(e.session, e.to), bytes);
   }
 
