@@ -159,10 +159,11 @@ async function ready(cluster: ClusterState, parties: string[]): Promise<void> {
 }
 
 async function submitAndWait(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, expect: string[], deps: OperateDeps): Promise<NodeResult[]> {
-  await cluster.submit({ http: signed }, op.requestId);
-  const got = await cluster.awaitResults(op.requestId, expect, deps.limits.operationTimeoutMs);
-  const results = expect.map((id) => got.get(id)).filter((r): r is NodeResult => !!r);
-  const failed = results.filter((r) => !r.ok);
+  const results = cluster.awaitResults(op.requestId, expect, deps.limits.operationTimeoutMs);
+  await cluster.submit({ http: signed }, op.requestId, op.op === 'sign');
+  const got = await results;
+  const all = expect.map((id) => got.get(id)).filter((r): r is NodeResult => !!r);
+  const failed = all.filter((r) => !r.ok);
   if (failed.length) {
     // Prefer a failure that names someone else (the root cause) over the aborts it caused.
     const root = failed.find((r) => r.error!.code !== 'ABORTED_BY_PEER') ?? failed[0]!;
@@ -171,5 +172,5 @@ async function submitAndWait(op: OperationRequest, signed: SignedHttp, cluster: 
   }
   const missing = expect.filter((id) => !got.has(id));
   if (missing.length) throw new ApiError(504, 'TIMEOUT', `no result from ${missing.join(', ')} within ${deps.limits.operationTimeoutMs} ms`, { culprits: missing });
-  return results;
+  return all;
 }

@@ -9,6 +9,8 @@ import process from 'node:process';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { TesseraApiError, TesseraClient, type KeyInfo } from '../client/http.ts';
+import type { InitiatorSecret } from '../auth/signed-http.ts';
+import type { Manifest } from '../node/manifest.ts';
 import type { Curve } from '../node/requests.ts';
 import { rssOf, startBenchCluster, type BenchCluster, type Runtime } from './cluster.ts';
 
@@ -26,6 +28,8 @@ export interface BenchOptions {
   /** Minutes to hold 70 % of saturation (0 = no soak). */
   soakMinutes: number;
   progress: boolean;
+  /** Measure a running cluster instead of starting one (RSS and byte counts are then unknown). */
+  target?: { urls: string[]; manifest: Manifest; initiator: InitiatorSecret };
 }
 
 /** Percentile of sorted samples. */
@@ -92,8 +96,14 @@ async function load(clients: TesseraClient[], key: KeyInfo, curve: Curve, signer
 /** One full run against a fresh cluster under `opts.runtime`. */
 export async function bench(opts: BenchOptions) {
   const p = new Progress(opts.progress);
-  p.note(`starting nats-server and 5 nodes under ${opts.runtime}`);
-  const cluster: BenchCluster = await startBenchCluster({ nodes: 5, runtime: opts.runtime, maxInflight: opts.soakMinutes ? 64 : 1024 });
+  let cluster: BenchCluster;
+  if (opts.target) {
+    const t = opts.target;
+    cluster = { urls: t.urls, nodeIds: t.manifest.nodes.map((n) => n.nodeId), manifest: t.manifest, initiator: t.initiator, pids: [], natsInBytes: async () => NaN, stop: async () => undefined };
+  } else {
+    p.note(`starting nats-server and 5 nodes under ${opts.runtime}`);
+    cluster = await startBenchCluster({ nodes: 5, runtime: opts.runtime, maxInflight: opts.soakMinutes ? 64 : 1024 });
+  }
   const clients = cluster.urls.slice(0, 3).map((url) => new TesseraClient({ url, initiator: cluster.initiator, manifest: cluster.manifest }));
   const c = clients[0]!;
   const three = cluster.nodeIds.slice(0, 3);
@@ -102,7 +112,7 @@ export async function bench(opts: BenchOptions) {
     // Keygen (both curves).
     const keygen: Record<string, { ms: number; bytes: number }> = {};
     const keys: Record<string, KeyInfo> = {};
-    for (const [t, n] of [[2, 3], [3, 5], [3, 3]] as const) {
+    for (const [t, n] of ([[2, 3], [3, 5], [3, 3]] as const).filter(([, n]) => n <= cluster.nodeIds.length)) {
       const label = `${t}-of-${n}`;
       const times: number[] = [];
       const bytes: number[] = [];
@@ -153,7 +163,7 @@ export async function bench(opts: BenchOptions) {
     const loadRss = rss.peak;
     let soak: Record<string, unknown> | undefined;
     if (opts.soakMinutes > 0) soak = await soakRun(clients, keys['2-of-3']!, three.slice(0, 2), throughput['secp256k1 2-of-3']!, opts.soakMinutes, p);
-    return { runtime: opts.runtime, keygen, latency, throughput, rss: { idleMiB: idleRss.map((b) => round(b / 2 ** 20)), peakUnderLoadMiB: round(loadRss / 2 ** 20) }, soak };
+    return { runtime: opts.target ? 'external' : opts.runtime, keygen, latency, throughput, rss: { idleMiB: idleRss.map((b) => round(b / 2 ** 20)), peakUnderLoadMiB: round(loadRss / 2 ** 20) }, soak };
   } finally {
     await cluster.stop();
   }

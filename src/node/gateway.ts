@@ -21,6 +21,8 @@ export function names(cluster: string) {
     nonces: `tessera_${cluster}_nonces`,
     idempotency: `tessera_${cluster}_idempotency`,
     locks: `tessera_${cluster}_locks`,
+    /** Core-NATS subject for signing requests (no stream: at most once, delivered to all nodes at once). */
+    fast: `tessera.${cluster}.fast`,
   };
 }
 
@@ -134,9 +136,17 @@ export class ClusterState implements ClusterKeys {
     await this.locks.delete(kvKey(keyId)).catch(() => undefined);
   }
 
-  /** Publishes a signed request to the request stream (de-duplicated by request id). */
-  async submit(signed: SignedRequest, requestId: string): Promise<void> {
-    await this.bus.streamPublish(names(this.manifest.cluster).requests, new TextEncoder().encode(JSON.stringify(signed)), requestId);
+  /**
+   * Publishes a signed request: key changes go to the durable request stream (de-duplicated by
+   * request id); signings, with `fast`, go straight to every node over core NATS, which saves
+   * the stream write and the consumers' uneven delivery. A node that misses one makes the
+   * signing time out (504) and a retry runs a fresh one; rerunning a signing is harmless.
+   */
+  async submit(signed: SignedRequest, requestId: string, fast = false): Promise<void> {
+    const data = new TextEncoder().encode(JSON.stringify(signed));
+    const n = names(this.manifest.cluster);
+    if (fast) this.bus.publish(n.fast, data);
+    else await this.bus.streamPublish(n.requests, data, requestId);
   }
 
   /** An attested result already published for (request, node), if any. */

@@ -16,7 +16,7 @@ import type { NodeConfig } from './config.ts';
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
 import { validateManifest, type Manifest } from './manifest.ts';
 import { execute, promote } from './operations.ts';
-import { attest, RequestError, verifyAttestation, verifyRequest, type NodeResult, type SignedRequest } from './requests.ts';
+import { attest, RequestError, verifyAttestation, verifyRequest, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
 import { SessionError, SessionManager } from './session.ts';
 import { EncryptedStore, storageKeyFromFile, storageKeyFromPassphrase } from './storage.ts';
 import { connectNats, PeerTransport } from './transport.ts';
@@ -37,6 +37,9 @@ function openStorage(cfg: NodeConfig): Storage {
 /** A running node. */
 export class TesseraNode {
   private consumer?: { close(): Promise<void> };
+  private fastSub?: { unsubscribe(): void };
+  /** Request ids being handled now (a duplicate delivery waits for nothing and is dropped). */
+  private handling = new Set<string>();
   private heartbeat?: ReturnType<typeof setInterval>;
   private inflight = new Set<Promise<void>>();
   private stopping = false;
@@ -100,6 +103,14 @@ export class TesseraNode {
 
   private async consume(): Promise<void> {
     const n = names(this.manifest.cluster);
+    // Signings arrive on core NATS (see ClusterState.submit); everything else from the stream.
+    this.fastSub = this.bus.subscribe(n.fast, (data) => {
+      if (this.stopping) return;
+      const p = this.handle(data)
+        .catch((e) => this.log.error({ event: 'request_failed', err: String(e) }, 'request handling failed'))
+        .finally(() => this.inflight.delete(p));
+      this.inflight.add(p);
+    });
     const durable = `node_${this.cfg.nodeId.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
     this.consumer = await this.bus.consume(n.stream, durable, this.cfg.maxConcurrent ?? 8, (data) => {
       const p = this.handle(data)
@@ -140,6 +151,16 @@ export class TesseraNode {
       if (code === 'REQUEST_EXPIRED' && requestId !== '?') await this.publish(attest(this.identity, { requestId, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
       return;
     }
+    if (this.handling.has(request.requestId)) return;
+    this.handling.add(request.requestId);
+    try {
+      await this.run(request, t0, phases, phase);
+    } finally {
+      this.handling.delete(request.requestId);
+    }
+  }
+
+  private async run(request: OperationRequest, t0: number, phases: Record<string, number>, phase: (name: string) => void): Promise<void> {
     const done = await this.store.getJson<NodeResult>(`request:${request.requestId}`);
     if (done) {
       await this.publish(done);
@@ -223,6 +244,7 @@ export class TesseraNode {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.heartbeat);
+    this.fastSub?.unsubscribe();
     await this.consumer?.close().catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 15_000))]);
     await this.cluster.heartbeats.delete(this.cfg.nodeId).catch(() => undefined);
