@@ -40,15 +40,19 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 /** A one-line progress display on stderr. */
 class Progress {
   private label = '';
+  private finished = '';
   constructor(private readonly on: boolean) {}
   step(label: string, done: number, total: number): void {
     if (!this.on) return;
     const width = 24;
     const filled = Math.round((done / Math.max(1, total)) * width);
     const line = `[bench] ${label.padEnd(34)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-    process.stderr.write(process.stderr.isTTY ? `\r${line}` : this.label !== label || done === total ? `${line}\n` : '');
-    if (process.stderr.isTTY && done === total) process.stderr.write('\n');
+    const first = this.label !== label;
+    const last = done === total && this.finished !== label;
+    if (process.stderr.isTTY) process.stderr.write(`\r${line}${last ? '\n' : ''}`);
+    else if (first || last) process.stderr.write(`${line}\n`);
     this.label = label;
+    if (last) this.finished = label;
   }
   note(s: string): void {
     if (this.on) process.stderr.write(`[bench] ${s}\n`);
@@ -252,7 +256,7 @@ export function table(r: Result): string {
 /** Writes bench/results/<date>-<runtime>.json. */
 export function save(r: Result): string {
   mkdirSync('bench/results', { recursive: true });
-  const path = `bench/results/${new Date().toISOString().slice(0, 10)}-${r.runtime}.json`;
+  const path = `bench/results/${new Date().toISOString().slice(0, 10)}-${r.runtime}${r.soak ? '-soak' : ''}.json`;
   writeFileSync(path, JSON.stringify({ date: new Date().toISOString(), summary: summary(r), ...r }, null, 2) + '\n');
   return path;
 }
