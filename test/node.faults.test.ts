@@ -91,9 +91,12 @@ describe('a three-node cluster under faults', () => {
 
   test('item 1: a signer killed mid-signing fails the session for the other within the timeout; the next signing succeeds without it', async () => {
     const node1 = nodes.get('node1')!;
+    // Held before the request so a signing (tens of ms now) cannot finish before the kill:
+    // node0's session is under way and node1 dies without ever answering it.
+    node1.proc.kill('SIGSTOP');
     const r = req({ op: 'sign', keyId: 'k1', curve: 'secp256k1', message: 'ab'.repeat(32), signers: ['node0', 'node1'] });
     const pending = submit(nc, manifest, r, initiator, ['node0'], 60_000);
-    await waitLog(node1, (l) => l.event === 'request_received' && l.requestId === r.requestId);
+    await waitLog(nodes.get('node0')!, (l) => l.event === 'request_received' && l.requestId === r.requestId);
     await node1.stop('SIGKILL');
     const [res] = await pending;
     assert.equal(res!.ok, false);
@@ -121,10 +124,12 @@ describe('a three-node cluster under faults', () => {
 
   test('item 7: a node stopped (SIGSTOP) past the timeout makes the session fail; resumed, its late messages are rejected as stale and it recovers', async () => {
     const node2 = nodes.get('node2')!;
+    // Stopped before the request arrives, so the signing cannot finish first; it sees the
+    // request only after SIGCONT, when node0's session is long over.
+    node2.proc.kill('SIGSTOP');
     const r = req({ op: 'sign', keyId: 'k1', curve: 'secp256k1', message: 'ef'.repeat(32), signers: ['node0', 'node2'] });
     const pending = submit(nc, manifest, r, initiator, ['node0'], 60_000);
-    await waitLog(node2, (l) => l.event === 'request_received' && l.requestId === r.requestId);
-    node2.proc.kill('SIGSTOP');
+    await waitLog(nodes.get('node0')!, (l) => l.event === 'request_received' && l.requestId === r.requestId);
     try {
       const [res] = await pending;
       assert.equal(res!.ok, false, JSON.stringify(res));
