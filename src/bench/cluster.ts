@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -14,9 +13,9 @@ import { bytesToHex } from '@noble/curves/utils.js';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
 import { generateIdentity, sealPrivateIdentity } from '../node/identity.ts';
 import { addInitiator, addNode, emptyManifest, type Manifest } from '../node/manifest.ts';
+import { cliArgv, freePort, type Runtime } from '../cli/runtime.ts';
 
-/** A runtime that can run a node. */
-export type Runtime = 'node' | 'bun' | 'deno';
+export type { Runtime };
 
 /** A running bench cluster. */
 export interface BenchCluster {
@@ -28,28 +27,6 @@ export interface BenchCluster {
   /** Total bytes nats-server received from clients so far. */
   natsInBytes(): Promise<number>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-/** The command that runs the CLI under `runtime`. */
-export function runtimeArgv(runtime: Runtime): string[] {
-  const bin = (name: string) => join(ROOT, 'node_modules/.bin', name);
-  if (runtime === 'bun') return [bin('bun'), join(ROOT, 'src/cli.ts')];
-  if (runtime === 'deno') return [bin('deno'), 'run', '-A', '--quiet', join(ROOT, 'src/cli.ts')];
-  const node = (process.versions as Record<string, string | undefined>).bun || (process.versions as Record<string, string | undefined>).deno ? 'node' : process.execPath;
-  return [node, '--import', 'tsx', join(ROOT, 'src/cli.ts')];
 }
 
 function waitFor(proc: ChildProcess, what: RegExp, label: string, ms = 60_000): Promise<void> {
@@ -101,7 +78,7 @@ export async function startBenchCluster(opts: { nodes: number; runtime: Runtime;
   const secret = ed25519.utils.randomSecretKey();
   manifest = addInitiator(manifest, { id: 'bench', ed25519: bytesToHex(ed25519.getPublicKey(secret)) });
   writeFileSync(join(dir, 'cluster.json'), JSON.stringify(manifest));
-  const [bin, ...pre] = runtimeArgv(opts.runtime);
+  const [bin, ...pre] = cliArgv(opts.runtime);
   const procs = nodeIds.map((nodeId) => spawn(bin!, [...pre, 'node', 'start', '--config', join(dir, `${nodeId}.json`)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_LOG_LEVEL: 'info' } }));
   await Promise.all(procs.map((p, i) => waitFor(p, /"event":"node_started"/, nodeIds[i]!)));
   // Quiet from here on: drain the pipes so a chatty node never blocks.

@@ -8,7 +8,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
@@ -21,22 +20,10 @@ import { startNode, type RunningNode } from '../api/server.ts';
 import { memoryBus } from '../node/bus.ts';
 import { loadConfig } from '../node/config.ts';
 import { UsageError } from './args.ts';
+import { cliArgv, freePort, portFree } from './runtime.ts';
 import { DEV_DIR } from './api.ts';
 
 const NODES = ['node0', 'node1', 'node2'];
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((r) => {
-    const s = createServer();
-    s.once('error', () => r(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
-  });
-}
-
-async function freePort(from: number): Promise<number> {
-  for (let p = from; p < from + 100; p++) if (await portFree(p)) return p;
-  throw new Error(`no free port near ${from}`);
-}
 
 /** Writes the development identities, keys, manifest and configs (once). */
 async function scaffold(dir: string): Promise<void> {
@@ -64,17 +51,8 @@ function configFor(dir: string, nodeId: string, i: number, natsUrl: string, apiP
   return path;
 }
 
-/** This CLI under the current runtime (each node is its own process, so they use every core). */
-function selfArgv(): string[] {
-  const cli = new URL('../cli.ts', import.meta.url).pathname;
-  const v = process.versions as Record<string, string | undefined>;
-  if (v.bun) return [process.execPath, cli];
-  if (v.deno) return [process.execPath, 'run', '-A', cli];
-  return [process.execPath, '--import', 'tsx', cli];
-}
-
 function startNodeProcess(config: string, nodeId: string): ChildProcess {
-  const [bin, ...pre] = selfArgv();
+  const [bin, ...pre] = cliArgv();
   const child = spawn(bin!, [...pre, 'node', 'start', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TESSERA_LOG_LEVEL: process.env.TESSERA_LOG_LEVEL ?? 'warn' } });
   // Node logs are JSON lines; show them prefixed (warnings and errors by default).
   let buf = '';

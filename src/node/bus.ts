@@ -94,12 +94,10 @@ const entry = (key: string, value: Uint8Array): KvEntryLike => ({ key, value, st
 /** A bus shared by nodes in one process (development only). */
 export function memoryBus(): Bus {
   const subs = new Set<{ pattern: string; on: (d: Uint8Array, subject: string) => void }>();
-  const streams = new Map<string, { log: Uint8Array[]; seen: Map<string, number>; consumers: Set<(d: Uint8Array) => void> }>();
+  type Stream = { log: Uint8Array[]; seen: Map<string, number>; consumers: Set<(d: Uint8Array) => void> };
+  const streams = new Map<string, Stream>();
+  const bySubject = new Map<string, Stream>();
   const buckets = new Map<string, KvLike>();
-  const streamOf = (subject: string) => {
-    for (const s of streams.values()) return s;
-    throw new Error(`no stream for ${subject}`);
-  };
   const bus: Bus = {
     publish(subject, data) {
       // Asynchronous, like a network: never re-enter the sender.
@@ -110,11 +108,13 @@ export function memoryBus(): Bus {
       subs.add(s);
       return { unsubscribe: () => void subs.delete(s) };
     },
-    async stream(name) {
+    async stream(name, subject) {
       if (!streams.has(name)) streams.set(name, { log: [], seen: new Map(), consumers: new Set() });
+      bySubject.set(subject, streams.get(name)!);
     },
     async streamPublish(subject, data, msgId) {
-      const s = streamOf(subject);
+      const s = bySubject.get(subject);
+      if (!s) throw new Error(`no stream for ${subject}`);
       const now = Date.now();
       for (const [id, t] of s.seen) if (now - t > 120_000) s.seen.delete(id);
       if (s.seen.has(msgId)) return;

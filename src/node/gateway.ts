@@ -149,6 +149,11 @@ export class ClusterState implements ClusterKeys {
     else await this.bus.streamPublish(n.requests, data, requestId);
   }
 
+  /** Publishes a node's attested result (the API and peers pick it up from here). */
+  async putResult(r: NodeResult): Promise<void> {
+    await this.results.put(`${r.requestId}.${kvKey(r.nodeId)}`, JSON.stringify(r));
+  }
+
   /** An attested result already published for (request, node), if any. */
   async result(requestId: string, nodeId: string): Promise<NodeResult | undefined> {
     const e = await this.results.get(`${requestId}.${kvKey(nodeId)}`).catch(() => null);

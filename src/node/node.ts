@@ -236,7 +236,7 @@ export class TesseraNode {
   }
 
   private async publish(r: NodeResult): Promise<void> {
-    await this.cluster.results.put(`${r.requestId}.${r.nodeId}`, JSON.stringify(r));
+    await this.cluster.putResult(r);
   }
 
   /** Graceful shutdown: stop taking requests, let in-flight sessions finish or fail, close. */
