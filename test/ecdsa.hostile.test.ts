@@ -173,12 +173,17 @@ describe('DKLs23 signing rejects tampered messages of every type', () => {
     fuzz((x) => r.get(1)!.receive(x), m);
   });
 
+  // Round-one payload: sign_id (32) | run nonce (32) | Com(R_i) (32) | u, x̃, t̃ (M1).
   test("round 1: a tampered OT-extension message (u, x̃ or t̃) fails Alice's check, blaming Bob", () => {
-    for (const at of [H + 64 + 5, H + 64 + 19_968 + 3, H + 64 + 19_968 + 26 + 100]) {
+    for (const at of [H + 96 + 5, H + 96 + 19_968 + 3, H + 96 + 19_968 + 26 + 100]) {
       expectError(signWith(1, (m) => patch(m, at, [m[at]! ^ 1])), 'CONSISTENCY_CHECK_FAILED', [2]);
     }
     // A commitment to R that R does not open is caught in round 2.
-    expectError(signWith(1, (m) => patch(m, H + 40, [m[H + 40]! ^ 1])), 'INVALID_PROOF', [2]);
+    expectError(signWith(1, (m) => patch(m, H + 72, [m[H + 72]! ^ 1])), 'INVALID_PROOF', [2]);
+  });
+
+  test('round 1: a run nonce other than the one Bob extended under fails the session typed, blaming him', () => {
+    for (const at of [H + 32, H + 63]) expectError(signWith(1, (m) => patch(m, at, [m[at]! ^ 1])), 'CONSISTENCY_CHECK_FAILED', [2]);
   });
 
   test('round 2: envelope attacks, hostile points and scalars, and R_j that does not open', () => {

@@ -90,3 +90,28 @@ describe('DKLs23 refresh and derivation', () => {
     });
   });
 });
+
+describe('secret inputs', () => {
+  const keys = runEcdsaDkg({ threshold: 2, parties: 2 });
+
+  test('wipeKey zeroes the caller’s blob after the core took its copy, also when the call fails; the signing still completes', () => {
+    const { digest } = digestOf('wipe after use');
+    const copies = keys.map((k) => ({ ...k, blob: k.blob.slice() }));
+    const sig = runEcdsaSign({ keys: copies.map((k) => ({ ...k })), signers: [1, 2], digest });
+    assert.ok(nobleVerify(sig.signature, digest, keys[0]!.publicKey));
+    const session = crypto.getRandomValues(new Uint8Array(32));
+    const rounds = copies.map((key) => startEcdsaSign({ key, session, signers: [1, 2], digest, wipeKey: true }));
+    for (const k of copies) assert.ok(k.blob.every((b) => b === 0), 'the decrypted copy is zeroed');
+    for (const r of rounds) for (const m of r.outgoing) rounds[m.to - 1]!.receive(m.bytes);
+    const r2 = rounds.map((r) => r.advance());
+    for (const r of r2) for (const m of r.outgoing) r2[m.to - 1]!.receive(m.bytes);
+    const r3 = r2.map((r) => r.advance());
+    for (const r of r3) for (const m of r.outgoing) for (const other of r3) if (other !== r) other.receive(m.bytes);
+    const out = r3.map((r) => r.finish());
+    assert.ok(nobleVerify(out[0]!.signature, digest, keys[0]!.publicKey));
+    const failing = keys[0]!.blob.slice();
+    assert.throws(() => startEcdsaSign({ key: failing, session, signers: [1], digest, wipeKey: true }), errors.NotEnoughSignersError);
+    assert.ok(failing.every((b) => b === 0), 'zeroed on error too');
+    assert.ok(keys[0]!.blob.some((b) => b !== 0), 'without wipeKey the caller’s blob is untouched');
+  });
+});

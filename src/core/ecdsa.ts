@@ -6,7 +6,7 @@
  */
 import { call } from './errors.ts';
 import { core } from './load.ts';
-import { randomSeed, Round } from './round.ts';
+import { randomSeed, Round, wipingAfter } from './round.ts';
 import type * as wasm from './wasm/tessera_core.js';
 
 /** Options of one ECDSA key generation. `threshold` is the minimum number of signers ("t+1"). */
@@ -51,6 +51,9 @@ export interface EcdsaSignOptions {
   digest: Uint8Array;
   /** BIP32 non-hardened derivation path (each index < 2^31); empty for the master key. */
   derivationPath?: readonly number[];
+  /** Zero the key blob (`key` or `key.blob`) once the core holds its own copy, also on error;
+   * the share is unusable afterwards. For a decrypted share held only for this call. */
+  wipeKey?: boolean;
 }
 
 /** A finished ECDSA signature. */
@@ -150,13 +153,14 @@ export function startEcdsaDkg(opts: EcdsaDkgOptions): EcdsaDkgRound1 {
   return withSeed((seed) => new EcdsaDkgRound1(call(() => new core.EcdsaDkgRound1(opts.session, opts.threshold, opts.parties, opts.me, seed))));
 }
 
-/** Starts a complete refresh of `key` (every party takes part, under a fresh session id). */
-export function startEcdsaRefresh(opts: { key: EcdsaKeyShare | Uint8Array; session: Uint8Array }): EcdsaDkgRound1 {
+/** Starts a complete refresh of `key` (every party takes part, under a fresh session id).
+ * With `wipeKey`, the key blob is zeroed after the call (see `EcdsaSignOptions.wipeKey`). */
+export function startEcdsaRefresh(opts: { key: EcdsaKeyShare | Uint8Array; session: Uint8Array; wipeKey?: boolean }): EcdsaDkgRound1 {
   const blob = opts.key instanceof Uint8Array ? opts.key : opts.key.blob;
-  return withSeed((seed) => new EcdsaDkgRound1(call(() => core.EcdsaDkgRound1.refresh(blob, opts.session, seed))));
+  return wipingAfter(blob, opts.wipeKey, () => withSeed((seed) => new EcdsaDkgRound1(call(() => core.EcdsaDkgRound1.refresh(blob, opts.session, seed)))));
 }
 
-/** Starts signing a 32-byte digest (DKLs23 round one). */
+/** Starts signing a 32-byte digest (DKLs23 round one). With `wipeKey`, zeroes the key blob after the call. */
 export function startEcdsaSign(opts: EcdsaSignOptions): EcdsaSignRound1 {
   const blob = opts.key instanceof Uint8Array ? opts.key : opts.key.blob;
   const signers = Uint16Array.from([...opts.signers].sort((a, b) => a - b));
@@ -164,7 +168,7 @@ export function startEcdsaSign(opts: EcdsaSignOptions): EcdsaSignRound1 {
   if ((opts.derivationPath ?? []).some((c) => !Number.isInteger(c) || c < 0 || c >= 2 ** 31)) {
     throw new RangeError('derivation path indexes must be integers in 0..2^31-1 (non-hardened)');
   }
-  return withSeed((seed) => new EcdsaSignRound1(call(() => new core.EcdsaSignRound1(blob, opts.session, signers, opts.digest, path, seed))));
+  return wipingAfter(blob, opts.wipeKey, () => withSeed((seed) => new EcdsaSignRound1(call(() => new core.EcdsaSignRound1(blob, opts.session, signers, opts.digest, path, seed)))));
 }
 
 /** Reads the public facts of an ECDSA key blob (and validates it). */

@@ -8,7 +8,7 @@
  */
 import { call } from './errors.ts';
 import { core } from './load.ts';
-import { randomSeed, Round } from './round.ts';
+import { randomSeed, Round, wipingAfter } from './round.ts';
 import type * as wasm from './wasm/tessera_core.js';
 
 /** Options of one DKG run. `threshold` is the minimum number of signers (the seed's "t+1"). */
@@ -47,6 +47,9 @@ export interface FrostSignOptions {
   signers: readonly number[];
   /** The message to sign (any bytes). */
   message: Uint8Array;
+  /** Zero the key blob (`key` or `key.blob`) once the core holds its own copy, also on error;
+   * the share is unusable afterwards. For a decrypted share held only for this call. */
+  wipeKey?: boolean;
 }
 
 /** DKG round one: commitments with a proof of knowledge, broadcast. */
@@ -128,7 +131,7 @@ export function signWithSeed(opts: FrostSignOptions, seed: Uint8Array): FrostSig
   const blob = opts.key instanceof Uint8Array ? opts.key : opts.key.blob;
   const signers = Uint16Array.from([...opts.signers].sort((a, b) => a - b));
   try {
-    return new FrostSignRound1(call(() => new core.FrostSignRound1(blob, opts.session, signers, opts.message, seed)));
+    return wipingAfter(blob, opts.wipeKey, () => new FrostSignRound1(call(() => new core.FrostSignRound1(blob, opts.session, signers, opts.message, seed))));
   } finally {
     seed.fill(0);
   }

@@ -14,7 +14,7 @@ import { call } from './errors.ts';
 import { core } from './load.ts';
 import { ecdsaKeyShare, type EcdsaKeyShare } from './ecdsa.ts';
 import { frostKeyShare, type FrostKeyShare } from './frost.ts';
-import { randomSeed, Round } from './round.ts';
+import { randomSeed, Round, wipingAfter } from './round.ts';
 import type * as wasm from './wasm/tessera_core.js';
 
 /** The curves resharing supports. */
@@ -47,6 +47,8 @@ export interface ReshareOptions<C extends ReshareCurve = ReshareCurve> {
   roles: readonly ReshareRole[];
   /** This participant's old share: required for a dealer, optional (but checked) for an old party that only receives, absent for a new party. */
   key?: EcdsaKeyShare | FrostKeyShare | Uint8Array;
+  /** Zero the old share's blob once the core holds its own copy, also on error (see `EcdsaSignOptions.wipeKey`). */
+  wipeKey?: boolean;
 }
 
 /** Reshare round one: ephemeral key and (dealers) commitment, broadcast. */
@@ -98,7 +100,7 @@ export function startReshare<C extends ReshareCurve>(opts: ReshareOptions<C>): R
   const toKey = (curve === 0 ? ecdsaKeyShare : frostKeyShare) as (blob: Uint8Array) => ReshareKey<C>;
   const seed = randomSeed();
   try {
-    return new ReshareRound1(call(() => new core.ReshareRound1(curve, opts.session, opts.me, opts.oldThreshold, opts.newThreshold, roles, blob, seed)), toKey);
+    return wipingAfter(blob, opts.wipeKey, () => new ReshareRound1(call(() => new core.ReshareRound1(curve, opts.session, opts.me, opts.oldThreshold, opts.newThreshold, roles, blob, seed)), toKey));
   } finally {
     seed.fill(0);
   }

@@ -11,6 +11,19 @@ export function randomSeed(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(32));
 }
 
+/**
+ * Runs `fn` (a call that hands `secret` to the core), then zeroes `secret` when `wipe` is set,
+ * also when `fn` throws. The core copies every secret argument into its own buffer, which it
+ * wipes itself; this wipes the caller's copy, for a decrypted share held only for this call.
+ */
+export function wipingAfter<T>(secret: Uint8Array, wipe: boolean | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } finally {
+    if (wipe) secret.fill(0);
+  }
+}
+
 export interface WasmRound {
   outgoing(): Uint8Array;
   missing(): Uint16Array;

@@ -1,6 +1,10 @@
 //! Tessera's protocol core. All threshold-protocol math lives here; the TypeScript host only
 //! moves bytes. Every export takes and returns bytes; secrets leave only as key blobs meant for
 //! encrypted storage. Errors cross the boundary as `tessera:{"code","culprits","detail"}`.
+//!
+//! Secret inputs (key blobs, seeds, signing shares) are taken as owned `Vec<u8>` and wrapped in
+//! `Zeroizing` at once: wasm-bindgen copies a `&[u8]` argument into the wasm heap and frees it
+//! unwiped, while an owned buffer is ours to wipe. The caller's own copy is the host's to wipe.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -10,6 +14,7 @@ pub mod frost;
 pub mod identity;
 pub mod reshare;
 pub mod rng;
+pub mod secret;
 pub mod transcript;
 pub mod wire;
 
@@ -18,6 +23,7 @@ use frost::keys::KeyPackage;
 use dkls23::keys::KeyShare;
 use frost::{dkg, sign, suite};
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
 
 fn js(e: Error) -> JsError {
     JsError::new(&format!("tessera:{}", e.to_json()))
@@ -25,6 +31,17 @@ fn js(e: Error) -> JsError {
 
 fn consumed() -> JsError {
     js(Error::local(ErrorCode::StateConsumed, "this protocol state was already used; start a new session"))
+}
+
+/// Copies a secret result straight into a JS-owned array and wipes the core's buffer (returning
+/// a `Vec<u8>` would leave its bytes in freed wasm memory).
+fn secret_out(bytes: Zeroizing<Vec<u8>>) -> js_sys::Uint8Array {
+    js_sys::Uint8Array::from(&bytes[..])
+}
+
+/// Takes ownership of a secret argument so that its wasm-heap copy is wiped when dropped.
+fn secret(bytes: Vec<u8>) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(bytes)
 }
 
 fn session_id(bytes: &[u8]) -> Result<wire::SessionId, JsError> {
@@ -129,23 +146,23 @@ round_class!(
 impl EcdsaDkgRound1 {
     /// Starts a DKLs23 key generation for `threshold` (minimum signers) of `parties` as `me`.
     #[wasm_bindgen(constructor)]
-    pub fn new(session: &[u8], threshold: u16, parties: u16, me: u16, seed: &[u8]) -> Result<EcdsaDkgRound1, JsError> {
+    pub fn new(session: &[u8], threshold: u16, parties: u16, me: u16, seed: Vec<u8>) -> Result<EcdsaDkgRound1, JsError> {
         let params = dkls23::dkg::DkgParams { session: session_id(session)?, threshold, parties, me };
-        let mut rng = rng::from_seed(seed).map_err(js)?;
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
         Ok(EcdsaDkgRound1 { inner: Some(dkls23::dkg::round1(params, None, &mut rng).map_err(js)?) })
     }
 
     /// Starts a complete refresh of the key in `key_blob` (all parties take part; new session).
-    pub fn refresh(key_blob: &[u8], session: &[u8], seed: &[u8]) -> Result<EcdsaDkgRound1, JsError> {
-        let key = KeyShare::from_blob(key_blob).map_err(js)?;
+    pub fn refresh(key_blob: Vec<u8>, session: &[u8], seed: Vec<u8>) -> Result<EcdsaDkgRound1, JsError> {
+        let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
         let params = dkls23::dkg::DkgParams { session: session_id(session)?, threshold: key.threshold(), parties: key.parties(), me: key.id() };
-        let mut rng = rng::from_seed(seed).map_err(js)?;
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
         Ok(EcdsaDkgRound1 { inner: Some(dkls23::dkg::round1(params, Some(key), &mut rng).map_err(js)?) })
     }
 
     /// With every round-one message in, finishes the base OTs and produces round two.
-    pub fn advance(&mut self, seed: &[u8]) -> Result<EcdsaDkgRound2, JsError> {
-        let mut rng = rng::from_seed(seed).map_err(js)?;
+    pub fn advance(&mut self, seed: Vec<u8>) -> Result<EcdsaDkgRound2, JsError> {
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
         Ok(EcdsaDkgRound2 { inner: Some(self.take()?.advance(&mut rng).map_err(js)?) })
     }
 }
@@ -161,8 +178,8 @@ impl EcdsaDkgRound2 {
 #[wasm_bindgen]
 impl EcdsaDkgRound3 {
     /// With every confirmation matching, returns the key blob (for encrypted storage only).
-    pub fn finish(&mut self) -> Result<Vec<u8>, JsError> {
-        Ok(self.take()?.finish().map_err(js)?.to_blob())
+    pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
+        Ok(secret_out(self.take()?.finish().map_err(js)?.to_blob()))
     }
 }
 
@@ -170,17 +187,17 @@ impl EcdsaDkgRound3 {
 impl EcdsaSignRound1 {
     /// Starts signing the 32-byte `digest` among `signers`, under the child key at `path`.
     #[wasm_bindgen(constructor)]
-    pub fn new(key_blob: &[u8], session: &[u8], signers: &[u16], digest: &[u8], path: &[u32], seed: &[u8]) -> Result<EcdsaSignRound1, JsError> {
-        let key = KeyShare::from_blob(key_blob).map_err(js)?;
+    pub fn new(key_blob: Vec<u8>, session: &[u8], signers: &[u16], digest: &[u8], path: &[u32], seed: Vec<u8>) -> Result<EcdsaSignRound1, JsError> {
+        let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
         let digest: [u8; 32] = digest.try_into().map_err(|_| js(Error::local(ErrorCode::InvalidParameters, "digest must be exactly 32 bytes")))?;
-        let mut rng = rng::from_seed(seed).map_err(js)?;
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
         let req = dkls23::sign::SignRequest { session: session_id(session)?, signers: signers.to_vec(), digest, path: path.to_vec() };
         Ok(EcdsaSignRound1 { inner: Some(dkls23::sign::start(key, req, &mut rng).map_err(js)?) })
     }
 
     /// With every round-one message in, runs the multiplications as Alice.
-    pub fn advance(&mut self, seed: &[u8]) -> Result<EcdsaSignRound2, JsError> {
-        let mut rng = rng::from_seed(seed).map_err(js)?;
+    pub fn advance(&mut self, seed: Vec<u8>) -> Result<EcdsaSignRound2, JsError> {
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
         Ok(EcdsaSignRound2 { inner: Some(self.take()?.advance(&mut rng).map_err(js)?) })
     }
 }
@@ -227,10 +244,10 @@ impl ReshareRound1 {
     /// holds one `(old_id, new_id)` pair per participant (0 = none); `key_blob` is empty without
     /// an old share.
     #[wasm_bindgen(constructor)]
-    pub fn new(curve: u8, session: &[u8], me: u16, old_threshold: u16, new_threshold: u16, roles: &[u16], key_blob: &[u8], seed: &[u8]) -> Result<ReshareRound1, JsError> {
+    pub fn new(curve: u8, session: &[u8], me: u16, old_threshold: u16, new_threshold: u16, roles: &[u16], key_blob: Vec<u8>, seed: Vec<u8>) -> Result<ReshareRound1, JsError> {
         let params = reshare::ReshareParams { session: session_id(session)?, me, old_threshold, new_threshold, roles: reshare::Role::from_pairs(roles).map_err(js)? };
-        let mut rng = rng::from_seed(seed).map_err(js)?;
-        Ok(ReshareRound1 { inner: Some(reshare::AnyRound1::start(curve, params, key_blob, &mut rng).map_err(js)?) })
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
+        Ok(ReshareRound1 { inner: Some(reshare::AnyRound1::start(curve, params, &secret(key_blob), &mut rng).map_err(js)?) })
     }
 
     /// With every broadcast in, produces the dealers' openings and sealed sub-shares.
@@ -251,8 +268,8 @@ impl ReshareRound2 {
 impl ReshareRound3 {
     /// With every confirmation matching, returns the new key blob (empty for a dealer-only
     /// participant); an ECDSA blob is pending until the new committee runs a complete refresh.
-    pub fn finish(&mut self) -> Result<Vec<u8>, JsError> {
-        self.take()?.finish().map_err(js)
+    pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
+        Ok(secret_out(self.take()?.finish().map_err(js)?))
     }
 }
 
@@ -262,8 +279,8 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Public facts of an ECDSA key blob as JSON: `{"id","threshold","parties","publicKey","chainCode","epoch"}`.
 #[wasm_bindgen(js_name = ecdsaKeyInfo)]
-pub fn ecdsa_key_info(key_blob: &[u8]) -> Result<String, JsError> {
-    let key = KeyShare::from_blob(key_blob).map_err(js)?;
+pub fn ecdsa_key_info(key_blob: Vec<u8>) -> Result<String, JsError> {
+    let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
     Ok(format!(
         "{{\"id\":{},\"threshold\":{},\"parties\":{},\"publicKey\":\"{}\",\"chainCode\":\"{}\",\"epoch\":\"{}\"}}",
         key.id(),
@@ -279,9 +296,9 @@ pub fn ecdsa_key_info(key_blob: &[u8]) -> Result<String, JsError> {
 impl FrostDkgRound1 {
     /// Starts a DKG for `threshold` (minimum signers) of `parties` as party `me`.
     #[wasm_bindgen(constructor)]
-    pub fn new(session: &[u8], threshold: u16, parties: u16, me: u16, seed: &[u8]) -> Result<FrostDkgRound1, JsError> {
+    pub fn new(session: &[u8], threshold: u16, parties: u16, me: u16, seed: Vec<u8>) -> Result<FrostDkgRound1, JsError> {
         let params = dkg::DkgParams { session: session_id(session)?, threshold, parties, me };
-        let mut rng = rng::from_seed(seed).map_err(js)?;
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
         Ok(FrostDkgRound1 { inner: Some(dkg::round1(params, &mut rng).map_err(js)?) })
     }
 
@@ -294,8 +311,8 @@ impl FrostDkgRound1 {
 #[wasm_bindgen]
 impl FrostDkgRound2 {
     /// With every share in, returns this party's key blob (for encrypted storage only).
-    pub fn finish(&mut self) -> Result<Vec<u8>, JsError> {
-        Ok(self.take()?.finish().map_err(js)?.to_blob())
+    pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
+        Ok(secret_out(self.take()?.finish().map_err(js)?.to_blob()))
     }
 }
 
@@ -303,9 +320,9 @@ impl FrostDkgRound2 {
 impl FrostSignRound1 {
     /// Starts signing `message` with the key in `key_blob` among `signers` (ascending ids).
     #[wasm_bindgen(constructor)]
-    pub fn new(key_blob: &[u8], session: &[u8], signers: &[u16], message: &[u8], seed: &[u8]) -> Result<FrostSignRound1, JsError> {
-        let key = KeyPackage::from_blob(key_blob).map_err(js)?;
-        let mut rng = rng::from_seed(seed).map_err(js)?;
+    pub fn new(key_blob: Vec<u8>, session: &[u8], signers: &[u16], message: &[u8], seed: Vec<u8>) -> Result<FrostSignRound1, JsError> {
+        let key = KeyPackage::from_blob(&secret(key_blob)).map_err(js)?;
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
         let state = sign::start(key, session_id(session)?, signers.to_vec(), message.to_vec(), &mut rng).map_err(js)?;
         Ok(FrostSignRound1 { inner: Some(state) })
     }
@@ -333,8 +350,8 @@ impl FrostSignRound2 {
 
 /// Public facts of a key blob as JSON: `{"id","threshold","parties","groupPublicKey"}`.
 #[wasm_bindgen(js_name = frostKeyInfo)]
-pub fn frost_key_info(key_blob: &[u8]) -> Result<String, JsError> {
-    let key = KeyPackage::from_blob(key_blob).map_err(js)?;
+pub fn frost_key_info(key_blob: Vec<u8>) -> Result<String, JsError> {
+    let key = KeyPackage::from_blob(&secret(key_blob)).map_err(js)?;
     Ok(format!(
         "{{\"id\":{},\"threshold\":{},\"parties\":{},\"groupPublicKey\":\"{}\"}}",
         key.id(),
@@ -347,21 +364,21 @@ pub fn frost_key_info(key_blob: &[u8]) -> Result<String, JsError> {
 /// Builds a key blob from externally produced shares (RFC 9591 Appendix C dealer output):
 /// `verifying_shares` is every party's verifying share, 32 bytes each, in id order.
 #[wasm_bindgen(js_name = frostKeyImport)]
-pub fn frost_key_import(threshold: u16, parties: u16, id: u16, signing_share: &[u8], verifying_shares: &[u8], group_public_key: &[u8]) -> Result<Vec<u8>, JsError> {
+pub fn frost_key_import(threshold: u16, parties: u16, id: u16, signing_share: Vec<u8>, verifying_shares: &[u8], group_public_key: &[u8]) -> Result<js_sys::Uint8Array, JsError> {
     if verifying_shares.len() % 32 != 0 {
         return Err(js(Error::local(ErrorCode::InvalidLength, "verifying shares must be 32 bytes each")));
     }
     let shares = verifying_shares.chunks(32).map(suite::deserialize_element).collect::<Result<Vec<_>, _>>().map_err(js)?;
-    let share = zeroize::Zeroizing::new(suite::deserialize_nonzero_scalar(signing_share).map_err(js)?);
+    let share = Zeroizing::new(suite::deserialize_nonzero_scalar(&secret(signing_share)).map_err(js)?);
     let gpk = suite::deserialize_element(group_public_key).map_err(js)?;
-    Ok(KeyPackage::new(threshold, parties, id, *share, shares, gpk).map_err(js)?.to_blob())
+    Ok(secret_out(KeyPackage::new(threshold, parties, id, *share, shares, gpk).map_err(js)?.to_blob()))
 }
 
 /// Ed25519 (RFC 8032 §5.1.6) signature of `msg` under the 32-byte secret seed: 64 bytes
 /// `R ‖ S`. Takes the seed by value so that the wasm heap copy can be zeroized after use.
 #[wasm_bindgen(js_name = identitySign)]
 pub fn identity_sign(secret: Vec<u8>, msg: &[u8]) -> Result<Vec<u8>, JsError> {
-    let secret = zeroize::Zeroizing::new(secret);
+    let secret = Zeroizing::new(secret);
     Ok(identity::sign_slice(&secret, msg).map_err(js)?.to_vec())
 }
 
@@ -375,7 +392,7 @@ pub fn identity_verify(public_key: &[u8], msg: &[u8], sig: &[u8]) -> bool {
 /// The 32-byte Ed25519 public key of a 32-byte secret seed (RFC 8032 §5.1.5).
 #[wasm_bindgen(js_name = identityPublicKey)]
 pub fn identity_public_key(secret: Vec<u8>) -> Result<Vec<u8>, JsError> {
-    let secret = zeroize::Zeroizing::new(secret);
+    let secret = Zeroizing::new(secret);
     Ok(identity::public_key_slice(&secret).map_err(js)?.to_vec())
 }
 

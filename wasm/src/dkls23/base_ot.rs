@@ -61,12 +61,12 @@ pub fn sender_start(sid: &[u8; 32], rng: &mut ChaCha20Rng) -> (Sender, Vec<u8>) 
 
 impl Sender {
     /// Sender step 2: verifies every OR proof and outputs the key pairs (k0_l, k1_l).
-    pub fn finish(self, sid: &[u8; 32], msg: &[u8]) -> Result<Vec<([u8; 32], [u8; 32])>> {
+    pub fn finish(self, sid: &[u8; 32], msg: &[u8]) -> Result<Zeroizing<Vec<([u8; 32], [u8; 32])>>> {
         if msg.len() != RECEIVER_MSG_LEN {
             return Err(Error::local(ErrorCode::InvalidLength, "base-OT receiver message has the wrong length"));
         }
         let seed = &msg[..32];
-        let mut keys = Vec::with_capacity(KAPPA);
+        let mut keys = Zeroizing::new(Vec::with_capacity(KAPPA));
         for l in 0..KAPPA {
             let m = &msg[32 + l * INSTANCE_LEN..32 + (l + 1) * INSTANCE_LEN];
             let pt = |i: usize| dec_point(&m[33 * i..33 * (i + 1)]);
@@ -142,8 +142,8 @@ pub fn receiver_start(sid: &[u8; 32], choices: &[u8; 32], rng: &mut ChaCha20Rng)
 
 impl Receiver {
     /// Receiver output: verifies the sender's proof (z ≠ O) and derives k_{b_l} = TH(r_l·z).
-    pub fn finish(self, sid: &[u8; 32], sender_msg: &[u8]) -> Result<Vec<[u8; 32]>> {
+    pub fn finish(self, sid: &[u8; 32], sender_msg: &[u8]) -> Result<Zeroizing<Vec<[u8; 32]>>> {
         let z = dlog::verify(sender_msg, sid)?;
-        Ok(self.r.iter().enumerate().map(|(l, r)| key(sid, l, &(z * r))).collect())
+        Ok(Zeroizing::new(self.r.iter().enumerate().map(|(l, r)| key(sid, l, &(z * r))).collect()))
     }
 }

@@ -240,7 +240,8 @@ impl Round1 {
     }
 }
 
-type Setup = (u16, Zeroizing<[u8; 32]>, [u8; 32], Zeroizing<[u8; 32]>, Vec<([u8; 32], [u8; 32])>, Vec<[u8; 32]>);
+/// Per peer until round three: zero seed half, ν, Δ, and both base-OT key vectors (all secret but ν).
+type Setup = (u16, Zeroizing<[u8; 32]>, [u8; 32], Zeroizing<[u8; 32]>, Zeroizing<Vec<([u8; 32], [u8; 32])>>, Zeroizing<Vec<[u8; 32]>>);
 
 struct PeerR2 {
     commitment: Vec<ProjectivePoint>,
@@ -384,9 +385,11 @@ impl Round2 {
         let outgoing = wire::frame(&[header.seal(&confirm)]);
         // Step 7: zero seeds; step 8: the pairwise OT state.
         let mut peers = Vec::new();
-        for (j, seed, nu, delta, bob_keys, alice_keys) in self.setups {
+        for (j, seed, nu, delta, mut bob_keys, mut alice_keys) in self.setups {
             let r1 = &self.peers.iter().find(|(k, _)| *k == j).ok_or_else(|| Error::blame(ErrorCode::UnknownSender, j, "missing peer"))?.1;
             let r2 = &received.iter().find(|(k, _)| *k == j).ok_or_else(|| Error::blame(ErrorCode::UnknownSender, j, "missing peer"))?.1;
+            // PeerSetup wipes itself on drop; the vectors move into it without a copy.
+            let (bob_keys, alice_keys) = (core::mem::take(&mut *bob_keys), core::mem::take(&mut *alice_keys));
             let mut zero_seed = [0u8; 32];
             for k in 0..32 {
                 zero_seed[k] = seed[k] ^ r2.seed[k];

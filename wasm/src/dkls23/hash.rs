@@ -24,6 +24,9 @@ pub mod tag {
     pub const MUL_CHI_TILDE: &[u8] = b"dkls23/mul/chi-tilde/v1";
     pub const MUL_CHI_HAT: &[u8] = b"dkls23/mul/chi-hat/v1";
     pub const MUL_VERIFY: &[u8] = b"dkls23/mul/verify/v1";
+    /// Digest of Bob's M1 and the after-τ challenge seed (issue 11; not in the spec's tag list).
+    pub const MUL_M1: &[u8] = b"tessera/dkls23/mul/m1/v1";
+    pub const MUL_CHALLENGE: &[u8] = b"tessera/dkls23/mul/challenge/v1";
     pub const SID: &[u8] = b"tessera/dkls23/sid/v1";
     pub const CONFIRM: &[u8] = b"tessera/dkls23/dkg/confirm/v1";
     pub const P2P_KEY: &[u8] = b"tessera/dkls23/p2p-key/v1";

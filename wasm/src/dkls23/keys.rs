@@ -145,7 +145,7 @@ impl KeyShare {
     }
 
     /// Serializes for encrypted storage.
-    pub fn to_blob(&self) -> Vec<u8> {
+    pub fn to_blob(&self) -> zeroize::Zeroizing<Vec<u8>> {
         let blob = Blob {
             version: BLOB_VERSION,
             kind: BLOB_KIND,
@@ -159,7 +159,7 @@ impl KeyShare {
             chain: self.chain,
             peers: self.peers.clone(),
         };
-        postcard::to_allocvec(&blob).unwrap_or_default()
+        crate::secret::to_blob(&blob)
     }
 
     /// Parses and re-validates a stored blob.

@@ -2,6 +2,12 @@
 //! non-interactive with Fiat–Shamir. Bob (choice bits β) extends 256 base OTs into 416 random
 //! OTs; Alice (correlation Δ, her base-OT choice bits) checks Bob's consistency in GF(2^208)
 //! before using anything, since Δ is reused and every failed probe would leak a bit of it.
+//!
+//! Two session ids instead of the spec's one sid_O (issue 11; spec §0.5, deviation from §2.4):
+//! `sid_ext` (PRG rows and the check's χ) binds Bob's fresh per-run nonce, the only one he has
+//! when he sends in round 1; `sid_pad` (the random oracle turning columns into pads) also binds
+//! Alice's, since both sides evaluate it only after round 1. With one sid_O for both, two runs
+//! of one signing session gave Alice the same pads, so Bob could cancel them (see `sign`).
 #![forbid(unsafe_code)]
 
 use super::base_ot::KAPPA;
@@ -74,10 +80,10 @@ fn fold(y: &[u8], chi: &[Gf; 2]) -> Gf {
     Gf::from_bytes(&y[..26]).mul(chi[0]).xor(Gf::from_bytes(&y[26..52]).mul(chi[1])).xor(Gf::from_bytes(&y[52..78]))
 }
 
-fn prg(sid_o: &[u8; 32], l: usize, k: &[u8; 32]) -> [u8; ROW] {
+fn prg(sid_ext: &[u8; 32], l: usize, k: &[u8; 32]) -> [u8; ROW] {
     let mut out = [0u8; ROW];
     let mut pre = Th::new(tag::OT_EXT_PRG);
-    pre.put(sid_o).put(&(l as u16).to_be_bytes());
+    pre.put(sid_ext).put(&(l as u16).to_be_bytes());
     for c in 0..3u16 {
         let mut t = pre.clone();
         t.put(&c.to_be_bytes()).put(k);
@@ -88,11 +94,11 @@ fn prg(sid_o: &[u8; 32], l: usize, k: &[u8; 32]) -> [u8; ROW] {
     out
 }
 
-fn chis(sid_o: &[u8; 32], u: &[u8]) -> [Gf; 2] {
+fn chis(sid_ext: &[u8; 32], u: &[u8]) -> [Gf; 2] {
     let mut out = [Gf::default(); 2];
     for (i, label) in [b"chi1", b"chi2"].iter().enumerate() {
         let mut t = Th::new(tag::OT_EXT_CHI);
-        t.put(sid_o).put(*label).put(u);
+        t.put(sid_ext).put(*label).put(u);
         out[i] = Gf::from_bytes(&t.bytes()[..SIGMA_BYTES]);
     }
     out
@@ -113,10 +119,10 @@ fn transpose(rows: &[[u8; ROW]]) -> Vec<[u8; 32]> {
     cols
 }
 
-/// The pad P_{k,w} = Hs(tag_rand, sid_O, be16 k, u8 w, column).
-pub fn pad(sid_o: &[u8; 32], k: usize, w: usize, column: &[u8; 32]) -> Scalar {
+/// The pad P_{k,w} = Hs(tag_rand, sid_pad, be16 k, u8 w, column); sid_pad binds both nonces.
+pub fn pad(sid_pad: &[u8; 32], k: usize, w: usize, column: &[u8; 32]) -> Scalar {
     let mut t = Th::new(tag::OT_EXT_RANDOMIZE);
-    t.put(sid_o).put(&(k as u16).to_be_bytes()).put(&[w as u8]).put(column);
+    t.put(sid_pad).put(&(k as u16).to_be_bytes()).put(&[w as u8]).put(column);
     t.scalar()
 }
 
@@ -129,13 +135,13 @@ pub struct BobExtension {
 
 impl BobExtension {
     /// Bob's pads P_{k,w} = P_{β_k, k, w} (spec §2.4 "Pads").
-    pub fn pads(&self, sid_o: &[u8; 32]) -> Zeroizing<Vec<[Scalar; WIDTH]>> {
-        Zeroizing::new(self.columns.iter().enumerate().map(|(k, c)| [0, 1, 2, 3].map(|w| pad(sid_o, k, w, c))).collect())
+    pub fn pads(&self, sid_pad: &[u8; 32]) -> Zeroizing<Vec<[Scalar; WIDTH]>> {
+        Zeroizing::new(self.columns.iter().enumerate().map(|(k, c)| [0, 1, 2, 3].map(|w| pad(sid_pad, k, w, c))).collect())
     }
 }
 
 /// Bob: extends with random choice bits β; returns his state and the message (u, x̃, t̃).
-pub fn bob_extend(sid_o: &[u8; 32], keys: &[([u8; 32], [u8; 32])], rng: &mut ChaCha20Rng) -> (BobExtension, Vec<u8>) {
+pub fn bob_extend(sid_ext: &[u8; 32], keys: &[([u8; 32], [u8; 32])], rng: &mut ChaCha20Rng) -> (BobExtension, Vec<u8>) {
     let mut x = Zeroizing::new([0u8; ROW]);
     rng.fill_bytes(&mut x[..]);
     let mut beta = Zeroizing::new([0u8; XI / 8]);
@@ -143,13 +149,13 @@ pub fn bob_extend(sid_o: &[u8; 32], keys: &[([u8; 32], [u8; 32])], rng: &mut Cha
     let mut msg = vec![0u8; MSG_LEN];
     let mut t0 = Zeroizing::new(Vec::with_capacity(KAPPA));
     for (l, (k0, k1)) in keys.iter().enumerate() {
-        let (a, b) = (prg(sid_o, l, k0), prg(sid_o, l, k1));
+        let (a, b) = (prg(sid_ext, l, k0), prg(sid_ext, l, k1));
         for j in 0..ROW {
             msg[l * ROW + j] = a[j] ^ b[j] ^ x[j];
         }
         t0.push(a);
     }
-    let chi = chis(sid_o, &msg[..KAPPA * ROW]);
+    let chi = chis(sid_ext, &msg[..KAPPA * ROW]);
     let at = KAPPA * ROW;
     msg[at..at + SIGMA_BYTES].copy_from_slice(&fold(&x[..], &chi).to_bytes());
     for (l, row) in t0.iter().enumerate() {
@@ -161,20 +167,20 @@ pub fn bob_extend(sid_o: &[u8; 32], keys: &[([u8; 32], [u8; 32])], rng: &mut Cha
 }
 
 /// Alice: checks Bob's message (constant time) and returns her pads (P0_{k,w}, P1_{k,w}).
-/// A failed check means Bob cheated: the caller must ban him (spec §2.4).
-pub fn alice_receive(sid_o: &[u8; 32], delta: &[u8; 32], keys: &[[u8; 32]], msg: &[u8]) -> Result<Zeroizing<Vec<[(Scalar, Scalar); WIDTH]>>> {
+/// A failed check means Bob cheated (or used another `sid_ext`): the caller must ban him (spec §2.4).
+pub fn alice_receive(sid_ext: &[u8; 32], sid_pad: &[u8; 32], delta: &[u8; 32], keys: &[[u8; 32]], msg: &[u8]) -> Result<Zeroizing<Vec<[(Scalar, Scalar); WIDTH]>>> {
     if msg.len() != MSG_LEN || keys.len() != KAPPA {
         return Err(Error::local(ErrorCode::InvalidLength, "OT-extension message has the wrong length"));
     }
     let u = &msg[..KAPPA * ROW];
-    let chi = chis(sid_o, u);
+    let chi = chis(sid_ext, u);
     let x_tilde = Gf::from_bytes(&msg[KAPPA * ROW..KAPPA * ROW + SIGMA_BYTES]);
     let mut rows = Zeroizing::new(Vec::with_capacity(KAPPA));
     let mut bad = 0u8;
     for (l, k) in keys.iter().enumerate() {
         let d = bit(delta, l);
         let mask = 0u8.wrapping_sub(d);
-        let p = prg(sid_o, l, k);
+        let p = prg(sid_ext, l, k);
         let mut q = [0u8; ROW];
         for j in 0..ROW {
             q[j] = (u[l * ROW + j] & mask) ^ p[j];
@@ -198,7 +204,7 @@ pub fn alice_receive(sid_o: &[u8; 32], delta: &[u8; 32], keys: &[[u8; 32]], msg:
                 for j in 0..32 {
                     q_delta[j] = q[j] ^ delta[j];
                 }
-                [0, 1, 2, 3].map(|w| (pad(sid_o, k, w, q), pad(sid_o, k, w, &q_delta)))
+                [0, 1, 2, 3].map(|w| (pad(sid_pad, k, w, q), pad(sid_pad, k, w, &q_delta)))
             })
             .collect(),
     ))

@@ -1,10 +1,29 @@
 //! DKLs23 three-round signing (the paper's Protocol 3.6, spec §4) by any signer set of at least
 //! `threshold` parties, optionally under a BIP32 child key (spec §6).
 //!
-//! R1 (direct): Com(R_i) and, as Bob towards each peer, the multiplication message M1.
+//! R1 (direct): sign_id, the run nonce n_i, Com(R_i) and, as Bob towards each peer, M1.
 //! R2 (direct): R_i's opening, pk_i, Γ^u, Γ^v, ψ and, as Alice, M2 with input (r_i, sk_i).
 //! R3 (broadcast): (u_i, w_i), computed only after every check of Step 8 has passed.
 //! Output (Step 10): s = Σw / Σu, low-s normalised, recovery id, verified before release.
+//!
+//! Deviation from spec §1 / §4 Round 1 (Protocol 3.6 Step 4–6), per issue 11 and spec §0.5: each
+//! signer draws a fresh 32-byte nonce n_i per run and sends it in every round-1 message. The
+//! spec's sid_M(B, A) (here `pair_sid`) depends only on the request, so a session id run twice
+//! with the same key reused every pad: in each column where Bob's choice bit differs between the
+//! runs, Alice's two τ sum to α + α′ and the two γ to 2·sk_i − (α + α′), and Bob (a co-signer
+//! running honest code) recovers sk_i (test `rerun_*`). Now, for the instance (B, A):
+//! - sid_ext = sid("ot-ext", sid_M, n_B): PRG rows and the extension check (Bob sends M1 in
+//!   round 1, before he has n_A); n_B keeps Alice from learning β ⊕ β′ from two runs;
+//! - sid_run = sid("mul-run", sid_M, n_B, n_A): χ̃, χ̂ and H_r (Alice in round 2, Bob in round 3);
+//! - sid_pad = sid("ot-pad", sid_run): the pads (ditto); n_A makes Alice's pads fresh per run,
+//!   and she is the one a rerun would rob.
+//!
+//! Spec §0.5 asks for both nonces in sid_O; that is impossible for the PRG and the extension
+//! check, which Bob evaluates before round 1 ends, so only the pads' part of sid_O has both.
+//!
+//! A signer that uses another nonce than it sent fails the other side's check (OT extension in
+//! round 2, multiplication in round 3) as `ConsistencyCheckFailed` naming it, never a wrong
+//! signature. Hosts still refuse a session id they have run before (spec §7.3).
 #![forbid(unsafe_code)]
 
 use super::curve::{dec_point, dec_scalar, enc_point, enc_scalar, lagrange, random_scalar, reduce};
@@ -29,7 +48,10 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
 use zeroize::Zeroizing;
 
-const R1_LEN: usize = 32 + 32 + ot_ext::MSG_LEN;
+/// Round-one payload: sign_id (32) ‖ nonce (32) ‖ Com(R_i) (32) ‖ M1.
+const R1_LEN: usize = 32 + NONCE_LEN + 32 + ot_ext::MSG_LEN;
+/// The per-run nonce every signer contributes in round 1.
+pub const NONCE_LEN: usize = 32;
 const R2_LEN: usize = 33 + 64 + 33 + 33 + 33 + 32 + mul::M2_LEN;
 const R3_LEN: usize = 64;
 
@@ -71,7 +93,8 @@ impl Ctx {
     fn me(&self) -> u16 {
         self.key.id
     }
-    fn sid_m(&self, bob: u16, alice: u16) -> [u8; 32] {
+    /// The spec's sid_M(B, A) for this request (the same in every run of the session id).
+    fn pair_sid(&self, bob: u16, alice: u16) -> [u8; 32] {
         sid(b"mul", &[&setup_sid(&self.key.epoch, bob, alice), &self.sign_sid])
     }
     fn expect(&self, round: u8, direct: bool, len: usize) -> Expect<'_> {
@@ -82,11 +105,20 @@ impl Ctx {
     }
 }
 
-fn sid_o(sid_m: &[u8; 32]) -> [u8; 32] {
-    sid(b"ot-ext", &[sid_m])
+/// sid_ext of instance (B, A): Bob's nonce only (module doc).
+fn ext_sid(pair_sid: &[u8; 32], bob_nonce: &[u8; NONCE_LEN]) -> [u8; 32] {
+    sid(b"ot-ext", &[pair_sid, bob_nonce])
+}
+
+/// (sid_run, sid_pad) of instance (B, A): both nonces (module doc).
+fn run_sids(pair_sid: &[u8; 32], bob_nonce: &[u8; NONCE_LEN], alice_nonce: &[u8; NONCE_LEN]) -> ([u8; 32], [u8; 32]) {
+    let run = sid(b"mul-run", &[pair_sid, bob_nonce, alice_nonce]);
+    let pad = sid(b"ot-pad", &[&run]);
+    (run, pad)
 }
 
 struct In1 {
+    nonce: [u8; NONCE_LEN],
     commitment: [u8; 32],
     m1: Vec<u8>,
 }
@@ -94,6 +126,7 @@ struct In1 {
 /// Round-one state (r_i, φ_i and Bob's multiplication states are secret).
 pub struct SignRound1 {
     ctx: Ctx,
+    nonce: [u8; NONCE_LEN],
     r: Zeroizing<Scalar>,
     phi: Zeroizing<Scalar>,
     big_r: ProjectivePoint,
@@ -104,8 +137,15 @@ pub struct SignRound1 {
     outgoing: Vec<u8>,
 }
 
-/// Starts signing (spec §4 Round 1, Steps 4–6).
+/// Starts signing (spec §4 Round 1, Steps 4–6) with a fresh run nonce.
 pub fn start(key: KeyShare, req: SignRequest, rng: &mut ChaCha20Rng) -> Result<SignRound1> {
+    let mut nonce = [0u8; NONCE_LEN];
+    rng.fill_bytes(&mut nonce);
+    start_with_nonce(key, req, nonce, rng)
+}
+
+/// `start` with a given nonce; tests fix it to model the derivation before issue 11.
+pub(crate) fn start_with_nonce(key: KeyShare, req: SignRequest, nonce: [u8; NONCE_LEN], rng: &mut ChaCha20Rng) -> Result<SignRound1> {
     if key.is_pending() {
         return Err(Error::local(ErrorCode::InvalidParameters, "share is pending its pairwise setup; finish the reshare with a refresh"));
     }
@@ -134,11 +174,12 @@ pub fn start(key: KeyShare, req: SignRequest, rng: &mut ChaCha20Rng) -> Result<S
         let peer = ctx.key.peer(j)?;
         let mut salt = [0u8; 64];
         rng.fill_bytes(&mut salt);
-        let sid_m = ctx.sid_m(ctx.me(), j);
+        let sid_ext = ext_sid(&ctx.pair_sid(ctx.me(), j), &nonce);
         let g = mul::gadget(&setup_sid(&ctx.key.epoch, ctx.me(), j), &peer.bob_nu);
-        let (bob, m1) = mul::bob_m1(&sid_m, &sid_o(&sid_m), &peer.bob_keys, &g, rng);
+        let (bob, m1) = mul::bob_m1(&sid_ext, &peer.bob_keys, &g, rng);
         let mut payload = Vec::with_capacity(R1_LEN);
         payload.extend_from_slice(&ctx.sign_sid);
+        payload.extend_from_slice(&nonce);
         payload.extend_from_slice(&commit(&ctx.sign_sid, ctx.me(), j, &salt, &enc_point(&big_r)));
         payload.extend_from_slice(&m1);
         messages.push(ctx.header(1, j).seal(&payload));
@@ -148,7 +189,7 @@ pub fn start(key: KeyShare, req: SignRequest, rng: &mut ChaCha20Rng) -> Result<S
     let seeds: Vec<(u16, [u8; 32])> = ctx.others.iter().map(|j| ctx.key.peer(*j).map(|p| (*j, p.zero_seed))).collect::<Result<_>>()?;
     let zeta = Zeroizing::new(zero::zeta(ctx.me(), &sid(b"zero", &[&ctx.key.epoch, &ctx.sign_sid]), &seeds));
     let inbox = Inbox::new(ctx.others.clone());
-    Ok(SignRound1 { ctx, r, phi, big_r, salts, bobs, zeta, inbox, outgoing: wire::frame(&messages) })
+    Ok(SignRound1 { ctx, nonce, r, phi, big_r, salts, bobs, zeta, inbox, outgoing: wire::frame(&messages) })
 }
 
 impl SignRound1 {
@@ -171,14 +212,15 @@ impl SignRound1 {
         if !bool::from(pl[..32].ct_eq(&self.ctx.sign_sid[..])) {
             return Err(Error::blame(ErrorCode::InconsistentBroadcast, sender, "sender is signing a different request (signers, key, path or digest)"));
         }
-        self.inbox.put(sender, In1 { commitment: pl[32..64].try_into().unwrap_or([0; 32]), m1: pl[64..].to_vec() })
+        let nonce = pl[32..64].try_into().unwrap_or([0; NONCE_LEN]);
+        self.inbox.put(sender, In1 { nonce, commitment: pl[64..96].try_into().unwrap_or([0; 32]), m1: pl[96..].to_vec() })
     }
 
     /// Round 2 (Step 7): as Alice towards each peer, multiply (r_i, sk_i) by the peer's χ.
     /// An OT-extension check failure is `ConsistencyCheckFailed` naming the peer (ban it).
     pub fn advance(self, rng: &mut ChaCha20Rng) -> Result<SignRound2> {
         self.inbox.require_complete()?;
-        let SignRound1 { ctx, r, phi, big_r, salts, bobs, zeta, inbox, .. } = self;
+        let SignRound1 { ctx, nonce, r, phi, big_r, salts, bobs, zeta, inbox, .. } = self;
         let me = ctx.me();
         let sk = Zeroizing::new(lagrange(&ctx.signers, me) * *ctx.x + *zeta);
         let pk_i = ProjectivePoint::GENERATOR * *sk;
@@ -187,9 +229,11 @@ impl SignRound1 {
         let mut cs = Vec::new();
         for (j, in1) in &received {
             let peer = ctx.key.peer(*j)?;
-            let sid_m = ctx.sid_m(*j, me);
+            // Instance (B = j, A = me): Bob's nonce is j's, Alice's is mine.
+            let pair = ctx.pair_sid(*j, me);
+            let (sid_run, sid_pad) = run_sids(&pair, &in1.nonce, &nonce);
             let g = mul::gadget(&setup_sid(&ctx.key.epoch, *j, me), &peer.alice_nu);
-            let (c, m2) = mul::alice_m2(&sid_m, &sid_o(&sid_m), &peer.alice_delta, &peer.alice_keys, &g, [*r, *sk], &in1.m1, rng).map_err(|e| e.from_party(*j))?;
+            let (c, m2) = mul::alice_m2(&sid_run, &ext_sid(&pair, &in1.nonce), &sid_pad, &peer.alice_delta, &peer.alice_keys, &g, [*r, *sk], &in1.m1, rng).map_err(|e| e.from_party(*j))?;
             let chi = &bobs.iter().find(|(k, _)| k == j).ok_or_else(|| Error::blame(ErrorCode::UnknownSender, *j, "missing multiplication state"))?.1.chi;
             let salt = &salts.iter().find(|(k, _)| k == j).ok_or_else(|| Error::blame(ErrorCode::UnknownSender, *j, "missing salt"))?.1;
             let mut payload = Vec::with_capacity(R2_LEN);
@@ -203,8 +247,9 @@ impl SignRound1 {
             messages.push(ctx.header(2, *j).seal(&payload));
             cs.push((*j, Zeroizing::new(c)));
         }
+        let nonces = received.iter().map(|(j, i)| (*j, i.nonce)).collect();
         let commitments = received.into_iter().map(|(j, i)| (j, i.commitment)).collect();
-        Ok(SignRound2 { inbox: Inbox::new(ctx.others.clone()), outgoing: wire::frame(&messages), ctx, r, phi, sk, pk_i, big_r, bobs, cs, commitments })
+        Ok(SignRound2 { inbox: Inbox::new(ctx.others.clone()), outgoing: wire::frame(&messages), ctx, nonce, nonces, r, phi, sk, pk_i, big_r, bobs, cs, commitments })
     }
 }
 
@@ -220,6 +265,8 @@ struct In2 {
 /// Round-two state.
 pub struct SignRound2 {
     ctx: Ctx,
+    nonce: [u8; NONCE_LEN],
+    nonces: Vec<(u16, [u8; NONCE_LEN])>,
     r: Zeroizing<Scalar>,
     phi: Zeroizing<Scalar>,
     sk: Zeroizing<Scalar>,
@@ -264,7 +311,7 @@ impl SignRound2 {
     /// Round 3 (Steps 8–9): every check first, then (u_i, w_i).
     pub fn advance(self) -> Result<SignRound3> {
         self.inbox.require_complete()?;
-        let SignRound2 { ctx, r, phi, sk, pk_i, big_r, bobs, cs, inbox, .. } = self;
+        let SignRound2 { ctx, nonce, nonces, r, phi, sk, pk_i, big_r, bobs, cs, inbox, .. } = self;
         let me = ctx.me();
         let received = inbox.into_complete();
         let mut sum_pk = pk_i;
@@ -277,10 +324,12 @@ impl SignRound2 {
                 return Err(Error::blame(ErrorCode::UnknownSender, *j2, "signer order mismatch"));
             }
             let peer = ctx.key.peer(j)?;
-            let sid_m = ctx.sid_m(me, j);
+            // Instance (B = me, A = j): Bob's nonce is mine, Alice's is the one j sent in round 1.
+            let alice_nonce = nonces.iter().find(|(k, _)| *k == j).ok_or_else(|| Error::blame(ErrorCode::UnknownSender, j, "missing round-one nonce"))?.1;
+            let (sid_run, sid_pad) = run_sids(&ctx.pair_sid(me, j), &nonce, &alice_nonce);
             let g = mul::gadget(&setup_sid(&ctx.key.epoch, me, j), &peer.bob_nu);
             let chi = *bob.chi;
-            let d = Zeroizing::new(bob.m3(&sid_m, &sid_o(&sid_m), &g, &in2.m2).map_err(|e| e.from_party(j))?);
+            let d = Zeroizing::new(bob.m3(&sid_run, &sid_pad, &g, &in2.m2).map_err(|e| e.from_party(j))?);
             // Step 8 consistency checks (with pk_j, per the corrected paper text, spec §0.3).
             if in2.big_r * chi != in2.gamma_u + ProjectivePoint::GENERATOR * d[0] || in2.pk * chi != in2.gamma_v + ProjectivePoint::GENERATOR * d[1] {
                 return Err(Error::blame(ErrorCode::ConsistencyCheckFailed, j, "Γ consistency check failed"));
@@ -370,3 +419,19 @@ impl SignRound3 {
     }
 }
 
+
+#[cfg(test)]
+impl SignRound1 {
+    /// As Bob towards `peer`: the choice bits β of this run (the rerun attack uses them).
+    pub(crate) fn choice_bits(&self, peer: u16) -> [u8; ot_ext::XI / 8] {
+        self.bobs.iter().find(|(j, _)| *j == peer).map(|(_, b)| b.beta()).unwrap_or([0; ot_ext::XI / 8])
+    }
+}
+
+#[cfg(test)]
+impl SignRound2 {
+    /// sk_i = λ_i·x_i + ζ_i (the attacker's own, in the rerun test).
+    pub(crate) fn additive_share(&self) -> Scalar {
+        *self.sk
+    }
+}

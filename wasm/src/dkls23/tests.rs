@@ -137,3 +137,88 @@ fn random_scalars_are_nonzero() {
     assert!(ProjectivePoint::GENERATOR * s != ProjectivePoint::IDENTITY);
 }
 
+
+/// Rounds one and two of signing `[1, 2]` under one session id; `nonces` fixes every signer's
+/// run nonce (the derivation before issue 11, where nothing per-run entered sid_O or sid_M).
+/// Returns Bob 2's choice bits towards 1, Alice 1's round-two message to 2, and sk_2.
+fn rerun_rounds(keys: &[KeyShare], seed: u8, nonces: Option<[u8; 32]>) -> ([u8; 52], Vec<u8>, k256::Scalar) {
+    let (signers, session, digest) = (vec![1u16, 2], [0x5e; 32], [0x11; 32]);
+    let mut rng = rng::from_seed(&[seed; 32]).unwrap();
+    let mut s1: Vec<sign::SignRound1> = signers
+        .iter()
+        .map(|id| {
+            let req = SignRequest { session, signers: signers.clone(), digest, path: vec![] };
+            let key = keys[usize::from(*id - 1)].clone();
+            match nonces {
+                Some(n) => sign::start_with_nonce(key, req, n, &mut rng).unwrap(),
+                None => sign::start(key, req, &mut rng).unwrap(),
+            }
+        })
+        .collect();
+    let msgs: Vec<Vec<u8>> = s1.iter().flat_map(|s| frames(s.outgoing())).collect();
+    route(&signers, &msgs, |i, m| s1[i].receive(m).unwrap());
+    let beta = s1[1].choice_bits(1);
+    let s2: Vec<sign::SignRound2> = s1.into_iter().map(|s| s.advance(&mut rng).unwrap()).collect();
+    let to_2 = frames(s2[0].outgoing()).into_iter().find(|m| to(m) == 2).unwrap();
+    (beta, to_2, s2[1].additive_share())
+}
+
+/// The co-signer's computation of issue 11: in a column k where its choice bits differ between
+/// the runs, τ_k + τ'_k = ã + ã' (pads cancel) and γ + γ' = 2·sk_1 − (ã + ã'), so
+/// sk_1 = (γ + γ' + τ_k + τ'_k) / 2. Returns the candidates, one per such column.
+fn rerun_candidates(run: &[([u8; 52], Vec<u8>, k256::Scalar); 2]) -> Vec<k256::Scalar> {
+    use super::curve::dec_scalar;
+    let m2 = |msg: &[u8]| msg[39 + 228..].to_vec();
+    let (a, b) = (m2(&run[0].1), m2(&run[1].1));
+    let tail = 4 * 416 * 32;
+    let gamma1 = |m: &[u8]| dec_scalar(&m[tail + 128..tail + 160]).unwrap();
+    let tau = |m: &[u8], k: usize, w: usize| dec_scalar(&m[32 * (k * 4 + w)..32 * (k * 4 + w) + 32]).unwrap();
+    let half = k256::Scalar::from(2u64).invert().unwrap();
+    (0..416)
+        .filter(|k| (run[0].0[k / 8] ^ run[1].0[k / 8]) >> (k % 8) & 1 == 1)
+        .map(|k| (gamma1(&a) + gamma1(&b) + tau(&a, k, 1) + tau(&b, k, 1)) * half)
+        .collect()
+}
+
+#[test]
+fn rerun_of_a_session_id_gave_the_co_signer_the_key_and_with_run_nonces_gives_nothing() {
+    let keys = run_dkg(2, 3, None, [0x31; 32]);
+    let pk = keys[0].public_key;
+    let pk_1 = |msg: &[u8]| super::curve::dec_point(&msg[39 + 97..39 + 130]).unwrap();
+
+    // Old derivation (no per-run input): two honest runs of one session id, fresh randomness.
+    let old = [rerun_rounds(&keys, 1, Some([0xaa; 32])), rerun_rounds(&keys, 2, Some([0xaa; 32]))];
+    let candidates = rerun_candidates(&old);
+    assert!(candidates.len() > 100, "about half the 416 columns differ");
+    let sk_1 = candidates[0];
+    assert!(candidates.iter().all(|c| *c == sk_1), "every differing column gives the same value");
+    assert_eq!(ProjectivePoint::GENERATOR * sk_1, pk_1(&old[0].1), "party 2 recovered party 1's sk_1");
+    assert_eq!(ProjectivePoint::GENERATOR * (sk_1 + old[0].2), pk, "and with its own sk_2, the whole key");
+
+    // With each signer's fresh nonce: the same computation on two honest runs yields garbage.
+    let new = [rerun_rounds(&keys, 1, None), rerun_rounds(&keys, 2, None)];
+    let candidates = rerun_candidates(&new);
+    assert!(candidates.len() > 100);
+    let target = pk_1(&new[0].1);
+    assert!(candidates.iter().all(|c| ProjectivePoint::GENERATOR * c != target && ProjectivePoint::GENERATOR * (c + new[0].2) != pk));
+    assert!(candidates.windows(2).any(|w| w[0] != w[1]), "no common value across columns");
+}
+
+#[test]
+fn a_run_nonce_the_peers_disagree_on_fails_the_session_typed_and_named() {
+    let keys = run_dkg(2, 2, None, [0x32; 32]);
+    let (signers, session, digest) = (vec![1u16, 2], [0x5f; 32], [0x12; 32]);
+    let mut rng = rng::from_seed(&[3; 32]).unwrap();
+    let mut s1: Vec<sign::SignRound1> = signers.iter().map(|id| sign::start(keys[usize::from(*id - 1)].clone(), SignRequest { session, signers: signers.clone(), digest, path: vec![] }, &mut rng).unwrap()).collect();
+    let msgs: Vec<Vec<u8>> = s1.iter().flat_map(|s| frames(s.outgoing())).collect();
+    // Party 1 sees another nonce from party 2 than the one party 2 extended under.
+    let mut from_2 = msgs.iter().find(|m| from(m) == 2).unwrap().clone();
+    from_2[39 + 32] ^= 1;
+    s1[0].receive(&from_2).unwrap();
+    s1[1].receive(msgs.iter().find(|m| from(m) == 1).unwrap()).unwrap();
+    let mut it = s1.into_iter();
+    let err = it.next().unwrap().advance(&mut rng).err().expect("party 1 must not go on");
+    assert_eq!(err.code, ErrorCode::ConsistencyCheckFailed);
+    assert_eq!(err.culprits, vec![2]);
+    assert!(it.next().unwrap().advance(&mut rng).is_ok(), "party 2's view is consistent");
+}

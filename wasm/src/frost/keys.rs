@@ -133,7 +133,7 @@ impl KeyPackage {
     }
 
     /// Serializes for encrypted storage (the only way a share leaves the core).
-    pub fn to_blob(&self) -> Vec<u8> {
+    pub fn to_blob(&self) -> zeroize::Zeroizing<Vec<u8>> {
         let blob = KeyBlob {
             version: KEY_BLOB_VERSION,
             kind: KEY_BLOB_KIND,
@@ -144,7 +144,7 @@ impl KeyPackage {
             verifying_shares: self.verifying_shares.iter().map(suite::serialize_element).collect(),
             group_public_key: suite::serialize_element(&self.group_public_key),
         };
-        postcard::to_allocvec(&blob).unwrap_or_default()
+        crate::secret::to_blob(&blob)
     }
 
     /// Parses and re-validates a stored blob.

@@ -49,7 +49,7 @@ pub trait Group: Copy + Clone + PartialEq + Eq + core::fmt::Debug + 'static {
     /// Parses an old key blob of this curve.
     fn load_key(blob: &[u8]) -> Result<OldKey<Self>>;
     /// Builds and validates the new key blob of this curve.
-    fn store_key(key: &NewKey<Self>) -> Result<Vec<u8>>;
+    fn store_key(key: &NewKey<Self>) -> Result<zeroize::Zeroizing<Vec<u8>>>;
 }
 
 /// The public facts every old party agrees on (spec §5 step 4): pk, the old public shares, chain.
@@ -155,7 +155,7 @@ impl Group for Secp256k1 {
         let k = KeyShare::from_blob(blob)?;
         Ok(OldKey { id: k.id, threshold: k.threshold, x: Zeroizing::new(k.x), ctx: Context { pk: k.public_key, shares: k.public_shares.clone(), chain: k.chain } })
     }
-    fn store_key(key: &NewKey<Self>) -> Result<Vec<u8>> {
+    fn store_key(key: &NewKey<Self>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let parties = u16::try_from(key.ctx.shares.len()).map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many parties"))?;
         // Spec §5 step 6: no pairwise setup yet ("pending"); a complete refresh creates it.
         let share = KeyShare { threshold: key.threshold, parties, id: key.id, epoch: key.epoch, x: *key.x, public_key: key.ctx.pk, public_shares: key.ctx.shares.clone(), chain: key.ctx.chain, peers: Vec::new() };
@@ -206,7 +206,7 @@ impl Group for Ed25519 {
         let k = KeyPackage::from_blob(blob)?;
         Ok(OldKey { id: k.id, threshold: k.threshold, x: Zeroizing::new(k.signing_share), ctx: Context { pk: k.group_public_key, shares: k.verifying_shares.clone(), chain: [0; 32] } })
     }
-    fn store_key(key: &NewKey<Self>) -> Result<Vec<u8>> {
+    fn store_key(key: &NewKey<Self>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let parties = u16::try_from(key.ctx.shares.len()).map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many parties"))?;
         Ok(KeyPackage::new(key.threshold, parties, key.id, *key.x, key.ctx.shares.clone(), key.ctx.pk)?.to_blob())
     }

@@ -301,7 +301,7 @@ impl AnyRound2 {
 
 impl AnyRound3 {
     /// The new key blob, or empty for a dealer-only participant.
-    pub fn finish(self) -> Result<Vec<u8>> {
+    pub fn finish(self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         dispatch!(self, r => r.finish())
     }
 }

@@ -49,11 +49,11 @@ impl<G: Group> Round3<G> {
 
     /// With every confirmation in, returns the new key blob (an ECDSA one is pending its
     /// pairwise setup), or an empty vector for a dealer-only participant.
-    pub fn finish(self) -> Result<Vec<u8>> {
+    pub fn finish(self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         self.inbox.require_complete()?;
         match &self.key {
             Some(k) => G::store_key(k),
-            None => Ok(Vec::new()),
+            None => Ok(zeroize::Zeroizing::new(Vec::new())),
         }
     }
 }

@@ -43,7 +43,7 @@ fn dealt<G: Group>(t: u16, n: u16, seed: u8) -> (Vec<Vec<u8>>, G::Scalar) {
         chain = [7; 32];
     }
     let ctx = Context { pk: G::mul_base(&f[0]), shares, chain };
-    let blobs = (1..=n).map(|i| G::store_key(&NewKey { threshold: t, id: i, epoch: [seed; 32], x: Zeroizing::new(poly_eval::<G>(&f, i)), ctx: ctx.clone() }).unwrap()).collect();
+    let blobs = (1..=n).map(|i| G::store_key(&NewKey { threshold: t, id: i, epoch: [seed; 32], x: Zeroizing::new(poly_eval::<G>(&f, i)), ctx: ctx.clone() }).unwrap().to_vec()).collect();
     (blobs, f[0])
 }
 
@@ -77,7 +77,7 @@ fn finish_all<G: Group>(mut r1: Vec<Round1<G>>) -> Vec<Vec<u8>> {
     let mut r3: Vec<Round3<G>> = r2.into_iter().map(|s| s.advance().unwrap()).collect();
     let m = out(&r3, |s| s.outgoing());
     route(&mut r3, &m, |s, m| s.receive(m));
-    r3.into_iter().map(|s| s.finish().unwrap()).collect()
+    r3.into_iter().map(|s| s.finish().unwrap().to_vec()).collect()
 }
 
 /// Checks the new keys: same pk and chain, and every `t`-subset interpolates to `sk`, while a
@@ -338,7 +338,7 @@ fn dealer_only_participant_cannot_confirm_and_params_are_checked() {
     assert_eq!((err.code, err.culprits), (ErrorCode::UnknownSender, vec![1]));
     let m = out(&r3, |s| s.outgoing());
     route(&mut r3, &m, |s, m| s.receive(m));
-    let blobs: Vec<Vec<u8>> = r3.into_iter().map(|s| s.finish().unwrap()).collect();
+    let blobs: Vec<Vec<u8>> = r3.into_iter().map(|s| s.finish().unwrap().to_vec()).collect();
     assert!(blobs[0].is_empty() && !blobs[1].is_empty() && !blobs[2].is_empty());
 
     // Parameter checks.
