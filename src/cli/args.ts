@@ -2,10 +2,22 @@
  * Argument helpers shared by CLI commands: one-line usage errors, never stack traces.
  * @module
  */
+import { parseArgs } from 'node:util';
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+type Options = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+/** Parses named options strictly (no positionals); a bad command line is a UsageError. */
+export function options(argv: string[], spec: Options): Record<string, string | boolean | string[] | undefined> {
+  try {
+    return parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }).values as Record<string, string | boolean | string[] | undefined>;
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]!);
+  }
 }
 
 /** Parses a positive integer option. */

@@ -6,24 +6,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
-import { parseArgs } from 'node:util';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { pino } from 'pino';
 import { verifyAuditLog } from '../node/audit.ts';
-import { loadConfig } from '../node/config.ts';
+import { assertProductionReady, loadConfig } from '../node/config.ts';
 import { generateIdentity, sealPrivateIdentity, type PublicIdentity } from '../node/identity.ts';
 import { addInitiator, addNode, emptyManifest, validateManifest } from '../node/manifest.ts';
 import { startNode } from '../api/server.ts';
-import { UsageError } from './args.ts';
+import { writeNewFile, writeSecretFile } from '../node/secret-file.ts';
+import { options, UsageError } from './args.ts';
+import { passphraseFor } from './passphrase.ts';
 
-function args(argv: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]!);
-  }
-}
+const args = (argv: string[], spec: Parameters<typeof options>[1]) => options(argv, spec) as Record<string, string | boolean | undefined>;
 
 function need(v: Record<string, unknown>, name: string): string {
   const x = v[name];
@@ -31,30 +26,12 @@ function need(v: Record<string, unknown>, name: string): string {
   return x;
 }
 
-async function passphrase(v: Record<string, unknown>): Promise<string> {
-  if (typeof v['passphrase-file'] === 'string') return readFileSync(v['passphrase-file'], 'utf8').trim();
-  if (process.env.TESSERA_PASSPHRASE) return process.env.TESSERA_PASSPHRASE;
-  if (!process.stdin.isTTY) throw new UsageError('--encrypt needs a passphrase: --passphrase-file, TESSERA_PASSPHRASE, or a terminal');
-  // Read without echo.
-  process.stdout.write('passphrase: ');
-  process.stdin.setRawMode(true);
-  let s = '';
-  for await (const chunk of process.stdin) {
-    const c = String(chunk);
-    if (c === '\r' || c === '\n') break;
-    if (c === '\u0003') process.exit(130);
-    s += c;
-  }
-  process.stdin.setRawMode(false);
-  process.stdout.write('\n');
-  if (s.length < 12) throw new UsageError('the passphrase must be at least 12 characters');
-  return s;
-}
-
 /** `tessera node start --config node0.yaml` */
 export async function nodeStart(argv: string[]): Promise<number> {
   const v = args(argv, { config: { type: 'string' } });
   const cfg = loadConfig(need(v, 'config'));
+  // Before the API comes up: a production node missing a safeguard must not start at all.
+  assertProductionReady(cfg);
   const log = pino({ base: { nodeId: cfg.nodeId }, level: process.env.TESSERA_LOG_LEVEL ?? 'info' });
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
@@ -68,34 +45,38 @@ export async function nodeStart(argv: string[]): Promise<number> {
   process.exit(0);
 }
 
-/** `tessera identity generate --node node0 [--encrypt] [--out dir]` */
+/** `tessera identity generate --node node0 [--encrypt] [--passphrase-file f] [--out dir] [--force]` */
 export async function identityGenerate(argv: string[]): Promise<number> {
-  const v = args(argv, { node: { type: 'string' }, encrypt: { type: 'boolean', default: false }, out: { type: 'string', default: '.' }, 'passphrase-file': { type: 'string' } });
+  const v = args(argv, { node: { type: 'string' }, encrypt: { type: 'boolean', default: false }, out: { type: 'string', default: '.' }, 'passphrase-file': { type: 'string' }, force: { type: 'boolean', default: false } });
   const nodeId = need(v, 'node');
   const out = v.out as string;
+  const force = v.force === true;
   mkdirSync(out, { recursive: true });
   const id = generateIdentity(nodeId);
   const pubPath = join(out, `${nodeId}.identity.json`);
   const keyPath = join(out, v.encrypt ? `${nodeId}.key.age` : `${nodeId}.key`);
-  if (existsSync(keyPath)) throw new UsageError(`${keyPath} already exists; refusing to overwrite a key`);
-  const sealed = await sealPrivateIdentity(id.private, v.encrypt ? await passphrase(v) : undefined);
-  writeFileSync(keyPath, sealed, { mode: 0o600 });
-  writeFileSync(pubPath, JSON.stringify(id.public, null, 2) + '\n');
+  // Checked before the prompt, so nobody types a passphrase for nothing; writeSecretFile re-checks.
+  for (const p of [keyPath, pubPath]) if (!force && existsSync(p)) throw new UsageError(`${p} already exists; refusing to overwrite an identity (pass --force to replace it)`);
+  const sealed = await sealPrivateIdentity(id.private, v.encrypt ? await passphraseFor(v['passphrase-file'] as string | undefined, true) : undefined);
+  writeSecretFile(keyPath, sealed, { force });
+  writeNewFile(pubPath, JSON.stringify(id.public, null, 2) + '\n', { force });
   console.log(`wrote ${pubPath} (public) and ${keyPath} (private${v.encrypt ? ', age-encrypted' : ', unencrypted: use --encrypt outside development'})`);
   return 0;
 }
 
-/** `tessera initiator generate --id ops [--out dir]`: an Ed25519 initiator key pair. */
+/** `tessera initiator generate --id ops [--out dir] [--force]`: an Ed25519 initiator key pair. */
 export function initiatorGenerate(argv: string[]): number {
-  const v = args(argv, { id: { type: 'string', default: 'initiator' }, out: { type: 'string', default: '.' } });
+  const v = args(argv, { id: { type: 'string', default: 'initiator' }, out: { type: 'string', default: '.' }, force: { type: 'boolean', default: false } });
   const id = v.id as string;
+  const force = v.force === true;
   mkdirSync(v.out as string, { recursive: true });
   const secret = ed25519.utils.randomSecretKey();
   const keyPath = join(v.out as string, `${id}.initiator.key`);
-  if (existsSync(keyPath)) throw new UsageError(`${keyPath} already exists`);
-  writeFileSync(keyPath, bytesToHex(secret) + '\n', { mode: 0o600 });
+  const pubPath = join(v.out as string, `${id}.initiator.json`);
+  for (const p of [keyPath, pubPath]) if (!force && existsSync(p)) throw new UsageError(`${p} already exists; refusing to overwrite an initiator key (pass --force to replace it)`);
+  writeSecretFile(keyPath, bytesToHex(secret) + '\n', { force });
   const pub = { id, ed25519: bytesToHex(ed25519.getPublicKey(secret)) };
-  writeFileSync(join(v.out as string, `${id}.initiator.json`), JSON.stringify(pub, null, 2) + '\n');
+  writeNewFile(pubPath, JSON.stringify(pub, null, 2) + '\n', { force });
   console.log(JSON.stringify(pub));
   return 0;
 }

@@ -1,13 +1,17 @@
 /**
  * Node configuration: a YAML or JSON file, with environment overrides
- * (TESSERA_NATS_URL, TESSERA_PASSPHRASE, TESSERA_STORAGE_PASSPHRASE, TESSERA_PRODUCTION).
+ * (TESSERA_NATS_URL, TESSERA_PASSPHRASE, TESSERA_STORAGE_PASSPHRASE, TESSERA_PRODUCTION), the
+ * passphrase and storage-key sources, and the safeguards `production: true` demands.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import process from 'node:process';
 import { parse } from 'yaml';
-import type { NatsOptions } from './transport.ts';
+import { isEncryptedIdentity } from './identity.ts';
+import { passphraseFromEnv, readPassphraseFile } from './secret-file.ts';
+import { storageKeyFromFile, storageKeyFromPassphrase } from './storage.ts';
+import { natsProductionProblems, type NatsOptions } from './transport.ts';
 
 /** A node's configuration. Paths are relative to the config file. */
 export interface NodeConfig {
@@ -26,7 +30,10 @@ export interface NodeConfig {
   timeouts?: { roundMs?: number; sessionMs?: number };
   /** Sessions run at once. */
   maxConcurrent?: number;
-  /** Refuse plaintext NATS and missing certificates. */
+  /**
+   * Refuse to start without mutual TLS (tls:// URLs, CA, client certificate and key), NATS
+   * credentials, an age-encrypted identity and persistent storage (fs or redis).
+   */
   production?: boolean;
   /** Serve the HTTP control API (off when absent). */
   api?: { host?: string; port?: number; bodyBytes?: number; bodyTimeoutMs?: number; maxInflight?: number; operationTimeoutMs?: number };
@@ -46,10 +53,63 @@ export function loadConfig(path: string): NodeConfig {
     passphraseFile: at(raw.passphraseFile),
     audit: at(raw.audit ?? `${raw.nodeId}.audit.jsonl`)!,
     storage: { ...raw.storage, base: at(raw.storage?.base), keyFile: at(raw.storage?.keyFile) },
-    nats: { ...raw.nats, servers: env.TESSERA_NATS_URL ? env.TESSERA_NATS_URL.split(',') : raw.nats?.servers ?? ['nats://127.0.0.1:4222'], tls: raw.nats?.tls && { caFile: at(raw.nats.tls.caFile), certFile: at(raw.nats.tls.certFile), keyFile: at(raw.nats.tls.keyFile) } },
+    nats: { ...raw.nats, servers: env.TESSERA_NATS_URL ? env.TESSERA_NATS_URL.split(',') : raw.nats?.servers ?? ['nats://127.0.0.1:4222'], tls: raw.nats?.tls && { caFile: at(raw.nats.tls.caFile), certFile: at(raw.nats.tls.certFile), keyFile: at(raw.nats.tls.keyFile) }, credsFile: at(raw.nats?.credsFile), nkeySeedFile: at(raw.nats?.nkeySeedFile) },
     production: env.TESSERA_PRODUCTION ? env.TESSERA_PRODUCTION === '1' : raw.production ?? false,
   };
   if (!cfg.nodeId) throw new RangeError('config: nodeId is required');
   if (!['fs', 'redis', 'memory'].includes(cfg.storage?.driver)) throw new RangeError('config: storage.driver must be fs, redis or memory');
   return cfg;
+}
+
+/** A production configuration missing safeguards; `missing` names every one. */
+export class ProductionConfigError extends Error {
+  override name = 'ProductionConfigError';
+  constructor(readonly missing: string[]) {
+    super(`production mode refuses to start without: ${missing.join('; ')}`);
+  }
+}
+
+function fileStart(path: string, n: number): Uint8Array | undefined {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const b = new Uint8Array(n);
+      return b.subarray(0, readSync(fd, b, 0, n, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Everything `production: true` requires that `cfg` lacks (empty when it may start). */
+export function productionProblems(cfg: NodeConfig): string[] {
+  if (!cfg.production) return [];
+  const problems = natsProductionProblems(cfg.nats);
+  const head = fileStart(cfg.identity, 64);
+  if (!head) problems.push(`a readable identity file (${cfg.identity})`);
+  else if (!isEncryptedIdentity(head)) problems.push(`an encrypted identity (${cfg.identity} is plaintext: create one with "tessera identity generate --encrypt")`);
+  else if (!cfg.passphraseFile && !process.env.TESSERA_PASSPHRASE) problems.push('an identity passphrase (passphraseFile or TESSERA_PASSPHRASE)');
+  if (cfg.storage.driver !== 'fs' && cfg.storage.driver !== 'redis') problems.push(`persistent storage (storage.driver is ${cfg.storage.driver}: use fs or redis)`);
+  if (!cfg.storage.keyFile && !process.env.TESSERA_STORAGE_PASSPHRASE) problems.push('a storage key (storage.keyFile or TESSERA_STORAGE_PASSPHRASE)');
+  return problems;
+}
+
+/** Throws ProductionConfigError naming every missing safeguard when `cfg.production` is set. */
+export function assertProductionReady(cfg: NodeConfig): void {
+  const missing = productionProblems(cfg);
+  if (missing.length) throw new ProductionConfigError(missing);
+}
+
+/** The identity passphrase: `passphraseFile`, else TESSERA_PASSPHRASE (each at least 12 characters), else none. */
+export function identityPassphrase(cfg: NodeConfig): string | undefined {
+  return cfg.passphraseFile ? readPassphraseFile(cfg.passphraseFile) : passphraseFromEnv('TESSERA_PASSPHRASE');
+}
+
+/** The storage key: `storage.keyFile`, else TESSERA_STORAGE_PASSPHRASE (scrypt, salted with cluster and node), else none. */
+export function storageKey(cfg: NodeConfig, cluster: string): Uint8Array | undefined {
+  if (cfg.storage.keyFile) return storageKeyFromFile(readFileSync(cfg.storage.keyFile, 'utf8'));
+  const passphrase = passphraseFromEnv('TESSERA_STORAGE_PASSPHRASE');
+  return passphrase === undefined ? undefined : storageKeyFromPassphrase(passphrase, `${cluster}/${cfg.nodeId}`);
 }

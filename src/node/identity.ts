@@ -67,12 +67,18 @@ export async function sealPrivateIdentity(id: PrivateIdentity, passphrase?: stri
   return e.encrypt(json);
 }
 
+const AGE_HEADER = 'age-encryption.org/v1';
+
+/** Whether a key file (or its first 32 bytes) is age-encrypted under a passphrase (an scrypt stanza). */
+export function isEncryptedIdentity(bytes: Uint8Array): boolean {
+  return new TextDecoder().decode(bytes.slice(0, 32)).startsWith(`${AGE_HEADER}\n-> scrypt `);
+}
+
 /** Parses a private identity file; `passphrase` is needed when it is age-encrypted. */
 export async function openPrivateIdentity(bytes: Uint8Array, passphrase?: string): Promise<PrivateIdentity> {
   let json = bytes;
-  const isAge = new TextDecoder().decode(bytes.slice(0, 21)) === 'age-encryption.org/v1';
-  if (isAge) {
-    if (passphrase === undefined) throw new WrongPassphraseError('the key file is encrypted: a passphrase is required (TESSERA_PASSPHRASE or --passphrase-file)');
+  if (new TextDecoder().decode(bytes.slice(0, AGE_HEADER.length)) === AGE_HEADER) {
+    if (passphrase === undefined) throw new WrongPassphraseError('the key file is encrypted: a passphrase is required (passphraseFile, --passphrase-file or TESSERA_PASSPHRASE)');
     const d = new Decrypter();
     d.addPassphrase(passphrase);
     try {

@@ -7,7 +7,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { natsBus, type Bus } from './bus.ts';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { EnvelopeError, MAX_ENVELOPE, open, seal, type Opened } from './envelope.ts';
@@ -20,7 +20,11 @@ export interface NatsOptions {
   servers: string[];
   /** CA bundle to verify the server, and a client certificate for mutual TLS. */
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
-  /** Production mode: refuse plaintext URLs and missing certificates. */
+  /** NATS user credentials file (`.creds`: user JWT and nkey seed, as `nsc` writes it). */
+  credsFile?: string;
+  /** A file holding an nkey user seed (`SU…`), for servers that authorize nkey users. */
+  nkeySeedFile?: string;
+  /** Production mode: refuse plaintext URLs, missing certificates and missing credentials. */
   production?: boolean;
   /** Connection name shown by the server. */
   name?: string;
@@ -31,12 +35,30 @@ export class TransportConfigError extends Error {
   override name = 'TransportConfigError';
 }
 
-/** Connects to NATS, enforcing TLS in production mode. */
+/** What production mode requires of the NATS options and they lack, one phrase each. */
+export function natsProductionProblems(o: NatsOptions): string[] {
+  const problems: string[] = [];
+  const plain = o.servers.filter((s) => !s.startsWith('tls://'));
+  if (plain.length) problems.push(`TLS NATS URLs (use tls://, not ${plain.join(', ')})`);
+  if (!o.tls?.caFile) problems.push('a CA to verify the NATS server (nats.tls.caFile)');
+  if (!o.tls?.certFile || !o.tls?.keyFile) problems.push('a client certificate and key for mutual TLS (nats.tls.certFile and nats.tls.keyFile)');
+  if (!o.credsFile && !o.nkeySeedFile) problems.push('NATS credentials (nats.credsFile or nats.nkeySeedFile)');
+  return problems;
+}
+
+function authenticator(o: NatsOptions) {
+  if (o.credsFile && o.nkeySeedFile) throw new TransportConfigError('set one of nats.credsFile and nats.nkeySeedFile, not both');
+  if (o.credsFile) return credsAuthenticator(new Uint8Array(readFileSync(o.credsFile)));
+  // A seed is base32: surrounding whitespace (a trailing newline) is not part of it.
+  if (o.nkeySeedFile) return nkeyAuthenticator(new TextEncoder().encode(readFileSync(o.nkeySeedFile, 'utf8').trim()));
+  return undefined;
+}
+
+/** Connects to NATS, enforcing TLS and credentials in production mode. */
 export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
   if (o.production) {
-    const plain = o.servers.filter((s) => !s.startsWith('tls://'));
-    if (plain.length) throw new TransportConfigError(`production mode refuses plaintext NATS URLs: ${plain.join(', ')} (use tls://)`);
-    if (!o.tls?.caFile) throw new TransportConfigError('production mode requires nats.tls.caFile');
+    const problems = natsProductionProblems(o);
+    if (problems.length) throw new TransportConfigError(`production mode refuses to connect without: ${problems.join('; ')}`);
   }
   const tls = o.tls && (o.tls.caFile || o.tls.certFile)
     ? {
@@ -46,7 +68,8 @@ export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
       }
     : undefined;
   // waitOnFirstConnect: a node started before nats-server keeps trying instead of exiting.
-  return connect({ servers: o.servers, name: o.name, tls, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
+  const auth = authenticator(o);
+  return connect({ servers: o.servers, name: o.name, tls, ...(auth ? { authenticator: auth } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
 }
 
 /** Sends and receives envelopes for one node. */
