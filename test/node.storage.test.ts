@@ -8,13 +8,15 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { deflateRawSync } from 'node:zlib';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { createStorage, type Storage } from 'unstorage';
 import fsDriver from 'unstorage/drivers/fs';
 import redisDriver from 'unstorage/drivers/redis';
 import { AuditLog, verifyAuditLog } from '../src/node/audit.ts';
 import { atomicFs } from '../src/node/fs-atomic.ts';
 import { CorruptKeyFileError, generateIdentity, openPrivateIdentity, sealPrivateIdentity, WrongPassphraseError } from '../src/node/identity.ts';
-import { EncryptedStore, MissingStorageKeyError, StorageTamperedError, WrongStorageKeyError, storageKeyFromFile, storageKeyFromPassphrase } from '../src/node/storage.ts';
+import { EncryptedStore, MissingStorageKeyError, StorageRollbackError, StorageTamperedError, WrongStorageKeyError, storageKeyFromFile, storageKeyFromPassphrase } from '../src/node/storage.ts';
 import { connectNats, TransportConfigError } from '../src/node/transport.ts';
 import { freePort } from './helpers/nats.ts';
 
@@ -66,22 +68,25 @@ for (const [name, make] of drivers) {
       assert.deepEqual(await store.get('share:k1:secp256k1', 1), share);
       assert.deepEqual(await store.versions('share:k1:secp256k1'), [1, 2]);
       assert.equal(await store.get('share:k1:secp256k1', 3), undefined);
-      // Bytes never hold the plaintext.
-      const sealed = (await raw.getItemRaw('share:k1:secp256k1@1')) as Uint8Array;
+      const at = (n: string, v: number) => store.storageKeyOf(n, v);
+      // Bytes never hold the plaintext; names are keyed hashes.
+      const sealed = (await raw.getItemRaw(at('share:k1:secp256k1', 1))) as Uint8Array;
       assert.ok(!Buffer.from(sealed).includes(Buffer.from(share.slice(0, 64))));
+      const listing = (await raw.getKeys()).join('\n');
+      for (const leak of ['k1', 'k2', 'secp256k1', 'share', '@']) assert.ok(!listing.includes(leak), `listing shows "${leak}": ${listing}`);
       // Tampered: one flipped bit.
       const bad = Uint8Array.from(sealed);
       bad[40]! ^= 1;
-      await raw.setItemRaw('share:k1:secp256k1@1', bad);
+      await raw.setItemRaw(at('share:k1:secp256k1', 1), bad);
       await assert.rejects(store.get('share:k1:secp256k1', 1), StorageTamperedError);
       // Truncated.
-      await raw.setItemRaw('share:k1:secp256k1@1', sealed.slice(0, 30));
+      await raw.setItemRaw(at('share:k1:secp256k1', 1), sealed.slice(0, 30));
       await assert.rejects(store.get('share:k1:secp256k1', 1), StorageTamperedError);
       // Swapped: another key's record under this name.
-      await raw.setItemRaw('share:k1:secp256k1@1', await raw.getItemRaw('share:k2:secp256k1@1'));
+      await raw.setItemRaw(at('share:k1:secp256k1', 1), await raw.getItemRaw(at('share:k2:secp256k1', 1)));
       await assert.rejects(store.get('share:k1:secp256k1', 1), StorageTamperedError);
-      // Rolled back: version 1's bytes presented as version 2.
-      await raw.setItemRaw('share:k1:secp256k1@2', sealed);
+      // Version 1's bytes presented as version 2.
+      await raw.setItemRaw(at('share:k1:secp256k1', 2), sealed);
       await assert.rejects(store.get('share:k1:secp256k1', 2), StorageTamperedError);
       // Only the damaged records are unavailable.
       assert.deepEqual(await store.get('share:k2:secp256k1', 1), new Uint8Array([1, 2, 3]));
@@ -91,7 +96,91 @@ for (const [name, make] of drivers) {
       await assert.rejects(EncryptedStore.open(raw, key()), WrongStorageKeyError);
       await store.close();
     });
+
+    test('rollback, deletion and replay are refused naming the record; a record newer than the manifest rolls forward', async () => {
+      const raw = make();
+      const k = key();
+      let store = await EncryptedStore.open(raw, k);
+      await store.putJson('ban:k1', { peers: ['node1'] });
+      const oldBan = await raw.getItemRaw(store.storageKeyOf('ban:k1', 0));
+      await store.putJson('ban:k1', { peers: ['node1', 'node2'] });
+      await store.putJson('request:r1', { ok: true }, { durable: false });
+      await store.put('share:k1:ed25519', 1, new Uint8Array([1]));
+      const retired = await raw.getItemRaw(store.storageKeyOf('share:k1:ed25519', 1));
+      await store.put('share:k1:ed25519', 2, new Uint8Array([2]));
+      await store.retire('share:k1:ed25519', 1);
+      // Rolled back: an older copy of the same record.
+      await raw.setItemRaw(store.storageKeyOf('ban:k1', 0), oldBan as Uint8Array);
+      await assert.rejects(store.getJson('ban:k1'), (e: StorageRollbackError) => e instanceof StorageRollbackError && e.key === 'ban:k1@0');
+      // Deleted.
+      await raw.removeItem(store.storageKeyOf('request:r1', 0));
+      await assert.rejects(store.getJson('request:r1'), (e: StorageTamperedError) => e instanceof StorageTamperedError && e.key === 'request:r1@0' && /deleted/.test(e.message));
+      // Replayed: a retired record put back.
+      await raw.setItemRaw(store.storageKeyOf('share:k1:ed25519', 1), retired as Uint8Array);
+      await assert.rejects(store.get('share:k1:ed25519', 1), StorageRollbackError);
+      assert.deepEqual(await store.versions('share:k1:ed25519'), [2]);
+      // Reopened (the old instance is dropped, not closed: closing disposes the memory and redis drivers).
+      // The deletion is reported, the replayed copy removed, the rollback still refused.
+      store = await EncryptedStore.open(raw, k);
+      assert.deepEqual(store.integrity.missing, ['request:r1@0']);
+      assert.deepEqual(store.integrity.removedStale, ['share:k1:ed25519@1']);
+      assert.equal(await store.get('share:k1:ed25519', 1), undefined);
+      await assert.rejects(store.getJson('ban:k1'), StorageRollbackError);
+      // A crash between a record write and its manifest update: the manifest is older than the record.
+      const manifestKeys = (await raw.getKeys()).filter((x) => x.startsWith('m:'));
+      const before = await Promise.all(manifestKeys.map(async (x) => [x, await raw.getItemRaw(x)] as const));
+      await store.putJson('meta:k1', { epoch: 'e2' });
+      for (const [x, v] of before) await raw.setItemRaw(x, v as Uint8Array);
+      store = await EncryptedStore.open(raw, k);
+      assert.ok(store.integrity.rolledForward.includes('meta:k1@0'));
+      assert.deepEqual(await store.getJson('meta:k1'), { epoch: 'e2' });
+      await store.putJson('meta:k1', { epoch: 'e3' });
+      assert.deepEqual(await store.getJson('meta:k1'), { epoch: 'e3' });
+      // A manifest shard older than its root: the store refuses to open.
+      const shard = `m:${store.storageKeyOf('meta:k1', 0).slice(2, 4)}`;
+      const oldShard = await raw.getItemRaw(shard);
+      await store.putJson('meta:k1', { epoch: 'e4' });
+      await raw.setItemRaw(shard, oldShard as Uint8Array);
+      await assert.rejects(EncryptedStore.open(raw, k), (e: StorageRollbackError) => e instanceof StorageRollbackError && e.key === 'store manifest');
+      await store.close();
+    });
+
+    test('an old-layout store (plaintext names) migrates on open, also after a crash mid-migration', async () => {
+      const raw = make();
+      const k = key();
+      await writeOldLayout(raw, k, [['share:k1:secp256k1', 3, new Uint8Array([7, 7])], ['meta:k1', 0, new TextEncoder().encode('{"epoch":"e1"}')], ['request:abc', 0, new TextEncoder().encode('{"ok":true}')]]);
+      const legacy = await Promise.all((await raw.getKeys()).map(async (x) => [x, await raw.getItemRaw(x)] as const));
+      let store = await EncryptedStore.open(raw, k);
+      assert.equal(store.integrity.migrated, 3);
+      // Crash before the manifest commit: the new records exist, the manifest and the old names too.
+      for (const x of await raw.getKeys()) if (x.startsWith('m:')) await raw.removeItem(x);
+      for (const [x, v] of legacy) await raw.setItemRaw(x, v as Uint8Array);
+      store = await EncryptedStore.open(raw, k);
+      assert.equal(store.integrity.migrated, 3);
+      assert.deepEqual(await store.get('share:k1:secp256k1', 3), new Uint8Array([7, 7]));
+      assert.deepEqual(await store.versions('share:k1:secp256k1'), [3]);
+      assert.deepEqual(await store.getJson('meta:k1'), { epoch: 'e1' });
+      assert.deepEqual(await store.getJson('request:abc'), { ok: true });
+      assert.deepEqual((await store.records()).map((r) => `${r.name}@${r.version}`).sort(), ['meta:k1@0', 'request:abc@0', 'share:k1:secp256k1@3']);
+      const listing = (await raw.getKeys()).join('\n');
+      assert.ok(!listing.includes('@') && !listing.includes('k1'), listing);
+      // Migrated once: a later open migrates nothing.
+      store = await EncryptedStore.open(raw, k);
+      assert.equal(store.integrity.migrated, 0);
+      await store.close();
+    });
   });
+}
+
+/** Writes records the way the old layout did (plaintext names, AAD = name and version). */
+async function writeOldLayout(raw: Storage, k: Uint8Array, records: [string, number, Uint8Array][]): Promise<void> {
+  const seal = (name: string, version: number, plain: Uint8Array) => {
+    const nonce = crypto.getRandomValues(new Uint8Array(24));
+    const ct = xchacha20poly1305(k, nonce, new TextEncoder().encode(`tessera/store/v1\0${name}\0${version}`)).encrypt(deflateRawSync(plain));
+    return Uint8Array.from([...new TextEncoder().encode('TSE1'), ...nonce, ...ct]);
+  };
+  await raw.setItemRaw('tessera:keycheck', seal('tessera:keycheck', 0, new TextEncoder().encode('tessera')));
+  for (const [name, version, plain] of records) await raw.setItemRaw(`${name}@${version}`, seal(name, version, plain));
 }
 
 describe('storage keys, identities, transport policy and the audit log', () => {

@@ -2,11 +2,15 @@
  * Node backups: every record of a node's encrypted store, decrypted in memory and re-encrypted
  * to age recipients (an offline backup key), so a backup opens without the node's storage key.
  * A restored node's old-epoch shares are refused by the cluster's epoch check (operations.ts),
- * and nonces live in the cluster's KV, so restoring never revives a consumed nonce.
+ * and nonces live in the cluster's KV, so restoring never revives a consumed nonce. A restore
+ * writes through the store's current layout (hashed names, fresh counters, manifest). The audit
+ * log's anchor (audit.ts) belongs to the log file on this machine, not to the backup: it is
+ * neither exported nor restored. A restore marks the store so its next start accepts a store
+ * generation below its NATS anchor once (store-anchor.ts).
  * @module
  */
 import { Decrypter, Encrypter } from 'age-encryption';
-import type { EncryptedStore } from './storage.ts';
+import { RESTORED_MARK, type EncryptedStore } from './storage.ts';
 
 /** The plaintext inside a backup (never written to disk unencrypted). */
 interface BackupDocument {
@@ -18,12 +22,14 @@ interface BackupDocument {
 }
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+const LOCAL_ONLY = new Set(['audit:position', RESTORED_MARK]);
 
 /** Exports a node's store, age-encrypted to `recipients` (age1… X25519 recipients). */
 export async function exportBackup(store: EncryptedStore, meta: { nodeId: string; cluster: string }, recipients: string[]): Promise<{ bytes: Uint8Array; records: number }> {
   if (!recipients.length) throw new RangeError('a backup needs at least one age recipient');
   const records: BackupDocument['records'] = [];
   for (const r of await store.records()) {
+    if (LOCAL_ONLY.has(r.name)) continue;
     const plain = await store.get(r.name, r.version);
     if (plain) records.push({ name: r.name, version: r.version, data: b64(plain) });
   }
@@ -51,7 +57,9 @@ export async function importBackup(store: EncryptedStore, bytes: Uint8Array, ide
   }
   if (doc.format !== 'tessera-backup/v1') throw new BackupError('not a tessera-backup/v1 file');
   if (doc.nodeId !== expect.nodeId || doc.cluster !== expect.cluster) throw new BackupError(`the backup is of ${doc.cluster}/${doc.nodeId}, not ${expect.cluster}/${expect.nodeId}`);
-  if (!force && (await store.records()).length) throw new BackupError('the store is not empty; pass --force to overwrite it');
-  for (const r of doc.records) await store.put(r.name, r.version, new Uint8Array(Buffer.from(r.data, 'base64')));
+  if (!force && (await store.records()).some((r) => !LOCAL_ONLY.has(r.name))) throw new BackupError('the store is not empty; pass --force to overwrite it');
+  for (const r of doc.records) if (!LOCAL_ONLY.has(r.name)) await store.put(r.name, r.version, new Uint8Array(Buffer.from(r.data, 'base64')));
+  // A restore onto an empty store lowers its generation on purpose: the next start accepts it once.
+  await store.putJson(RESTORED_MARK, { at: new Date().toISOString() });
   return { records: doc.records.length, createdAt: doc.createdAt };
 }
