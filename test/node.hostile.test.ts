@@ -144,7 +144,7 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     const mine = execute(r, 'node0', store, node0, { roundMs: 5000 }, all);
     const evil = startEcdsaSign({ key: ecdsa[1]!, session, signers: [1, 2], digest: new Uint8Array(32).fill(0x11) });
     const body = evil.outgoing[0]!.bytes.slice();
-    body[39 + 64 + 10]! ^= 1;
+    body[39 + 96 + 10]! ^= 1; // inside u, after sign_id, the run nonce and Com(R_i)
     node1.sendRaw(session, 1, seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body }));
     await assert.rejects(mine, (e: unknown) => e instanceof SessionError && e.code === 'CONSISTENCY_CHECK_FAILED' && e.culprits.includes('node1'));
     assert.deepEqual(await bannedPeers(store, 'kb'), ['node1']);

@@ -6,7 +6,7 @@
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { ecdsaKeyShare, frostKeyShare, startEcdsaDkg, startEcdsaRefresh, startEcdsaSign, startFrostDkg, startFrostSign, startReshare, type EcdsaKeyShare, type EcdsaSignature, type FrostKeyShare, type ReshareRole } from '../core/index.ts';
 import { RequestError, sessionId, type Curve, type OperationRequest } from './requests.ts';
-import type { SessionManager } from './session.ts';
+import { SessionAbortedError, SessionError, type SessionManager } from './session.ts';
 import type { EncryptedStore } from './storage.ts';
 
 /** Public metadata of a key (never a share). */
@@ -65,6 +65,11 @@ export async function promote(store: EncryptedStore, keyId: string, confirmed: C
     meta.versions = {};
   }
   await store.putJson(metaName(keyId), meta);
+  // Bans and a quarantine belong to the epoch they were found in: the new shares (and pairwise
+  // OT state) end them. The records go now; epoch tags make a leftover one inert anyway.
+  for (const name of [banName(keyId), quarantineName(keyId)]) if ((await store.versions(name)).length) await store.retire(name, 0);
+  decided.get(store)?.delete(banName(keyId));
+  decided.get(store)?.delete(quarantineName(keyId));
   for (const curve of meta.curves) {
     for (const v of await store.versions(shareName(keyId, curve))) if (v !== meta.versions[curve]) await store.retire(shareName(keyId, curve), v);
   }
@@ -74,20 +79,90 @@ export async function promote(store: EncryptedStore, keyId: string, confirmed: C
 
 const metaName = (keyId: string) => `meta:${keyId}`;
 const banName = (keyId: string) => `ban:${keyId}`;
+const quarantineName = (keyId: string) => `quarantine:${keyId}`;
+
+/** A ban or quarantine: the share epoch it applies to (absent in records older than epochs: any). */
+interface EpochRecord {
+  epoch?: string;
+}
+interface BanRecord extends EpochRecord {
+  peers: string[];
+}
+interface QuarantineRecord extends EpochRecord {
+  reason: string;
+  at: number;
+}
+
+/** Bans and quarantines decided but perhaps not yet on disk, so a session starting meanwhile sees them. */
+const decided = new WeakMap<EncryptedStore, Map<string, BanRecord | QuarantineRecord>>();
+const remembered = <T extends EpochRecord>(store: EncryptedStore, name: string) => decided.get(store)?.get(name) as T | undefined;
+function remember(store: EncryptedStore, name: string, r: BanRecord | QuarantineRecord): void {
+  const m = decided.get(store) ?? new Map<string, BanRecord | QuarantineRecord>();
+  decided.set(store, m);
+  m.set(name, r);
+}
+const inEpoch = (r: EpochRecord | undefined, epoch: string | undefined): boolean => r !== undefined && (r.epoch === undefined || r.epoch === epoch);
+const currentEpoch = async (store: EncryptedStore, keyId: string) => (await store.getJson<KeyMeta>(metaName(keyId)))?.epoch;
 
 /**
  * Peers whose pairwise ECDSA setup this node refuses to use: a failed OT-extension,
  * multiplication or Γ check may be a selective-failure probe of the reused Δ (DKLs23 spec §2.4,
- * §4, §7.5), so signing with that peer stops until a complete refresh makes fresh base OTs.
+ * §4, §7.5), so signing with that peer stops until a complete refresh's shares (fresh base OTs)
+ * are promoted; until then signing uses the probed state, so the ban lasts the whole epoch.
  */
-export async function bannedPeers(store: EncryptedStore, keyId: string): Promise<string[]> {
-  return (await store.getJson<{ peers: string[] }>(banName(keyId)))?.peers ?? [];
+export async function bannedPeers(store: EncryptedStore, keyId: string, epoch?: string): Promise<string[]> {
+  const e = epoch ?? (await currentEpoch(store, keyId));
+  const peers = new Set<string>();
+  for (const r of [await store.getJson<BanRecord>(banName(keyId)), remembered<BanRecord>(store, banName(keyId))]) if (inEpoch(r, e)) for (const p of r!.peers) peers.add(p);
+  return [...peers].sort();
 }
 
-async function ban(store: EncryptedStore, keyId: string, peers: string[]): Promise<void> {
-  const now = new Set([...(await bannedPeers(store, keyId)), ...peers]);
-  await store.putJson(banName(keyId), { peers: [...now].sort() });
+/**
+ * Bans `peers` for `keyId` in share epoch `epoch` after this node's own consistency check failed:
+ * at once in memory, failing this node's other running signings of the key with them, then on disk.
+ */
+async function ban(c: Ctx, keyId: string, epoch: string | undefined, peers: string[]): Promise<void> {
+  const name = banName(keyId);
+  const all = new Set(peers);
+  for (const r of [await c.store.getJson<BanRecord>(name), remembered<BanRecord>(c.store, name)]) if (inEpoch(r, epoch)) for (const p of r!.peers) all.add(p);
+  const record: BanRecord = { epoch, peers: [...all].sort() };
+  remember(c.store, name, record);
+  for (const peer of peers) {
+    c.sessions.failLive(keyId, 'secp256k1', peer, (round) => new SessionError('PEER_BANNED', `round ${round}: ${peer} failed a consistency check in another signing with this key; this session stops`, [peer], round));
+  }
+  await c.store.putJson(name, record);
 }
+
+/** Why `keyId` is quarantined on this node in its current epoch, or undefined. */
+export async function quarantined(store: EncryptedStore, keyId: string, epoch?: string): Promise<QuarantineRecord | undefined> {
+  const e = epoch ?? (await currentEpoch(store, keyId));
+  return [await store.getJson<QuarantineRecord>(quarantineName(keyId)), remembered<QuarantineRecord>(store, quarantineName(keyId))].find((r) => inEpoch(r, e));
+}
+
+/**
+ * A final signature that does not verify (INVALID_SIGNATURE) means a share, the OT state or a
+ * peer is corrupt in a way no round check caught: the key signs nothing more on this node until
+ * new shares are promoted (an operator refresh).
+ */
+async function quarantine(store: EncryptedStore, keyId: string, epoch: string | undefined, reason: string): Promise<void> {
+  const record: QuarantineRecord = { epoch, reason: reason.slice(0, 200), at: Date.now() };
+  remember(store, quarantineName(keyId), record);
+  await store.putJson(quarantineName(keyId), record);
+}
+
+/** Zeroes decrypted share bytes once the core has taken them (a wiped buffer is never used again). */
+function wipe(...buffers: (Uint8Array | undefined)[]): void {
+  for (const b of buffers) b?.fill(0);
+}
+
+/** A session start that wipes `buffers` as soon as the core has copied them in. */
+const consuming = <T>(start: () => T, ...buffers: (Uint8Array | undefined)[]) => () => {
+  try {
+    return start();
+  } finally {
+    wipe(...buffers);
+  }
+};
 const shareName = (keyId: string, curve: Curve) => `share:${keyId}:${curve}`;
 
 /** Who takes part in a reshare, in session-participant order, and in which role (spec §5 step 1). */
@@ -145,21 +220,30 @@ async function reshareShares(c: Ctx, meta: KeyMeta, curves: Curve[], threshold: 
     const old = meta.versions[curve] !== undefined ? await store.get(shareName(r.keyId, curve), meta.versions[curve]!) : undefined;
     if (roles[index - 1]!.oldId && !old) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/${curve} is missing on this node`);
     const session = sessionId(r.requestId, `${label}/${curve}`);
-    const out = await run<EcdsaKeyShare | FrostKeyShare | undefined>(c, { session, parties: participants, start: () => startReshare({ curve, session, me: index, oldThreshold: meta.threshold, newThreshold: threshold, roles, key: old }) });
+    let out: EcdsaKeyShare | FrostKeyShare | undefined;
+    try {
+      out = await run<EcdsaKeyShare | FrostKeyShare | undefined>(c, { session, parties: participants, start: consuming(() => startReshare({ curve, session, me: index, oldThreshold: meta.threshold, newThreshold: threshold, roles, key: old }), old) });
+    } finally {
+      wipe(old);
+    }
     if (!out) continue;
     let blob = out.blob;
-    if (curve === 'secp256k1') {
-      // Spec §5 step 6: the new committee creates fresh base OTs and zero seeds.
-      const setup = sessionId(r.requestId, `${label}-setup/secp256k1`);
-      const fresh = await run<EcdsaKeyShare>(c, { session: setup, parties, start: () => startEcdsaRefresh({ key: blob, session: setup }) });
-      if (bytesToHex(fresh.publicKey) !== meta.publicKeys.secp256k1) throw new RequestError('INTERNAL', 'the reshared key has a different public key');
-      blob = fresh.blob;
-    } else if (bytesToHex(frostKeyShare(blob).publicKey) !== meta.publicKeys.ed25519) {
-      throw new RequestError('INTERNAL', 'the reshared key has a different public key');
+    try {
+      if (curve === 'secp256k1') {
+        // Spec §5 step 6: the new committee creates fresh base OTs and zero seeds.
+        const setup = sessionId(r.requestId, `${label}-setup/secp256k1`);
+        const fresh = await run<EcdsaKeyShare>(c, { session: setup, parties, start: consuming(() => startEcdsaRefresh({ key: blob, session: setup }), out.blob) }).finally(() => wipe(out.blob));
+        blob = fresh.blob;
+        if (bytesToHex(fresh.publicKey) !== meta.publicKeys.secp256k1) throw new RequestError('INTERNAL', 'the reshared key has a different public key');
+      } else if (bytesToHex(frostKeyShare(blob).publicKey) !== meta.publicKeys.ed25519) {
+        throw new RequestError('INTERNAL', 'the reshared key has a different public key');
+      }
+      const v = Math.max(0, ...(await store.versions(shareName(r.keyId, curve)))) + 1;
+      await store.put(shareName(r.keyId, curve), v, blob);
+      versions[curve] = v;
+    } finally {
+      wipe(blob);
     }
-    const v = Math.max(0, ...(await store.versions(shareName(r.keyId, curve)))) + 1;
-    await store.put(shareName(r.keyId, curve), v, blob);
-    versions[curve] = v;
   }
   return versions;
 }
@@ -169,6 +253,8 @@ const outcome = (m: KeyMeta, threshold: number, parties: string[], key: string, 
 /** Runs a request's protocol on this node; undefined when this node takes no part. */
 export async function execute(r: OperationRequest, me: string, store: EncryptedStore, sessions: SessionManager, timeouts: { roundMs?: number; sessionMs?: number }, confirmed: Confirmed, cluster?: ClusterKeys): Promise<Record<string, unknown> | undefined> {
   const c: Ctx = { r, me, store, sessions, timeouts, cluster };
+  // A signing's session id goes to disk while the key is read (the hot path saves the fsync wait).
+  if (r.op === 'sign' && r.signers.includes(me)) sessions.reserve(sessionId(r.requestId, `sign/${r.curve}`));
   if (r.op === 'keygen') {
     const myParty = r.parties.indexOf(me) + 1;
     if (!myParty) return undefined;
@@ -192,9 +278,13 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
       }
     }
     // Durable before acknowledged: shares first, metadata last (a key without metadata is unused).
-    for (const [curve, blob] of blobs) {
-      await store.put(shareName(r.keyId, curve), 1, blob);
-      meta.versions[curve] = 1;
+    try {
+      for (const [curve, blob] of blobs) {
+        await store.put(shareName(r.keyId, curve), 1, blob);
+        meta.versions[curve] = 1;
+      }
+    } finally {
+      wipe(...blobs.map(([, b]) => b));
     }
     await store.putJson(metaName(r.keyId), meta);
     return { keyId: meta.keyId, threshold: meta.threshold, parties: meta.parties, publicKeys: meta.publicKeys, chainCode: meta.chainCode };
@@ -234,16 +324,19 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
         const blob = await store.get(shareName(r.keyId, 'secp256k1'), current);
         if (!blob) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/secp256k1 is missing on this node`);
         const session = sessionId(r.requestId, 'refresh/secp256k1');
-        const fresh = await run<EcdsaKeyShare>(c, { session, parties: m.parties, start: () => startEcdsaRefresh({ key: blob, session }) });
-        if (bytesToHex(fresh.publicKey) !== m.publicKeys.secp256k1) throw new RequestError('INTERNAL', 'refresh changed the public key');
-        versions.secp256k1 = Math.max(current, ...(await store.versions(shareName(r.keyId, 'secp256k1')))) + 1;
-        await store.put(shareName(r.keyId, 'secp256k1'), versions.secp256k1, fresh.blob);
+        const fresh = await run<EcdsaKeyShare>(c, { session, parties: m.parties, start: consuming(() => startEcdsaRefresh({ key: blob, session }), blob) }).finally(() => wipe(blob));
+        try {
+          if (bytesToHex(fresh.publicKey) !== m.publicKeys.secp256k1) throw new RequestError('INTERNAL', 'refresh changed the public key');
+          versions.secp256k1 = Math.max(current, ...(await store.versions(shareName(r.keyId, 'secp256k1')))) + 1;
+          await store.put(shareName(r.keyId, 'secp256k1'), versions.secp256k1, fresh.blob);
+        } finally {
+          wipe(fresh.blob);
+        }
       }
       // Ed25519 shares are refreshed by resharing to the same committee and threshold.
       if (m.curves.includes('ed25519')) Object.assign(versions, await reshareShares(c, m, ['ed25519'], m.threshold, m.parties, 'refresh'));
+      // Bans and a quarantine stay until these shares are promoted: the old ones sign until then.
       await store.putJson(metaName(r.keyId), { ...m, next: { requestId: r.requestId, threshold: m.threshold, parties: m.parties, versions } });
-      // Fresh base OTs with every party: banned peers are re-admitted.
-      await store.retire(banName(r.keyId), 0);
       return outcome(m, m.threshold, m.parties, 'refreshed', Object.keys(versions));
     });
   }
@@ -254,30 +347,39 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
   if (signers.length < m.threshold) throw new RequestError('NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${m.threshold}`);
   if (!signers.includes(me)) return undefined;
   const members = signers.map((s) => m.parties.indexOf(s) + 1).sort((a, b) => a - b);
+  const held = await quarantined(store, r.keyId, m.epoch);
+  if (held) throw new RequestError('KEY_QUARANTINED', `key ${r.keyId} is quarantined on this node after a signature that did not verify (${held.reason}); an operator refresh lifts it once its shares are promoted`);
   if (r.curve === 'secp256k1') {
-    const banned = (await bannedPeers(store, r.keyId)).filter((p) => signers.includes(p) && p !== me);
-    if (banned.length) throw Object.assign(new RequestError('PEER_BANNED', `refusing to sign with ${banned.join(', ')} after a failed consistency check; a refresh re-admits them`), { culprits: banned });
+    const banned = (await bannedPeers(store, r.keyId, m.epoch)).filter((p) => signers.includes(p) && p !== me);
+    if (banned.length) throw Object.assign(new RequestError('PEER_BANNED', `refusing to sign with ${banned.join(', ')} after a failed consistency check; the promotion of a refresh re-admits them`), { culprits: banned });
   }
   const blob = await store.get(shareName(r.keyId, r.curve), m.versions[r.curve] ?? 1);
   if (!blob) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/${r.curve} is missing on this node`);
   const session = sessionId(r.requestId, `sign/${r.curve}`);
   const message = hexToBytes(r.message);
   const signerNames = members.map((p) => m.parties[p - 1]!);
-  if (r.curve === 'secp256k1') {
-    const key = ecdsaKeyShare(blob);
-    let sig: EcdsaSignature;
-    try {
-      sig = await run<EcdsaSignature>(c, { session, parties: m.parties, members, start: () => startEcdsaSign({ key, session, signers: members, digest: message, derivationPath: r.derivationPath }) });
-    } catch (e) {
-      const culprits = ((e as { culprits?: string[] }).culprits ?? []).filter((p) => p !== me);
-      if ((e as { code?: string }).code === 'CONSISTENCY_CHECK_FAILED' && culprits.length) await ban(store, r.keyId, culprits);
-      throw e;
+  const tag = { keyId: r.keyId, curve: r.curve };
+  try {
+    if (r.curve === 'secp256k1') {
+      const key = ecdsaKeyShare(blob);
+      const sig = await run<EcdsaSignature>(c, { session, parties: m.parties, members, ...tag, start: consuming(() => startEcdsaSign({ key, session, signers: members, digest: message, derivationPath: r.derivationPath }), blob) });
+      const hex = bytesToHex(sig.signature);
+      return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), recoveryId: sig.recoveryId, publicKey: bytesToHex(sig.publicKey), signers: signerNames, derivationPath: r.derivationPath ?? [] };
     }
-    const hex = bytesToHex(sig.signature);
-    return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), recoveryId: sig.recoveryId, publicKey: bytesToHex(sig.publicKey), signers: signerNames, derivationPath: r.derivationPath ?? [] };
+    const key = frostKeyShare(blob);
+    const publicKey = bytesToHex(key.publicKey);
+    const sig = await run<Uint8Array>(c, { session, parties: m.parties, members, ...tag, start: consuming(() => startFrostSign({ key, session, signers: members, message }), blob) });
+    const hex = bytesToHex(sig);
+    return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), publicKey, signers: signerNames };
+  } catch (e) {
+    // Only what this node's own checks proved is acted on; an abort's claims never are.
+    if (e instanceof SessionError && !(e instanceof SessionAbortedError)) {
+      const culprits = e.culprits.filter((p) => p !== me);
+      if (e.code === 'CONSISTENCY_CHECK_FAILED' && r.curve === 'secp256k1' && culprits.length) await ban(c, r.keyId, m.epoch, culprits);
+      if (e.code === 'INVALID_SIGNATURE') await quarantine(store, r.keyId, m.epoch, `${r.curve} signing ${r.requestId}`);
+    }
+    throw e;
+  } finally {
+    wipe(blob);
   }
-  const key = frostKeyShare(blob);
-  const sig = await run<Uint8Array>(c, { session, parties: m.parties, members, start: () => startFrostSign({ key, session, signers: members, message }) });
-  const hex = bytesToHex(sig);
-  return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), publicKey: bytesToHex(key.publicKey), signers: signerNames };
 }

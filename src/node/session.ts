@@ -2,7 +2,9 @@
  * Protocol sessions over the peer transport: one session per id, rounds driven in order, a
  * timeout per round and overall, early messages buffered (bounded), and any failure turned into
  * a typed error that names the party, the round and the reason, and is sent to every other
- * participant (never with secret data) so that they fail the session too.
+ * participant (never with secret data) so that they fail the session too. With a ledger, a session
+ * id is recorded durably before any round-one output is sent and never runs twice (a DKLs23
+ * rerun under one id leaks the key to a co-signer).
  * @module
  */
 import { bytesToHex } from '@noble/curves/utils.js';
@@ -10,6 +12,7 @@ import { CoreError } from '../core/index.ts';
 import type { OutgoingMessage } from '../core/wire.ts';
 import { EnvelopeError, KIND, type Opened } from './envelope.ts';
 import type { PeerTransport } from './transport.ts';
+import { SessionReusedError, type SessionLedger } from './session-ledger.ts';
 
 /** A round object from src/core. */
 export interface RoundLike {
@@ -39,9 +42,31 @@ export class SessionTimeoutError extends SessionError {
   override name = 'SessionTimeoutError';
 }
 
-/** Another participant aborted the session. */
+/** What an aborting peer says happened: its word only, never acted on. */
+export interface AbortClaim {
+  /** The node that sent the abort. */
+  by: string;
+  code: string;
+  /** The nodes it blames (unproven). */
+  culprits: string[];
+  round: number;
+  message: string;
+}
+
+/**
+ * Another participant aborted the session. An abort proves only that the peer stopped, not who
+ * misbehaved (an honest peer aborts when a third one cheats), so `culprits` is empty and what the
+ * peer says is in `claims` and the message ("node2 says node1: ...").
+ */
 export class SessionAbortedError extends SessionError {
   override name = 'SessionAbortedError';
+  constructor(
+    message: string,
+    round: number,
+    readonly claims: AbortClaim[],
+  ) {
+    super('ABORTED_BY_PEER', message, [], round);
+  }
 }
 
 /** What a session needs. */
@@ -58,6 +83,9 @@ export interface SessionSpec {
   roundTimeoutMs?: number;
   /** Milliseconds allowed for the whole session. */
   totalTimeoutMs?: number;
+  /** The key (and curve) the session uses, so a ban can fail it while it runs (failLive). */
+  keyId?: string;
+  curve?: string;
 }
 
 /** A rejected inbound message, kept for observability and tests. */
@@ -70,6 +98,10 @@ export interface Rejection {
 
 interface Live {
   parties: string[];
+  /** Node ids of the members. */
+  members: string[];
+  keyId?: string;
+  curve?: string;
   partyOfIndex: Map<number, number>;
   round: number;
   current?: RoundLike;
@@ -90,10 +122,12 @@ export class SessionManager {
   readonly rejections: Rejection[] = [];
   private running = 0;
   private finished = new Set<string>();
+  /** Session ids claimed ahead of their run (reserve), with their durable write. */
+  private reserved = new Map<string, Promise<void>>();
 
   constructor(
     private readonly transport: PeerTransport,
-    private readonly opts: { maxConcurrent?: number; onReject?: (r: Rejection) => void } = {},
+    private readonly opts: { maxConcurrent?: number; onReject?: (r: Rejection) => void; ledger?: SessionLedger } = {},
   ) {
     transport.listen(
       (o) => this.onEnvelope(o),
@@ -143,13 +177,22 @@ export class SessionManager {
     }
     if (o.kind === KIND.abort) {
       s.lastSeq.set(o.from, o.seq);
-      let why: { code?: string; message?: string; culprits?: string[]; round?: number } = {};
+      let why: { code?: unknown; message?: unknown; culprits?: unknown; round?: unknown } = {};
       try {
-        why = JSON.parse(new TextDecoder().decode(o.body));
+        why = JSON.parse(new TextDecoder().decode(o.body)) ?? {};
       } catch {
         /* an unreadable abort still aborts */
       }
-      return s.fail(new SessionAbortedError('ABORTED_BY_PEER', `${sender} aborted the session in round ${why.round ?? o.round}: ${why.code ?? 'unknown'} ${why.message ?? ''}`.trim(), why.culprits?.length ? why.culprits : [sender], why.round ?? o.round));
+      // Everything in the body is the peer's word: typed defensively, reported, never acted on.
+      const claim: AbortClaim = {
+        by: sender,
+        code: typeof why.code === 'string' ? why.code.slice(0, 64) : 'unknown',
+        culprits: Array.isArray(why.culprits) ? why.culprits.filter((c): c is string => typeof c === 'string').slice(0, 16).map((c) => c.slice(0, 64)) : [],
+        round: Number.isInteger(why.round) ? (why.round as number) : o.round,
+        message: typeof why.message === 'string' ? why.message.slice(0, 200) : '',
+      };
+      const says = `${sender} says ${claim.culprits.length ? claim.culprits.join(', ') : 'nobody'}: ${claim.code} ${claim.message}`.trim();
+      return s.fail(new SessionAbortedError(`${sender} aborted the session in round ${claim.round} (a claim, not verified here): ${says}`, claim.round, [claim]));
     }
     // The core message must claim the sender the envelope signature proved.
     const claimed = o.body.length >= 39 ? (o.body[35]! << 8) | o.body[36]! : -1;
@@ -165,6 +208,44 @@ export class SessionManager {
       }
       const culprits = e instanceof CoreError && e.culprits.length ? e.culprits.map((c) => s.parties[c - 1] ?? `party ${c}`) : [sender];
       s.fail(new SessionError(e instanceof CoreError ? e.code : 'PROTOCOL_ERROR', `round ${s.round}: ${(e as Error).message}`, culprits, s.round, { cause: e }));
+    }
+  }
+
+  /**
+   * Fails every running session of `keyId` (and `curve`, when given) that includes `peer`, with
+   * the error `why` makes; returns how many. Used when this node's own check proves a peer
+   * dishonest, so its other sessions with that key stop at once.
+   */
+  failLive(keyId: string, curve: string | undefined, peer: string, why: (round: number) => SessionError): number {
+    let n = 0;
+    for (const s of this.live.values()) {
+      if (s.keyId !== keyId || (curve !== undefined && s.curve !== curve) || !s.members.includes(peer)) continue;
+      s.fail(why(s.round));
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Claims a session id in the ledger now, so its durable write overlaps the work before the
+   * session starts (run() then waits for it instead of claiming). Throws SESSION_REUSED at once
+   * for an id started before. An id reserved but never run stays spent, which is harmless.
+   */
+  reserve(session: Uint8Array): void {
+    const key = bytesToHex(session);
+    if (!this.opts.ledger) return;
+    const recorded = this.claim(key);
+    recorded.catch(() => undefined);
+    this.reserved.set(key, recorded);
+    if (this.reserved.size > 1024) this.reserved.delete(this.reserved.keys().next().value!);
+  }
+
+  private claim(key: string): Promise<void> {
+    try {
+      return this.opts.ledger!.claim(key);
+    } catch (e) {
+      if (e instanceof SessionReusedError) throw new SessionError(e.code, e.message, [], 0, { cause: e });
+      throw e;
     }
   }
 
@@ -193,12 +274,19 @@ export class SessionManager {
       partyOfIndex.set(idx, i + 1);
       indexOfParty.set(i + 1, idx);
     });
+    // Durable before anything is sent (round one is computed while the record is written).
+    const recorded = this.reserved.get(key) ?? (this.opts.ledger ? this.claim(key) : undefined);
+    this.reserved.delete(key);
+    recorded?.catch(() => undefined);
     const roundMs = spec.roundTimeoutMs ?? 30_000;
     const totalMs = spec.totalTimeoutMs ?? 120_000;
     let failure: SessionError | undefined;
     let wakeUp: () => void = () => {};
     const s: Live = {
       parties: spec.parties,
+      members: [...partyOfIndex.values()].map((p) => spec.parties[p - 1]!),
+      keyId: spec.keyId,
+      curve: spec.curve,
       partyOfIndex,
       round: 1,
       lastSeq: new Map(),
@@ -224,6 +312,17 @@ export class SessionManager {
         round = spec.start();
       } catch (e) {
         throw new SessionError(e instanceof CoreError ? e.code : 'START_FAILED', (e as Error).message, [], 1, { cause: e });
+      }
+      s.current = round;
+      try {
+        await recorded;
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        throw new SessionError(typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : 'STORAGE_ERROR', `could not record the session start durably, so nothing was sent: ${(e as Error).message}`, [], 1, { cause: e });
+      }
+      if (failure) {
+        if (!(failure instanceof SessionAbortedError)) abort(failure);
+        throw failure;
       }
       const early = this.pending.get(key);
       this.pending.delete(key);

@@ -1,0 +1,217 @@
+/**
+ * The durable record of every protocol session id this node has started. A DKLs23 session run
+ * twice under one id hands a co-signer the key (issue 11 item 1), so a node writes the id to disk
+ * (fsynced) before it sends any round-one output, and refuses an id it has recorded before, also
+ * after a crash or restart.
+ *
+ * Layout: a fixed set of versions (slots) of one store record, `sessions`, each a segment of
+ * `[id, recordedAt]` pairs, in LEVELS levels of FANOUT slots. Ids claimed while a write is in
+ * flight share the next write (group commit), so concurrent sessions cost one fsync between
+ * them. New batches go to level-0 slots; a full level merges, in the background, into one slot of
+ * the next (the top level merges into itself), dropping expired ids, and only once the merged
+ * segment is durable are its inputs free to be overwritten. Slots are reused, never retired, so
+ * the ledger occupies at most LEVELS × FANOUT records and leaves no tombstones.
+ * @module
+ */
+import type { EncryptedStore } from './storage.ts';
+
+/**
+ * How long a started session id is remembered. A session id derives from a signed request that
+ * a node accepts only within ±60 s of its clock (REQUEST_WINDOW_MS), so after 120 s no replay can
+ * reach the session layer; a finished request is also answered from its stored result, never
+ * rerun. The ledger covers the window the result record may not survive (a crash before it is
+ * written or fsynced). One hour is 30 times that span: it absorbs clock skew and a clock stepped
+ * back by up to ~58 minutes, at a memory cost of one short entry per session started in the last
+ * hour. Only a node clock stepped forward past the retention and then back again could re-admit
+ * an old id, and the core's fresh per-signer nonces still make such a rerun leak nothing.
+ */
+export const SESSION_RETENTION_MS = 60 * 60_000;
+
+/** Slots per level. */
+const FANOUT = 16;
+/** Levels; the top one merges into itself. */
+const LEVELS = 4;
+/** A level this full starts merging in the background (the remaining slots take new batches meanwhile). */
+const MERGE_AT = FANOUT - 4;
+
+const RECORD = 'sessions';
+const versionOf = (level: number, slot: number) => level * FANOUT + slot + 1;
+
+/** A session id this node has already started: running it again is refused. */
+export class SessionReusedError extends Error {
+  override name = 'SessionReusedError';
+  readonly code = 'SESSION_REUSED';
+  readonly culprits: string[] = [];
+  constructor(readonly session: string) {
+    super(`session ${session} was already started on this node; a protocol session id is never run twice`);
+  }
+}
+
+type Entry = [id: string, at: number];
+interface Segment {
+  entries: Entry[];
+}
+
+const encode = (seg: Segment) => new TextEncoder().encode(JSON.stringify(seg));
+const newest = (entries: Entry[]) => entries.reduce((m, e) => Math.max(m, e[1]), 0);
+
+/** The started-session ledger of one node's store. */
+export class SessionLedger {
+  private readonly seen = new Map<string, number>();
+  /** Per level and slot: the newest id time of the segment there, or undefined when the slot is free. */
+  private readonly slots: (number | undefined)[][] = Array.from({ length: LEVELS }, () => new Array<number | undefined>(FANOUT).fill(undefined));
+  private batch: { ids: Entry[]; done: Promise<void> } | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private merging: Promise<void> = Promise.resolve();
+  private mergeRunning = false;
+
+  private constructor(
+    private readonly store: EncryptedStore,
+    private readonly retentionMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Loads every recorded id (a restart sees the ids of the previous run). */
+  static async open(store: EncryptedStore, opts: { retentionMs?: number; now?: () => number } = {}): Promise<SessionLedger> {
+    const ledger = new SessionLedger(store, opts.retentionMs ?? SESSION_RETENTION_MS, opts.now ?? Date.now);
+    const cutoff = ledger.cutoff();
+    const loaded: Entry[] = [];
+    for (const { version, segment } of await readSegments(store)) {
+      const level = Math.floor((version - 1) / FANOUT);
+      if (level >= LEVELS || version < 1) continue;
+      // A slot freed before a restart still holds ids that a merged segment also holds: reading
+      // it again only repeats them.
+      ledger.slots[level]![(version - 1) % FANOUT] = newest(segment.entries);
+      loaded.push(...segment.entries.filter((e) => e[1] >= cutoff));
+    }
+    // Oldest first, so expiry can prune from the front of the map.
+    for (const [id, at] of loaded.sort((a, b) => a[1] - b[1])) {
+      ledger.seen.delete(id);
+      ledger.seen.set(id, at);
+    }
+    return ledger;
+  }
+
+  /** Every recorded (id, time) pair across all slots, duplicates included (for inspection). */
+  static async entries(store: EncryptedStore): Promise<Entry[]> {
+    return (await readSegments(store)).flatMap((s) => s.segment.entries);
+  }
+
+  private cutoff(): number {
+    return this.now() - this.retentionMs;
+  }
+
+  /** Whether `id` (session hex) was started before. */
+  has(id: string): boolean {
+    return this.seen.has(id);
+  }
+
+  /** Ids remembered now. */
+  get size(): number {
+    return this.seen.size;
+  }
+
+  /** Settles once every claimed id is on disk and any merge has finished. */
+  async settled(): Promise<void> {
+    for (let w = this.writing, m = this.merging; ; w = this.writing, m = this.merging) {
+      await (this.batch?.done.catch(() => undefined) ?? w);
+      await w;
+      await m;
+      if (!this.batch && w === this.writing && m === this.merging) return;
+    }
+  }
+
+  /**
+   * Claims a session id: throws SessionReusedError at once when it was started before, else
+   * returns a promise that settles once the id is on disk (fsynced). Send nothing before it does.
+   */
+  claim(id: string): Promise<void> {
+    if (this.seen.has(id)) throw new SessionReusedError(id);
+    const at = this.now();
+    this.seen.set(id, at);
+    if (!this.batch) {
+      const batch: { ids: Entry[]; done: Promise<void> } = { ids: [], done: Promise.resolve() };
+      // The batch is written once the write before it has finished; ids arriving meanwhile join it.
+      batch.done = this.writing.then(() => {
+        if (this.batch === batch) this.batch = undefined;
+        return this.write(batch.ids);
+      });
+      this.writing = batch.done.catch(() => undefined);
+      this.batch = batch;
+    }
+    this.batch.ids.push([id, at]);
+    return this.batch.done;
+  }
+
+  private async write(ids: Entry[]): Promise<void> {
+    let slot = this.freeSlot(0);
+    while (slot === undefined) {
+      // Every level-0 slot is taken: wait for (or run) the merge that frees them.
+      await this.merge();
+      slot = this.freeSlot(0);
+    }
+    await this.store.put(RECORD, versionOf(0, slot), encode({ entries: ids }), { durable: true });
+    this.slots[0]![slot] = newest(ids);
+    if (this.used(0) >= MERGE_AT && !this.mergeRunning) void this.merge().catch(() => undefined);
+  }
+
+  private freeSlot(level: number): number | undefined {
+    const i = this.slots[level]!.indexOf(undefined);
+    return i < 0 ? undefined : i;
+  }
+
+  private used(level: number): number {
+    return this.slots[level]!.filter((s) => s !== undefined).length;
+  }
+
+  /** Merges level 0 (and any level that fills up) one level down; one merge at a time. */
+  private merge(): Promise<void> {
+    const run = this.merging.then(async () => {
+      this.mergeRunning = true;
+      try {
+        await this.mergeLevel(0);
+      } finally {
+        this.mergeRunning = false;
+      }
+    });
+    this.merging = run.catch(() => undefined);
+    return run;
+  }
+
+  private async mergeLevel(level: number): Promise<void> {
+    const cutoff = this.cutoff();
+    for (const [id, at] of this.seen) {
+      if (at >= cutoff) break;
+      this.seen.delete(id);
+    }
+    // Slots whose every id has expired are free already.
+    for (const l of this.slots) l.forEach((t, i) => t !== undefined && t < cutoff && (l[i] = undefined));
+    const inputs = this.slots[level]!.flatMap((t, i) => (t === undefined ? [] : [i]));
+    if (!inputs.length) return;
+    const top = level === LEVELS - 1;
+    if (!top && this.freeSlot(level + 1) === undefined) await this.mergeLevel(level + 1);
+    const merged = new Map<string, number>();
+    for (const i of inputs) for (const [id, at] of (await readSegment(this.store, versionOf(level, i)))?.entries ?? []) if (at >= cutoff) merged.set(id, Math.max(at, merged.get(id) ?? 0));
+    const entries = [...merged];
+    // The top level merges into one of its own slots: the merged segment holds all it replaces.
+    const [toLevel, toSlot] = top ? [level, inputs[0]!] : [level + 1, this.freeSlot(level + 1)!];
+    await this.store.put(RECORD, versionOf(toLevel, toSlot), encode({ entries }), { durable: true });
+    // Only now, with the merged segment durable, may the inputs be overwritten.
+    for (const i of inputs) this.slots[level]![i] = undefined;
+    this.slots[toLevel]![toSlot] = entries.length ? newest(entries) : undefined;
+  }
+}
+
+async function readSegment(store: EncryptedStore, version: number): Promise<Segment | undefined> {
+  const b = await store.get(RECORD, version);
+  return b && (JSON.parse(new TextDecoder().decode(b)) as Segment);
+}
+
+async function readSegments(store: EncryptedStore): Promise<{ version: number; segment: Segment }[]> {
+  const out: { version: number; segment: Segment }[] = [];
+  for (const version of await store.versions(RECORD)) {
+    const segment = await readSegment(store, version);
+    if (segment) out.push({ version, segment });
+  }
+  return out;
+}

@@ -1,0 +1,242 @@
+/**
+ * Single-use session ids (issue 11 item 1). The ledger alone over a store (a restart is a new
+ * ledger over the same store), then a real node process killed between its round-2 send and its
+ * result record: the very same signed request, republished after the restart, is refused with
+ * SESSION_REUSED and the node's durable ledger holds the session once. The same process also
+ * reports a peer's abort as a claim that blames nobody, and quarantines its key, across a
+ * restart, after a final signature that does not verify (the test plays node1 by hand).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { bytesToHex } from '@noble/curves/utils.js';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { createStorage } from 'unstorage';
+import { startEcdsaSign, type EcdsaKeyShare } from '../src/core/index.ts';
+import { runEcdsaDkg } from '../src/protocol/local.ts';
+import { KIND, type Opened } from '../src/node/envelope.ts';
+import { atomicFs } from '../src/node/fs-atomic.ts';
+import { openPrivateIdentity } from '../src/node/identity.ts';
+import type { Manifest } from '../src/node/manifest.ts';
+import { names } from '../src/node/node.ts';
+import { sessionId, signRequest, verifyAttestation, type NodeResult } from '../src/node/requests.ts';
+import { SessionLedger, SessionReusedError, SESSION_RETENTION_MS } from '../src/node/session-ledger.ts';
+import { EncryptedStore } from '../src/node/storage.ts';
+import { PeerTransport } from '../src/node/transport.ts';
+import { makeCluster, request, startNode, type NodeProcess } from './helpers/cluster.ts';
+import { startNats, type NatsServer } from './helpers/nats.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const id = (n: number) => n.toString(16).padStart(64, '0');
+
+describe('the session ledger', () => {
+  test('a claimed id is refused again, also by a new ledger over the same store (a restart)', async () => {
+    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+    const ledger = await SessionLedger.open(store);
+    await ledger.claim(id(1));
+    assert.throws(() => ledger.claim(id(1)), (e: unknown) => e instanceof SessionReusedError && e.code === 'SESSION_REUSED' && e.message.includes(id(1)) && e.culprits.length === 0);
+    const restarted = await SessionLedger.open(store);
+    assert.ok(restarted.has(id(1)));
+    assert.throws(() => restarted.claim(id(1)), SessionReusedError);
+    await restarted.claim(id(2));
+    assert.deepEqual((await SessionLedger.entries(store)).map((e) => e[0]).sort(), [id(1), id(2)]);
+  });
+
+  test('ids claimed together share one durable write (group commit)', async () => {
+    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+    const ledger = await SessionLedger.open(store);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.claim(id(100 + i))));
+    // Ten sessions starting together cost one write.
+    assert.equal((await store.versions('sessions')).length, 1);
+    assert.equal((await SessionLedger.entries(store)).length, 10);
+    // Two claims of one id in the same batch: the second is refused at once.
+    const first = ledger.claim(id(200));
+    assert.throws(() => ledger.claim(id(200)), SessionReusedError);
+    await first;
+  });
+
+  test('slots merge and expired ids go, so the ledger stays bounded; unexpired ids survive every merge and a restart', async () => {
+    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+    let now = 1_000_000;
+    const ledger = await SessionLedger.open(store, { now: () => now });
+    for (let i = 0; i < 1500; i++) {
+      await ledger.claim(id(10_000 + i));
+      if (i % 7 === 0) await ledger.settled();
+    }
+    await ledger.settled();
+    // 1500 writes, merged through the levels into a fixed set of slots (4 levels of 16).
+    assert.ok((await store.versions('sessions')).length <= 64, `${(await store.versions('sessions')).length} records`);
+    assert.equal(ledger.size, 1500);
+    const reopened = await SessionLedger.open(store, { now: () => now });
+    for (let i = 0; i < 1500; i++) assert.ok(reopened.has(id(10_000 + i)), `id ${i} survives the merges`);
+    // Past the retention, those ids expire (at the next merge, and when a restart loads them).
+    now += SESSION_RETENTION_MS + 1;
+    for (let i = 0; i < 40; i++) {
+      await ledger.claim(id(50_000 + i));
+      await ledger.settled();
+    }
+    assert.ok(ledger.size <= 40, `still ${ledger.size} ids remembered`);
+    const restarted = await SessionLedger.open(store, { now: () => now });
+    assert.equal(restarted.size, 40);
+    for (let i = 0; i < 40; i++) assert.ok(restarted.has(id(50_000 + i)), `id ${i} survives`);
+    assert.ok((await store.versions('sessions')).length <= 64);
+  });
+});
+
+describe('a signing rerun after a crash is refused (real node process, real nats-server)', () => {
+  let dir: string;
+  let server: NatsServer;
+  let nc: NatsConnection;
+  let manifest: Manifest;
+  let initiator: Uint8Array;
+  let configs: string[];
+  let node0: NodeProcess | undefined;
+  let shares: EcdsaKeyShare[];
+  let beat: ReturnType<typeof setInterval> | undefined;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-sessions-'));
+    server = await startNats(join(dir, 'nats'));
+    ({ manifest, initiator, configs } = await makeCluster(dir, ['node0', 'node1', 'node2'], server.url, undefined, { timeouts: { roundMs: 20_000, sessionMs: 60_000 } }));
+    // node0's share is written to its store; the test plays node1 (honest, but it holds its round 2).
+    shares = runEcdsaDkg({ threshold: 2, parties: 2 });
+    const store = await openStore('node0');
+    await store.put('share:kr:secp256k1', 1, shares[0]!.blob);
+    await store.putJson('meta:kr', { keyId: 'kr', threshold: 2, parties: ['node0', 'node1'], curves: ['secp256k1'], publicKeys: { secp256k1: bytesToHex(shares[0]!.publicKey) }, versions: { secp256k1: 1 }, epoch: 'dkg-kr' });
+    await store.close();
+    nc = await connect({ servers: server.url });
+  });
+
+  after(async () => {
+    clearInterval(beat);
+    await node0?.stop('SIGKILL');
+    await nc?.close().catch(() => undefined);
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const openStore = async (nodeId: string) => EncryptedStore.open(createStorage({ driver: atomicFs({ base: join(dir, 'data', nodeId) }) }), Uint8Array.from(Buffer.from(readFileSync(join(dir, `${nodeId}.storage.key`), 'utf8').trim(), 'hex')));
+  const until = async <T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> => {
+    for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(20)) {
+      const v = await f();
+      if (v !== undefined) return v;
+    }
+    throw new Error(`${what} did not happen`);
+  };
+
+  test('node0 killed after its round-2 send, restarted, gets the same signed request again: SESSION_REUSED, nothing sent, the ledger holds the session once', async () => {
+    node0 = await startNode(configs[0]!);
+    const n = names(manifest.cluster);
+    // node1's heartbeat, so node0 counts it ready.
+    const heartbeats = await new Kvm(nc).open(n.heartbeats);
+    const alive = () => void heartbeats.put('node1', JSON.stringify({ ts: Date.now(), active: 0 })).catch(() => undefined);
+    alive();
+    beat = setInterval(alive, 500);
+    const node1 = new PeerTransport(nc, manifest, await openPrivateIdentity(new Uint8Array(readFileSync(join(dir, 'node1.key.age'))), 'passphrase-for-node1'));
+    const inbox: { o: Opened; afterKill: boolean }[] = [];
+    let killed = false;
+    node1.listen((o) => inbox.push({ o, afterKill: killed }), () => undefined);
+    await nc.flush();
+
+    const r = request({ op: 'sign', keyId: 'kr', curve: 'secp256k1', message: '5a'.repeat(32), signers: ['node0', 'node1'] });
+    const session = sessionId(r.requestId, 'sign/secp256k1');
+    const signed = new TextEncoder().encode(JSON.stringify(signRequest(r, initiator)));
+    await jetstream(nc).publish(n.requests, signed, { msgID: r.requestId });
+
+    // node1 plays rounds 1 and 2 honestly up to node0's round-2 message, then goes silent.
+    const fromNode0 = (round: number) => until(`node0's round-${round} message`, () => inbox.find((m) => m.o.round === round && m.o.kind === KIND.protocol && bytesToHex(m.o.session) === bytesToHex(session))?.o);
+    const mine = startEcdsaSign({ key: shares[1]!, session, signers: [1, 2], digest: new Uint8Array(32).fill(0x5a) });
+    mine.receive((await fromNode0(1)).body);
+    node1.send({ kind: KIND.protocol, session, round: 1, to: 1, body: mine.outgoing[0]!.bytes });
+    const round2 = mine.advance();
+    await fromNode0(2);
+    // node0 has sent round 2 and waits for node1's: it dies before any result is recorded.
+    killed = true;
+    await node0.stop('SIGKILL');
+    node0 = await startNode(configs[0]!);
+    // node1 resumes (its round 2 reaches a node that no longer runs the session), and the very
+    // same signed request arrives again.
+    node1.send({ kind: KIND.protocol, session, round: 2, to: 1, body: round2.outgoing[0]!.bytes });
+    nc.publish(n.fast, signed);
+
+    const results = await new Kvm(nc).open(n.results);
+    const res = await until('node0 result', async () => {
+      const e = await results.get(`${r.requestId}.node0`).catch(() => null);
+      return e && e.value.length ? (JSON.parse(e.string()) as NodeResult) : undefined;
+    });
+    assert.ok(verifyAttestation(manifest, res));
+    assert.equal(res.ok, false);
+    assert.equal(res.error!.code, 'SESSION_REUSED', JSON.stringify(res.error));
+    assert.ok(res.error!.message.includes(bytesToHex(session)), res.error!.message);
+    assert.deepEqual(res.error!.culprits, []);
+    // The rerun sent node1 nothing: no round-one output left the restarted node.
+    await nc.flush();
+    assert.deepEqual(inbox.filter((m) => m.afterKill && bytesToHex(m.o.session) === bytesToHex(session)).map((m) => m.o.round), []);
+    await node0.stop();
+    node0 = undefined;
+    const store = await openStore('node0');
+    const entries = (await SessionLedger.entries(store)).filter(([s]) => s === bytesToHex(session));
+    await store.close();
+    assert.equal(entries.length, 1);
+    node1.close();
+  });
+
+  test('node0 reports node1\'s abort as a claim blaming nobody; a final signature that does not verify quarantines the key, also after a restart', async () => {
+    node0 = await startNode(configs[0]!);
+    const n = names(manifest.cluster);
+    const node1 = new PeerTransport(nc, manifest, await openPrivateIdentity(new Uint8Array(readFileSync(join(dir, 'node1.key.age'))), 'passphrase-for-node1'));
+    const inbox: Opened[] = [];
+    node1.listen((o) => inbox.push(o), () => undefined);
+    await nc.flush();
+    const results = await new Kvm(nc).open(n.results);
+    const submit = async (message: string) => {
+      const r = request({ op: 'sign', keyId: 'kr', curve: 'secp256k1', message, signers: ['node0', 'node1'] });
+      await jetstream(nc).publish(n.requests, JSON.stringify(signRequest(r, initiator)), { msgID: r.requestId });
+      const session = sessionId(r.requestId, 'sign/secp256k1');
+      return {
+        session,
+        digest: new Uint8Array(32).fill(parseInt(message.slice(0, 2), 16)),
+        fromNode0: (round: number) => until(`node0's round-${round} message`, () => inbox.find((o) => o.round === round && o.kind === KIND.protocol && bytesToHex(o.session) === bytesToHex(session))),
+        result: () =>
+          until('node0 result', async () => {
+            const e = await results.get(`${r.requestId}.node0`).catch(() => null);
+            return e && e.value.length ? (JSON.parse(e.string()) as NodeResult) : undefined;
+          }),
+      };
+    };
+
+    // 1. node1 aborts, claiming node2 failed a consistency check: reported, blames nobody.
+    const claimed = await submit('61'.repeat(32));
+    await claimed.fromNode0(1);
+    node1.send({ kind: KIND.abort, session: claimed.session, round: 1, to: 1, body: new TextEncoder().encode(JSON.stringify({ code: 'CONSISTENCY_CHECK_FAILED', culprits: ['node2'], round: 1, message: 'node2 cheated' })) });
+    const aborted = await claimed.result();
+    assert.equal(aborted.error?.code, 'ABORTED_BY_PEER', JSON.stringify(aborted));
+    assert.deepEqual(aborted.error!.culprits, []);
+    assert.match(aborted.error!.message, /node1 says node2: CONSISTENCY_CHECK_FAILED/);
+
+    // 2. node1 plays honestly, but its round-3 w_i is one bit off: only the final verification sees it.
+    const bad = await submit('62'.repeat(32));
+    const mine = startEcdsaSign({ key: shares[1]!, session: bad.session, signers: [1, 2], digest: bad.digest });
+    mine.receive((await bad.fromNode0(1)).body);
+    node1.send({ kind: KIND.protocol, session: bad.session, round: 1, to: 1, body: mine.outgoing[0]!.bytes });
+    const r2 = mine.advance();
+    r2.receive((await bad.fromNode0(2)).body);
+    node1.send({ kind: KIND.protocol, session: bad.session, round: 2, to: 1, body: r2.outgoing[0]!.bytes });
+    const body = r2.advance().outgoing[0]!.bytes.slice();
+    body[body.length - 1]! ^= 1;
+    node1.send({ kind: KIND.protocol, session: bad.session, round: 3, to: 1, body });
+    assert.equal((await bad.result()).error?.code, 'INVALID_SIGNATURE');
+    assert.equal((await (await submit('63'.repeat(32))).result()).error?.code, 'KEY_QUARANTINED');
+    // The quarantine is on disk: a restarted node0 still refuses.
+    await node0.stop();
+    node0 = await startNode(configs[0]!);
+    const again = await (await submit('64'.repeat(32))).result();
+    assert.equal(again.error?.code, 'KEY_QUARANTINED', JSON.stringify(again));
+    assert.deepEqual(again.error!.culprits, []);
+    node1.close();
+  });
+});
