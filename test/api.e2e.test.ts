@@ -8,9 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { createStorage } from 'unstorage';
@@ -142,6 +142,28 @@ describe('HTTP API end to end: Node, Bun and Deno nodes over nats-server', () =>
       const s = await store(id);
       for (const curve of ['ed25519', 'secp256k1']) assert.equal((await s.versions(`share:${key.keyId}:${curve}`)).length, 1, `${id} ${curve}`);
       await s.close();
+    }
+  });
+
+  test('after keygen, signing, refresh and reshare no node store lists a key id, curve, version or request id, and the JetStream store holds no request or key in the clear', async () => {
+    const walk = (d: string, base = d): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name), base) : [relative(base, join(d, e.name))]));
+    for (const id of NODES) {
+      const files = walk(join(dir, 'data', id));
+      assert.ok(files.length > 4, `${id} has records`);
+      // Only hashed record names, the manifest shards and root, and the key check.
+      for (const f of files) assert.match(f, /^(tessera\/keycheck|r\/[0-9a-f]{64}|m\/(root|[0-9a-f]{2}))$/, `${id}: ${f}`);
+      const listing = files.join('\n');
+      for (const k of keys) assert.ok(!listing.includes(k.keyId), `${id} lists key ${k.keyId}`);
+    }
+    // Message bodies (signed requests, results, key records) are encrypted at rest. nats-server
+    // 2.9.10 keeps its per-subject index (*.fss) in the clear, so subjects (KV keys) are not
+    // checked there; no body field may appear in any file.
+    const bodies = [...keys.flatMap((k) => Object.values(k.publicKeys)), 'requestId', 'keyId', 'signature', 'publicKeys'].filter(Boolean) as string[];
+    const jsFiles = walk(join(dir, 'nats', 'js'));
+    assert.ok(jsFiles.some((f) => f.endsWith('.blk')), 'JetStream wrote message blocks');
+    for (const f of jsFiles) {
+      const bytes = readFileSync(join(dir, 'nats', 'js', f));
+      for (const leak of [...bodies, ...(f.endsWith('.fss') ? [] : keys.map((k) => k.keyId))]) assert.ok(!bytes.includes(leak), `JetStream file ${f} holds "${leak}"`);
     }
   });
 

@@ -51,7 +51,10 @@ export async function startBenchCluster(opts: { nodes: number; runtime: Runtime;
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   const [natsPort, monitorPort] = [await freePort(), await freePort()];
   mkdirSync(join(dir, 'js'));
-  const nats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-m', String(monitorPort), '-js', '-sd', join(dir, 'js')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // JetStream encrypted at rest, as in production (the key by environment, never argv or a file).
+  writeFileSync(join(dir, 'nats.conf'), `listen: "127.0.0.1:${natsPort}"\nhttp: "127.0.0.1:${monitorPort}"\njetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, cipher: chachapoly, key: $TESSERA_JS_KEY }\n`);
+  const jsKey = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
+  const nats = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_JS_KEY: jsKey } });
   await waitFor(nats, /Server is ready/, 'nats-server');
   const nodeIds = Array.from({ length: opts.nodes }, (_, i) => `node${i}`);
   let manifest = emptyManifest('bench');
@@ -59,8 +62,8 @@ export async function startBenchCluster(opts: { nodes: number; runtime: Runtime;
   for (const nodeId of nodeIds) {
     const id = generateIdentity(nodeId);
     manifest = addNode(manifest, id.public);
-    writeFileSync(join(dir, `${nodeId}.key`), await sealPrivateIdentity(id.private, undefined));
-    writeFileSync(join(dir, `${nodeId}.storage.key`), bytesToHex(crypto.getRandomValues(new Uint8Array(32))));
+    writeFileSync(join(dir, `${nodeId}.key`), await sealPrivateIdentity(id.private, undefined), { mode: 0o600, flag: 'wx' });
+    writeFileSync(join(dir, `${nodeId}.storage.key`), bytesToHex(crypto.getRandomValues(new Uint8Array(32))), { mode: 0o600, flag: 'wx' });
     const port = await freePort();
     ports.push(port);
     const cfg = {

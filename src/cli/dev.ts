@@ -7,7 +7,7 @@
  * @module
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
@@ -33,11 +33,11 @@ async function scaffold(dir: string): Promise<void> {
   for (const nodeId of NODES) {
     const id = generateIdentity(nodeId);
     manifest = addNode(manifest, id.public);
-    writeFileSync(join(dir, `${nodeId}.key`), await sealPrivateIdentity(id.private, undefined), { mode: 0o600 });
-    writeFileSync(join(dir, `${nodeId}.storage.key`), bytesToHex(crypto.getRandomValues(new Uint8Array(32))) + '\n', { mode: 0o600 });
+    writeFileSync(join(dir, `${nodeId}.key`), await sealPrivateIdentity(id.private, undefined), { mode: 0o600, flag: 'wx' });
+    writeFileSync(join(dir, `${nodeId}.storage.key`), bytesToHex(crypto.getRandomValues(new Uint8Array(32))) + '\n', { mode: 0o600, flag: 'wx' });
   }
   const secret = ed25519.utils.randomSecretKey();
-  writeFileSync(join(dir, 'initiator.key'), JSON.stringify({ id: 'dev', kind: 'ed25519', secretKey: bytesToHex(secret) }) + '\n', { mode: 0o600 });
+  writeFileSync(join(dir, 'initiator.key'), JSON.stringify({ id: 'dev', kind: 'ed25519', secretKey: bytesToHex(secret) }) + '\n', { mode: 0o600, flag: 'wx' });
   manifest = addInitiator(manifest, { id: 'dev', ed25519: bytesToHex(ed25519.getPublicKey(secret)) });
   writeFileSync(join(dir, 'cluster.json'), JSON.stringify(manifest, null, 2) + '\n');
 }
@@ -71,7 +71,13 @@ async function startNats(dir: string): Promise<{ url: string; proc: ChildProcess
   if (spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status !== 0) return undefined;
   const port = await freePort(4222);
   mkdirSync(join(dir, 'nats'), { recursive: true });
-  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // JetStream encrypted at rest (an existing plaintext store is encrypted on start). The key is
+  // made once (mode 0600) and reaches the server by environment, not argv or the config file.
+  const keyFile = join(dir, 'nats.jetstream.key');
+  if (!existsSync(keyFile)) writeFileSync(keyFile, bytesToHex(crypto.getRandomValues(new Uint8Array(32))) + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(join(dir, 'nats.conf'), `listen: "127.0.0.1:${port}"\njetstream { store_dir: ${JSON.stringify(join(dir, 'nats'))}, cipher: chachapoly, key: $TESSERA_JS_KEY }\n`);
+  const env = { ...process.env, TESSERA_JS_KEY: readFileSync(keyFile, 'utf8').trim() };
+  const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env });
   const url = `nats://127.0.0.1:${port}`;
   for (let i = 0; i < 100 && (await portFree(port)); i++) await new Promise((r) => setTimeout(r, 50));
   return { url, proc };

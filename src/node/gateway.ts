@@ -140,7 +140,8 @@ export class ClusterState implements ClusterKeys {
    * Publishes a signed request: key changes go to the durable request stream (de-duplicated by
    * request id); signings, with `fast`, go straight to every node over core NATS, which saves
    * the stream write and the consumers' uneven delivery. A node that misses one makes the
-   * signing time out (504) and a retry runs a fresh one; rerunning a signing is harmless.
+   * signing time out (504) and a retry runs a fresh one (a new request id, so a new session id:
+   * nodes never run one session id twice, which for DKLs23 would leak the key).
    */
   async submit(signed: SignedRequest, requestId: string, fast = false): Promise<void> {
     const data = new TextEncoder().encode(JSON.stringify(signed));

@@ -12,13 +12,15 @@ import { createStorage, type Storage } from 'unstorage';
 import redisDriver from 'unstorage/drivers/redis';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit.ts';
-import type { NodeConfig } from './config.ts';
+import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig } from './config.ts';
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
 import { validateManifest, type Manifest } from './manifest.ts';
 import { execute, promote } from './operations.ts';
 import { attest, RequestError, verifyAttestation, verifyRequest, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
 import { SessionError, SessionManager } from './session.ts';
-import { EncryptedStore, storageKeyFromFile, storageKeyFromPassphrase } from './storage.ts';
+import { SessionLedger } from './session-ledger.ts';
+import { EncryptedStore } from './storage.ts';
+import { anchorStore } from './store-anchor.ts';
 import { connectNats, PeerTransport } from './transport.ts';
 import { atomicFs } from './fs-atomic.ts';
 import { ClusterState, names } from './gateway.ts';
@@ -43,6 +45,7 @@ export class TesseraNode {
   private heartbeat?: ReturnType<typeof setInterval>;
   private inflight = new Set<Promise<void>>();
   private stopping = false;
+  private stopAnchor?: () => Promise<void>;
 
   private constructor(
     readonly cfg: NodeConfig,
@@ -56,35 +59,42 @@ export class TesseraNode {
     readonly cluster: ClusterState,
   ) {}
 
-  /** Starts a node from its configuration; refuses to start without a storage key or TLS in production. */
+  /** Starts a node from its configuration; refuses to start without a storage key, or in production without its safeguards. */
   static async start(cfg: NodeConfig, log: Logger, sharedBus?: Bus): Promise<TesseraNode> {
+    assertProductionReady(cfg);
     const manifest = validateManifest(JSON.parse(readFileSync(cfg.manifest, 'utf8')));
-    const passphrase = cfg.passphraseFile ? readFileSync(cfg.passphraseFile, 'utf8').trim() : process.env.TESSERA_PASSPHRASE;
-    const identity = await openPrivateIdentity(new Uint8Array(readFileSync(cfg.identity)), passphrase);
+    const identity = await openPrivateIdentity(new Uint8Array(readFileSync(cfg.identity)), identityPassphrase(cfg));
     const listed = manifest.nodes.find((n) => n.nodeId === cfg.nodeId);
     const pub = publicOf(identity);
     if (identity.nodeId !== cfg.nodeId || !listed || listed.ed25519 !== pub.ed25519 || listed.x25519 !== pub.x25519) {
       throw new RangeError(`identity ${identity.nodeId} does not match node ${cfg.nodeId} in the manifest`);
     }
-    const key = cfg.storage.keyFile
-      ? storageKeyFromFile(readFileSync(cfg.storage.keyFile, 'utf8'))
-      : process.env.TESSERA_STORAGE_PASSPHRASE
-        ? storageKeyFromPassphrase(process.env.TESSERA_STORAGE_PASSPHRASE, `${manifest.cluster}/${cfg.nodeId}`)
-        : undefined;
-    const store = await EncryptedStore.open(openStorage(cfg), key);
+    const store = await EncryptedStore.open(openStorage(cfg), storageKey(cfg, manifest.cluster));
+    const { rolledForward, missing, removedStale, migrated } = store.integrity;
+    if (missing.length || removedStale.length) log.warn({ event: 'store_tampered', missing, removedStale }, 'stored records are missing or were put back after retirement; reading them is refused');
+    if (rolledForward.length || migrated) log.info({ event: 'store_recovered', rolledForward, migrated }, 'store index brought up to date');
     const audit = new AuditLog(cfg.audit);
+    await audit.anchor(store);
     // The in-process bus (development only) or NATS.
     const bus = sharedBus ?? natsBus(await connectNats({ ...cfg.nats, production: cfg.production, name: `tessera-${cfg.nodeId}` }));
     const n = names(manifest.cluster);
     await bus.stream(n.stream, n.requests);
     const cluster = await ClusterState.open(bus, manifest);
+    // A store older than its signed anchor in NATS was rolled back as a whole: refuse to start.
+    const stopAnchor = await anchorStore(bus, manifest.cluster, identity, pub.ed25519, store, (msg) => log.warn({ event: 'store_anchor' }, msg)).catch(async (e: unknown) => {
+      if (!sharedBus) await bus.close().catch(() => undefined);
+      throw e;
+    });
     cluster.watchHeartbeats();
     const transport = new PeerTransport(bus, manifest, identity);
     const sessions = new SessionManager(transport, {
       maxConcurrent: cfg.maxConcurrent ?? 8,
+      // Every session id is recorded durably before its first send and never runs twice.
+      ledger: await SessionLedger.open(store),
       onReject: (r) => log.warn({ event: 'message_rejected', ...r }, 'rejected a peer message'),
     });
     const node = new TesseraNode(cfg, log, identity, manifest, store, bus, sessions, audit, cluster);
+    node.stopAnchor = stopAnchor;
     await node.beat();
     node.heartbeat = setInterval(() => void node.beat().catch(() => undefined), 1000);
     await node.consume();
@@ -192,8 +202,9 @@ export class TesseraNode {
     const attested = attest(this.identity, result);
     phase('attestMs');
     try {
-      // A signing's record need not survive a crash: rerunning one is harmless (fresh nonces,
-      // and the peers refuse a session they already finished). Key changes are fsynced.
+      // A signing's record need not survive a crash: a rerun is refused anyway, because the
+      // session ledger fsynced its id before round one (rerunning a DKLs23 signing under one id
+      // would leak the key to a co-signer; for FROST it would be harmless). Key changes are fsynced.
       await this.store.putJson(`request:${request.requestId}`, attested, { durable: request.op !== 'sign' });
     } catch (e) {
       // The outcome is still reported; without the record a redelivery would run it again.
@@ -248,7 +259,9 @@ export class TesseraNode {
     await this.consumer?.close().catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 15_000))]);
     await this.cluster.heartbeats.delete(this.cfg.nodeId).catch(() => undefined);
+    await this.stopAnchor?.().catch(() => undefined);
     await this.bus.close();
+    await this.audit.settled();
     await this.store.close().catch(() => undefined);
     this.log.info({ event: 'node_stopped' }, 'node stopped');
   }

@@ -1,8 +1,11 @@
 /** Starts a real nats-server (JetStream; optional mutual TLS with certificates made by openssl). */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import process from 'node:process';
+import { nkeys } from '@nats-io/transport-node';
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -21,8 +24,8 @@ function openssl(args: string[], cwd: string): void {
   if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
 }
 
-/** A CA, a server certificate for 127.0.0.1/localhost, and a client certificate. */
-export function makeCerts(dir: string): { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string } {
+/** A CA, a server certificate for 127.0.0.1/localhost, a client certificate, and an nkey user (seed file and public key) the server authorizes. */
+export function makeCerts(dir: string): { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; nkeySeed: string; nkeyUser: string } {
   mkdirSync(dir, { recursive: true });
   openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=tessera-test-ca'], dir);
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
@@ -30,7 +33,16 @@ export function makeCerts(dir: string): { ca: string; serverCert: string; server
     openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=tessera-${name}`], dir);
     openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', 'san.ext'], dir);
   }
-  return { ca: join(dir, 'ca.pem'), serverCert: join(dir, 'server.pem'), serverKey: join(dir, 'server.key'), clientCert: join(dir, 'client.pem'), clientKey: join(dir, 'client.key') };
+  const user = nkeys.createUser();
+  writeFileSync(join(dir, 'user.nk'), new TextDecoder().decode(user.getSeed()) + '\n', { mode: 0o600 });
+  return { ca: join(dir, 'ca.pem'), serverCert: join(dir, 'server.pem'), serverKey: join(dir, 'server.key'), clientCert: join(dir, 'client.pem'), clientKey: join(dir, 'client.key'), nkeySeed: join(dir, 'user.nk'), nkeyUser: user.getPublicKey() };
+}
+
+/** The JetStream encryption key of a test server directory (made once, mode 0600). */
+export function jetStreamKey(dir: string): string {
+  const path = join(dir, 'js.key');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  return readFileSync(path, 'utf8').trim();
 }
 
 /** A running nats-server. */
@@ -41,18 +53,20 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-/** Starts nats-server with JetStream in `dir`; with `certs`, TLS with verified client certificates. */
+/** Starts nats-server with JetStream in `dir`; with `certs`, TLS with verified client certificates and only the certs' nkey user authorized. */
 export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts>, fixedPort?: number, host = '127.0.0.1'): Promise<NatsServer> {
   mkdirSync(dir, { recursive: true });
   const port = fixedPort ?? (await freePort());
   const conf = [
     `listen: "${host}:${port}"`,
-    `jetstream { store_dir: "${join(dir, 'js')}", max_memory_store: 64MB, max_file_store: 256MB }`,
+    // Encrypted at rest; the key (one per directory, kept across restarts) reaches the server by environment, not argv or the config file.
+    `jetstream { store_dir: "${join(dir, 'js')}", max_memory_store: 64MB, max_file_store: 256MB, cipher: chachapoly, key: $TESSERA_JS_KEY }`,
     'max_payload: 1MB',
     certs ? `tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: true, timeout: 5 }` : '',
+    certs ? `authorization { users: [ { nkey: "${certs.nkeyUser}" } ] }` : '',
   ].join('\n');
   writeFileSync(join(dir, 'nats.conf'), conf);
-  const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_JS_KEY: jetStreamKey(dir) } });
   await new Promise<void>((resolve, reject) => {
     let log = '';
     const t = setTimeout(() => reject(new Error(`nats-server did not start: ${log}`)), 15_000);
