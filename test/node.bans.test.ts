@@ -14,7 +14,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { KIND } from '../src/node/envelope.ts';
 import { bannedPeers, quarantined } from '../src/node/operations.ts';
 import { sessionId, type OperationRequest } from '../src/node/requests.ts';
-import { SessionAbortedError, SessionError } from '../src/node/session.ts';
+import { SessionAbortedError, SessionError, SessionManager } from '../src/node/session.ts';
+import { EncryptedStore } from '../src/node/storage.ts';
 import { request } from './helpers/cluster.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
 import { inProcessNodes, run, type PeerNode } from './helpers/peers.ts';
@@ -50,7 +51,20 @@ describe('bans, quarantine and abort claims over a real nats-server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a failed consistency check bans node1 at once (its running session with node0 fails too); the ban survives a refresh until the refresh is promoted', async () => {
+  test('a failed consistency check bans node1 at once (its running session with node0 fails before the failing one unwinds); the ban survives a refresh until the refresh is promoted', async () => {
+    // What happens on node0, in order: when the running sessions are failed (and how many are
+    // still running then), and when the ban record is written.
+    const order: string[] = [];
+    const sessions = n0().sessions;
+    const store = n0().store;
+    sessions.failLive = (...a) => {
+      order.push(`failLive, ${sessions.active} running`);
+      return SessionManager.prototype.failLive.apply(sessions, a);
+    };
+    store.putJson = async (name, value, opts) => {
+      if (name === 'ban:kb') order.push('ban written');
+      return EncryptedStore.prototype.putJson.call(store, name, value, opts);
+    };
     // A signing with node1 that node1 never answers: it runs until the ban stops it.
     const waiting = run(n0(), sign(['node0', 'node1'], '22'.repeat(32)), confirmed, 120_000).then(
       () => assert.fail('the signing with node1 should stop'),
@@ -68,9 +82,14 @@ describe('bans, quarantine and abort claims over a real nats-server', () => {
     };
     const [mine, theirs] = await Promise.allSettled([run(n0(), probe, confirmed), run(n1(), probe, confirmed)]);
     n1().transport.tamper = undefined;
+    delete (sessions as Partial<SessionManager>).failLive;
+    delete (store as Partial<EncryptedStore>).putJson;
     assert.equal(mine.status, 'rejected');
     const e = (mine as PromiseRejectedResult).reason as SessionError;
     assert.equal(e.code, 'CONSISTENCY_CHECK_FAILED', e.message);
+    // The ban stopped the other session while the detecting one still ran (both counted), and
+    // before its record went to disk.
+    assert.deepEqual(order, ['failLive, 2 running', 'ban written']);
     assert.deepEqual(e.culprits, ['node1']);
     // The other running session with node1 stopped because of the ban, naming node1.
     const stopped = await waiting;

@@ -23,7 +23,9 @@ import { atomicFs } from '../src/node/fs-atomic.ts';
 import { openPrivateIdentity } from '../src/node/identity.ts';
 import type { Manifest } from '../src/node/manifest.ts';
 import { names } from '../src/node/node.ts';
-import { sessionId, signRequest, verifyAttestation, type NodeResult } from '../src/node/requests.ts';
+import { execute } from '../src/node/operations.ts';
+import { RequestError, sessionId, signRequest, verifyAttestation, type NodeResult, type OperationRequest } from '../src/node/requests.ts';
+import { SessionManager, type RoundLike } from '../src/node/session.ts';
 import { SessionLedger, SessionReusedError, SESSION_RETENTION_MS } from '../src/node/session-ledger.ts';
 import { EncryptedStore } from '../src/node/storage.ts';
 import { PeerTransport } from '../src/node/transport.ts';
@@ -84,6 +86,50 @@ describe('the session ledger', () => {
     assert.equal(restarted.size, 40);
     for (let i = 0; i < 40; i++) assert.ok(restarted.has(id(50_000 + i)), `id ${i} survives`);
     assert.ok((await store.versions('sessions')).length <= 64);
+    // The clock stepped back past the retention: the low-water mark stays (it is in the segments),
+    // so every forgotten id is older than it and the request layer refuses what could carry one.
+    const back = await SessionLedger.open(store, { now: () => now - 2 * SESSION_RETENTION_MS });
+    assert.ok(back.prunedBefore >= now - SESSION_RETENTION_MS, `low-water mark ${back.prunedBefore}`);
+    // Every id it may have forgotten (the first 1500, claimed at 1_000_000) is below the mark.
+    assert.ok(1_000_000 < back.prunedBefore);
+  });
+});
+
+describe('session reservations and the ledger low-water mark (no network)', () => {
+  /** A one-node transport: a session of node0 alone finishes without sending anything. */
+  const transport = { me: { nodeId: 'node0' }, manifest: { nodes: [{ nodeId: 'node0' }] }, listen: () => undefined, send: () => undefined, forget: () => undefined } as unknown as PeerTransport;
+  const done = (): RoundLike => ({ outgoing: [], receive: () => undefined, missing: () => [], finish: () => 'done' });
+  const refused = (n: number): OperationRequest => ({ op: 'sign', requestId: `refused-${n}`, initiator: 'ops', timestamp: Date.now(), keyId: 'nokey', curve: 'secp256k1', message: '11'.repeat(32), signers: ['node0'] });
+
+  test('requests refused before their session runs release their reservations: after 1100 of them an honest reserved session still runs', async () => {
+    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+    const sessions = new SessionManager(transport, { ledger: await SessionLedger.open(store) });
+    const honest = sessionId('honest', 'sign/secp256k1');
+    sessions.reserve(honest);
+    for (let i = 0; i < 1100; i++) {
+      await assert.rejects(execute(refused(i), 'node0', store, sessions, {}, async () => true), (e: unknown) => (e as { code?: string }).code === 'UNKNOWN_KEY');
+    }
+    // Only the honest reservation is left; it was not evicted, so its run does not claim again.
+    assert.equal(sessions.reservations, 1);
+    assert.equal(await sessions.run<string>({ session: honest, parties: ['node0'], start: done }), 'done');
+    assert.equal(sessions.reservations, 0);
+    // A refused request's id stays spent: it never runs later.
+    assert.throws(() => sessions.reserve(sessionId('refused-0', 'sign/secp256k1')), (e: unknown) => (e as { code?: string }).code === 'SESSION_REUSED');
+  });
+
+  test('a request older than the ledger\'s low-water mark plus the request window is refused before anything is reserved', async () => {
+    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+    // A clock once stepped forward two retentions: the ledger pruned everything before then.
+    const ahead = Date.now() + 2 * SESSION_RETENTION_MS;
+    await (await SessionLedger.open(store, { now: () => ahead })).claim(id(1));
+    const ledger = await SessionLedger.open(store);
+    assert.ok(ledger.prunedBefore >= ahead - SESSION_RETENTION_MS);
+    const sessions = new SessionManager(transport, { ledger });
+    await assert.rejects(execute(refused(0), 'node0', store, sessions, {}, async () => true), (e: unknown) => e instanceof RequestError && e.code === 'REQUEST_EXPIRED' && /session ledger/.test(e.message));
+    assert.ok(!ledger.has(bytesToHex(sessionId('refused-0', 'sign/secp256k1'))), 'nothing was claimed');
+    // With the clock never stepped, a fresh request passes this check (and fails later: no key).
+    const fresh = new SessionManager(transport, { ledger: await SessionLedger.open(await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)))) });
+    await assert.rejects(execute(refused(1), 'node0', store, fresh, {}, async () => true), (e: unknown) => (e as { code?: string }).code === 'UNKNOWN_KEY');
   });
 });
 

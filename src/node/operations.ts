@@ -5,7 +5,7 @@
  */
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { ecdsaKeyShare, frostKeyShare, startEcdsaDkg, startEcdsaRefresh, startEcdsaSign, startFrostDkg, startFrostSign, startReshare, type EcdsaKeyShare, type EcdsaSignature, type FrostKeyShare, type ReshareRole } from '../core/index.ts';
-import { RequestError, sessionId, type Curve, type OperationRequest } from './requests.ts';
+import { REQUEST_WINDOW_MS, RequestError, sessionId, type Curve, type OperationRequest } from './requests.ts';
 import { SessionAbortedError, SessionError, type SessionManager } from './session.ts';
 import type { EncryptedStore } from './storage.ts';
 
@@ -117,19 +117,30 @@ export async function bannedPeers(store: EncryptedStore, keyId: string, epoch?: 
   return [...peers].sort();
 }
 
+/** `peers` joined with those of every in-epoch record in `records`, as one ban record. */
+function banRecord(epoch: string | undefined, peers: string[], ...records: (BanRecord | undefined)[]): BanRecord {
+  const all = new Set(peers);
+  for (const r of records) if (inEpoch(r, epoch)) for (const p of r!.peers) all.add(p);
+  return { epoch, peers: [...all].sort() };
+}
+
 /**
- * Bans `peers` for `keyId` in share epoch `epoch` after this node's own consistency check failed:
- * at once in memory, failing this node's other running signings of the key with them, then on disk.
+ * Bans `peers` for `keyId` in share epoch `epoch` after this node's own consistency check failed.
+ * Everything up to the first await runs synchronously when called (from the session's onFailure,
+ * before the failing session unwinds): the ban is in memory and this node's other running
+ * signings of the key with those peers are failed before any of them handles another message.
+ * The returned promise settles once the merged record is on disk.
  */
 async function ban(c: Ctx, keyId: string, epoch: string | undefined, peers: string[]): Promise<void> {
   const name = banName(keyId);
-  const all = new Set(peers);
-  for (const r of [await c.store.getJson<BanRecord>(name), remembered<BanRecord>(c.store, name)]) if (inEpoch(r, epoch)) for (const p of r!.peers) all.add(p);
-  const record: BanRecord = { epoch, peers: [...all].sort() };
-  remember(c.store, name, record);
+  remember(c.store, name, banRecord(epoch, peers, remembered<BanRecord>(c.store, name)));
   for (const peer of peers) {
     c.sessions.failLive(keyId, 'secp256k1', peer, (round) => new SessionError('PEER_BANNED', `round ${round}: ${peer} failed a consistency check in another signing with this key; this session stops`, [peer], round));
   }
+  const onDisk = await c.store.getJson<BanRecord>(name);
+  // Read what is remembered again: another ban may have been decided while the disk was read.
+  const record = banRecord(epoch, peers, onDisk, remembered<BanRecord>(c.store, name));
+  remember(c.store, name, record);
   await c.store.putJson(name, record);
 }
 
@@ -250,11 +261,29 @@ async function reshareShares(c: Ctx, meta: KeyMeta, curves: Curve[], threshold: 
 
 const outcome = (m: KeyMeta, threshold: number, parties: string[], key: string, curves: string[]) => ({ keyId: m.keyId, threshold, parties, curves: m.curves, publicKeys: m.publicKeys, ...(m.chainCode ? { chainCode: m.chainCode } : {}), [key]: curves });
 
-/** Runs a request's protocol on this node; undefined when this node takes no part. */
+/**
+ * Runs a request's protocol on this node; undefined when this node takes no part. Every
+ * operation starts here, so this is where a request too old for the session ledger is refused.
+ */
 export async function execute(r: OperationRequest, me: string, store: EncryptedStore, sessions: SessionManager, timeouts: { roundMs?: number; sessionMs?: number }, confirmed: Confirmed, cluster?: ClusterKeys): Promise<Record<string, unknown> | undefined> {
-  const c: Ctx = { r, me, store, sessions, timeouts, cluster };
-  // A signing's session id goes to disk while the key is read (the hot path saves the fsync wait).
-  if (r.op === 'sign' && r.signers.includes(me)) sessions.reserve(sessionId(r.requestId, `sign/${r.curve}`));
+  // Ids claimed before the ledger's low-water mark may be forgotten (retention, or a clock stepped
+  // forward and back); a request accepted within the window of such a claim could carry one.
+  if (r.timestamp < sessions.prunedBefore + REQUEST_WINDOW_MS) {
+    throw new RequestError('REQUEST_EXPIRED', `request timestamp ${new Date(r.timestamp).toISOString()} is older than this node's session ledger allows (it may have forgotten session ids from before ${new Date(sessions.prunedBefore).toISOString()})`);
+  }
+  // A signing's session id goes to disk while the key is read (the hot path saves the fsync wait);
+  // a reservation that is not run is released, so the map holds only requests in progress.
+  const reserved = r.op === 'sign' && r.signers.includes(me) ? sessionId(r.requestId, `sign/${r.curve}`) : undefined;
+  if (reserved) sessions.reserve(reserved);
+  try {
+    return await perform({ r, me, store, sessions, timeouts, cluster }, confirmed);
+  } finally {
+    if (reserved) sessions.release(reserved);
+  }
+}
+
+async function perform(c: Ctx, confirmed: Confirmed): Promise<Record<string, unknown> | undefined> {
+  const { r, me, store, cluster } = c;
   if (r.op === 'keygen') {
     const myParty = r.parties.indexOf(me) + 1;
     if (!myParty) return undefined;
@@ -358,7 +387,17 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
   const session = sessionId(r.requestId, `sign/${r.curve}`);
   const message = hexToBytes(r.message);
   const signerNames = members.map((p) => m.parties[p - 1]!);
-  const tag = { keyId: r.keyId, curve: r.curve };
+  // Only what this node's own checks proved is acted on, at the moment it is proven; an abort's
+  // claims never are.
+  let acting: Promise<void> | undefined;
+  const onFailure = (e: SessionError) => {
+    if (e instanceof SessionAbortedError) return;
+    const culprits = e.culprits.filter((p) => p !== me);
+    if (e.code === 'CONSISTENCY_CHECK_FAILED' && r.curve === 'secp256k1' && culprits.length) acting = ban(c, r.keyId, m.epoch, culprits);
+    else if (e.code === 'INVALID_SIGNATURE') acting = quarantine(store, r.keyId, m.epoch, `${r.curve} signing ${r.requestId}`);
+    acting?.catch(() => undefined);
+  };
+  const tag = { keyId: r.keyId, curve: r.curve, onFailure };
   try {
     if (r.curve === 'secp256k1') {
       const key = ecdsaKeyShare(blob);
@@ -372,12 +411,8 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
     const hex = bytesToHex(sig);
     return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), publicKey, signers: signerNames };
   } catch (e) {
-    // Only what this node's own checks proved is acted on; an abort's claims never are.
-    if (e instanceof SessionError && !(e instanceof SessionAbortedError)) {
-      const culprits = e.culprits.filter((p) => p !== me);
-      if (e.code === 'CONSISTENCY_CHECK_FAILED' && r.curve === 'secp256k1' && culprits.length) await ban(c, r.keyId, m.epoch, culprits);
-      if (e.code === 'INVALID_SIGNATURE') await quarantine(store, r.keyId, m.epoch, `${r.curve} signing ${r.requestId}`);
-    }
+    // The ban or quarantine is in force already; its record is on disk before the error is reported.
+    await acting;
     throw e;
   } finally {
     wipe(blob);

@@ -22,8 +22,9 @@ import type { EncryptedStore } from './storage.ts';
  * rerun. The ledger covers the window the result record may not survive (a crash before it is
  * written or fsynced). One hour is 30 times that span: it absorbs clock skew and a clock stepped
  * back by up to ~58 minutes, at a memory cost of one short entry per session started in the last
- * hour. Only a node clock stepped forward past the retention and then back again could re-admit
- * an old id, and the core's fresh per-signer nonces still make such a rerun leak nothing.
+ * hour. A node clock stepped forward past the retention (then a merge or restart forgets ids)
+ * and back again is covered by `prunedBefore`: the highest cutoff ever applied, kept in every
+ * segment written, so the request layer refuses any request old enough to carry a forgotten id.
  */
 export const SESSION_RETENTION_MS = 60 * 60_000;
 
@@ -50,6 +51,8 @@ export class SessionReusedError extends Error {
 type Entry = [id: string, at: number];
 interface Segment {
   entries: Entry[];
+  /** The ledger's low-water mark when this segment was written (absent in older segments). */
+  prunedBefore?: number;
 }
 
 const encode = (seg: Segment) => new TextEncoder().encode(JSON.stringify(seg));
@@ -64,6 +67,7 @@ export class SessionLedger {
   private writing: Promise<void> = Promise.resolve();
   private merging: Promise<void> = Promise.resolve();
   private mergeRunning = false;
+  private low = 0;
 
   private constructor(
     private readonly store: EncryptedStore,
@@ -74,9 +78,10 @@ export class SessionLedger {
   /** Loads every recorded id (a restart sees the ids of the previous run). */
   static async open(store: EncryptedStore, opts: { retentionMs?: number; now?: () => number } = {}): Promise<SessionLedger> {
     const ledger = new SessionLedger(store, opts.retentionMs ?? SESSION_RETENTION_MS, opts.now ?? Date.now);
-    const cutoff = ledger.cutoff();
+    const cutoff = ledger.prune();
     const loaded: Entry[] = [];
     for (const { version, segment } of await readSegments(store)) {
+      ledger.low = Math.max(ledger.low, segment.prunedBefore ?? 0);
       const level = Math.floor((version - 1) / FANOUT);
       if (level >= LEVELS || version < 1) continue;
       // A slot freed before a restart still holds ids that a merged segment also holds: reading
@@ -97,8 +102,19 @@ export class SessionLedger {
     return (await readSegments(store)).flatMap((s) => s.segment.entries);
   }
 
-  private cutoff(): number {
-    return this.now() - this.retentionMs;
+  /** The cutoff to apply now; it raises the low-water mark, which never goes down (a clock stepped back). */
+  private prune(): number {
+    const cutoff = this.now() - this.retentionMs;
+    this.low = Math.max(this.low, cutoff);
+    return cutoff;
+  }
+
+  /**
+   * Every id claimed at or after this time (ms, this node's clock) is remembered; earlier ones may
+   * be forgotten. It only rises, also across restarts and a clock stepped back.
+   */
+  get prunedBefore(): number {
+    return this.low;
   }
 
   /** Whether `id` (session hex) was started before. */
@@ -150,7 +166,7 @@ export class SessionLedger {
       await this.merge();
       slot = this.freeSlot(0);
     }
-    await this.store.put(RECORD, versionOf(0, slot), encode({ entries: ids }), { durable: true });
+    await this.store.put(RECORD, versionOf(0, slot), encode({ entries: ids, prunedBefore: this.low }), { durable: true });
     this.slots[0]![slot] = newest(ids);
     if (this.used(0) >= MERGE_AT && !this.mergeRunning) void this.merge().catch(() => undefined);
   }
@@ -179,7 +195,7 @@ export class SessionLedger {
   }
 
   private async mergeLevel(level: number): Promise<void> {
-    const cutoff = this.cutoff();
+    const cutoff = this.prune();
     for (const [id, at] of this.seen) {
       if (at >= cutoff) break;
       this.seen.delete(id);
@@ -195,7 +211,7 @@ export class SessionLedger {
     const entries = [...merged];
     // The top level merges into one of its own slots: the merged segment holds all it replaces.
     const [toLevel, toSlot] = top ? [level, inputs[0]!] : [level + 1, this.freeSlot(level + 1)!];
-    await this.store.put(RECORD, versionOf(toLevel, toSlot), encode({ entries }), { durable: true });
+    await this.store.put(RECORD, versionOf(toLevel, toSlot), encode({ entries, prunedBefore: this.low }), { durable: true });
     // Only now, with the merged segment durable, may the inputs be overwritten.
     for (const i of inputs) this.slots[level]![i] = undefined;
     this.slots[toLevel]![toSlot] = entries.length ? newest(entries) : undefined;

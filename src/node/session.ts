@@ -86,6 +86,12 @@ export interface SessionSpec {
   /** The key (and curve) the session uses, so a ban can fail it while it runs (failLive). */
   keyId?: string;
   curve?: string;
+  /**
+   * Called synchronously the moment this session's failure is decided (before the abort is
+   * sent and before run() unwinds), so a proven fault can be acted on at once (a ban). It must
+   * not throw; an exception is ignored.
+   */
+  onFailure?: (e: SessionError) => void;
 }
 
 /** A rejected inbound message, kept for observability and tests. */
@@ -109,11 +115,15 @@ interface Live {
   buffered: Opened[];
   wake: () => void;
   fail: (e: SessionError) => void;
+  /** Whether the session's failure is decided (it takes no further message, even before it unwinds). */
+  failed: () => boolean;
 }
 
 const MAX_PENDING_SESSIONS = 256;
 const MAX_PENDING_PER_SESSION = 64;
 const PENDING_TTL_MS = 30_000;
+/** Reservations held at once; past this a request claims its id when it runs (no overlap, never an eviction). */
+const MAX_RESERVED = 1024;
 
 /** Runs sessions for one node. */
 export class SessionManager {
@@ -167,6 +177,8 @@ export class SessionManager {
   }
 
   private accept(key: string, s: Live, o: Opened): void {
+    // A failed session (a ban, say) feeds nothing more to the core, also before run() unwinds.
+    if (s.failed()) return;
     const sender = this.nodeOf(o.from);
     const party = s.partyOfIndex.get(o.from);
     if (party === undefined) return this.reject({ session: key, culprit: sender, code: 'NOT_A_PARTY', reason: `${sender} is not a party of this session` });
@@ -229,15 +241,34 @@ export class SessionManager {
   /**
    * Claims a session id in the ledger now, so its durable write overlaps the work before the
    * session starts (run() then waits for it instead of claiming). Throws SESSION_REUSED at once
-   * for an id started before. An id reserved but never run stays spent, which is harmless.
+   * for an id started before. The caller releases a reservation it does not run (the id stays
+   * spent, which is harmless). A reservation is never evicted: with MAX_RESERVED held, this
+   * reserves nothing and run() claims the id itself.
    */
   reserve(session: Uint8Array): void {
     const key = bytesToHex(session);
-    if (!this.opts.ledger) return;
+    if (!this.opts.ledger || this.reserved.size >= MAX_RESERVED) return;
     const recorded = this.claim(key);
     recorded.catch(() => undefined);
     this.reserved.set(key, recorded);
-    if (this.reserved.size > 1024) this.reserved.delete(this.reserved.keys().next().value!);
+  }
+
+  /** Drops the reservation of a session that will not run (no-op once run() has taken it). */
+  release(session: Uint8Array): void {
+    this.reserved.delete(bytesToHex(session));
+  }
+
+  /** Reservations held now. */
+  get reservations(): number {
+    return this.reserved.size;
+  }
+
+  /**
+   * The ledger's low-water mark (ms, 0 without a ledger): ids claimed before it may be forgotten,
+   * so a request whose timestamp is before it plus the request window must be refused.
+   */
+  get prunedBefore(): number {
+    return this.opts.ledger?.prunedBefore ?? 0;
   }
 
   private claim(key: string): Promise<void> {
@@ -282,6 +313,17 @@ export class SessionManager {
     const totalMs = spec.totalTimeoutMs ?? 120_000;
     let failure: SessionError | undefined;
     let wakeUp: () => void = () => {};
+    /** Decides the session's failure (the first one wins) and reports it at once. */
+    const decide = (e: SessionError): SessionError => {
+      if (failure) return failure;
+      failure = e;
+      try {
+        spec.onFailure?.(e);
+      } catch {
+        /* a hook's fault must not change how this session fails */
+      }
+      return failure;
+    };
     const s: Live = {
       parties: spec.parties,
       members: [...partyOfIndex.values()].map((p) => spec.parties[p - 1]!),
@@ -293,9 +335,10 @@ export class SessionManager {
       buffered: [],
       wake: () => wakeUp(),
       fail: (e) => {
-        failure ??= e;
+        decide(e);
         wakeUp();
       },
+      failed: () => failure !== undefined,
     };
     this.running++;
     this.live.set(key, s);
@@ -342,7 +385,7 @@ export class SessionManager {
           const left = roundDeadline - performance.now();
           if (left <= 0) {
             const missing = round.missing().map((p) => spec.parties[p - 1] ?? `party ${p}`);
-            failure = new SessionTimeoutError('TIMEOUT', `round ${s.round} timed out waiting for ${missing.join(', ')}`, missing, s.round);
+            failure = decide(new SessionTimeoutError('TIMEOUT', `round ${s.round} timed out waiting for ${missing.join(', ')}`, missing, s.round));
             break;
           }
           await new Promise<void>((resolve) => {
@@ -366,9 +409,9 @@ export class SessionManager {
           }
         } catch (e) {
           const culprits = e instanceof CoreError ? e.culprits.map((c) => spec.parties[c - 1] ?? `party ${c}`) : [];
-          failure = new SessionError(e instanceof CoreError ? e.code : 'PROTOCOL_ERROR', `round ${s.round}: ${(e as Error).message}`, culprits, s.round, { cause: e });
-          abort(failure);
-          throw failure;
+          const f = decide(new SessionError(e instanceof CoreError ? e.code : 'PROTOCOL_ERROR', `round ${s.round}: ${(e as Error).message}`, culprits, s.round, { cause: e }));
+          abort(f);
+          throw f;
         }
       }
     } finally {
