@@ -2,7 +2,9 @@
  * A disk attacker against a node's fs store (a real directory, files copied back with cp as an
  * attacker would, the store reopened as a restarted node does): rollback, deletion and replay of
  * every record kind (share, meta, ban, request, audit position, session ledger) is refused with a
- * typed error naming the record; a crash between a record and its manifest update rolls forward.
+ * typed error naming the record; a deleted manifest root is refused; an old manifest or whole
+ * store is refused by the signed anchor in NATS; a crash between a record and its manifest update
+ * rolls forward.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -106,19 +108,16 @@ describe('a disk attacker against the fs store', () => {
     await s.close();
   });
 
-  test('the whole manifest copied back over newer records: the newer records roll forward (a crash looks the same)', async () => {
-    const { dir, old } = await twoEpochs('rollforward');
+  test('the manifest root deleted (alone or with every shard): the store refuses to open instead of adopting every record', async () => {
+    const { dir } = await twoEpochs('rootless');
+    // Adopting the records would lose the tombstones: the retired share v1 put back would be live again.
+    rmSync(join(dir, 'm', 'root'));
+    await assert.rejects(open(dir), named(StorageTamperedError, 'store manifest'));
     rmSync(join(dir, 'm'), { recursive: true });
-    cpSync(join(old, 'm'), join(dir, 'm'), { recursive: true });
-    const s = await open(dir);
-    // Records the old manifest never listed are adopted; listed ones newer than it read as current.
-    assert.ok(s.integrity.rolledForward.includes('request:r2@0') && s.integrity.rolledForward.includes('sessions@2'), String(s.integrity.rolledForward));
-    assert.deepEqual(await s.getJson('meta:k1'), { versions: { secp256k1: 2 } });
-    assert.deepEqual(await s.getJson('ban:k1'), { peers: ['node1', 'node2'] });
-    await s.close();
+    await assert.rejects(open(dir), named(StorageTamperedError, 'store manifest'));
   });
 
-  test('one manifest shard or the root copied back alone: the store refuses to open', async () => {
+  test('one manifest shard copied back alone, or the root garbled: the store refuses to open', async () => {
     const { dir, old } = await twoEpochs('manifest');
     const shards = readdirSync(join(dir, 'm')).filter((f) => f !== 'root' && existsSync(join(old, 'm', f)) && !readFileSync(join(dir, 'm', f)).equals(readFileSync(join(old, 'm', f))));
     assert.ok(shards.length > 0);
@@ -160,13 +159,87 @@ describe('a disk attacker against the fs store', () => {
     await s.close();
   });
 
+  test('the manifest (or its root alone) copied back over newer records is refused by the signed anchor in NATS; a crash before the manifest update still starts', async () => {
+    const server = await startNats(join(root, 'nats-m'));
+    const bus = natsBus(await connectNats({ servers: [server.url], name: 'anchor-manifest-test' }));
+    try {
+      const id = generateIdentity('node0');
+      const warnings: string[] = [];
+      const anchor = (s: EncryptedStore) => anchorStore(bus, 'anchm', id.private, id.public.ed25519, s, (m) => warnings.push(m));
+      const dir = join(root, 'mcopy');
+      const snapshot = (tag: string) => {
+        rmSync(join(root, `mcopy-${tag}`), { recursive: true, force: true });
+        cpSync(join(dir, 'm'), join(root, `mcopy-${tag}`), { recursive: true });
+      };
+      const putBack = (tag: string, only?: string) => {
+        if (only) return cpSync(join(root, `mcopy-${tag}`, only), join(dir, 'm', only));
+        rmSync(join(dir, 'm'), { recursive: true });
+        cpSync(join(root, `mcopy-${tag}`), join(dir, 'm'), { recursive: true });
+      };
+      let s = await open(dir);
+      let stop = await anchor(s);
+      await s.putJson('ban:k1', { peers: ['node2'] });
+      await s.put('share:k1:secp256k1', 1, te('v1'));
+      await s.put('sessions', 1, te('["s1"]'));
+      await stop();
+      snapshot('old');
+      // Later: a second ban, share v2 promoted and v1 retired, a new session ledger slot.
+      await s.putJson('ban:k1', { peers: ['node1', 'node2'] });
+      await s.put('share:k1:secp256k1', 2, te('v2'));
+      await s.retire('share:k1:secp256k1', 1);
+      await s.put('sessions', 2, te('["s2"]'));
+      await stop();
+      await s.close();
+      snapshot('new');
+      // The old manifest over the newer records: locally it looks like a crash (the records roll forward)...
+      putBack('old');
+      s = await open(dir);
+      assert.ok(s.integrity.rolledForward.includes('sessions@2'), String(s.integrity.rolledForward));
+      // ...but the generation its root held is below the anchor, compared before the roll-forward.
+      assert.ok(s.generation > s.loadedGeneration);
+      // As a node does before the check: its audit position written (unsynced).
+      await s.putJson('audit:position', { entries: 1, head: 'x' }, { durable: false });
+      await assert.rejects(anchor(s), named(StorageRollbackError, 'store'));
+      await s.close();
+      // The refused start wrote no root (not even at close): the next start is refused too.
+      s = await open(dir);
+      await assert.rejects(anchor(s), named(StorageRollbackError, 'store'));
+      // Only the old root over the current shards (which load: they are newer than it).
+      putBack('new');
+      putBack('old', 'root');
+      s = await open(dir);
+      await assert.rejects(anchor(s), named(StorageRollbackError, 'store'));
+      // An honest crash between a durable record write and its manifest update starts (no anchor runs ahead of a fsynced root).
+      putBack('new');
+      s = await open(dir);
+      await (await anchor(s))();
+      await s.close();
+      snapshot('crash');
+      s = await open(dir);
+      await s.put('sessions', 3, te('["s3"]'));
+      await s.close();
+      putBack('crash');
+      s = await open(dir);
+      assert.ok(s.integrity.rolledForward.includes('sessions@3'), String(s.integrity.rolledForward));
+      stop = await anchor(s);
+      assert.deepEqual(await s.get('sessions', 3), te('["s3"]'));
+      await stop();
+      await s.close();
+      assert.deepEqual(warnings, []);
+    } finally {
+      await bus.close();
+      await server.stop();
+    }
+  });
+
   test('the whole store copied back (every file consistently old) is refused at start by its signed anchor in NATS; a marked restore is accepted once', async () => {
     const server = await startNats(join(root, 'nats'));
     const bus = natsBus(await connectNats({ servers: [server.url], name: 'anchor-test' }));
     try {
       const id = generateIdentity('node0');
       const warnings: string[] = [];
-      const anchor = (s: EncryptedStore) => anchorStore(bus, 'anch', id.private, id.public.ed25519, s, (m) => warnings.push(m));
+      const events: (string | undefined)[] = [];
+      const anchor = (s: EncryptedStore) => anchorStore(bus, 'anch', id.private, id.public.ed25519, s, (m, e) => void (warnings.push(m), events.push(e)));
       const dir = join(root, 'whole');
       const old = join(root, 'whole-old');
       let s = await open(dir);
@@ -184,7 +257,10 @@ describe('a disk attacker against the fs store', () => {
       s = await open(dir);
       assert.deepEqual(await s.getJson('ban:k1'), { peers: ['node2'] }, 'no local check can see it');
       await assert.rejects(anchor(s), named(StorageRollbackError, 'store'));
-      // A deliberate restore marks the store: accepted once, then re-anchored at the restored generation.
+      // The refused store writes nothing more (a manifest root now would make the rollback look consistent).
+      await assert.rejects(s.putJson('ban:k1', { peers: [] }), named(StorageRollbackError, 'store'));
+      // A deliberate restore (tessera restore) marks the store: accepted once, then re-anchored at the restored generation.
+      s = await open(dir);
       await s.putJson(RESTORED_MARK, { at: 'now' });
       stop = await anchor(s);
       await stop();
@@ -192,6 +268,11 @@ describe('a disk attacker against the fs store', () => {
       s = await open(dir);
       await (await anchor(s))();
       assert.deepEqual(warnings, []);
+      // The anchor deleted in NATS: not a refusal (NATS alone cannot brick a node), but a warning.
+      await (await bus.kv('tessera_anch_anchors', {})).delete('node0');
+      await (await anchor(s))();
+      assert.deepEqual(events, ['store_anchor_missing']);
+      warnings.length = 0;
       await s.close();
       // An empty store (a re-provisioned node) is accepted, with a warning.
       const fresh = await open(join(root, 'whole-fresh'));

@@ -54,7 +54,7 @@ export async function startBenchCluster(opts: { nodes: number; runtime: Runtime;
   // JetStream encrypted at rest, as in production (the key by environment, never argv or a file).
   writeFileSync(join(dir, 'nats.conf'), `listen: "127.0.0.1:${natsPort}"\nhttp: "127.0.0.1:${monitorPort}"\njetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, cipher: chachapoly, key: $TESSERA_JS_KEY }\n`);
   const jsKey = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
-  const nats = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_JS_KEY: `k${jsKey}` } }); // a leading letter: nats-server lexes the value, and 9e99… would be a number
+  const nats = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_JS_KEY: JSON.stringify(jsKey) } }); // quoted: nats-server lexes the value, and a hex key like 9e99… is a number to it
   await waitFor(nats, /Server is ready/, 'nats-server');
   const nodeIds = Array.from({ length: opts.nodes }, (_, i) => `node${i}`);
   let manifest = emptyManifest('bench');

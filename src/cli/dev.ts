@@ -7,7 +7,7 @@
  * @module
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,8 @@ const NODES = ['node0', 'node1', 'node2'];
 async function scaffold(dir: string): Promise<void> {
   if (existsSync(join(dir, 'cluster.json'))) return;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // JetStream state left from a cluster this one replaces (its anchors, requests) is not ours.
+  rmSync(join(dir, 'nats'), { recursive: true, force: true });
   let manifest = emptyManifest('dev');
   for (const nodeId of NODES) {
     const id = generateIdentity(nodeId);
@@ -69,18 +71,48 @@ function startNodeProcess(config: string, nodeId: string): ChildProcess {
 
 async function startNats(dir: string): Promise<{ url: string; proc: ChildProcess } | undefined> {
   if (spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status !== 0) return undefined;
-  const port = await freePort(4222);
   mkdirSync(join(dir, 'nats'), { recursive: true });
   // JetStream encrypted at rest (an existing plaintext store is encrypted on start). The key is
   // made once (mode 0600) and reaches the server by environment, not argv or the config file.
   const keyFile = join(dir, 'nats.jetstream.key');
   if (!existsSync(keyFile)) writeFileSync(keyFile, bytesToHex(crypto.getRandomValues(new Uint8Array(32))) + '\n', { mode: 0o600, flag: 'wx' });
-  writeFileSync(join(dir, 'nats.conf'), `listen: "127.0.0.1:${port}"\njetstream { store_dir: ${JSON.stringify(join(dir, 'nats'))}, cipher: chachapoly, key: $TESSERA_JS_KEY }\n`);
-  const env = { ...process.env, TESSERA_JS_KEY: readFileSync(keyFile, 'utf8').trim() };
-  const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env });
-  const url = `nats://127.0.0.1:${port}`;
-  for (let i = 0; i < 100 && (await portFree(port)); i++) await new Promise((r) => setTimeout(r, 50));
-  return { url, proc };
+  const key = readFileSync(keyFile, 'utf8').trim();
+  // Another process may take the port between the check and the bind: try the next one.
+  for (let attempt = 0, from = 4222; ; attempt++) {
+    const port = await freePort(from);
+    writeFileSync(join(dir, 'nats.conf'), `listen: "127.0.0.1:${port}"\njetstream { store_dir: ${JSON.stringify(join(dir, 'nats'))}, cipher: chachapoly, key: $TESSERA_JS_KEY }\n`);
+    // Quoted: nats-server lexes a variable's value, and a bare hex key such as 743e99… or 12…34 is a number to it.
+    const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TESSERA_JS_KEY: JSON.stringify(key) } });
+    const started = await natsReady(proc, key);
+    if (started === true) return { url: `nats://127.0.0.1:${port}`, proc };
+    if (!/address already in use/i.test(started) || attempt >= 5) throw new Error(`nats-server did not start: ${started}`);
+    from = port + 1;
+  }
+}
+
+/** Waits for nats-server's "Server is ready" (true), or returns why it exited (its log tail, the key redacted). */
+function natsReady(proc: ChildProcess, key: string, timeoutMs = 30_000): Promise<true | string> {
+  return new Promise((resolve) => {
+    let log = '';
+    const tail = () => log.split(key).join('<key>').trim().split('\n').slice(-5).join('\n');
+    const t = setTimeout(() => {
+      proc.kill('SIGKILL');
+      resolve(`not ready within ${timeoutMs / 1000} s: ${tail()}`);
+    }, timeoutMs);
+    // Keep reading its log (a full pipe would block the server); only the start is kept.
+    proc.stderr!.on('data', (b: Buffer) => {
+      if (log.length > 64_000) return;
+      log += b.toString();
+      if (log.includes('Server is ready')) {
+        clearTimeout(t);
+        resolve(true);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(t);
+      resolve(`exited with ${code}: ${tail()}`);
+    });
+  });
 }
 
 const banner = (port: number, dir: string) => `

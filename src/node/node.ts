@@ -81,7 +81,7 @@ export class TesseraNode {
     await bus.stream(n.stream, n.requests);
     const cluster = await ClusterState.open(bus, manifest);
     // A store older than its signed anchor in NATS was rolled back as a whole: refuse to start.
-    const stopAnchor = await anchorStore(bus, manifest.cluster, identity, pub.ed25519, store, (msg) => log.warn({ event: 'store_anchor' }, msg)).catch(async (e: unknown) => {
+    const stopAnchor = await anchorStore(bus, manifest.cluster, identity, pub.ed25519, store, (msg, event = 'store_anchor') => log.warn({ event }, msg)).catch(async (e: unknown) => {
       if (!sharedBus) await bus.close().catch(() => undefined);
       throw e;
     });

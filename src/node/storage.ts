@@ -6,10 +6,13 @@
  * A sealed store manifest (store-manifest.ts) maps each live record to its counter, so a
  * tampered, swapped, rolled-back, deleted or replayed record is refused with a typed error naming
  * it. A record newer than the manifest can only come from a genuine write (a crash between the
- * record and the manifest update) and is rolled forward. What a local check cannot see: the
- * whole store (records and manifest) consistently rolled back; the cluster's attested key epoch
- * (operations.ts STALE_SHARE) catches stale shares then. Stores in the old layout (plaintext
- * names) migrate on open. The key comes from a passphrase (scrypt) or a 32-byte key file.
+ * record and the manifest update) and is rolled forward; a missing manifest root while records
+ * exist is tampering (its tombstones would be lost) and the store refuses to open. What a local
+ * check cannot see: the whole manifest or store consistently rolled back; the signed anchor in
+ * NATS (store-anchor.ts, compared with the generation as loaded, before any roll-forward) and
+ * the cluster's attested key epoch (operations.ts STALE_SHARE) catch that. Stores in the old
+ * layout (plaintext names) migrate on open. The key comes from a passphrase (scrypt) or a
+ * 32-byte key file.
  * @module
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -97,13 +100,21 @@ function frame(plain: Uint8Array): Uint8Array {
   const out = new Uint8Array(size);
   new DataView(out.buffer).setUint32(0, z.length);
   out.set(z, 4);
+  z.fill(0);
   return out;
 }
 
+/** Decompresses a frame into a fresh array and wipes zlib's output (it may sit in Buffer's shared pool). */
 function unframe(padded: Uint8Array): Uint8Array {
   const n = new DataView(padded.buffer, padded.byteOffset).getUint32(0);
   if (n > padded.length - 4) throw new RangeError('bad frame');
-  return new Uint8Array(inflateRawSync(padded.subarray(4, 4 + n)));
+  return copyAndWipe(inflateRawSync(padded.subarray(4, 4 + n)));
+}
+
+function copyAndWipe(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b);
+  b.fill(0);
+  return out;
 }
 
 /** A record's sealed contents: its plaintext identity and counter, then the data. */
@@ -133,6 +144,8 @@ export class EncryptedStore {
   private wrote = false;
   /** A background manifest commit that failed: the next put reports it (fail closed). */
   private commitFailure: unknown;
+  /** Set by refuse(): every later write throws it. */
+  private frozen?: Error;
   /** The store was created by this open (no key check, no record): a new or wiped node. */
   openedEmpty = false;
   /** What the last open found (log it). */
@@ -199,18 +212,35 @@ export class EncryptedStore {
   }
 
   private sealV1(name: string, version: number, plain: Uint8Array): Uint8Array {
-    return this.sealWith(aadV1(name, version), deflateRawSync(plain), MAGIC_V1, this.key);
+    const z = deflateRawSync(plain);
+    try {
+      return this.sealWith(aadV1(name, version), z, MAGIC_V1, this.key);
+    } finally {
+      z.fill(0);
+    }
   }
 
   private openV1(name: string, version: number, sealed: Uint8Array): Uint8Array {
-    return new Uint8Array(inflateRawSync(this.openWith(aadV1(name, version), sealed, MAGIC_V1, this.key)));
+    const z = this.openWith(aadV1(name, version), sealed, MAGIC_V1, this.key);
+    try {
+      return copyAndWipe(inflateRawSync(z));
+    } finally {
+      z.fill(0);
+    }
   }
 
   private sealer(): ManifestSealer {
     const aad = (k: string) => utf8(`tessera/store/v2/manifest\0${k}`);
     return {
       seal: (k, plain) => this.sealWith(aad(k), frame(plain), MAGIC, this.dataKey),
-      open: (k, sealed) => unframe(this.openWith(aad(k), sealed, MAGIC, this.dataKey)),
+      open: (k, sealed) => {
+        const padded = this.openWith(aad(k), sealed, MAGIC, this.dataKey);
+        try {
+          return unframe(padded);
+        } finally {
+          padded.fill(0);
+        }
+      },
     };
   }
 
@@ -233,15 +263,17 @@ export class EncryptedStore {
 
   /** Opens a record; undefined when it does not authenticate under `id`. */
   private openRecord(id: string, sealed: Uint8Array): ReturnType<typeof decodeRecord> | undefined {
+    let padded: Uint8Array | undefined;
+    let inner: Uint8Array | undefined;
     try {
-      const padded = this.openWith(utf8(`tessera/store/v2/record\0${id}`), sealed, MAGIC, this.dataKey);
-      const inner = unframe(padded);
-      padded.fill(0);
-      const rec = decodeRecord(inner);
-      inner.fill(0);
-      return rec;
+      padded = this.openWith(utf8(`tessera/store/v2/record\0${id}`), sealed, MAGIC, this.dataKey);
+      inner = unframe(padded);
+      return decodeRecord(inner);
     } catch {
       return undefined;
+    } finally {
+      padded?.fill(0);
+      inner?.fill(0);
     }
   }
 
@@ -269,6 +301,9 @@ export class EncryptedStore {
       if (k.startsWith(RECORD)) present.add(k.slice(RECORD.length));
       else if (k !== KEYCHECK && k !== ROOT_KEY && !/^m:[0-9a-f]{2}$/.test(k) && /@\d+$/.test(k)) legacy.push(k);
     }
+    // A store writes its root before its first record (also before migrating), so records
+    // without a root mean the root was deleted: adopting them would lose every tombstone.
+    if (!this.manifest.existed && present.size) throw new StorageTamperedError('store manifest', '(root) is missing although the store holds records (deleted)');
     for (const id of present) {
       if (this.manifest.entry(id)) continue;
       const raw = await this.storage.getItemRaw(RECORD + id);
@@ -289,7 +324,10 @@ export class EncryptedStore {
     // Old layout: re-seal under hashed names (durably), commit the manifest, then drop the old names.
     // A crash before the commit leaves the old names, which migrate again; after it, they are only removed.
     if (this.readOnly) return;
-    if (legacy.length && !this.manifest.existed) {
+    if (legacy.length && (!this.manifest.existed || this.manifest.migrating)) {
+      // The root says "migrating" first, so a crash mid-migration migrates again on open.
+      this.manifest.migrating = true;
+      await this.manifest.commit('flush');
       for (const k of legacy) {
         const at = k.lastIndexOf('@');
         const name = k.slice(0, at);
@@ -302,18 +340,21 @@ export class EncryptedStore {
           throw new StorageTamperedError(`${name}@${version}`, 'failed authentication during migration (tampered, truncated or swapped)');
         }
         await this.write(name, version, plain, true);
+        plain.fill(0);
         this.integrity.migrated++;
       }
+      this.manifest.migrating = false;
       migrated = true;
     }
     // Adopted records join the next commit; opening a consistent store writes nothing, so a
     // tool may open a running node's store to read it.
-    if (migrated || !this.manifest.existed) await this.manifest.commit(true);
+    if (migrated || !this.manifest.existed) await this.manifest.commit('flush');
     for (const k of legacy) await this.storage.removeItem(k);
   }
 
   private async write(name: string, version: number, plain: Uint8Array, durable: boolean): Promise<void> {
     if (this.readOnly) throw new RangeError('this store was opened read-only');
+    if (this.frozen) throw this.frozen;
     this.wrote = true;
     const id = this.idOf(name, version);
     await this.serial(id, async () => {
@@ -325,7 +366,8 @@ export class EncryptedStore {
 
   /**
    * Writes version `version` of record `name`. Durable (the default): the record and then its
-   * manifest entry are fsynced before this returns. `durable: false` (a signing's result): the
+   * manifest shard are fsynced before this returns (the manifest root, which only advances the
+   * anchored generation, follows in the background). `durable: false` (a signing's result): the
    * record is written atomically and its manifest entry joins the next group commit in the
    * background; a crash before that commit rolls the record forward at the next open.
    */
@@ -337,8 +379,8 @@ export class EncryptedStore {
     }
     const durable = opts.durable !== false;
     await this.write(name, version, plain, durable);
-    if (durable) await this.manifest.commit(true);
-    else this.manifest.commit(false).catch((e: unknown) => void (this.commitFailure = e));
+    if (durable) await this.manifest.commit('durable');
+    else this.manifest.commit('shards').catch((e: unknown) => void (this.commitFailure = e));
   }
 
   /**
@@ -367,11 +409,12 @@ export class EncryptedStore {
   /** Removes a version (after its successor is confirmed cluster-wide): tombstone first, then the record. */
   async retire(name: string, version: number): Promise<void> {
     if (this.readOnly) throw new RangeError('this store was opened read-only');
+    if (this.frozen) throw this.frozen;
     this.wrote = true;
     const id = this.idOf(name, version);
     await this.serial(id, async () => {
       this.manifest.retire(id);
-      await this.manifest.commit(true);
+      await this.manifest.commit('durable');
       await this.storage.removeItem(RECORD + id);
     });
   }
@@ -407,19 +450,37 @@ export class EncryptedStore {
     return this.manifest.generation;
   }
 
-  /** Calls `f` with the generation after each durable manifest commit (to anchor it off the disk). */
+  /**
+   * The generation the manifest root held durably when this store was opened, before any record
+   * was rolled forward: what to compare with an anchor (an anchor is published only after a
+   * root holding at least its generation is fsynced, so an honest crash never falls below it).
+   */
+  get loadedGeneration(): number {
+    return this.manifest.loadedGeneration;
+  }
+
+  /**
+   * Refuses every later write with `why` (the store failed a check at start, e.g. its anchor): a
+   * manifest root written now would fold what was refused into a store that looks consistent.
+   */
+  refuse(why: Error): void {
+    this.frozen = why;
+    this.manifest.freeze(why);
+  }
+
+  /** Calls `f` with the generation after each durable manifest root write (to anchor it off the disk). */
   onDurableCommit(f: (generation: number) => void): void {
     this.manifest.onDurable = f;
   }
 
-  /** Settles once every manifest change so far is on disk (fsynced). */
+  /** Settles once every manifest change so far is on disk (fsynced), with a root counting it. */
   async flush(): Promise<void> {
-    if (this.wrote) await this.manifest.commit(true);
+    if (this.wrote) await this.manifest.commit('flush');
   }
 
   /** Waits for pending manifest writes, then closes the underlying driver. */
   async close(): Promise<void> {
-    if (this.wrote) await this.manifest?.commit(true).catch(() => undefined);
+    if (this.wrote) await this.manifest?.commit('flush').catch(() => undefined);
     await this.storage.dispose();
   }
 }

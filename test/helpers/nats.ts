@@ -66,7 +66,7 @@ export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts
     certs ? `authorization { users: [ { nkey: "${certs.nkeyUser}" } ] }` : '',
   ].join('\n');
   writeFileSync(join(dir, 'nats.conf'), conf);
-  const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_JS_KEY: `k${jetStreamKey(dir)}` } }); // a leading letter: nats-server lexes the value, and 9e99… would be a number
+  const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_JS_KEY: JSON.stringify(jetStreamKey(dir)) } }); // quoted: nats-server lexes the value, and a hex key like 9e99… is a number to it
   await new Promise<void>((resolve, reject) => {
     let log = '';
     const t = setTimeout(() => reject(new Error(`nats-server did not start: ${log}`)), 15_000);
