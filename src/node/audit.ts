@@ -16,6 +16,8 @@ const GENESIS = '0'.repeat(64);
 const hashLine = (line: string) => bytesToHex(sha256(new TextEncoder().encode(line)));
 
 const POSITION = 'audit:position';
+/** How often, at most, the position is anchored while appends keep coming. */
+const ANCHOR_EVERY_MS = 1000;
 
 /** Where the log stood at its last anchored append. */
 interface AuditPosition {
@@ -39,6 +41,7 @@ export class AuditLog {
   private store?: EncryptedStore;
   private anchoring?: Promise<void>;
   private again = false;
+  private timer?: ReturnType<typeof setTimeout>;
   private anchorFailure: unknown;
 
   constructor(readonly path: string) {
@@ -77,10 +80,15 @@ export class AuditLog {
     this.persist();
   }
 
-  /** Anchors the current position; appends meanwhile share the next write (the log is written first, so the anchor never runs ahead). */
+  /**
+   * Anchors the current position, at most once per ANCHOR_EVERY_MS: appends meanwhile share the
+   * next write (the log is written first, so the anchor never runs ahead). Anchoring every
+   * append put three store writes on each signing's path (≈ 15 ms of p50 in `npm run bench`);
+   * the price is that a cut of the last second's entries before a crash is not detected.
+   */
   private persist(): void {
     if (!this.store) return;
-    if (this.anchoring) {
+    if (this.anchoring || this.timer) {
       this.again = true;
       return;
     }
@@ -90,16 +98,28 @@ export class AuditLog {
       .catch((e: unknown) => void (this.anchorFailure = e))
       .finally(() => {
         this.anchoring = undefined;
-        if (this.again) {
-          this.again = false;
-          this.persist();
-        }
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          if (this.again) {
+            this.again = false;
+            this.persist();
+          }
+        }, ANCHOR_EVERY_MS);
+        this.timer.unref?.();
       });
   }
 
-  /** Settles once the latest position is anchored. */
+  /** Settles once the latest position is anchored (writes a pending one now). */
   async settled(): Promise<void> {
-    while (this.anchoring) await this.anchoring;
+    for (;;) {
+      while (this.anchoring) await this.anchoring;
+      if (!this.timer) return;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      if (!this.again) return;
+      this.again = false;
+      this.persist();
+    }
   }
 }
 
