@@ -6,7 +6,6 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import process from 'node:process';
 import { natsBus, type Bus } from './bus.ts';
 import { createStorage, type Storage } from 'unstorage';
 import redisDriver from 'unstorage/drivers/redis';
