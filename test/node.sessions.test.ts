@@ -7,7 +7,7 @@
  * restart, after a final signature that does not verify (the test plays node1 by hand).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -26,6 +26,7 @@ import { names } from '../src/node/node.ts';
 import { execute } from '../src/node/operations.ts';
 import { RequestError, sessionId, signRequest, verifyAttestation, type NodeResult, type OperationRequest } from '../src/node/requests.ts';
 import { SessionManager, type RoundLike } from '../src/node/session.ts';
+import { SessionJournalError } from '../src/node/session-journal.ts';
 import { SessionLedger, SessionReusedError, SESSION_RETENTION_MS } from '../src/node/session-ledger.ts';
 import { EncryptedStore } from '../src/node/storage.ts';
 import { PeerTransport } from '../src/node/transport.ts';
@@ -35,63 +36,172 @@ import { startNats, type NatsServer } from './helpers/nats.ts';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = (n: number) => n.toString(16).padStart(64, '0');
 
-describe('the session ledger', () => {
-  test('a claimed id is refused again, also by a new ledger over the same store (a restart)', async () => {
-    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
-    const ledger = await SessionLedger.open(store);
-    await ledger.claim(id(1));
-    assert.throws(() => ledger.claim(id(1)), (e: unknown) => e instanceof SessionReusedError && e.code === 'SESSION_REUSED' && e.message.includes(id(1)) && e.culprits.length === 0);
-    const restarted = await SessionLedger.open(store);
-    assert.ok(restarted.has(id(1)));
-    assert.throws(() => restarted.claim(id(1)), SessionReusedError);
-    await restarted.claim(id(2));
-    assert.deepEqual((await SessionLedger.entries(store)).map((e) => e[0]).sort(), [id(1), id(2)]);
-  });
+/** The two media a ledger writes to, tested alike: store segments (Redis, memory) and the journal file (fs). */
+const media = [
+  { name: 'store segments (Redis, memory drivers)', journal: () => undefined },
+  { name: 'session journal (fs driver)', journal: () => join(mkdtempSync(join(tmpdir(), 'tessera-journal-')), 'sessions.journal') },
+];
 
-  test('ids claimed together share one durable write (group commit)', async () => {
-    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
-    const ledger = await SessionLedger.open(store);
-    await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.claim(id(100 + i))));
-    // Ten sessions starting together cost one write.
-    assert.equal((await store.versions('sessions')).length, 1);
-    assert.equal((await SessionLedger.entries(store)).length, 10);
-    // Two claims of one id in the same batch: the second is refused at once.
-    const first = ledger.claim(id(200));
-    assert.throws(() => ledger.claim(id(200)), SessionReusedError);
-    await first;
-  });
+for (const medium of media) {
+  describe(`the session ledger: ${medium.name}`, () => {
+    const fresh = async () => ({ store: await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32))), journal: medium.journal() });
 
-  test('slots merge and expired ids go, so the ledger stays bounded; unexpired ids survive every merge and a restart', async () => {
-    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
-    let now = 1_000_000;
-    const ledger = await SessionLedger.open(store, { now: () => now });
-    for (let i = 0; i < 1500; i++) {
-      await ledger.claim(id(10_000 + i));
-      if (i % 7 === 0) await ledger.settled();
-    }
-    await ledger.settled();
-    // 1500 writes, merged through the levels into a fixed set of slots (4 levels of 16).
-    assert.ok((await store.versions('sessions')).length <= 64, `${(await store.versions('sessions')).length} records`);
-    assert.equal(ledger.size, 1500);
-    const reopened = await SessionLedger.open(store, { now: () => now });
-    for (let i = 0; i < 1500; i++) assert.ok(reopened.has(id(10_000 + i)), `id ${i} survives the merges`);
-    // Past the retention, those ids expire (at the next merge, and when a restart loads them).
-    now += SESSION_RETENTION_MS + 1;
-    for (let i = 0; i < 40; i++) {
-      await ledger.claim(id(50_000 + i));
+    test('a claimed id is refused again, also by a new ledger over the same store (a restart)', async () => {
+      const { store, journal } = await fresh();
+      const ledger = await SessionLedger.open(store, { journal });
+      await ledger.claim(id(1));
+      assert.throws(() => ledger.claim(id(1)), (e: unknown) => e instanceof SessionReusedError && e.code === 'SESSION_REUSED' && e.message.includes(id(1)) && e.culprits.length === 0);
+      await ledger.close();
+      const restarted = await SessionLedger.open(store, { journal });
+      assert.ok(restarted.has(id(1)));
+      assert.throws(() => restarted.claim(id(1)), SessionReusedError);
+      await restarted.claim(id(2));
+      await restarted.close();
+      for (const n of [1, 2, 3]) assert.equal(await SessionLedger.recorded(store, id(n), { journal }), n < 3 ? 1 : 0);
+    });
+
+    test('ids claimed together share one durable write (group commit); one id twice in a batch is refused', async () => {
+      const { store, journal } = await fresh();
+      const ledger = await SessionLedger.open(store, { journal });
+      await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.claim(id(100 + i))));
+      // Ten sessions starting together cost one write (one record, or one append).
+      if (journal) assert.equal(statSync(journal).size, 40 + 10 * 40);
+      else assert.equal((await store.versions('sessions')).length, 1);
+      const first = ledger.claim(id(200));
+      assert.throws(() => ledger.claim(id(200)), SessionReusedError);
+      await first;
+      await ledger.close();
+      for (let i = 0; i < 10; i++) assert.equal(await SessionLedger.recorded(store, id(100 + i), { journal }), 1);
+    });
+
+    test('expired ids go, so the ledger stays bounded; unexpired ids survive merges, compaction and a restart; the low-water mark survives a clock stepped back', async () => {
+      const { store, journal } = await fresh();
+      let now = 1_000_000;
+      const ledger = await SessionLedger.open(store, { journal, now: () => now });
+      // 4200 ids in 420 writes: past a journal's compaction floor, through every store level.
+      for (let i = 0; i < 4200; i += 10) {
+        await Promise.all(Array.from({ length: 10 }, (_, k) => ledger.claim(id(10_000 + i + k))));
+        if (i % 70 === 0) await ledger.settled();
+      }
       await ledger.settled();
-    }
-    assert.ok(ledger.size <= 40, `still ${ledger.size} ids remembered`);
-    const restarted = await SessionLedger.open(store, { now: () => now });
-    assert.equal(restarted.size, 40);
-    for (let i = 0; i < 40; i++) assert.ok(restarted.has(id(50_000 + i)), `id ${i} survives`);
-    assert.ok((await store.versions('sessions')).length <= 64);
-    // The clock stepped back past the retention: the low-water mark stays (it is in the segments),
-    // so every forgotten id is older than it and the request layer refuses what could carry one.
-    const back = await SessionLedger.open(store, { now: () => now - 2 * SESSION_RETENTION_MS });
-    assert.ok(back.prunedBefore >= now - SESSION_RETENTION_MS, `low-water mark ${back.prunedBefore}`);
-    // Every id it may have forgotten (the first 1500, claimed at 1_000_000) is below the mark.
-    assert.ok(1_000_000 < back.prunedBefore);
+      if (!journal) assert.ok((await store.versions('sessions')).length <= 64, `${(await store.versions('sessions')).length} records`);
+      assert.equal(ledger.size, 4200);
+      const reopened = await SessionLedger.open(store, { journal, now: () => now });
+      for (let i = 0; i < 4200; i++) assert.ok(reopened.has(id(10_000 + i)), `id ${i} survives`);
+      await reopened.close();
+      // Past the retention, those ids expire (at the next write, and when a restart loads them).
+      now += SESSION_RETENTION_MS + 1;
+      for (let i = 0; i < 40; i++) {
+        await ledger.claim(id(50_000 + i));
+        await ledger.settled();
+      }
+      assert.ok(ledger.size <= 40, `still ${ledger.size} ids remembered`);
+      await ledger.close();
+      // The journal was rewritten with the live ids only.
+      if (journal) assert.ok(statSync(journal).size <= 40 + 40 * 40, `${statSync(journal).size} bytes`);
+      else assert.ok((await store.versions('sessions')).length <= 64);
+      const restarted = await SessionLedger.open(store, { journal, now: () => now });
+      assert.equal(restarted.size, 40);
+      for (let i = 0; i < 40; i++) assert.ok(restarted.has(id(50_000 + i)), `id ${i} survives`);
+      await restarted.close();
+      // The clock stepped back past the retention: the low-water mark stays (it is on disk), so
+      // every forgotten id is older than it and the request layer refuses what could carry one.
+      const back = await SessionLedger.open(store, { journal, now: () => now - 2 * SESSION_RETENTION_MS });
+      assert.ok(back.prunedBefore >= now - SESSION_RETENTION_MS, `low-water mark ${back.prunedBefore}`);
+      // Every id it may have forgotten (the first 4200, claimed at 1_000_000) is below the mark.
+      assert.ok(1_000_000 < back.prunedBefore);
+      await back.close();
+    });
+  });
+}
+
+describe('the session journal on a disk the attacker holds', () => {
+  const setUp = async (claims = 5) => {
+    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+    const journal = join(mkdtempSync(join(tmpdir(), 'tessera-journal-')), 'sessions.journal');
+    const ledger = await SessionLedger.open(store, { journal });
+    for (let i = 0; i < claims; i++) await ledger.claim(id(700 + i));
+    await ledger.close();
+    return { store, journal };
+  };
+  const refused = (why: RegExp) => (e: unknown) => e instanceof SessionJournalError && e.code === 'SESSION_JOURNAL_TAMPERED' && why.test(e.message);
+
+  test('the file hides the session ids it records', async () => {
+    const { journal } = await setUp();
+    const bytes = Buffer.from(readFileSync(journal)).toString('hex');
+    for (let i = 0; i < 5; i++) assert.ok(!bytes.includes(id(700 + i).slice(-40)), 'a session id is in the journal in the clear');
+    assert.equal(statSync(journal).mode & 0o777, 0o600);
+  });
+
+  test('a cut tail below the anchored position, a deleted file and an edited entry stop the ledger from opening', async () => {
+    const cut = await setUp();
+    truncateSync(cut.journal, 40 + 3 * 40);
+    await assert.rejects(SessionLedger.open(cut.store, { journal: cut.journal }), refused(/has 3 entries but had 5/));
+
+    const gone = await setUp();
+    rmSync(gone.journal);
+    await assert.rejects(SessionLedger.open(gone.store, { journal: gone.journal }), refused(/missing or empty but held 5/));
+
+    const edited = await setUp();
+    const b = readFileSync(edited.journal);
+    b[40 + 40 + 10]! ^= 1; // the tag of entry 2
+    writeFileSync(edited.journal, b);
+    await assert.rejects(SessionLedger.open(edited.store, { journal: edited.journal }), refused(/entry 2 fails authentication/));
+
+    const swapped = await setUp();
+    const s = readFileSync(swapped.journal);
+    const e1 = Buffer.from(s.subarray(40, 80));
+    s.copy(s, 40, 80, 120);
+    e1.copy(s, 80);
+    writeFileSync(swapped.journal, s);
+    await assert.rejects(SessionLedger.open(swapped.store, { journal: swapped.journal }), refused(/entry 1 fails authentication/));
+
+    // Another store's journal (another key) does not open either.
+    const other = await setUp();
+    await assert.rejects(SessionLedger.open(other.store, { journal: cut.journal }), refused(/header fails authentication/));
+  });
+
+  test('an older copy of the file put back after a compaction is refused', async () => {
+    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+    const journal = join(mkdtempSync(join(tmpdir(), 'tessera-journal-')), 'sessions.journal');
+    let now = 1_000_000;
+    const ledger = await SessionLedger.open(store, { journal, now: () => now });
+    for (let i = 0; i < 4100; i += 100) await Promise.all(Array.from({ length: 100 }, (_, k) => ledger.claim(id(20_000 + i + k))));
+    await ledger.settled();
+    const before = readFileSync(journal);
+    now += SESSION_RETENTION_MS + 1;
+    await ledger.claim(id(1));
+    await ledger.close();
+    assert.ok(statSync(journal).size < before.length, 'compacted');
+    writeFileSync(journal, before);
+    await assert.rejects(SessionLedger.open(store, { journal, now: () => now }), refused(/epoch 1 but epoch 2 was written/));
+  });
+
+  test('a torn last batch (a crash mid-append, never acknowledged) is dropped; the journal goes on', async () => {
+    const { store, journal } = await setUp();
+    // Half an entry, and a whole entry of garbage, after the anchored five.
+    appendFileSync(journal, Buffer.alloc(60, 7));
+    const ledger = await SessionLedger.open(store, { journal });
+    assert.equal(ledger.size, 5);
+    await ledger.claim(id(800));
+    await ledger.close();
+    assert.equal(statSync(journal).size, 40 + 6 * 40);
+    const again = await SessionLedger.open(store, { journal });
+    assert.ok(again.has(id(800)) && again.has(id(704)));
+    await again.close();
+  });
+
+  test('ids kept in the store by an earlier version move into the journal', async () => {
+    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+    const old = await SessionLedger.open(store);
+    await old.claim(id(900));
+    await old.close();
+    const journal = join(mkdtempSync(join(tmpdir(), 'tessera-journal-')), 'sessions.journal');
+    const ledger = await SessionLedger.open(store, { journal });
+    assert.ok(ledger.has(id(900)));
+    await ledger.close();
+    assert.deepEqual(await store.versions('sessions'), []);
+    assert.equal(await SessionLedger.recorded(store, id(900), { journal }), 1);
   });
 });
 
@@ -225,9 +335,9 @@ describe('a signing rerun after a crash is refused (real node process, real nats
     await node0.stop();
     node0 = undefined;
     const store = await openStore('node0');
-    const entries = (await SessionLedger.entries(store)).filter(([s]) => s === bytesToHex(session));
+    const recorded = await SessionLedger.recorded(store, bytesToHex(session), { journal: join(dir, 'data', 'node0', 'sessions.journal') });
     await store.close();
-    assert.equal(entries.length, 1);
+    assert.equal(recorded, 1);
     node1.close();
   });
 

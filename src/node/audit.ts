@@ -10,14 +10,13 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { PositionAnchor } from './position-anchor.ts';
 import type { EncryptedStore } from './storage.ts';
 
 const GENESIS = '0'.repeat(64);
 const hashLine = (line: string) => bytesToHex(sha256(new TextEncoder().encode(line)));
 
 const POSITION = 'audit:position';
-/** How often, at most, the position is anchored while appends keep coming. */
-const ANCHOR_EVERY_MS = 1000;
 
 /** Where the log stood at its last anchored append. */
 interface AuditPosition {
@@ -38,11 +37,7 @@ export class AuditRollbackError extends Error {
 export class AuditLog {
   private prev: string;
   private entries: number;
-  private store?: EncryptedStore;
-  private anchoring?: Promise<void>;
-  private again = false;
-  private timer?: ReturnType<typeof setTimeout>;
-  private anchorFailure: unknown;
+  private anchored?: PositionAnchor<AuditPosition>;
 
   constructor(readonly path: string) {
     const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
@@ -55,71 +50,31 @@ export class AuditLog {
    * shorter or its line there differs), then keeps the anchor current after each append.
    */
   async anchor(store: EncryptedStore): Promise<void> {
-    const at = await store.getJson<AuditPosition>(POSITION);
+    const anchored = new PositionAnchor<AuditPosition>(store, POSITION, () => ({ entries: this.entries, head: this.prev }));
+    const at = await anchored.read();
     if (at && at.entries > 0) {
       const lines = existsSync(this.path) ? readFileSync(this.path, 'utf8').split('\n').filter(Boolean) : [];
       if (lines.length < at.entries) throw new AuditRollbackError(`has ${lines.length} entries but had ${at.entries} (truncated or rolled back)`);
       if (hashLine(lines[at.entries - 1]!) !== at.head) throw new AuditRollbackError(`differs at entry ${at.entries} from what was written (replaced)`);
     }
-    this.store = store;
-    if (!at || at.entries !== this.entries) this.persist();
+    this.anchored = anchored;
+    if (!at || at.entries !== this.entries) anchored.update();
     await this.settled();
   }
 
   /** Appends one entry; throws if the file (or, before, its anchor) cannot be written. */
   append(entry: Record<string, unknown>): void {
-    if (this.anchorFailure) {
-      const e = this.anchorFailure;
-      this.anchorFailure = undefined;
-      throw e;
-    }
+    this.anchored?.check();
     const line = JSON.stringify({ ts: new Date().toISOString(), prev: this.prev, ...entry });
     appendFileSync(this.path, line + '\n', { mode: 0o600 });
     this.prev = hashLine(line);
     this.entries++;
-    this.persist();
+    this.anchored?.update();
   }
 
-  /**
-   * Anchors the current position, at most once per ANCHOR_EVERY_MS: appends meanwhile share the
-   * next write (the log is written first, so the anchor never runs ahead). Anchoring every
-   * append put three store writes on each signing's path (≈ 15 ms of p50 in `npm run bench`);
-   * the price is that a cut of the last second's entries before a crash is not detected.
-   */
-  private persist(): void {
-    if (!this.store) return;
-    if (this.anchoring || this.timer) {
-      this.again = true;
-      return;
-    }
-    const pos: AuditPosition = { entries: this.entries, head: this.prev };
-    this.anchoring = this.store
-      .putJson(POSITION, pos, { durable: false })
-      .catch((e: unknown) => void (this.anchorFailure = e))
-      .finally(() => {
-        this.anchoring = undefined;
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          if (this.again) {
-            this.again = false;
-            this.persist();
-          }
-        }, ANCHOR_EVERY_MS);
-        this.timer.unref?.();
-      });
-  }
-
-  /** Settles once the latest position is anchored (writes a pending one now). */
+  /** Settles once the latest position is anchored. */
   async settled(): Promise<void> {
-    for (;;) {
-      while (this.anchoring) await this.anchoring;
-      if (!this.timer) return;
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      if (!this.again) return;
-      this.again = false;
-      this.persist();
-    }
+    await this.anchored?.settled();
   }
 }
 

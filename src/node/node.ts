@@ -6,6 +6,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { natsBus, type Bus } from './bus.ts';
 import { createStorage, type Storage } from 'unstorage';
 import redisDriver from 'unstorage/drivers/redis';
@@ -29,10 +30,17 @@ export { names } from './gateway.ts';
 /** How fresh a peer's heartbeat must be for it to count as ready. */
 export const READY_WINDOW_MS = 5_000;
 
+const fsBase = (cfg: NodeConfig) => cfg.storage.base ?? `./.tessera/${cfg.nodeId}`;
+
 function openStorage(cfg: NodeConfig): Storage {
-  if (cfg.storage.driver === 'fs') return createStorage({ driver: atomicFs({ base: cfg.storage.base ?? `./.tessera/${cfg.nodeId}` }) });
+  if (cfg.storage.driver === 'fs') return createStorage({ driver: atomicFs({ base: fsBase(cfg) }) });
   if (cfg.storage.driver === 'redis') return createStorage({ driver: redisDriver({ url: cfg.storage.url ?? 'redis://127.0.0.1:6379', base: `tessera:${cfg.nodeId}` }) });
   return createStorage();
+}
+
+/** The session journal beside an fs store's records (other drivers keep the ledger in the store). */
+export function journalPath(cfg: NodeConfig): string | undefined {
+  return cfg.storage.driver === 'fs' ? join(fsBase(cfg), 'sessions.journal') : undefined;
 }
 
 /** A running node. */
@@ -89,7 +97,7 @@ export class TesseraNode {
     const sessions = new SessionManager(transport, {
       maxConcurrent: cfg.maxConcurrent ?? 8,
       // Every session id is recorded durably before its first send and never runs twice.
-      ledger: await SessionLedger.open(store),
+      ledger: await SessionLedger.open(store, { journal: journalPath(cfg) }),
       onReject: (r) => log.warn({ event: 'message_rejected', ...r }, 'rejected a peer message'),
     });
     const node = new TesseraNode(cfg, log, identity, manifest, store, bus, sessions, audit, cluster);
@@ -261,6 +269,7 @@ export class TesseraNode {
     await this.stopAnchor?.().catch(() => undefined);
     await this.bus.close();
     await this.audit.settled();
+    await this.sessions.close().catch(() => undefined);
     await this.store.close().catch(() => undefined);
     this.log.info({ event: 'node_stopped' }, 'node stopped');
   }

@@ -4,15 +4,19 @@
  * (fsynced) before it sends any round-one output, and refuses an id it has recorded before, also
  * after a crash or restart.
  *
- * Layout: a fixed set of versions (slots) of one store record, `sessions`, each a segment of
- * `[id, recordedAt]` pairs, in LEVELS levels of FANOUT slots. Ids claimed while a write is in
- * flight share the next write (group commit), so concurrent sessions cost one fsync between
- * them. New batches go to level-0 slots; a full level merges, in the background, into one slot of
- * the next (the top level merges into itself), dropping expired ids, and only once the merged
- * segment is durable are its inputs free to be overwritten. Slots are reused, never retired, so
- * the ledger occupies at most LEVELS × FANOUT records and leaves no tombstones.
+ * Ids claimed while a write is in flight share the next write (group commit), so concurrent
+ * sessions cost one durable write between them. Where it is written (the medium):
+ * - a node on the fs driver: an append-only, MAC-chained journal file beside its records
+ *   (`session-journal.ts`), one fdatasync per batch;
+ * - any other store (Redis, memory): versions (slots) of one store record, `sessions`, each a
+ *   segment of `[id, recordedAt]` pairs, in LEVELS levels of FANOUT slots. New batches go to
+ *   level-0 slots; a full level merges, in the background, into one slot of the next (the top
+ *   level merges into itself), dropping expired ids, and only once the merged segment is durable
+ *   are its inputs free to be overwritten. Slots are reused, never retired, so the ledger occupies
+ *   at most LEVELS × FANOUT records and leaves no tombstones.
  * @module
  */
+import { SessionJournal } from './session-journal.ts';
 import type { EncryptedStore } from './storage.ts';
 
 /**
@@ -28,16 +32,6 @@ import type { EncryptedStore } from './storage.ts';
  */
 export const SESSION_RETENTION_MS = 60 * 60_000;
 
-/** Slots per level. */
-const FANOUT = 16;
-/** Levels; the top one merges into itself. */
-const LEVELS = 4;
-/** A level this full starts merging in the background (the remaining slots take new batches meanwhile). */
-const MERGE_AT = FANOUT - 4;
-
-const RECORD = 'sessions';
-const versionOf = (level: number, slot: number) => level * FANOUT + slot + 1;
-
 /** A session id this node has already started: running it again is refused. */
 export class SessionReusedError extends Error {
   override name = 'SessionReusedError';
@@ -48,7 +42,8 @@ export class SessionReusedError extends Error {
   }
 }
 
-type Entry = [id: string, at: number];
+/** A recorded session (its id, or the medium's keyed tag of it) and when it was claimed (ms). */
+export type Entry = [id: string, at: number];
 interface Segment {
   entries: Entry[];
   /** The ledger's low-water mark when this segment was written (absent in older segments). */
@@ -58,48 +53,72 @@ interface Segment {
 const encode = (seg: Segment) => new TextEncoder().encode(JSON.stringify(seg));
 const newest = (entries: Entry[]) => entries.reduce((m, e) => Math.max(m, e[1]), 0);
 
-/** The started-session ledger of one node's store. */
+/** Where a ledger's entries are made durable. */
+export interface LedgerMedium {
+  /** Every recorded entry, and the highest low-water mark written. */
+  load(): Promise<{ entries: Entry[]; prunedBefore: number }>;
+  /** What this medium records for a session id (the id itself, or a keyed tag that hides it). */
+  keyOf(id: string): string;
+  /** Makes `batch` durable; `live` lists every unexpired entry, for a medium that compacts. */
+  append(batch: Entry[], low: number, live: () => Entry[]): Promise<void>;
+  /** Settles once background work (merges, anchors) has finished. */
+  settled(): Promise<void>;
+  /** Finishes background work and releases any open file. */
+  close(): Promise<void>;
+}
+
+/** The started-session ledger of one node. */
 export class SessionLedger {
+  /** Recorded keys (see LedgerMedium.keyOf), oldest first, with their claim time. */
   private readonly seen = new Map<string, number>();
-  /** Per level and slot: the newest id time of the segment there, or undefined when the slot is free. */
-  private readonly slots: (number | undefined)[][] = Array.from({ length: LEVELS }, () => new Array<number | undefined>(FANOUT).fill(undefined));
   private batch: { ids: Entry[]; done: Promise<void> } | undefined;
   private writing: Promise<void> = Promise.resolve();
-  private merging: Promise<void> = Promise.resolve();
-  private mergeRunning = false;
   private low = 0;
 
   private constructor(
-    private readonly store: EncryptedStore,
+    private readonly medium: LedgerMedium,
     private readonly retentionMs: number,
     private readonly now: () => number,
   ) {}
 
-  /** Loads every recorded id (a restart sees the ids of the previous run). */
-  static async open(store: EncryptedStore, opts: { retentionMs?: number; now?: () => number } = {}): Promise<SessionLedger> {
-    const ledger = new SessionLedger(store, opts.retentionMs ?? SESSION_RETENTION_MS, opts.now ?? Date.now);
+  /**
+   * Opens the ledger of `store` and loads every recorded id (a restart sees the ids of the
+   * previous run). With `journal` (a file path: the fs driver) the ids go to a journal file
+   * there, anchored in `store`; ids a store-kept ledger of an earlier version holds move into it.
+   */
+  static async open(store: EncryptedStore, opts: { journal?: string; retentionMs?: number; now?: () => number } = {}): Promise<SessionLedger> {
+    const medium = opts.journal ? await SessionJournal.open(opts.journal, store) : new StoreSegments(store);
+    const ledger = new SessionLedger(medium, opts.retentionMs ?? SESSION_RETENTION_MS, opts.now ?? Date.now);
     const cutoff = ledger.prune();
-    const loaded: Entry[] = [];
-    for (const { version, segment } of await readSegments(store)) {
-      ledger.low = Math.max(ledger.low, segment.prunedBefore ?? 0);
-      const level = Math.floor((version - 1) / FANOUT);
-      if (level >= LEVELS || version < 1) continue;
-      // A slot freed before a restart still holds ids that a merged segment also holds: reading
-      // it again only repeats them.
-      ledger.slots[level]![(version - 1) % FANOUT] = newest(segment.entries);
-      loaded.push(...segment.entries.filter((e) => e[1] >= cutoff));
-    }
+    const { entries, prunedBefore } = await medium.load();
+    ledger.low = Math.max(ledger.low, prunedBefore);
     // Oldest first, so expiry can prune from the front of the map.
-    for (const [id, at] of loaded.sort((a, b) => a[1] - b[1])) {
+    for (const [id, at] of entries.filter((e) => e[1] >= cutoff).sort((a, b) => a[1] - b[1])) {
       ledger.seen.delete(id);
       ledger.seen.set(id, at);
     }
+    if (opts.journal) await ledger.adoptStoreSegments(store);
     return ledger;
   }
 
-  /** Every recorded (id, time) pair across all slots, duplicates included (for inspection). */
-  static async entries(store: EncryptedStore): Promise<Entry[]> {
-    return (await readSegments(store)).flatMap((s) => s.segment.entries);
+  /** Moves the unexpired ids of a store-kept ledger (an earlier version, or a changed driver) into this one. */
+  private async adoptStoreSegments(store: EncryptedStore): Promise<void> {
+    const old = await readSegments(store);
+    if (!old.length) return;
+    const cutoff = this.prune();
+    for (const { segment } of old) this.low = Math.max(this.low, segment.prunedBefore ?? 0);
+    const adopted = old.flatMap((s) => s.segment.entries).filter((e) => e[1] >= cutoff && !this.has(e[0]));
+    await Promise.all(adopted.map(([id]) => this.claim(id)));
+    for (const { version } of old) await store.retire(RECORD, version);
+  }
+
+  /** How many times `id` is recorded on disk (for inspection: at most once). */
+  static async recorded(store: EncryptedStore, id: string, opts: { journal?: string } = {}): Promise<number> {
+    const medium = opts.journal ? await SessionJournal.open(opts.journal, store, { readOnly: true }) : new StoreSegments(store);
+    const key = medium.keyOf(id);
+    const n = (await medium.load()).entries.filter((e) => e[0] === key).length;
+    await medium.close();
+    return n;
   }
 
   /** The cutoff to apply now; it raises the low-water mark, which never goes down (a clock stepped back). */
@@ -119,7 +138,7 @@ export class SessionLedger {
 
   /** Whether `id` (session hex) was started before. */
   has(id: string): boolean {
-    return this.seen.has(id);
+    return this.seen.has(this.medium.keyOf(id));
   }
 
   /** Ids remembered now. */
@@ -127,14 +146,20 @@ export class SessionLedger {
     return this.seen.size;
   }
 
-  /** Settles once every claimed id is on disk and any merge has finished. */
+  /** Settles once every claimed id is on disk and background work has finished. */
   async settled(): Promise<void> {
-    for (let w = this.writing, m = this.merging; ; w = this.writing, m = this.merging) {
+    for (let w = this.writing; ; w = this.writing) {
       await (this.batch?.done.catch(() => undefined) ?? w);
       await w;
-      await m;
-      if (!this.batch && w === this.writing && m === this.merging) return;
+      await this.medium.settled();
+      if (!this.batch && w === this.writing) return;
     }
+  }
+
+  /** Writes what is pending and releases the medium (at node stop). */
+  async close(): Promise<void> {
+    await this.settled();
+    await this.medium.close();
   }
 
   /**
@@ -142,24 +167,86 @@ export class SessionLedger {
    * returns a promise that settles once the id is on disk (fsynced). Send nothing before it does.
    */
   claim(id: string): Promise<void> {
-    if (this.seen.has(id)) throw new SessionReusedError(id);
+    const key = this.medium.keyOf(id);
+    if (this.seen.has(key)) throw new SessionReusedError(id);
     const at = this.now();
-    this.seen.set(id, at);
+    this.seen.set(key, at);
     if (!this.batch) {
       const batch: { ids: Entry[]; done: Promise<void> } = { ids: [], done: Promise.resolve() };
       // The batch is written once the write before it has finished; ids arriving meanwhile join it.
       batch.done = this.writing.then(() => {
         if (this.batch === batch) this.batch = undefined;
-        return this.write(batch.ids);
+        return this.medium.append(batch.ids, this.expire(), () => [...this.seen]);
       });
       this.writing = batch.done.catch(() => undefined);
       this.batch = batch;
     }
-    this.batch.ids.push([id, at]);
+    this.batch.ids.push([key, at]);
     return this.batch.done;
   }
 
-  private async write(ids: Entry[]): Promise<void> {
+  /** Forgets expired ids (the map is oldest first) and returns the low-water mark. */
+  private expire(): number {
+    const cutoff = this.prune();
+    for (const [id, at] of this.seen) {
+      if (at >= cutoff) break;
+      this.seen.delete(id);
+    }
+    return this.low;
+  }
+}
+
+/** Slots per level. */
+const FANOUT = 16;
+/** Levels; the top one merges into itself. */
+const LEVELS = 4;
+/** A level this full starts merging in the background (the remaining slots take new batches meanwhile). */
+const MERGE_AT = FANOUT - 4;
+
+const RECORD = 'sessions';
+const versionOf = (level: number, slot: number) => level * FANOUT + slot + 1;
+
+/** The ledger in versions of one store record (any driver; see the module comment). */
+class StoreSegments implements LedgerMedium {
+  /** Per level and slot: the newest id time of the segment there, or undefined when the slot is free. */
+  private readonly slots: (number | undefined)[][] = Array.from({ length: LEVELS }, () => new Array<number | undefined>(FANOUT).fill(undefined));
+  private merging: Promise<void> = Promise.resolve();
+  private mergeRunning = false;
+  private low = 0;
+
+  constructor(private readonly store: EncryptedStore) {}
+
+  keyOf(id: string): string {
+    return id;
+  }
+
+  async load(): Promise<{ entries: Entry[]; prunedBefore: number }> {
+    const entries: Entry[] = [];
+    for (const { version, segment } of await readSegments(this.store)) {
+      this.low = Math.max(this.low, segment.prunedBefore ?? 0);
+      const level = Math.floor((version - 1) / FANOUT);
+      if (level >= LEVELS || version < 1) continue;
+      // A slot freed before a restart still holds ids that a merged segment also holds: reading
+      // it again only repeats them.
+      this.slots[level]![(version - 1) % FANOUT] = newest(segment.entries);
+      entries.push(...segment.entries);
+    }
+    return { entries, prunedBefore: this.low };
+  }
+
+  async settled(): Promise<void> {
+    for (let m = this.merging; ; m = this.merging) {
+      await m;
+      if (m === this.merging) return;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.settled();
+  }
+
+  async append(ids: Entry[], low: number): Promise<void> {
+    this.low = Math.max(this.low, low);
     let slot = this.freeSlot(0);
     while (slot === undefined) {
       // Every level-0 slot is taken: wait for (or run) the merge that frees them.
@@ -195,11 +282,7 @@ export class SessionLedger {
   }
 
   private async mergeLevel(level: number): Promise<void> {
-    const cutoff = this.prune();
-    for (const [id, at] of this.seen) {
-      if (at >= cutoff) break;
-      this.seen.delete(id);
-    }
+    const cutoff = this.low;
     // Slots whose every id has expired are free already.
     for (const l of this.slots) l.forEach((t, i) => t !== undefined && t < cutoff && (l[i] = undefined));
     const inputs = this.slots[level]!.flatMap((t, i) => (t === undefined ? [] : [i]));

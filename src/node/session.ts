@@ -253,6 +253,11 @@ export class SessionManager {
     this.reserved.set(key, recorded);
   }
 
+  /** Writes the ledger's pending records and releases it (at node stop). */
+  async close(): Promise<void> {
+    await this.opts.ledger?.close();
+  }
+
   /** Drops the reservation of a session that will not run (no-op once run() has taken it). */
   release(session: Uint8Array): void {
     this.reserved.delete(bytesToHex(session));

@@ -190,6 +190,11 @@ export class EncryptedStore {
     return store;
   }
 
+  /** A key for `purpose`, derived from the storage key (for a file kept beside the store, e.g. the session journal). */
+  subkey(purpose: string): Uint8Array {
+    return hkdf(sha256, this.key, undefined, utf8(`tessera/store/v2/${purpose}`), 32);
+  }
+
   /** An in-memory store (tests and the local demo). */
   static memory(key: Uint8Array): Promise<EncryptedStore> {
     return EncryptedStore.open(createStorage(), key);
