@@ -19,7 +19,9 @@ import { createStorage } from 'unstorage';
 import { startEcdsaSign, type EcdsaKeyShare } from '../src/core/index.ts';
 import { runEcdsaDkg } from '../src/protocol/local.ts';
 import { KIND, type Opened } from '../src/node/envelope.ts';
+import { natsBus } from '../src/node/bus.ts';
 import { atomicFs } from '../src/node/fs-atomic.ts';
+import { ClusterState } from '../src/node/gateway.ts';
 import { openPrivateIdentity } from '../src/node/identity.ts';
 import type { Manifest } from '../src/node/manifest.ts';
 import { names } from '../src/node/node.ts';
@@ -287,12 +289,13 @@ describe('a signing rerun after a crash is refused (real node process, real nats
   test('node0 killed after its round-2 send, restarted, gets the same signed request again: SESSION_REUSED, nothing sent, the ledger holds the session once', async () => {
     node0 = await startNode(configs[0]!);
     const n = names(manifest.cluster);
-    // node1's heartbeat, so node0 counts it ready.
-    const heartbeats = await new Kvm(nc).open(n.heartbeats);
-    const alive = () => void heartbeats.put('node1', JSON.stringify({ ts: Date.now(), active: 0 })).catch(() => undefined);
+    // node1's signed heartbeat, so node0 counts it ready.
+    const node1Identity = await openPrivateIdentity(new Uint8Array(readFileSync(join(dir, 'node1.key.age'))), 'passphrase-for-node1');
+    const state = await ClusterState.open(natsBus(nc), manifest);
+    const alive = () => void state.beat(node1Identity, 0).catch(() => undefined);
     alive();
     beat = setInterval(alive, 500);
-    const node1 = new PeerTransport(nc, manifest, await openPrivateIdentity(new Uint8Array(readFileSync(join(dir, 'node1.key.age'))), 'passphrase-for-node1'));
+    const node1 = new PeerTransport(nc, manifest, node1Identity);
     const inbox: { o: Opened; afterKill: boolean }[] = [];
     let killed = false;
     node1.listen((o) => inbox.push({ o, afterKill: killed }), () => undefined);

@@ -8,7 +8,10 @@ import type { Bus, KvLike } from './bus.ts';
 import { SIGNED_HTTP_WINDOW_MS } from '../auth/signed-http.ts';
 import type { Manifest } from './manifest.ts';
 import type { ClusterKey, ClusterKeys } from './operations.ts';
-import { verifyAttestation, type NodeResult, type SignedRequest } from './requests.ts';
+import { ed25519Sign, ed25519Verify } from '../core/index.ts';
+import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
+import type { PrivateIdentity } from './identity.ts';
+import { canonical, verifyAttestation, type NodeResult, type SignedRequest } from './requests.ts';
 
 /** NATS names a cluster uses. */
 export function names(cluster: string) {
@@ -36,6 +39,31 @@ export interface IdempotentAnswer {
 const KV_KEY = /[^a-zA-Z0-9_=-]/g;
 const kvKey = (...parts: string[]) => parts.map((p) => p.replace(KV_KEY, (c) => `=${c.charCodeAt(0).toString(16)}`)).join('.');
 
+/** A node's heartbeat in KV, signed by the node (anyone on the bus could write the bucket). */
+export interface Heartbeat {
+  nodeId: string;
+  /** The node's clock (ms) when it beat. */
+  ts: number;
+  /** Sessions it was running. */
+  active: number;
+  /** Ed25519 by the node's identity key over `heartbeatBytes` (hex). */
+  sig: string;
+}
+
+/** What a heartbeat signature covers: domain-separated from attestations (canonical JSON starts with `{`) and bound to the cluster. */
+function heartbeatBytes(cluster: string, b: Omit<Heartbeat, 'sig'>): Uint8Array {
+  return new TextEncoder().encode(`tessera/heartbeat/v1\n${cluster}\n${canonical({ nodeId: b.nodeId, ts: b.ts, active: b.active })}`);
+}
+
+/** A record read from the bus that its owner did not write (forged, tampered or unsigned): reported, never acted on. */
+export interface Forgery {
+  /** The bucket. */
+  record: 'heartbeat' | 'result';
+  /** The key it was read under. */
+  key: string;
+  reason: string;
+}
+
 /** The cluster-wide KV buckets (created on first use; JetStream file storage, so they survive restarts). */
 export class ClusterState implements ClusterKeys {
   private constructor(
@@ -48,6 +76,9 @@ export class ClusterState implements ClusterKeys {
     readonly locks: KvLike,
     readonly heartbeats: KvLike,
   ) {}
+
+  /** Called for each forged record read (log it); what it holds is ignored. */
+  onForgery: (f: Forgery) => void = () => undefined;
 
   /** Opens (creating if needed) every bucket. */
   static async open(bus: Bus, manifest: Manifest, lockTtlMs = 10 * 60_000): Promise<ClusterState> {
@@ -150,15 +181,44 @@ export class ClusterState implements ClusterKeys {
     else await this.bus.streamPublish(n.requests, data, requestId);
   }
 
-  /** Publishes a node's attested result (the API and peers pick it up from here). */
+  /**
+   * Publishes a node's attested result, once: a result is created, never replaced, so nothing
+   * can overwrite it after a reader has seen it. A value already there that is not a verified
+   * result of this node for this request (planted by someone else on the bus) is replaced; the
+   * same result again (a redelivery) is a no-op; a different verified one stays (the first wins).
+   */
   async putResult(r: NodeResult): Promise<void> {
-    await this.results.put(`${r.requestId}.${kvKey(r.nodeId)}`, JSON.stringify(r));
+    const key = `${r.requestId}.${kvKey(r.nodeId)}`;
+    const value = JSON.stringify(r);
+    try {
+      await this.results.create(key, value);
+      return;
+    } catch {
+      /* already there */
+    }
+    const there = await this.results.get(key).catch(() => null);
+    if (there?.value.length && this.verifiedResult(key, r.requestId, r.nodeId, there.value, false)) return;
+    await this.results.put(key, value);
   }
 
-  /** An attested result already published for (request, node), if any. */
+  /** An attested result already published for (request, node), if any; a forged one is reported and ignored. */
   async result(requestId: string, nodeId: string): Promise<NodeResult | undefined> {
-    const e = await this.results.get(`${requestId}.${kvKey(nodeId)}`).catch(() => null);
-    return e && e.value.length ? (JSON.parse(e.string()) as NodeResult) : undefined;
+    const key = `${requestId}.${kvKey(nodeId)}`;
+    const e = await this.results.get(key).catch(() => null);
+    return e && e.value.length ? this.verifiedResult(key, requestId, nodeId, e.value) : undefined;
+  }
+
+  /** `value` parsed as `nodeId`'s attested result for `requestId`, or undefined (reported when `report`). */
+  private verifiedResult(key: string, requestId: string, nodeId: string, value: Uint8Array, report = true): NodeResult | undefined {
+    let r: NodeResult | undefined;
+    try {
+      r = JSON.parse(new TextDecoder().decode(value)) as NodeResult;
+    } catch {
+      r = undefined;
+    }
+    if (r && r.requestId === requestId && r.nodeId === nodeId && verifyAttestation(this.manifest, r)) return r;
+    if (report) this.onForgery({ record: 'result', key, reason: 'not an attestation of this node for this request' });
+    return undefined;
   }
 
   /**
@@ -188,7 +248,8 @@ export class ClusterState implements ClusterKeys {
         } catch {
           return;
         }
-        if (r.requestId !== requestId || !expect.includes(r.nodeId) || got.has(r.nodeId) || !verifyAttestation(this.manifest, r)) return;
+        if (r.requestId !== requestId || !expect.includes(r.nodeId) || got.has(r.nodeId)) return;
+        if (!verifyAttestation(this.manifest, r)) return this.onForgery({ record: 'result', key: `${requestId}.${r.nodeId}`, reason: 'attestation does not verify' });
         got.set(r.nodeId, r);
         if (!r.ok && !grace) grace = setTimeout(finish, 300);
         if (got.size >= expect.length) finish();
@@ -202,25 +263,45 @@ export class ClusterState implements ClusterKeys {
   private beats = new Map<string, number>();
   private beatSub?: { unsubscribe(): void };
 
+  /** Publishes this node's signed heartbeat. */
+  async beat(me: PrivateIdentity, active: number): Promise<void> {
+    const b = { nodeId: me.nodeId, ts: Date.now(), active };
+    const hb: Heartbeat = { ...b, sig: bytesToHex(ed25519Sign(me.ed25519Secret, heartbeatBytes(this.manifest.cluster, b))) };
+    await this.heartbeats.put(me.nodeId, JSON.stringify(hb));
+  }
+
+  /** The time of `nodeId`'s heartbeat in `value`, or undefined when it is not one its node signed (reported). */
+  private beatTime(nodeId: string, value: Uint8Array): number | undefined {
+    const node = this.manifest.nodes.find((n) => n.nodeId === nodeId);
+    try {
+      const hb = JSON.parse(new TextDecoder().decode(value)) as Heartbeat;
+      if (node && hb.nodeId === nodeId && Number.isSafeInteger(hb.ts) && Number.isSafeInteger(hb.active) && typeof hb.sig === 'string' && ed25519Verify(hexToBytes(node.ed25519), heartbeatBytes(this.manifest.cluster, hb), hexToBytes(hb.sig))) return hb.ts;
+    } catch {
+      /* not JSON, or a malformed signature */
+    }
+    this.onForgery({ record: 'heartbeat', key: nodeId.slice(0, 64), reason: 'not signed by its node' });
+    return undefined;
+  }
+
   /** Keeps the latest heartbeat of every node in memory (so readiness checks cost no round trip). */
   watchHeartbeats(): void {
     const prefix = `$KV.${names(this.manifest.cluster).heartbeats}.`;
     this.beatSub ??= this.bus.subscribe(`${prefix}*`, (d, subject) => {
-      try {
-        if (d.length) this.beats.set(subject.slice(prefix.length), (JSON.parse(new TextDecoder().decode(d)) as { ts: number }).ts);
-      } catch {
-        /* not a heartbeat */
-      }
+      if (!d.length) return;
+      const id = subject.slice(prefix.length);
+      const ts = this.beatTime(id, d);
+      // A forged beat is ignored; it neither refreshes nor clears the last genuine one.
+      if (ts !== undefined) this.beats.set(id, Math.max(ts, this.beats.get(id) ?? 0));
     });
   }
 
-  /** Node ids among `ids` without a fresh heartbeat. */
+  /** Node ids among `ids` without a fresh heartbeat signed by that node. */
   async notReady(ids: string[], windowMs: number): Promise<string[]> {
     const out: string[] = [];
     for (const id of ids) {
       if (Date.now() - (this.beats.get(id) ?? 0) <= windowMs) continue;
       const e = await this.heartbeats.get(id).catch(() => null);
-      const ts = e && e.value.length ? (JSON.parse(e.string()) as { ts: number }).ts : 0;
+      const ts = e && e.value.length ? (this.beatTime(id, e.value) ?? 0) : 0;
       if (Date.now() - ts > windowMs) out.push(id);
     }
     return out;

@@ -23,7 +23,7 @@ import { EncryptedStore } from './storage.ts';
 import { anchorStore } from './store-anchor.ts';
 import { connectNats, PeerTransport } from './transport.ts';
 import { atomicFs } from './fs-atomic.ts';
-import { ClusterState, names } from './gateway.ts';
+import { ClusterState, names, type Forgery } from './gateway.ts';
 
 export { names } from './gateway.ts';
 
@@ -36,6 +36,20 @@ function openStorage(cfg: NodeConfig): Storage {
   if (cfg.storage.driver === 'fs') return createStorage({ driver: atomicFs({ base: fsBase(cfg) }) });
   if (cfg.storage.driver === 'redis') return createStorage({ driver: redisDriver({ url: cfg.storage.url ?? 'redis://127.0.0.1:6379', base: `tessera:${cfg.nodeId}` }) });
   return createStorage();
+}
+
+/** Logs forged cluster records, at most one line per record and key every 10 s (anyone on the bus can write them). */
+function rateLimitedForgeryLog(log: Logger): (f: Forgery) => void {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (f) => {
+    const k = `${f.record}/${f.key}`;
+    const now = Date.now();
+    const seen = last.get(k);
+    if (seen && now - seen.at < 10_000) return void seen.suppressed++;
+    if (last.size > 1000) last.clear();
+    last.set(k, { at: now, suppressed: 0 });
+    log.warn({ event: 'forged_record', ...f, ...(seen?.suppressed ? { suppressed: seen.suppressed } : {}) }, `ignored a ${f.record} record its owner did not write`);
+  };
 }
 
 /** The session journal beside an fs store's records (other drivers keep the ledger in the store). */
@@ -92,6 +106,7 @@ export class TesseraNode {
       if (!sharedBus) await bus.close().catch(() => undefined);
       throw e;
     });
+    cluster.onForgery = rateLimitedForgeryLog(log);
     cluster.watchHeartbeats();
     const transport = new PeerTransport(bus, manifest, identity);
     const sessions = new SessionManager(transport, {
@@ -110,7 +125,7 @@ export class TesseraNode {
   }
 
   private async beat(): Promise<void> {
-    await this.cluster.heartbeats.put(this.cfg.nodeId, JSON.stringify({ ts: Date.now(), active: this.sessions.active }));
+    await this.cluster.beat(this.identity, this.sessions.active);
   }
 
   /** Node ids among `ids` whose heartbeat is missing or stale. */

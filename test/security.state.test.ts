@@ -1,0 +1,125 @@
+/**
+ * Cluster state written by its owner (issue 10 item 2), attacked for real: a real nats-server and
+ * a raw NATS client that writes the heartbeat and result buckets as anyone on the bus could.
+ * Heartbeats count only when signed by their node for this cluster; a result is created once,
+ * never overwritten once verified, and a forged one is reported and never returned.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm, type KV } from '@nats-io/kv';
+import { natsBus } from '../src/node/bus.ts';
+import { ClusterState, names, type Forgery } from '../src/node/gateway.ts';
+import { generateIdentity, type PrivateIdentity } from '../src/node/identity.ts';
+import type { Manifest } from '../src/node/manifest.ts';
+import { attest, type NodeResult } from '../src/node/requests.ts';
+import { startNats, type NatsServer } from './helpers/nats.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('cluster state on a bus anyone can write (real nats-server)', () => {
+  let dir: string;
+  let server: NatsServer;
+  let nc: NatsConnection;
+  let attacker: NatsConnection;
+  let manifest: Manifest;
+  let ids: PrivateIdentity[];
+  let state: ClusterState;
+  const forgeries: Forgery[] = [];
+  let beats: KV;
+  let results: KV;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-state-'));
+    server = await startNats(join(dir, 'nats'));
+    const generated = ['node0', 'node1', 'node2'].map((n) => generateIdentity(n));
+    ids = generated.map((g) => g.private);
+    manifest = { version: 1, cluster: 'statetest', nodes: generated.map((g) => g.public), initiators: [] };
+    nc = await connect({ servers: server.url });
+    attacker = await connect({ servers: server.url });
+    state = await ClusterState.open(natsBus(nc), manifest);
+    state.onForgery = (f) => forgeries.push(f);
+    state.watchHeartbeats();
+    beats = await new Kvm(attacker).open(names(manifest.cluster).heartbeats);
+    results = await new Kvm(attacker).open(names(manifest.cluster).results);
+  });
+
+  after(async () => {
+    await nc?.close();
+    await attacker?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a heartbeat counts only when its node signed it for this cluster', async () => {
+    const other = await ClusterState.open(natsBus(nc), { ...manifest, cluster: 'othercluster' });
+    // node1 never beat: not ready.
+    assert.deepEqual(await state.notReady(['node1'], 5_000), ['node1']);
+    // The old unsigned form, as any bus client could write it.
+    await beats.put('node1', JSON.stringify({ ts: Date.now(), active: 0 }));
+    // node2's key signing a beat for node1.
+    const asNode2 = { ...ids[2]!, nodeId: 'node1' };
+    await state.beat(asNode2, 0);
+    // node1's own key, but for another cluster (a replay across clusters).
+    await other.beat(ids[1]!, 0);
+    await sleep(100);
+    assert.deepEqual(await state.notReady(['node1'], 5_000), ['node1']);
+    assert.ok(forgeries.filter((f) => f.record === 'heartbeat' && f.key === 'node1').length >= 3, JSON.stringify(forgeries));
+    // The genuine beat counts.
+    await state.beat(ids[1]!, 0);
+    await sleep(100);
+    assert.deepEqual(await state.notReady(['node1'], 5_000), []);
+  });
+
+  test('a forged fresh beat does not keep a node that stopped beating ready', async () => {
+    const now = Date.now();
+    // node0's genuine beat, old enough to be stale, then a forged fresh one.
+    const fresh = await ClusterState.open(natsBus(nc), manifest);
+    fresh.onForgery = (f) => forgeries.push(f);
+    fresh.watchHeartbeats();
+    await state.beat(ids[0]!, 0);
+    await sleep(100);
+    assert.deepEqual(await fresh.notReady(['node0'], 5_000), []);
+    await beats.put('node0', JSON.stringify({ nodeId: 'node0', ts: now + 60_000, active: 0, sig: '00'.repeat(64) }));
+    await sleep(100);
+    // With a window already passed (the genuine beat is older than 1 ms by now), node0 is stale:
+    // the forged beat, although "fresh", did not count.
+    await sleep(5);
+    assert.deepEqual(await fresh.notReady(['node0'], 1), ['node0']);
+  });
+
+  test('a result is created once: planted junk is replaced, a verified result is never overwritten, a forged one is never returned', async () => {
+    const ok = (requestId: string, nodeId = 'node0', result: Record<string, unknown> = { signature: 'aa' }): NodeResult => attest(ids[manifest.nodes.findIndex((n) => n.nodeId === nodeId)]!, { requestId, nodeId, ok: true, result });
+    // 1. Junk planted before node0 publishes: node0's result replaces it.
+    await results.put('rq1.node0', JSON.stringify({ requestId: 'rq1', nodeId: 'node0', ok: false, error: { code: 'REQUEST_EXPIRED' }, attestation: '00'.repeat(64) }));
+    assert.equal(await state.result('rq1', 'node0'), undefined);
+    assert.ok(forgeries.some((f) => f.record === 'result' && f.key === 'rq1.node0'));
+    const genuine = ok('rq1');
+    await state.putResult(genuine);
+    assert.deepEqual(await state.result('rq1', 'node0'), genuine);
+    // 2. A second, different attested result (e.g. a refusal signed later) does not replace it.
+    await state.putResult(attest(ids[0]!, { requestId: 'rq1', nodeId: 'node0', ok: false, error: { code: 'REQUEST_EXPIRED', message: 'late', culprits: [] } }));
+    assert.deepEqual(await state.result('rq1', 'node0'), genuine);
+    // The same result again (a redelivery) is a no-op.
+    await state.putResult(genuine);
+    assert.deepEqual(await state.result('rq1', 'node0'), genuine);
+    // 3. Another node's genuine attestation stored under node0's key is not node0's result.
+    await results.put('rq2.node0', JSON.stringify(ok('rq2', 'node1')));
+    assert.equal(await state.result('rq2', 'node0'), undefined);
+    // node0's attestation for another request stored under this one is not it either.
+    await results.put('rq3.node0', JSON.stringify(ok('rq1')));
+    assert.equal(await state.result('rq3', 'node0'), undefined);
+    // 4. A waiting reader takes only verified results and reports the rest.
+    const before = forgeries.length;
+    const waiting = state.awaitResults('rq4', ['node0', 'node1'], 3_000);
+    await sleep(50);
+    await results.put('rq4.node1', JSON.stringify({ ...ok('rq4', 'node1'), result: { signature: 'bb' } }));
+    await state.putResult(ok('rq4', 'node0'));
+    const got = await waiting;
+    assert.deepEqual([...got.keys()], ['node0']);
+    assert.ok(forgeries.length > before && forgeries.some((f) => f.key === 'rq4.node1'));
+  });
+});
