@@ -150,8 +150,8 @@ describe('HTTP API end to end: Node, Bun and Deno nodes over nats-server', () =>
     for (const id of NODES) {
       const files = walk(join(dir, 'data', id));
       assert.ok(files.length > 4, `${id} has records`);
-      // Only hashed record names, the manifest shards and root, and the key check.
-      for (const f of files) assert.match(f, /^(tessera\/keycheck|r\/[0-9a-f]{64}|m\/(root|[0-9a-f]{2}))$/, `${id}: ${f}`);
+      // Only hashed record names, the manifest shards and root, the key check and the session journal.
+      for (const f of files) assert.match(f, /^(tessera\/keycheck|r\/[0-9a-f]{64}|m\/(root|[0-9a-f]{2})|sessions\.journal)$/, `${id}: ${f}`);
       const listing = files.join('\n');
       for (const k of keys) assert.ok(!listing.includes(k.keyId), `${id} lists key ${k.keyId}`);
     }

@@ -122,4 +122,51 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     assert.deepEqual([...got.keys()], ['node0']);
     assert.ok(forgeries.length > before && forgeries.some((f) => f.key === 'rq4.node1'));
   });
+
+  test('a key record counts only as its parties signed it: forged, unsigned, minority and cross-slot statements are ignored; a promoted version supersedes its predecessor', async () => {
+    const keys = await new Kvm(attacker).open(names(manifest.cluster).keys);
+    const as = async (i: number, record: Record<string, unknown>) => {
+      const w = await ClusterState.open(natsBus(nc), manifest);
+      w.signer = ids[i]!;
+      await w.put(record as never);
+    };
+    const e1 = { keyId: 'k1', threshold: 2, parties: ['node0', 'node1', 'node2'], curves: ['secp256k1'], publicKeys: { secp256k1: '02'.padEnd(66, 'a') }, epoch: 'E1' };
+    // An unsigned record of the old form is no record.
+    await keys.put('k1', JSON.stringify(e1));
+    assert.equal(await state.get('k1'), undefined);
+    // One party is not enough at threshold 2; two are.
+    await as(0, e1);
+    assert.equal(await state.get('k1'), undefined);
+    await as(1, e1);
+    assert.deepEqual(await state.get('k1'), e1);
+    await as(2, e1);
+    // A compromised party stating other public keys is a minority: the record stands.
+    const forgedKeys = { ...e1, publicKeys: { secp256k1: '03'.padEnd(66, 'b') } };
+    await as(0, forgedKeys);
+    assert.deepEqual(await state.get('k1'), e1);
+    // Its statement copied into node2's slot, or a statement there that nobody signed, is a forgery.
+    const before = forgeries.length;
+    await keys.put('k1.node2', (await keys.get('k1.node0'))!.string());
+    assert.equal(await state.get('k1'), undefined, 'node1 alone is below the threshold');
+    await keys.put('k1.node2', JSON.stringify({ ...forgedKeys, nodeId: 'node2', sig: '00'.repeat(64) }));
+    assert.equal(await state.get('k1'), undefined);
+    assert.ok(forgeries.slice(before).filter((f) => f.record === 'key' && f.key === 'k1.node2').length >= 2, JSON.stringify(forgeries.slice(before)));
+    await as(0, e1);
+    assert.deepEqual(await state.get('k1'), e1);
+    // A junk epoch in a slot is just another forgery.
+    await keys.put('k1.node0', JSON.stringify({ ...e1, epoch: 'junk', nodeId: 'node0', sig: '11'.repeat(64) }));
+    assert.equal(await state.get('k1'), undefined);
+    await as(0, e1);
+    await as(2, e1);
+    assert.deepEqual(await state.get('k1'), e1);
+    // A refresh promoted by one of three parties does not supersede E1 yet; by two, it does.
+    const e2 = { ...e1, epoch: 'E2', previousEpoch: 'E1' };
+    await as(0, e2);
+    assert.deepEqual(await state.get('k1'), e1);
+    await as(1, e2);
+    assert.deepEqual(await state.get('k1'), e2);
+    // The API waits for a version to be activated this way.
+    assert.deepEqual(await state.awaitKey('k1', 'E2', 1_000), e2);
+    assert.equal(await state.awaitKey('k1', 'E3', 200), undefined);
+  });
 });

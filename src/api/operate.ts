@@ -109,6 +109,9 @@ export async function operate(signed: SignedHttp, idempotencyKey: string | undef
   }
 }
 
+/** How long an answer waits for the parties to activate a new key or share version (they sign the record). */
+const ACTIVATION_WAIT_MS = 10_000;
+
 async function dispatch(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, deps: OperateDeps): Promise<Answer> {
   if (op.op === 'keygen') {
     await ready(cluster, op.parties);
@@ -118,7 +121,8 @@ async function dispatch(op: OperationRequest, signed: SignedHttp, cluster: Clust
       if (JSON.stringify((r.result as Record<string, unknown>).publicKeys) !== JSON.stringify(first.publicKeys)) throw new ApiError(502, 'INCONSISTENT_RESULTS', 'the parties report different public keys', { culprits: [r.nodeId] });
     }
     const record = { keyId: op.keyId, threshold: op.threshold, parties: op.parties, curves: op.curves, publicKeys: first.publicKeys as Record<string, string>, chainCode: first.chainCode as string | undefined, epoch: op.requestId };
-    await cluster.put(record);
+    // The parties write the key's record themselves once every one confirmed (never the API).
+    await cluster.awaitKey(op.keyId, op.requestId, ACTIVATION_WAIT_MS);
     return { status: 201, body: { keyId: op.keyId, threshold: op.threshold, parties: op.parties, publicKeys: record.publicKeys, ...(record.chainCode ? { chainCode: record.chainCode } : {}), requestId: op.requestId, attestations: results } };
   }
   const key = await cluster.get(op.keyId);
@@ -145,8 +149,7 @@ async function dispatch(op: OperationRequest, signed: SignedHttp, cluster: Clust
     const threshold = op.op === 'reshare' ? op.threshold : key.threshold;
     await ready(cluster, union(parties, reshareRoles(key.parties, key.threshold, parties).dealers));
     const results = await submitAndWait(op, signed, cluster, union(key.parties, parties), deps);
-    const record = { ...key, threshold, parties, epoch: op.requestId };
-    await cluster.put(record);
+    await cluster.awaitKey(op.keyId, op.requestId, ACTIVATION_WAIT_MS);
     return { status: 200, body: { keyId: op.keyId, threshold, parties, publicKeys: key.publicKeys, ...(key.chainCode ? { chainCode: key.chainCode } : {}), requestId: op.requestId, attestations: results } };
   } finally {
     await cluster.unlock(op.keyId);

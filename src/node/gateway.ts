@@ -55,10 +55,39 @@ function heartbeatBytes(cluster: string, b: Omit<Heartbeat, 'sig'>): Uint8Array 
   return new TextEncoder().encode(`tessera/heartbeat/v1\n${cluster}\n${canonical({ nodeId: b.nodeId, ts: b.ts, active: b.active })}`);
 }
 
+/** One node's signed statement of a key's public record. */
+export type KeyStatement = ClusterKey & { nodeId: string; sig: string };
+
+/** The record fields a statement signs, in a fixed shape (absent optional fields stay absent). */
+function recordOf(k: ClusterKey): ClusterKey {
+  return { keyId: k.keyId, threshold: k.threshold, parties: k.parties, curves: k.curves, publicKeys: k.publicKeys, ...(k.chainCode ? { chainCode: k.chainCode } : {}), ...(k.epoch ? { epoch: k.epoch } : {}), ...(k.previousEpoch ? { previousEpoch: k.previousEpoch } : {}) };
+}
+
+function statementBytes(cluster: string, body: Omit<KeyStatement, 'sig'>): Uint8Array {
+  return new TextEncoder().encode(`tessera/key-record/v1\n${cluster}\n${canonical(body)}`);
+}
+
+/** The record that at least `threshold` of its own parties signed, newest first (see ClusterState.get). */
+function chooseRecord(statements: KeyStatement[]): ClusterKey | undefined {
+  const byContent = new Map<string, { record: ClusterKey; signers: Set<string> }>();
+  for (const st of statements) {
+    const record = recordOf(st);
+    const k = canonical(record);
+    const g = byContent.get(k) ?? { record, signers: new Set<string>() };
+    if (record.parties.includes(st.nodeId)) g.signers.add(st.nodeId);
+    byContent.set(k, g);
+  }
+  const valid = [...byContent.values()].filter((g) => Number.isSafeInteger(g.record.threshold) && g.record.threshold >= 1 && g.signers.size >= g.record.threshold);
+  const superseded = new Set(valid.map((g) => g.record.previousEpoch).filter(Boolean));
+  const current = valid.filter((g) => !superseded.has(g.record.epoch));
+  current.sort((a, b) => b.signers.size - a.signers.size || String(a.record.epoch).localeCompare(String(b.record.epoch)));
+  return current[0]?.record;
+}
+
 /** A record read from the bus that its owner did not write (forged, tampered or unsigned): reported, never acted on. */
 export interface Forgery {
   /** The bucket. */
-  record: 'heartbeat' | 'result';
+  record: 'heartbeat' | 'result' | 'key';
   /** The key it was read under. */
   key: string;
   reason: string;
@@ -96,15 +125,66 @@ export class ClusterState implements ClusterKeys {
     );
   }
 
-  /** A key's public record. */
+  /** The identity this process writes its own records with (a node); without it, key records are read-only. */
+  signer?: PrivateIdentity;
+
+  /**
+   * A key's public record, as its parties signed it: each party writes its own statement of the
+   * record when it activates a version (keygen, refresh, reshare), and a record counts once at
+   * least `threshold` of its own parties signed the very same content. Of two such records, one
+   * whose `previousEpoch` is the other's epoch supersedes it (a refresh or reshare in the middle of
+   * being promoted). Anything else in the bucket is reported and ignored.
+   */
   async get(keyId: string): Promise<ClusterKey | undefined> {
-    const e = await this.keys.get(kvKey(keyId)).catch(() => null);
-    return e && e.value.length ? (JSON.parse(e.string()) as ClusterKey) : undefined;
+    return chooseRecord(await this.statements(keyId));
   }
 
-  /** Writes a key's public record. */
+  /** The verified statements of a key's record, one per node at most (evidence for a client). */
+  async statements(keyId: string): Promise<KeyStatement[]> {
+    const read = await Promise.all(this.manifest.nodes.map(async (n) => [n.nodeId, await this.keys.get(`${kvKey(keyId)}.${kvKey(n.nodeId)}`).catch(() => null)] as const));
+    const out: KeyStatement[] = [];
+    for (const [nodeId, e] of read) {
+      if (!e?.value.length) continue;
+      const st = this.verifiedStatement(keyId, nodeId, e.string());
+      if (st) out.push(st);
+      else this.onForgery({ record: 'key', key: `${keyId}.${nodeId}`.slice(0, 130), reason: 'not a key statement signed by its node' });
+    }
+    return out;
+  }
+
+  private readonly statementCache = new Map<string, KeyStatement>();
+
+  private verifiedStatement(keyId: string, nodeId: string, value: string): KeyStatement | undefined {
+    const cached = this.statementCache.get(value);
+    if (cached) return cached.keyId === keyId && cached.nodeId === nodeId ? cached : undefined;
+    const node = this.manifest.nodes.find((n) => n.nodeId === nodeId);
+    try {
+      const st = JSON.parse(value) as KeyStatement;
+      const { sig, ...body } = st;
+      if (!node || st.keyId !== keyId || st.nodeId !== nodeId || typeof sig !== 'string' || !ed25519Verify(hexToBytes(node.ed25519), statementBytes(this.manifest.cluster, body), hexToBytes(sig))) return undefined;
+      if (this.statementCache.size > 4096) this.statementCache.clear();
+      this.statementCache.set(value, st);
+      return st;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes this node's signed statement of a key's public record (after it activated that version). */
   async put(key: ClusterKey): Promise<void> {
-    await this.keys.put(kvKey(key.keyId), JSON.stringify(key));
+    if (!this.signer) throw new Error('only a node writes key records');
+    const body: Omit<KeyStatement, 'sig'> = { ...recordOf(key), nodeId: this.signer.nodeId };
+    const st: KeyStatement = { ...body, sig: bytesToHex(ed25519Sign(this.signer.ed25519Secret, statementBytes(this.manifest.cluster, body))) };
+    await this.keys.put(`${kvKey(key.keyId)}.${kvKey(this.signer.nodeId)}`, JSON.stringify(st));
+  }
+
+  /** Waits until the key's record is at `epoch` (its parties activated it), or `timeoutMs`; returns it then, else undefined. */
+  async awaitKey(keyId: string, epoch: string, timeoutMs: number): Promise<ClusterKey | undefined> {
+    for (const until = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 50))) {
+      const k = await this.get(keyId);
+      if (k?.epoch === epoch) return k;
+      if (Date.now() > until) return undefined;
+    }
   }
 
   /** Records a nonce; false when it was already used (cluster-wide, atomically). */

@@ -15,7 +15,7 @@ import { AuditLog } from './audit.ts';
 import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig } from './config.ts';
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
 import { validateManifest, type Manifest } from './manifest.ts';
-import { execute, promote } from './operations.ts';
+import { execute, promote, restateKeys } from './operations.ts';
 import { attest, RequestError, verifyAttestation, verifyRequest, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
 import { SessionError, SessionManager } from './session.ts';
 import { SessionLedger } from './session-ledger.ts';
@@ -107,6 +107,8 @@ export class TesseraNode {
       throw e;
     });
     cluster.onForgery = rateLimitedForgeryLog(log);
+    cluster.signer = identity;
+    await restateKeys(store, cluster);
     cluster.watchHeartbeats();
     const transport = new PeerTransport(bus, manifest, identity);
     const sessions = new SessionManager(transport, {

@@ -22,6 +22,8 @@ export interface KeyMeta {
   versions: Partial<Record<Curve, number>>;
   /** The request (keygen, refresh or reshare) that made the current shares. */
   epoch?: string;
+  /** The epoch before it (absent after keygen): a node one promotion behind the cluster's record is not stale. */
+  previousEpoch?: string;
   /** Set while a new key awaits every party's confirmation (it cannot sign until then). */
   keygenRequest?: string;
   /** New shares written by a refresh or reshare, active once every new party confirms (the old ones sign until then). */
@@ -31,7 +33,7 @@ export interface KeyMeta {
 }
 
 /** A key's public record shared cluster-wide (NATS KV): what a new party or a stale node checks against. */
-export type ClusterKey = Pick<KeyMeta, 'keyId' | 'threshold' | 'parties' | 'curves' | 'publicKeys' | 'chainCode' | 'epoch'>;
+export type ClusterKey = Pick<KeyMeta, 'keyId' | 'threshold' | 'parties' | 'curves' | 'publicKeys' | 'chainCode' | 'epoch' | 'previousEpoch'>;
 
 /** Access to the cluster-wide key records. */
 export interface ClusterKeys {
@@ -42,7 +44,8 @@ export interface ClusterKeys {
 /** Whether every party reported success for a request (their attested results). */
 export type Confirmed = (requestId: string, parties: string[]) => Promise<boolean>;
 
-const publicRecord = (m: KeyMeta): ClusterKey => ({ keyId: m.keyId, threshold: m.threshold, parties: m.parties, curves: m.curves, publicKeys: m.publicKeys, chainCode: m.chainCode, epoch: m.epoch });
+/** What this node states cluster-wide about a key it holds. */
+export const publicRecord = (m: KeyMeta): ClusterKey => ({ keyId: m.keyId, threshold: m.threshold, parties: m.parties, curves: m.curves, publicKeys: m.publicKeys, chainCode: m.chainCode, epoch: m.epoch, previousEpoch: m.previousEpoch });
 
 /**
  * Activates what every party has confirmed: a new key, or the shares of a refresh or reshare
@@ -58,7 +61,7 @@ export async function promote(store: EncryptedStore, keyId: string, confirmed: C
   const next = meta?.next;
   if (!meta || !next || !(await confirmed(next.requestId, next.parties))) return meta;
   const old = meta.versions;
-  Object.assign(meta, { threshold: next.threshold, parties: next.parties, versions: { ...old, ...next.versions }, epoch: next.requestId });
+  Object.assign(meta, { threshold: next.threshold, parties: next.parties, versions: { ...old, ...next.versions }, previousEpoch: meta.epoch, epoch: next.requestId });
   delete meta.next;
   if (me !== undefined && !next.parties.includes(me)) {
     meta.left = true;
@@ -75,6 +78,23 @@ export async function promote(store: EncryptedStore, keyId: string, confirmed: C
   }
   await cluster?.put(publicRecord(meta));
   return meta;
+}
+
+/**
+ * States this node's record of every key it holds (at start): records written before they were
+ * signed by their parties, or lost from the bus, come back; a pending version is stated only
+ * once promoted.
+ */
+export async function restateKeys(store: EncryptedStore, cluster: ClusterKeys): Promise<number> {
+  let n = 0;
+  for (const { name, version } of await store.records()) {
+    if (version !== 0 || !name.startsWith('meta:')) continue;
+    const meta = await store.getJson<KeyMeta>(name);
+    if (!meta || meta.keygenRequest || meta.left || !Object.keys(meta.versions).length) continue;
+    await cluster.put(publicRecord(meta));
+    n++;
+  }
+  return n;
 }
 
 const metaName = (keyId: string) => `meta:${keyId}`;
@@ -328,8 +348,9 @@ async function perform(c: Ctx, confirmed: Confirmed): Promise<Record<string, unk
   }
   if (!meta || meta.left) throw new RequestError('UNKNOWN_KEY', meta?.left ? `this node left the committee of ${r.keyId}` : `no key ${r.keyId}`);
   if (meta.keygenRequest) throw new RequestError('KEY_NOT_ACTIVE', `key ${r.keyId} is not confirmed by every party yet`);
-  // A node restored from an old backup holds old-epoch shares: it must not use them.
-  if (record?.epoch && meta.epoch && record.epoch !== meta.epoch && Object.keys(meta.versions).length) {
+  // A node restored from an old backup holds old-epoch shares: it must not use them. (A node that
+  // has just promoted may be one epoch ahead of the record, which its parties are still updating.)
+  if (record?.epoch && meta.epoch && record.epoch !== meta.epoch && record.epoch !== meta.previousEpoch && Object.keys(meta.versions).length) {
     throw new RequestError('STALE_SHARE', `this node's shares of ${r.keyId} are from an older epoch than the cluster's (restored from a backup?)`);
   }
   if (r.op === 'reshare') {
