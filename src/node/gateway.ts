@@ -11,6 +11,7 @@ import type { ClusterKey, ClusterKeys } from './operations.ts';
 import { ed25519Sign, ed25519Verify } from '../core/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import type { PrivateIdentity } from './identity.ts';
+import { chooseRecord, recordOf, signStatement, verifyStatement, type KeyStatement } from './key-record.ts';
 import { canonical, verifyAttestation, type NodeResult, type SignedRequest } from './requests.ts';
 
 /** NATS names a cluster uses. */
@@ -53,35 +54,6 @@ export interface Heartbeat {
 /** What a heartbeat signature covers: domain-separated from attestations (canonical JSON starts with `{`) and bound to the cluster. */
 function heartbeatBytes(cluster: string, b: Omit<Heartbeat, 'sig'>): Uint8Array {
   return new TextEncoder().encode(`tessera/heartbeat/v1\n${cluster}\n${canonical({ nodeId: b.nodeId, ts: b.ts, active: b.active })}`);
-}
-
-/** One node's signed statement of a key's public record. */
-export type KeyStatement = ClusterKey & { nodeId: string; sig: string };
-
-/** The record fields a statement signs, in a fixed shape (absent optional fields stay absent). */
-function recordOf(k: ClusterKey): ClusterKey {
-  return { keyId: k.keyId, threshold: k.threshold, parties: k.parties, curves: k.curves, publicKeys: k.publicKeys, ...(k.chainCode ? { chainCode: k.chainCode } : {}), ...(k.epoch ? { epoch: k.epoch } : {}), ...(k.previousEpoch ? { previousEpoch: k.previousEpoch } : {}) };
-}
-
-function statementBytes(cluster: string, body: Omit<KeyStatement, 'sig'>): Uint8Array {
-  return new TextEncoder().encode(`tessera/key-record/v1\n${cluster}\n${canonical(body)}`);
-}
-
-/** The record that at least `threshold` of its own parties signed, newest first (see ClusterState.get). */
-function chooseRecord(statements: KeyStatement[]): ClusterKey | undefined {
-  const byContent = new Map<string, { record: ClusterKey; signers: Set<string> }>();
-  for (const st of statements) {
-    const record = recordOf(st);
-    const k = canonical(record);
-    const g = byContent.get(k) ?? { record, signers: new Set<string>() };
-    if (record.parties.includes(st.nodeId)) g.signers.add(st.nodeId);
-    byContent.set(k, g);
-  }
-  const valid = [...byContent.values()].filter((g) => Number.isSafeInteger(g.record.threshold) && g.record.threshold >= 1 && g.signers.size >= g.record.threshold);
-  const superseded = new Set(valid.map((g) => g.record.previousEpoch).filter(Boolean));
-  const current = valid.filter((g) => !superseded.has(g.record.epoch));
-  current.sort((a, b) => b.signers.size - a.signers.size || String(a.record.epoch).localeCompare(String(b.record.epoch)));
-  return current[0]?.record;
 }
 
 /** A record read from the bus that its owner did not write (forged, tampered or unsigned): reported, never acted on. */
@@ -157,25 +129,24 @@ export class ClusterState implements ClusterKeys {
   private verifiedStatement(keyId: string, nodeId: string, value: string): KeyStatement | undefined {
     const cached = this.statementCache.get(value);
     if (cached) return cached.keyId === keyId && cached.nodeId === nodeId ? cached : undefined;
-    const node = this.manifest.nodes.find((n) => n.nodeId === nodeId);
+    let st: KeyStatement;
     try {
-      const st = JSON.parse(value) as KeyStatement;
-      const { sig, ...body } = st;
-      if (!node || st.keyId !== keyId || st.nodeId !== nodeId || typeof sig !== 'string' || !ed25519Verify(hexToBytes(node.ed25519), statementBytes(this.manifest.cluster, body), hexToBytes(sig))) return undefined;
-      if (this.statementCache.size > 4096) this.statementCache.clear();
-      this.statementCache.set(value, st);
-      return st;
+      st = JSON.parse(value) as KeyStatement;
     } catch {
       return undefined;
     }
+    if (st?.nodeId !== nodeId || !verifyStatement(this.manifest, keyId, st)) return undefined;
+    // Only what the signature covers is kept.
+    const clean: KeyStatement = { ...recordOf(st), nodeId: st.nodeId, sig: st.sig };
+    if (this.statementCache.size > 4096) this.statementCache.clear();
+    this.statementCache.set(value, clean);
+    return clean;
   }
 
   /** Writes this node's signed statement of a key's public record (after it activated that version). */
   async put(key: ClusterKey): Promise<void> {
     if (!this.signer) throw new Error('only a node writes key records');
-    const body: Omit<KeyStatement, 'sig'> = { ...recordOf(key), nodeId: this.signer.nodeId };
-    const st: KeyStatement = { ...body, sig: bytesToHex(ed25519Sign(this.signer.ed25519Secret, statementBytes(this.manifest.cluster, body))) };
-    await this.keys.put(`${kvKey(key.keyId)}.${kvKey(this.signer.nodeId)}`, JSON.stringify(st));
+    await this.keys.put(`${kvKey(key.keyId)}.${kvKey(this.signer.nodeId)}`, JSON.stringify(signStatement(this.signer, this.manifest.cluster, key)));
   }
 
   /** Waits until the key's record is at `epoch` (its parties activated it), or `timeoutMs`; returns it then, else undefined. */
