@@ -210,7 +210,7 @@ describe('HTTP API end to end: Node, Bun and Deno nodes over nats-server', () =>
     // A signed request, used once before the backup is taken.
     const body = JSON.stringify({ curve: 'ed25519', message: '0b', signers: ['node0', 'node1', 'node2'] });
     const path = `/v1/keys/${key.keyId}/sign`;
-    const headers = { ...signHttp({ id: 'ops', kind: 'ed25519', secretKey: initiator }, 'POST', path, body), 'content-type': 'application/json' };
+    const headers = { ...signHttp({ id: 'ops', kind: 'ed25519', secretKey: initiator }, manifest.cluster, 'POST', path, body), 'content-type': 'application/json' };
     assert.equal((await fetch(`http://127.0.0.1:${ports[0]}${path}`, { method: 'POST', headers, body })).status, 200);
     await nodes.get('node0')!.stop('SIGTERM');
     cli(['backup', '--config', configs[0]!, '--recipient', recipient, '--out', join(dir, 'node0.backup.age')]);

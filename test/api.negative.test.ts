@@ -38,7 +38,7 @@ describe('API negative suite', () => {
 
   /** Sends a request signed by `key` (after `mutate` may change the headers or body). */
   async function send(method: 'GET' | 'POST', path: string, body: string, key: InitiatorSecret = ops, mutate?: (h: Record<string, string>) => { headers?: Record<string, string>; body?: string }) {
-    let headers: Record<string, string> = { ...signHttp(key, method, path, body), 'content-type': 'application/json' };
+    let headers: Record<string, string> = { ...signHttp(key, 'it', method, path, body), 'content-type': 'application/json' };
     let sent = body;
     if (mutate) {
       const m = mutate(headers);
@@ -82,10 +82,10 @@ describe('API negative suite', () => {
     await expectError(fetch(url(path)).then(async (r) => ({ status: r.status, json: await r.json() })), 401, 'UNAUTHENTICATED');
     await expectError(send('GET', path, '', ops, (h) => ({ headers: { ...h, 'X-Tessera-Signature': btoa('x'.repeat(64)) } })), 401, 'BAD_SIGNATURE');
     const old = Date.now() - 61_000;
-    await expectError(send('GET', path, '', ops, () => ({ headers: signHttp(ops, 'GET', path, '', old) })), 401, 'REQUEST_EXPIRED');
+    await expectError(send('GET', path, '', ops, () => ({ headers: signHttp(ops, 'it', 'GET', path, '', old) })), 401, 'REQUEST_EXPIRED');
     const future = Date.now() + 61_000;
-    await expectError(send('GET', path, '', ops, () => ({ headers: signHttp(ops, 'GET', path, '', future) })), 401, 'REQUEST_EXPIRED');
-    const once = signHttp(ops, 'GET', path, '');
+    await expectError(send('GET', path, '', ops, () => ({ headers: signHttp(ops, 'it', 'GET', path, '', future) })), 401, 'REQUEST_EXPIRED');
+    const once = signHttp(ops, 'it', 'GET', path, '');
     await expectError(send('GET', path, '', ops, () => ({ headers: once })), 404, 'UNKNOWN_KEY');
     await expectError(send('GET', path, '', ops, () => ({ headers: once })), 401, 'NONCE_REPLAYED');
   });
@@ -93,9 +93,9 @@ describe('API negative suite', () => {
   test('tampered body, signature for another path, duplicate header, wrong key id, short nonce', async () => {
     const body = JSON.stringify({ threshold: 2 });
     await expectError(send('POST', '/v1/keys', body, ops, () => ({ body: JSON.stringify({ threshold: 3 }) })), 401, 'BAD_SIGNATURE');
-    await expectError(send('POST', '/v1/keys', body, ops, () => ({ headers: { ...signHttp(ops, 'POST', '/v1/keys/x/sign', body), 'content-type': 'application/json' } })), 401, 'BAD_SIGNATURE');
+    await expectError(send('POST', '/v1/keys', body, ops, () => ({ headers: { ...signHttp(ops, 'it', 'POST', '/v1/keys/x/sign', body), 'content-type': 'application/json' } })), 401, 'BAD_SIGNATURE');
     const dup = await (async () => {
-      const h = new Headers(signHttp(ops, 'GET', '/v1/keys/x', ''));
+      const h = new Headers(signHttp(ops, 'it', 'GET', '/v1/keys/x', ''));
       h.append('X-Tessera-Nonce', 'ab'.repeat(16));
       const r = await fetch(url('/v1/keys/x'), { headers: h });
       return { status: r.status, json: await r.json() };
@@ -104,7 +104,7 @@ describe('API negative suite', () => {
     assert.equal(dup.json.error.code, 'DUPLICATE_HEADER');
     await expectError(send('GET', '/v1/keys/x', '', ops, (h) => ({ headers: { ...h, 'X-Tessera-Key-Id': 'mallory' } })), 401, 'UNKNOWN_INITIATOR');
     await expectError(send('GET', '/v1/keys/x', '', { ...ops, id: 'kms' }), 401, 'BAD_SIGNATURE');
-    await expectError(send('GET', '/v1/keys/x', '', ops, () => ({ headers: signHttp(ops, 'GET', '/v1/keys/x', '', Date.now(), 'abcd') })), 401, 'UNAUTHENTICATED');
+    await expectError(send('GET', '/v1/keys/x', '', ops, () => ({ headers: signHttp(ops, 'it', 'GET', '/v1/keys/x', '', Date.now(), 'abcd') })), 401, 'UNAUTHENTICATED');
   });
 
   test('a P-256 (cloud KMS) initiator is accepted, compact or DER', async () => {
@@ -112,7 +112,7 @@ describe('API negative suite', () => {
     const path = '/v1/keys/none';
     const ts = Date.now();
     const nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16)));
-    const msg = new TextEncoder().encode(`GET\n${path}\n${ts}\n${nonce}\n${'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'}`);
+    const msg = new TextEncoder().encode(`tessera-http/v2\nit\nkms\nGET\n${path}\n${ts}\n${nonce}\n${'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'}`);
     const der = p256.sign(msg, kms.secretKey, { format: 'der' });
     const r = await fetch(url(path), { headers: { 'X-Tessera-Key-Id': 'kms', 'X-Tessera-Timestamp': String(ts), 'X-Tessera-Nonce': nonce, 'X-Tessera-Signature': Buffer.from(der).toString('base64') } });
     assert.equal(r.status, 404);
@@ -143,7 +143,7 @@ describe('API negative suite', () => {
     const path = '/v1/keys/k7/reshare';
     const body = JSON.stringify({ threshold: 2, parties: NODES });
     const withApprovals = (who: InitiatorSecret[], forge = false) => (h: Record<string, string>) => ({
-      headers: { ...h, 'X-Tessera-Approvals': who.map((a) => signApproval(a, 'POST', path, forge ? '{}' : body, h)).join(' ') },
+      headers: { ...h, 'X-Tessera-Approvals': who.map((a) => signApproval(a, 'it', 'POST', path, forge ? '{}' : body, h)).join(' ') },
     });
     await expectError(send('POST', path, body), 403, 'APPROVALS_REQUIRED');
     await expectError(send('POST', path, body, ops, withApprovals([approvers[0]!])), 403, 'APPROVALS_REQUIRED');
@@ -153,7 +153,7 @@ describe('API negative suite', () => {
     await expectError(send('POST', path, body, ops, withApprovals([approvers[0]!, approvers[2]!])), 404, 'UNKNOWN_KEY');
     // A request put straight on the stream without approvals is refused by the node itself.
     const nc = await connect({ servers: server.url });
-    const headers = signHttp(ops, 'POST', path, body);
+    const headers = signHttp(ops, 'it', 'POST', path, body);
     const http = { method: 'POST', path, keyId: 'ops', timestamp: Number(headers['X-Tessera-Timestamp']), nonce: headers['X-Tessera-Nonce'], signature: headers['X-Tessera-Signature'], body };
     const js = (await import('@nats-io/jetstream')).jetstream(nc);
     await js.publish(names('it').requests, JSON.stringify({ http }), { msgID: `bypass-${Date.now()}` });
@@ -191,7 +191,7 @@ describe('API negative suite', () => {
   });
 
   test('the nonce cache survives a restart of the API node', async () => {
-    const headers = signHttp(ops, 'GET', '/v1/keys/k9', '');
+    const headers = signHttp(ops, 'it', 'GET', '/v1/keys/k9', '');
     assert.equal((await fetch(url('/v1/keys/k9'), { headers })).status, 404);
     await node.stop('SIGTERM');
     node = await startNode(configs[0]!);
@@ -215,7 +215,7 @@ describe('API negative suite', () => {
         if (!ready) await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal(ready!.status, 503);
-      const r = await fetch(`http://127.0.0.1:${apiPort}/v1/keys`, { method: "POST", headers: signHttp(ops, "POST", "/v1/keys", "{\"threshold\":2}"), body: "{\"threshold\":2}", signal: AbortSignal.timeout(10_000) });
+      const r = await fetch(`http://127.0.0.1:${apiPort}/v1/keys`, { method: "POST", headers: signHttp(ops, 'it', "POST", "/v1/keys", "{\"threshold\":2}"), body: "{\"threshold\":2}", signal: AbortSignal.timeout(10_000) });
       assert.equal(r.status, 503);
       assert.equal((await r.json()).error.code, 'NOT_READY');
     } finally {

@@ -303,7 +303,7 @@ describe('a signing rerun after a crash is refused (real node process, real nats
 
     const r = request({ op: 'sign', keyId: 'kr', curve: 'secp256k1', message: '5a'.repeat(32), signers: ['node0', 'node1'] });
     const session = sessionId(r.requestId, 'sign/secp256k1');
-    const signed = new TextEncoder().encode(JSON.stringify(signRequest(r, initiator)));
+    const signed = new TextEncoder().encode(JSON.stringify(signRequest(r, initiator, manifest.cluster)));
     await jetstream(nc).publish(n.requests, signed, { msgID: r.requestId });
 
     // node1 plays rounds 1 and 2 honestly up to node0's round-2 message, then goes silent.
@@ -354,7 +354,7 @@ describe('a signing rerun after a crash is refused (real node process, real nats
     const results = await new Kvm(nc).open(n.results);
     const submit = async (message: string) => {
       const r = request({ op: 'sign', keyId: 'kr', curve: 'secp256k1', message, signers: ['node0', 'node1'] });
-      await jetstream(nc).publish(n.requests, JSON.stringify(signRequest(r, initiator)), { msgID: r.requestId });
+      await jetstream(nc).publish(n.requests, JSON.stringify(signRequest(r, initiator, manifest.cluster)), { msgID: r.requestId });
       const session = sessionId(r.requestId, 'sign/secp256k1');
       return {
         session,

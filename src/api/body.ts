@@ -1,12 +1,25 @@
 /**
  * Reads a request body with a size cap and a deadline, so an oversized or trickling client gets
- * a typed 413 or 408 instead of holding memory or a connection.
+ * a typed 413 or 408 instead of holding memory or a connection. The API's edge reads each body
+ * once, before authentication and outside any operation slot (see admission.ts); later readers
+ * get the same text.
  * @module
  */
 import { ApiError } from './errors.ts';
 
-/** Reads at most `limit` bytes within `timeoutMs`; returns the UTF-8 text. */
+const read = new WeakMap<Request, string>();
+
+/** Reads at most `limit` bytes within `timeoutMs` and keeps the text for `readBody`. */
+export async function bufferBody(req: Request, limit: number, timeoutMs: number): Promise<void> {
+  if (!read.has(req)) read.set(req, await readOnce(req, limit, timeoutMs));
+}
+
+/** The body's UTF-8 text: the buffered one, else read now with at most `limit` bytes within `timeoutMs`. */
 export async function readBody(req: Request, limit: number, timeoutMs: number): Promise<string> {
+  return read.get(req) ?? (await readOnce(req, limit, timeoutMs));
+}
+
+async function readOnce(req: Request, limit: number, timeoutMs: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (declared > limit) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is larger than ${limit} bytes`);
   if (!req.body) return '';

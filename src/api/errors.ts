@@ -1,6 +1,9 @@
 /**
  * API errors: one JSON shape, `{ "error": { "code", "message", "culprits"? } }`, and one table
- * from typed codes to HTTP statuses. Never a stack trace.
+ * from typed codes to HTTP statuses. Never a stack trace, and never a filesystem path or a string
+ * the client or the bus chose: every error body leaves through `publicError`, which maps errno
+ * and internal codes to fixed messages and keeps other text only when it is short, printable and
+ * holds no path.
  * @module
  */
 
@@ -58,7 +61,78 @@ export function statusOf(code: string): number {
   return STATUS[code] ?? 502;
 }
 
+/** Codes whose message is always this text: their usual one carries paths, or values read from the bus. */
+const FIXED: Record<string, string> = {
+  INTERNAL: 'internal error',
+  STORAGE_ERROR: "the node could not read or write its storage",
+  STORAGE_FULL: "the node's storage is full",
+  KEY_BUSY: 'the key is being refreshed or reshared; retry when that finishes',
+  NOT_FOUND: 'no such route',
+};
+/** Messages used when the original one is refused. */
+const FALLBACK: Record<string, string> = { UNKNOWN_KEY: 'no such key', VALIDATION: 'the request is not valid', MALFORMED_JSON: 'the body is not valid JSON' };
+
+const CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
+const ERRNO = /^E[A-Z0-9]{2,}$/;
+/** A path-like token: a `/` that starts a token (`/etc`, `'./x`, `../`), two `/` in one token (`data/n0/x`), `..\\` or a drive letter. */
+const PATH = /(?:^|[^A-Za-z0-9])\/|\/[^\s/]*\/|\.\.\\|\b[A-Za-z]:\\/;
+const TEXT = /^[\x20-\x7e]{0,500}$/;
+const ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** `s` if it is short printable ASCII without a path, else undefined. */
+export function safeText(s: string): string | undefined {
+  return TEXT.test(s) && !PATH.test(s) ? s : undefined;
+}
+
+function publicCode(code: unknown): string {
+  if (typeof code !== 'string') return 'INTERNAL';
+  if (code === 'ENOSPC') return 'STORAGE_FULL';
+  if (ERRNO.test(code)) return 'STORAGE_ERROR';
+  return CODE.test(code) ? code : 'INTERNAL';
+}
+
+function clean(v: unknown, depth: number): unknown {
+  if (typeof v === 'string') return safeText(v) ?? '(not shown)';
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return v;
+  if (depth > 3 || typeof v !== 'object') return undefined;
+  if (Array.isArray(v)) return v.slice(0, 64).map((x) => clean(x, depth + 1));
+  const o = v as Record<string, unknown>;
+  if ('code' in o || 'message' in o) return publicError(o, depth + 1);
+  return fields(o, depth);
+}
+
+function fields(o: Record<string, unknown>, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o).slice(0, 32)) {
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(k) || k === 'code' || k === 'message') continue;
+    // Node ids name culprits: an id that is not one is dropped, not echoed.
+    if (k === 'culprits' || k === 'nodeId') {
+      const ids = (Array.isArray(x) ? x : [x]).filter((id): id is string => typeof id === 'string' && ID.test(id)).slice(0, 64);
+      if (k === 'culprits') out[k] = ids;
+      else if (ids[0]) out[k] = ids[0];
+      continue;
+    }
+    const c = clean(x, depth + 1);
+    if (c !== undefined) out[k] = c;
+  }
+  return out;
+}
+
+/** An error object (`{ code, message, ...details }`) as the API may show it. */
+export function publicError(e: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  const code = publicCode(e.code);
+  const message = FIXED[code] ?? (typeof e.message === 'string' && safeText(e.message)) ?? FALLBACK[code] ?? `the request failed (${code})`;
+  return { code, message, ...fields(e, depth) };
+}
+
 /** The JSON error body. */
 export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
-  return { error: { code, message, ...details } };
+  return { error: publicError({ ...details, code, message }) };
+}
+
+/** Any JSON error body (whoever built it) with its `error` rewritten by `publicError` and its other fields cleaned the same way. */
+export function publicErrorBody(body: unknown): Record<string, unknown> {
+  const o = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const e = o.error && typeof o.error === 'object' && !Array.isArray(o.error) ? (o.error as Record<string, unknown>) : { code: 'INTERNAL' };
+  return { ...fields(o, 0), error: publicError(e) };
 }

@@ -31,7 +31,7 @@ export const openapi = {
         type: 'apiKey',
         in: 'header',
         name: 'X-Tessera-Signature',
-        description: 'Base64 signature by an initiator key of the manifest over UTF-8 "METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body))", with X-Tessera-Key-Id, X-Tessera-Timestamp (Unix ms, ±60 s) and X-Tessera-Nonce (≥16 random bytes, hex, single use).',
+        description: 'Base64 signature by an initiator key of the manifest over UTF-8 "tessera-http/v2\\nCLUSTER\\nKEY_ID\\nMETHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body))" (CLUSTER: the manifest cluster id), with X-Tessera-Key-Id, X-Tessera-Timestamp (Unix ms, ±60 s) and X-Tessera-Nonce (≥16 random bytes, hex, single use).',
       },
     },
     schemas: {

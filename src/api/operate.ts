@@ -6,9 +6,9 @@
  */
 import { bytesToHex } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AuthError, readSignedHeaders, verifyApprovals, verifySignedHttp, type SignedHttp } from '../auth/signed-http.ts';
+import { AuthError, readSignedHeaders, verifySignedHttp, type SignedHttp } from '../auth/signed-http.ts';
 import type { ClusterState } from '../node/gateway.ts';
-import { operationOf } from '../node/http-requests.ts';
+import { httpOperation } from '../node/http-requests.ts';
 import type { Manifest } from '../node/manifest.ts';
 import { reshareRoles } from '../node/operations.ts';
 import { RequestError, type NodeResult, type OperationRequest } from '../node/requests.ts';
@@ -32,6 +32,8 @@ export interface OperateDeps {
   manifest: Manifest;
   cluster: () => ClusterState | undefined;
   limits: ApiLimits;
+  /** Takes the request's operation slot once its signature verified (throws a 429 ApiError when full). */
+  admit?: (req: Request) => void;
   /** Progress and audit hook (request id, op, outcome). */
   onFinish?: (e: { requestId: string; op: string; status: number; code?: string; ms: number }) => void;
 }
@@ -51,7 +53,8 @@ export async function authenticate(req: Request, deps: OperateDeps): Promise<Sig
     const h = readSignedHeaders((n) => req.headers.get(n));
     const approvals = req.headers.get('x-tessera-approvals') ?? undefined;
     const signed: SignedHttp = { method: req.method.toUpperCase(), path: url.pathname + url.search, ...h, body, ...(approvals ? { approvals } : {}) };
-    verifySignedHttp(deps.manifest.initiators, signed);
+    verifySignedHttp(deps.manifest, signed);
+    deps.admit?.(req);
     const cluster = deps.cluster();
     if (!cluster) throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
     if (!(await cluster.claimNonce(signed.keyId, signed.nonce))) throw new AuthError('NONCE_REPLAYED', 'this nonce was already used; sign every request with a fresh nonce');
@@ -69,6 +72,15 @@ export async function operate(signed: SignedHttp, idempotencyKey: string | undef
   const cluster = deps.cluster();
   if (!cluster) throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
   if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) throw new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-255 visible ASCII characters');
+  // The operation and its approvals first: an answer is never replayed to a request the policy refuses.
+  let op: OperationRequest;
+  try {
+    op = httpOperation(deps.manifest, signed);
+  } catch (e) {
+    if (e instanceof RequestError) throw new ApiError(statusOf(e.code), e.code, e.message);
+    if (e instanceof AuthError) throw new ApiError(statusOf(e.code), e.code, e.message);
+    throw e;
+  }
   const fingerprint = bytesToHex(sha256(new TextEncoder().encode(`${signed.method}\n${signed.path}\n${signed.body}`)));
   if (idempotencyKey) {
     const prior = await cluster.idempotent(signed.keyId, idempotencyKey);
@@ -77,15 +89,6 @@ export async function operate(signed: SignedHttp, idempotencyKey: string | undef
       if (prior.bodyHash !== fingerprint) throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
       return { status: prior.status, body: prior.body as Record<string, unknown>, headers: { 'Idempotent-Replayed': 'true' } };
     }
-  }
-  let op: OperationRequest;
-  try {
-    op = operationOf(deps.manifest, signed);
-    verifyApprovals(deps.manifest.approvals, op.op, signed);
-  } catch (e) {
-    if (e instanceof RequestError) throw new ApiError(statusOf(e.code), e.code, e.message);
-    if (e instanceof AuthError) throw new ApiError(statusOf(e.code), e.code, e.message);
-    throw e;
   }
   if (idempotencyKey && !(await cluster.claimIdempotency(signed.keyId, idempotencyKey, fingerprint))) throw new ApiError(409, 'REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still running; retry later');
   const t0 = performance.now();

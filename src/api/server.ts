@@ -9,7 +9,7 @@ import type { Bus } from '../node/bus.ts';
 import type { NodeConfig } from '../node/config.ts';
 import { validateManifest } from '../node/manifest.ts';
 import { TesseraNode } from '../node/node.ts';
-import { createApi } from './app.ts';
+import { createApi, DEFAULT_LIMITS } from './app.ts';
 import { serve, type Served } from './serve.ts';
 
 /** A running node and, when configured, its API. */
@@ -32,7 +32,10 @@ export async function startNode(cfg: NodeConfig, log: Logger, bus?: Bus): Promis
       limits: cfg.api,
       log: (e) => log.info(e, String(e.event)),
     });
-    api = await serve(app.fetch, cfg.api.host ?? '127.0.0.1', cfg.api.port ?? 8080);
+    // Headers get the body's short deadline too; the whole request both, plus slack so the
+    // app's typed 408 normally answers before the runtime's own.
+    const bodyMs = cfg.api.bodyTimeoutMs ?? DEFAULT_LIMITS.bodyTimeoutMs;
+    api = await serve(app.fetch, cfg.api.host ?? '127.0.0.1', cfg.api.port ?? 8080, { headersTimeoutMs: bodyMs, requestTimeoutMs: 2 * bodyMs + 1_000 });
     log.info({ event: 'api_listening', host: cfg.api.host ?? '127.0.0.1', port: api.port }, 'HTTP API listening');
   }
   try {

@@ -1,11 +1,15 @@
 /**
  * The signed-HTTP scheme every `/v1` request carries. The initiator signs the UTF-8 bytes of
- * `METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(SHA-256(body))` with Ed25519 (or ECDSA P-256 with SHA-256,
- * for keys held in a cloud KMS) and sends:
+ * `tessera-http/v2\nCLUSTER\nINITIATOR\nMETHOD\nPATH\nTIMESTAMP\nNONCE\nhex(SHA-256(body))`
+ * (CLUSTER the manifest's cluster id, INITIATOR the key id below, so a request never replays on
+ * another cluster or under another initiator) with Ed25519 (or ECDSA P-256 with SHA-256, for
+ * keys held in a cloud KMS) and sends:
  *   X-Tessera-Key-Id     the initiator id listed in the cluster manifest
  *   X-Tessera-Timestamp  Unix milliseconds
  *   X-Tessera-Nonce      at least 16 random bytes, lowercase hex
  *   X-Tessera-Signature  base64 signature (Ed25519: 64 bytes; P-256: 64-byte r‖s or DER)
+ * An authorizer approves one exact request by signing `tessera-approval/v2\n` followed by the
+ * bytes the initiator signed (either form: this one or `directSigningBytes`).
  * The client, the API and every node share this one file.
  * @module
  */
@@ -67,17 +71,24 @@ export class AuthError extends Error {
 
 const enc = new TextEncoder();
 
-/** The bytes an initiator signs. */
-export function signingBytes(method: string, path: string, timestamp: number, nonce: string, body: Uint8Array): Uint8Array {
-  return enc.encode(`${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bytesToHex(sha256(body))}`);
+/** Who a signed request is for: the cluster (manifest id) and the initiator that signs it. */
+export interface SigningScope {
+  cluster: string;
+  initiator: string;
 }
 
-/** The bytes an authorizer signs to approve one exact request. */
-export function approvalBytes(method: string, path: string, timestamp: number, nonce: string, body: Uint8Array): Uint8Array {
-  const inner = signingBytes(method, path, timestamp, nonce, body);
-  const out = new Uint8Array(20 + inner.length);
-  out.set(enc.encode('tessera-approval/v1\n'));
-  out.set(inner, 20);
+/** The bytes an initiator signs for one HTTP request. */
+export function signingBytes(scope: SigningScope, method: string, path: string, timestamp: number, nonce: string, body: Uint8Array): Uint8Array {
+  return enc.encode(`tessera-http/v2\n${scope.cluster}\n${scope.initiator}\n${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bytesToHex(sha256(body))}`);
+}
+
+const APPROVAL_TAG = enc.encode('tessera-approval/v2\n');
+
+/** The bytes an authorizer signs to approve the request whose initiator signed `signed`. */
+export function approvalBytes(signed: Uint8Array): Uint8Array {
+  const out = new Uint8Array(APPROVAL_TAG.length + signed.length);
+  out.set(APPROVAL_TAG);
+  out.set(signed, APPROVAL_TAG.length);
   return out;
 }
 
@@ -91,17 +102,19 @@ export interface InitiatorSecret {
   secretKey: Uint8Array;
 }
 
-/** The four headers for one request (fresh timestamp and nonce unless given). */
-export function signHttp(key: InitiatorSecret, method: string, path: string, body: string, now = Date.now(), nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16)))): Record<string, string> {
-  const sig = signWith(key, signingBytes(method, path, now, nonce, enc.encode(body)));
+/** The four headers for one request to `cluster` (fresh timestamp and nonce unless given). */
+export function signHttp(key: InitiatorSecret, cluster: string, method: string, path: string, body: string, now = Date.now(), nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16)))): Record<string, string> {
+  const sig = signWith(key, signingBytes({ cluster, initiator: key.id }, method, path, now, nonce, enc.encode(body)));
   return { 'X-Tessera-Key-Id': key.id, 'X-Tessera-Timestamp': String(now), 'X-Tessera-Nonce': nonce, 'X-Tessera-Signature': b64(sig) };
 }
 
-function signWith(key: InitiatorSecret, msg: Uint8Array): Uint8Array {
+/** Signs `msg` with an initiator or authorizer key (Ed25519, or P-256 over SHA-256, compact). */
+export function signWith(key: InitiatorSecret, msg: Uint8Array): Uint8Array {
   return key.kind === 'ed25519' ? ed25519Sign(key.secretKey, msg) : p256.sign(msg, key.secretKey, { prehash: true, format: 'compact' });
 }
 
-function verifyWith(key: InitiatorKey, sig: Uint8Array, msg: Uint8Array): boolean {
+/** Whether `sig` is `key`'s signature of `msg` (Ed25519 strict; P-256 compact or DER); false when malformed. */
+export function verifyWith(key: InitiatorKey, sig: Uint8Array, msg: Uint8Array): boolean {
   try {
     if (key.ed25519) return ed25519Verify(hexToBytes(key.ed25519), msg, sig);
     if (key.p256) return p256.verify(sig, msg, hexToBytes(key.p256), { prehash: true, format: sig.length === 64 ? 'compact' : 'der' });
@@ -111,18 +124,29 @@ function verifyWith(key: InitiatorKey, sig: Uint8Array, msg: Uint8Array): boolea
   return false;
 }
 
-/** One authorizer's approval of a request signed with `headers` (a value for X-Tessera-Approvals). */
-export function signApproval(key: InitiatorSecret, method: string, path: string, body: string, headers: Record<string, string>): string {
-  const msg = approvalBytes(method, path, Number(headers['X-Tessera-Timestamp']), headers['X-Tessera-Nonce']!, enc.encode(body));
-  return `${key.id}:${b64(signWith(key, msg))}`;
+/** One authorizer's approval of a request to `cluster` signed with `headers` (one item of X-Tessera-Approvals). */
+export function signApproval(key: InitiatorSecret, cluster: string, method: string, path: string, body: string, headers: Record<string, string>): string {
+  const signed = signingBytes({ cluster, initiator: headers['X-Tessera-Key-Id']! }, method, path, Number(headers['X-Tessera-Timestamp']), headers['X-Tessera-Nonce']!, enc.encode(body));
+  return approvalOf(key, signed);
 }
 
-/** Checks m-of-k approvals when the policy covers `op`; throws APPROVALS_REQUIRED naming the shortfall. */
-export function verifyApprovals(policy: ApprovalPolicy | undefined, op: string, s: SignedHttp): string[] {
-  if (!policy || (policy.ops && !policy.ops.includes(op))) return [];
-  const msg = approvalBytes(s.method, s.path, s.timestamp, s.nonce, enc.encode(s.body));
+/** One authorizer's approval of the request whose initiator signed the bytes `signed` (`id:base64`). */
+export function approvalOf(key: InitiatorSecret, signed: Uint8Array): string {
+  return `${key.id}:${b64(signWith(key, approvalBytes(signed)))}`;
+}
+
+/** Whether `policy` asks approvals for `op`. */
+export const needsApprovals = (policy: ApprovalPolicy | undefined, op: string): policy is ApprovalPolicy => !!policy && (!policy.ops || policy.ops.includes(op));
+
+/**
+ * Checks m-of-k approvals (space-separated `id:base64signature`) of the request whose initiator
+ * signed `signed`, when the policy covers `op`; throws APPROVALS_REQUIRED naming the shortfall.
+ */
+export function verifyApprovals(policy: ApprovalPolicy | undefined, op: string, signed: Uint8Array, approvals: string | undefined): string[] {
+  if (!needsApprovals(policy, op)) return [];
+  const msg = approvalBytes(signed);
   const ok = new Set<string>();
-  for (const item of (s.approvals ?? '').split(' ').filter(Boolean).slice(0, 64)) {
+  for (const item of (typeof approvals === 'string' ? approvals : '').split(' ').filter(Boolean).slice(0, 64)) {
     const at = item.indexOf(':');
     const key = policy.authorizers.find((a) => a.id === item.slice(0, at));
     let sig: Uint8Array;
@@ -152,18 +176,22 @@ export function readSignedHeaders(get: (name: string) => string | null | undefin
   return { keyId: v.keyId!, timestamp: Number(v.timestamp), nonce: v.nonce!, signature: v.signature! };
 }
 
-/** Verifies a signed request's signature and time window; returns the initiator. */
-export function verifySignedHttp(initiators: readonly InitiatorKey[], s: SignedHttp, now = Date.now()): InitiatorKey {
-  const initiator = initiators.find((i) => i.id === s.keyId);
+/** The bytes the initiator of `s` signed for `cluster`. */
+export function signedBytesOf(cluster: string, s: SignedHttp): Uint8Array {
+  return signingBytes({ cluster, initiator: s.keyId }, s.method, s.path, s.timestamp, s.nonce, enc.encode(s.body));
+}
+
+/** Verifies a signed request's signature (for this cluster) and time window; returns the initiator. */
+export function verifySignedHttp(manifest: { cluster: string; initiators: readonly InitiatorKey[] }, s: SignedHttp, now = Date.now()): InitiatorKey {
+  const initiator = manifest.initiators.find((i) => i.id === s.keyId);
   if (!initiator) throw new AuthError('UNKNOWN_INITIATOR', `initiator "${String(s.keyId).slice(0, 64)}" is not in the cluster manifest`);
-  const msg = signingBytes(s.method, s.path, s.timestamp, s.nonce, enc.encode(s.body));
   let ok = false;
   try {
-    ok = verifyWith(initiator, unb64(s.signature), msg);
+    ok = verifyWith(initiator, unb64(s.signature), signedBytesOf(manifest.cluster, s));
   } catch {
     ok = false;
   }
-  if (!ok) throw new AuthError('BAD_SIGNATURE', `signature does not verify under initiator ${initiator.id}`);
+  if (!ok) throw new AuthError('BAD_SIGNATURE', `signature does not verify under initiator ${initiator.id} for cluster ${manifest.cluster}`);
   if (!Number.isSafeInteger(s.timestamp) || Math.abs(now - s.timestamp) > SIGNED_HTTP_WINDOW_MS) {
     throw new AuthError('REQUEST_EXPIRED', `timestamp is outside ±${SIGNED_HTTP_WINDOW_MS / 1000} s of the server clock`);
   }

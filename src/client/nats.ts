@@ -1,24 +1,29 @@
 /**
  * Submits signed operation requests to a cluster over NATS and collects the nodes' attested
- * results (every attestation is verified against the manifest).
+ * results (every attestation is verified against the manifest, and must be for this request).
  * @module
  */
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { InitiatorSecret } from '../auth/signed-http.ts';
 import type { Manifest } from '../node/manifest.ts';
 import { names } from '../node/node.ts';
 import { signRequest, verifyAttestation, type NodeResult, type OperationRequest } from '../node/requests.ts';
 
-/** A result whose attestation did not verify. */
+/** A result whose attestation did not verify, or that is not this request's. */
 export class ForgedResultError extends Error {
   override name = 'ForgedResultError';
 }
 
-/** Publishes `request` (de-duplicated by its requestId) and waits for a result from each of `expect`. */
-export async function submit(nc: NatsConnection, manifest: Manifest, request: OperationRequest, initiatorSecret: Uint8Array, expect: string[], timeoutMs = 120_000): Promise<NodeResult[]> {
+/**
+ * Publishes `request` signed for the manifest's cluster (de-duplicated by its requestId), with
+ * the approvals of `approvers` when the cluster's policy needs them, and waits for a result
+ * from each of `expect`.
+ */
+export async function submit(nc: NatsConnection, manifest: Manifest, request: OperationRequest, initiator: Uint8Array | InitiatorSecret, expect: string[], timeoutMs = 120_000, approvers: InitiatorSecret[] = []): Promise<NodeResult[]> {
   const n = names(manifest.cluster);
-  const signed = signRequest(request, initiatorSecret);
+  const signed = signRequest(request, initiator, manifest.cluster, approvers);
   await jetstream(nc).publish(n.requests, JSON.stringify(signed), { msgID: request.requestId });
   const kv = await new Kvm(nc).open(n.results);
   const got = new Map<string, NodeResult>();
@@ -30,6 +35,7 @@ export async function submit(nc: NatsConnection, manifest: Manifest, request: Op
       if (e && e.value.length) {
         const r = JSON.parse(e.string()) as NodeResult;
         if (!verifyAttestation(manifest, r)) throw new ForgedResultError(`result from ${id} carries an invalid attestation`);
+        if (r.requestId !== request.requestId || r.nodeId !== id) throw new ForgedResultError(`the result stored for ${id} is ${r.nodeId}'s attestation of another request`);
         got.set(id, r);
       }
     }

@@ -36,7 +36,7 @@ export interface NodeConfig {
    */
   production?: boolean;
   /** Serve the HTTP control API (off when absent). */
-  api?: { host?: string; port?: number; bodyBytes?: number; bodyTimeoutMs?: number; maxInflight?: number; operationTimeoutMs?: number };
+  api?: { host?: string; port?: number; bodyBytes?: number; bodyTimeoutMs?: number; bodiesPerSource?: number; maxInflight?: number; operationTimeoutMs?: number };
 }
 
 /** Reads a config file and applies environment overrides. */

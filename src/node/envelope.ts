@@ -42,10 +42,16 @@ export interface Opened {
   body: Uint8Array;
 }
 
-/** Why an envelope was rejected; `culprit` is the claimed sender's node id when known. */
+/**
+ * Why an envelope was rejected. Every check here runs before (or is) the tag check, so nothing
+ * proves who sent it: anyone on the bus can write any sender index. It therefore names no
+ * culprit; `claimedSender` is the index the bytes claim, for logs only.
+ */
 export class EnvelopeError extends Error {
   override name = 'EnvelopeError';
-  constructor(readonly code: 'OVERSIZED' | 'MALFORMED' | 'UNKNOWN_SENDER' | 'BAD_AUTH' | 'NOT_FOR_ME', message: string, readonly culprit?: string) {
+  /** Never set: an envelope that does not open proves nothing about its sender. */
+  readonly culprit: undefined = undefined;
+  constructor(readonly code: 'OVERSIZED' | 'MALFORMED' | 'UNKNOWN_SENDER' | 'BAD_AUTH' | 'NOT_FOR_ME', message: string, readonly claimedSender?: number) {
     super(message);
   }
 }
@@ -96,14 +102,14 @@ export function open(manifest: Manifest, me: PrivateIdentity, meIndex: number, b
   const to = v.getUint16(40);
   const len = v.getUint32(70);
   const sender = manifest.nodes[from - 1];
-  if (!sender) throw new EnvelopeError('UNKNOWN_SENDER', `sender index ${from} is not in the cluster manifest`);
-  if (HEADER + len !== bytes.length) throw new EnvelopeError('MALFORMED', 'envelope length field does not match', sender.nodeId);
-  if (to !== meIndex) throw new EnvelopeError('NOT_FOR_ME', `envelope for index ${to} delivered to ${meIndex}`, sender.nodeId);
+  if (!sender) throw new EnvelopeError('UNKNOWN_SENDER', `sender index ${from} is not in the cluster manifest`, from);
+  if (HEADER + len !== bytes.length) throw new EnvelopeError('MALFORMED', `envelope claiming sender index ${from}: length field does not match`, from);
+  if (to !== meIndex) throw new EnvelopeError('NOT_FOR_ME', `envelope claiming sender index ${from}, for index ${to}, delivered to ${meIndex}`, from);
   let body: Uint8Array;
   try {
     body = xchacha20poly1305(pairKey(me, sender.x25519, from, to), bytes.slice(46, 70), bytes.slice(0, HEADER)).decrypt(bytes.subarray(HEADER));
   } catch {
-    throw new EnvelopeError('BAD_AUTH', `envelope does not authenticate as sent by ${sender.nodeId}`, sender.nodeId);
+    throw new EnvelopeError('BAD_AUTH', `envelope claiming sender index ${from} does not authenticate`, from);
   }
   const kind = bytes[4]!;
   return { kind: kind & ~BROADCAST_FLAG, session: bytes.slice(5, 37), round: bytes[37]!, from, to: kind & BROADCAST_FLAG ? 0 : to, seq: v.getUint32(42), body };

@@ -1,12 +1,14 @@
 /**
- * Turns a signed HTTP request (`src/auth/signed-http.ts`) into the operation it asks for. The API
- * uses this to answer 400s early; every node runs it again on the signed bytes it received, so a
- * compromised API node cannot change what was asked.
+ * Turns a signed HTTP request (`src/auth/signed-http.ts`) into the operation it asks for, with
+ * the field rules both request forms share (`parseRequest` in requests.ts is the one entry
+ * point for nodes). The API uses this to answer 400s early; every node runs it again on the
+ * signed bytes it received, so a compromised API node cannot change what was asked.
  * @module
  */
-import { AuthError, requestIdOf, verifyApprovals, verifySignedHttp, type SignedHttp } from '../auth/signed-http.ts';
+import { requestIdOf, signedBytesOf, verifyApprovals, type SignedHttp } from '../auth/signed-http.ts';
 import type { Manifest } from './manifest.ts';
 import { RequestError, type Curve, type OperationRequest } from './requests.ts';
+import { DuplicateKeyError, parseStrictJson } from './strict-json.ts';
 
 const KEY_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 const CURVES: readonly Curve[] = ['secp256k1', 'ed25519'];
@@ -20,9 +22,9 @@ function object(body: string): Record<string, unknown> {
   if (body.trim() === '') return {};
   let v: unknown;
   try {
-    v = JSON.parse(body);
-  } catch {
-    throw new RequestError('MALFORMED_JSON', 'the body is not valid JSON');
+    v = parseStrictJson(body);
+  } catch (e) {
+    throw new RequestError('MALFORMED_JSON', e instanceof DuplicateKeyError ? e.message : 'the body is not valid JSON');
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalid('the body must be a JSON object');
   return v as Record<string, unknown>;
@@ -65,24 +67,25 @@ export function routeOf(method: string, path: string): { op: OperationRequest['o
   return { op: m[2] as 'sign' | 'reshare' | 'refresh', keyId: m[1]! };
 }
 
-/** The operation a verified signed request asks for (throws a RequestError for a bad body). */
-export function operationOf(manifest: Manifest, s: SignedHttp): OperationRequest {
-  const route = routeOf(s.method, s.path);
-  if (!route) throw new RequestError('NOT_FOUND', `no operation at ${s.method} ${s.path.slice(0, 100)}`);
-  const o = object(s.body);
-  const base = { requestId: requestIdOf(s), initiator: s.keyId, timestamp: s.timestamp };
+/** What an operation's fields may hold, validated the same way for both request forms. */
+type Fields<T> = T extends unknown ? Omit<T, 'op' | 'requestId' | 'initiator' | 'timestamp' | 'keyId'> : never;
+
+/**
+ * Validates the fields of an `op` (the HTTP body, or a direct request minus its envelope fields)
+ * and returns them normalised (throws a VALIDATION RequestError).
+ */
+export function operationFields(manifest: Manifest, op: OperationRequest['op'], o: Record<string, unknown>): Fields<OperationRequest> {
   const all = manifest.nodes.map((n) => n.nodeId);
-  if (route.op === 'keygen') {
+  if (op === 'keygen') {
     onlyFields(o, ['threshold', 'parties', 'curves']);
     const parties = o.parties === undefined ? all : nodeList(o.parties, 'parties', manifest);
     if (parties.length < 2) throw invalid('a key needs at least 2 parties');
     const threshold = thresholdOf(o.threshold, parties.length);
     const curves = o.curves === undefined ? [...CURVES] : o.curves;
     if (!Array.isArray(curves) || !curves.length || new Set(curves).size !== curves.length) throw invalid('curves must be a non-empty array of distinct curve names');
-    return { ...base, op: 'keygen', keyId: `key_${base.requestId.slice(1, 25)}`, threshold, parties, curves: curves.map(curveOf) };
+    return { threshold, parties, curves: curves.map(curveOf) };
   }
-  const keyId = route.keyId!;
-  if (route.op === 'sign') {
+  if (op === 'sign') {
     onlyFields(o, ['curve', 'message', 'derivationPath', 'signers']);
     const curve = curveOf(o.curve);
     if (typeof o.message !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(o.message)) throw invalid('message must be a hex string');
@@ -97,23 +100,36 @@ export function operationOf(manifest: Manifest, s: SignedHttp): OperationRequest
       derivationPath = p as number[];
     }
     const signers = o.signers === undefined ? [] : nodeList(o.signers, 'signers', manifest);
-    return { ...base, op: 'sign', keyId, curve, message, ...(derivationPath ? { derivationPath } : {}), signers };
+    return { curve, message, ...(derivationPath ? { derivationPath } : {}), signers };
   }
-  if (route.op === 'reshare') {
+  if (op === 'reshare') {
     onlyFields(o, ['threshold', 'parties']);
     const parties = nodeList(o.parties, 'parties', manifest);
     if (parties.length < 2) throw invalid('a key needs at least 2 parties');
-    return { ...base, op: 'reshare', keyId, threshold: thresholdOf(o.threshold, parties.length), parties };
+    return { threshold: thresholdOf(o.threshold, parties.length), parties };
   }
-  onlyFields(o, []);
-  return { ...base, op: 'refresh', keyId };
+  if (op === 'refresh') {
+    onlyFields(o, []);
+    return {};
+  }
+  throw invalid(`unknown op ${JSON.stringify(String(op).slice(0, 20))}`);
 }
 
-/** Verifies a signed HTTP request and returns its operation (AuthError or RequestError on failure). */
-export function verifyHttpRequest(manifest: Manifest, s: SignedHttp, now = Date.now()): OperationRequest {
-  if (!s || typeof s !== 'object' || typeof s.body !== 'string' || typeof s.method !== 'string' || typeof s.path !== 'string') throw new AuthError('UNAUTHENTICATED', 'signed request is malformed');
-  verifySignedHttp(manifest.initiators, s, now);
+/** The operation a signed HTTP request asks for (its signature checked by the caller; a RequestError for a bad body). */
+export function operationOf(manifest: Manifest, s: SignedHttp): OperationRequest {
+  const route = routeOf(s.method, s.path);
+  if (!route) throw new RequestError('NOT_FOUND', `no operation at ${s.method} ${s.path.slice(0, 100)}`);
+  const requestId = requestIdOf(s);
+  const keyId = route.keyId ?? `key_${requestId.slice(1, 25)}`;
+  return { requestId, initiator: s.keyId, timestamp: s.timestamp, op: route.op, keyId, ...operationFields(manifest, route.op, object(s.body)) } as OperationRequest;
+}
+
+/**
+ * The operation of a signed HTTP request whose signature the caller verified, once its approvals
+ * satisfy the policy (RequestError for a bad body, AuthError APPROVALS_REQUIRED).
+ */
+export function httpOperation(manifest: Manifest, s: SignedHttp): OperationRequest {
   const op = operationOf(manifest, s);
-  verifyApprovals(manifest.approvals, op.op, s);
+  verifyApprovals(manifest.approvals, op.op, signedBytesOf(manifest.cluster, s), s.approvals);
   return op;
 }

@@ -16,7 +16,7 @@ import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig 
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
 import { validateManifest, type Manifest } from './manifest.ts';
 import { execute, promote, restateKeys } from './operations.ts';
-import { attest, RequestError, verifyAttestation, verifyRequest, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
+import { admitRequest, attest, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
 import { SessionError, SessionManager } from './session.ts';
 import { SessionLedger } from './session-ledger.ts';
 import { EncryptedStore } from './storage.ts';
@@ -115,7 +115,7 @@ export class TesseraNode {
       maxConcurrent: cfg.maxConcurrent ?? 8,
       // Every session id is recorded durably before its first send and never runs twice.
       ledger: await SessionLedger.open(store, { journal: journalPath(cfg) }),
-      onReject: (r) => log.warn({ event: 'message_rejected', ...r }, 'rejected a peer message'),
+      onReject: PeerTransport.rateLimited((r, suppressed) => log.warn({ event: 'message_rejected', ...r, ...(suppressed ? { suppressed } : {}) }, 'rejected a peer message')),
     });
     const node = new TesseraNode(cfg, log, identity, manifest, store, bus, sessions, audit, cluster);
     node.stopAnchor = stopAnchor;
@@ -176,13 +176,15 @@ export class TesseraNode {
       mark = now;
     };
     try {
-      request = verifyRequest(this.manifest, signed);
+      request = await admitRequest(this.manifest, this.cluster, signed);
       phase('verifyMs');
     } catch (e) {
       const code = (e as RequestError).code;
       this.log.warn({ event: 'request_rejected', requestId, code, reason: (e as Error).message }, 'request rejected');
       // An authentic but expired request gets a signed refusal; a forged one gets nothing.
-      if (code === 'REQUEST_EXPIRED' && requestId !== '?') await this.publish(attest(this.identity, { requestId, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
+      // Only under the id the signature authenticated; a result already there is never replaced.
+      const id = (e as RequestError).requestId;
+      if (code === 'REQUEST_EXPIRED' && id) await this.publish(attest(this.identity, { requestId: id, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
       return;
     }
     if (this.handling.has(request.requestId)) return;

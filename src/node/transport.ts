@@ -120,6 +120,30 @@ export class PeerTransport {
     });
   }
 
+  /**
+   * Wraps a rejection logger so that a flood (anyone on the bus can send garbage) cannot flood
+   * the log: one line per code and culprit per `windowMs`, the next carrying how many were
+   * suppressed meanwhile. Unauthenticated rejections name no culprit, so all of one code share a
+   * line whatever sender they claim.
+   */
+  static rateLimited<R extends { code: string; culprit?: string }>(emit: (r: R, suppressed: number) => void, windowMs = 10_000, now: () => number = Date.now): (r: R) => void {
+    const seen = new Map<string, { at: number; suppressed: number }>();
+    return (r) => {
+      const t = now();
+      const key = `${r.code}\u0000${r.culprit ?? ''}`;
+      const last = seen.get(key);
+      if (last && t - last.at < windowMs) {
+        last.suppressed++;
+        return;
+      }
+      // Codes and authenticated culprits are few; this only bounds the map if that ever changes.
+      if (!last && seen.size >= 1024) for (const [k, v] of seen) if (t - v.at >= windowMs) seen.delete(k);
+      if (!last && seen.size >= 1024) return;
+      seen.set(key, { at: t, suppressed: 0 });
+      emit(r, last?.suppressed ?? 0);
+    };
+  }
+
   /** Forgets a finished session's sequence counter. */
   forget(session: Uint8Array): void {
     this.seq.delete(bytesToHex(session));
