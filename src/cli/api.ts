@@ -9,8 +9,8 @@ import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { hexToBytes } from '@noble/curves/utils.js';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
-import { TesseraApiError, TesseraClient, type KeyInfo, type SignatureResult } from '../client/http.ts';
-import { validateManifest } from '../node/manifest.ts';
+import { TesseraApiError, TesseraClient, VerificationError, type KeyInfo, type SignatureResult } from '../client/http.ts';
+import { validateManifest, type Manifest } from '../node/manifest.ts';
 import type { Curve } from '../node/requests.ts';
 import { intListOption, UsageError } from './args.ts';
 
@@ -57,12 +57,29 @@ function describeKey(k: KeyInfo): string {
   const lines = [`key        ${k.keyId}`, `threshold  ${k.threshold} of ${k.parties.length} (minimum number of signers)`, `parties    ${k.parties.join(', ')}`];
   for (const [c, pk] of Object.entries(k.publicKeys)) lines.push(`${c.padEnd(10)} ${pk}`);
   if (k.chainCode) lines.push(`chain code ${k.chainCode}`);
-  lines.push(`attested by ${k.attestations.map((a) => a.nodeId).join(', ') || '(none kept)'}`);
+  // The client returns a record only once every party's attestation of exactly these fields verified.
+  lines.push(`verified   key id, threshold, parties, public keys${k.chainCode ? ', chain code' : ''}: attested by ${k.attestations.map((a) => a.nodeId).join(', ')} (request ${k.epoch ?? k.requestId})`);
   return lines.join('\n');
 }
 
 function describeSignature(s: SignatureResult): string {
-  return [`signature  ${s.signature}`, ...(s.recoveryId !== undefined ? [`recoveryId ${s.recoveryId}`] : []), `public key ${s.publicKey}`, `signers    ${s.signers.join(', ')}`, `verified   yes (signature and ${s.attestations.length} attestations)`].join('\n');
+  const under = s.derivationPath?.length ? `the public key derived at ${s.derivationPath.join('/')} from the attested key` : "the key's attested public key";
+  return [`signature  ${s.signature}`, ...(s.recoveryId !== undefined ? [`recoveryId ${s.recoveryId}`] : []), `public key ${s.publicKey}`, `signers    ${s.signers.join(', ')}`, `verified   signature under ${under} (@noble); attested by every signer (${s.attestations.map((a) => a.nodeId).join(', ')})`].join('\n');
+}
+
+/** The cluster manifest the client verifies against; refused (naming the path and where it came from) unless readable and valid. */
+export function readManifest(path: string, from: string): Manifest {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`no readable cluster manifest at ${path} (${from}); answers cannot be verified without it, so nothing was sent`);
+  }
+  try {
+    return validateManifest(JSON.parse(text));
+  } catch (e) {
+    throw new UsageError(`${path} (${from}) is not a valid cluster manifest: ${(e as Error).message.slice(0, 200)}`);
+  }
 }
 
 /** Runs one API command. */
@@ -78,7 +95,7 @@ export async function apiCommand(command: string, argv: string[]): Promise<numbe
         url: { type: 'string', default: process.env.TESSERA_URL ?? 'http://127.0.0.1:8080' },
         'initiator-key': { type: 'string', default: process.env.TESSERA_INITIATOR_KEY ?? `${DEV_DIR}/initiator.key` },
         initiator: { type: 'string' },
-        manifest: { type: 'string', default: process.env.TESSERA_MANIFEST ?? `${DEV_DIR}/cluster.json` },
+        manifest: { type: 'string' },
         'idempotency-key': { type: 'string' },
         json: { type: 'boolean', default: false },
         key: { type: 'string' },
@@ -100,7 +117,8 @@ export async function apiCommand(command: string, argv: string[]): Promise<numbe
     return 0;
   }
   if (!existsSync(v['initiator-key']!)) throw new UsageError(`no initiator key at ${v['initiator-key']} (start the dev cluster with "npm start", or pass --initiator-key)`);
-  const manifest = existsSync(v.manifest!) ? validateManifest(JSON.parse(readFileSync(v.manifest!, 'utf8'))) : undefined;
+  const [manifestPath, from] = v.manifest !== undefined ? [v.manifest, '--manifest'] : process.env.TESSERA_MANIFEST ? [process.env.TESSERA_MANIFEST, 'TESSERA_MANIFEST'] : [`${DEV_DIR}/cluster.json`, 'the dev cluster default; pass --manifest or set TESSERA_MANIFEST'];
+  const manifest = readManifest(manifestPath, from);
   const client = new TesseraClient({ url: v.url!, initiator: loadInitiator(v['initiator-key']!, v.initiator), manifest });
   const call = v['idempotency-key'] ? { idempotencyKey: v['idempotency-key'] } : {};
   const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
@@ -128,6 +146,11 @@ export async function apiCommand(command: string, argv: string[]): Promise<numbe
     if (e instanceof TesseraApiError) {
       if (v.json) console.log(JSON.stringify({ error: { status: e.status, code: e.code, message: e.message, culprits: e.culprits } }));
       else console.error(`tessera: ${command} failed: HTTP ${e.status} ${e.code}: ${e.message}${e.culprits.length ? ` (culprits: ${e.culprits.join(', ')})` : ''}`);
+      return 1;
+    }
+    if (e instanceof VerificationError) {
+      if (v.json) console.log(JSON.stringify({ error: { code: 'VERIFICATION_FAILED', message: e.message } }));
+      else console.error(`tessera: ${command} REFUSED, the answer failed verification: ${e.message}`);
       return 1;
     }
     throw e;

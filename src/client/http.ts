@@ -1,17 +1,21 @@
 /**
  * A typed client for the control API (fetch only: runs on Node, Bun, Deno and browsers). It signs
- * every request with an initiator key and, given the cluster manifest, verifies every node's
- * attestation and every signature before returning it.
+ * every request with an initiator key and believes nothing the API says on its own: it derives
+ * the operation and its request id from what it signed (as every node does), requires an
+ * attestation from every expected node and checks what they attested (verify.ts). There is no
+ * unverified mode: the cluster manifest is required.
  * @module
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
-import { signApproval, signHttp, type InitiatorSecret } from '../auth/signed-http.ts';
-import type { Manifest } from '../node/manifest.ts';
-import { verifyAttestation, type Curve, type NodeResult } from '../node/requests.ts';
+import { bytesToHex } from '@noble/curves/utils.js';
+import { requestIdOf, signApproval, signHttp, type InitiatorSecret, type SignedHttp } from '../auth/signed-http.ts';
+import { operationOf } from '../node/http-requests.ts';
+import { validateManifest, type Manifest } from '../node/manifest.ts';
+import type { Curve, NodeResult, OperationRequest } from '../node/requests.ts';
+import { answerMatchesKey, verifyKeyResults, verifyKeyStatements, verifySignature, VerificationError, type VerifiedKey } from './verify.ts';
 
-/** A key's public record. `threshold` is the minimum number of signers. */
+export { VerificationError, type VerifiedKey } from './verify.ts';
+
+/** A key's public record, as verified. `threshold` is the minimum number of signers. */
 export interface KeyInfo {
   keyId: string;
   threshold: number;
@@ -19,11 +23,13 @@ export interface KeyInfo {
   curves?: Curve[];
   publicKeys: Partial<Record<Curve, string>>;
   chainCode?: string;
+  /** The request whose attestations vouch for this record (keygen, or the last refresh or reshare). */
+  epoch?: string;
   requestId?: string;
   attestations: NodeResult[];
 }
 
-/** A threshold signature. */
+/** A threshold signature, as verified. */
 export interface SignatureResult {
   keyId: string;
   curve: Curve;
@@ -53,18 +59,13 @@ export class TesseraApiError extends Error {
   }
 }
 
-/** A result failed verification: a forged attestation or a signature that does not verify. */
-export class VerificationError extends Error {
-  override name = 'VerificationError';
-}
-
 /** Client options. */
 export interface ClientOptions {
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   initiator: InitiatorSecret;
-  /** The cluster manifest: with it, attestations are verified against the nodes' keys. */
-  manifest?: Manifest;
+  /** The cluster manifest: every answer is verified against the nodes' keys in it (required). */
+  manifest: Manifest;
   fetch?: typeof fetch;
   /** Per-request timeout (ms). */
   timeoutMs?: number;
@@ -80,80 +81,171 @@ export interface CallOptions {
 
 const toHex = (m: Uint8Array | string) => (typeof m === 'string' ? m.toLowerCase() : bytesToHex(m));
 
+/**
+ * The request ids this process signed per (initiator, Idempotency-Key, request): a replayed
+ * answer carries the first attempt's id, which is believed only if this process signed it.
+ */
+const signedRequests = new Map<string, Set<string>>();
+const MAX_REMEMBERED = 10_000;
+
+/** One sent request: the answer and what the client signed. */
+interface Sent {
+  body: Record<string, unknown>;
+  signed: SignedHttp;
+  /** Request ids the answer may be attested under (this one, or an earlier attempt's on a replay). */
+  ids: Set<string>;
+}
+
 /** The Tessera control API client. */
 export class TesseraClient {
   private readonly fetch: typeof fetch;
+  private readonly manifest: Manifest;
+  /** Verified key records (public keys never change; parties and threshold are re-read on doubt). */
+  private readonly keys = new Map<string, VerifiedKey>();
+
   constructor(readonly opts: ClientOptions) {
+    if (!opts?.manifest) throw new TypeError('TesseraClient needs the cluster manifest (options.manifest) to verify the nodes\' attestations; there is no unverified mode');
+    this.manifest = validateManifest(opts.manifest);
     this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  /** Sends one signed request and parses the JSON answer (TesseraApiError on an error status). */
+  /** Sends one signed request and parses the JSON answer (TesseraApiError on an error status). Nothing in it is verified. */
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, call: CallOptions = {}): Promise<T> {
+    return (await this.send(method, path, body, call)).body as T;
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, call: CallOptions = {}): Promise<Sent> {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const headers: Record<string, string> = { ...signHttp(this.opts.initiator, method, path, text), ...(text ? { 'content-type': 'application/json' } : {}) };
-    if (this.opts.approvers?.length) headers['X-Tessera-Approvals'] = this.opts.approvers.map((a) => signApproval(a, method, path, text, headers)).join(' ');
+    const headers: Record<string, string> = { ...signHttp(this.opts.initiator, this.manifest.cluster, method, path, text), ...(text ? { 'content-type': 'application/json' } : {}) };
+    if (this.opts.approvers?.length) headers['X-Tessera-Approvals'] = this.opts.approvers.map((a) => signApproval(a, this.manifest.cluster, method, path, text, headers)).join(' ');
     if (call.idempotencyKey) headers['Idempotency-Key'] = call.idempotencyKey;
+    const signed: SignedHttp = { method, path, keyId: this.opts.initiator.id, timestamp: Number(headers['X-Tessera-Timestamp']), nonce: headers['X-Tessera-Nonce']!, signature: headers['X-Tessera-Signature']!, body: text };
+    const id = requestIdOf(signed);
+    const ids = new Set([id]);
+    if (call.idempotencyKey) {
+      const slot = `${this.opts.initiator.id}\n${call.idempotencyKey}\n${method}\n${path}\n${text}`;
+      const prior = signedRequests.get(slot) ?? new Set<string>();
+      for (const p of prior) ids.add(p);
+      prior.add(id);
+      if (signedRequests.size >= MAX_REMEMBERED) signedRequests.delete(signedRequests.keys().next().value!);
+      signedRequests.set(slot, prior);
+    }
     const res = await this.fetch(new URL(path, this.opts.url), { method, headers, body: text || undefined, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 180_000) });
     const json = (await res.json().catch(() => undefined)) as { error?: { code: string; message: string; culprits?: string[] } } | undefined;
     if (!res.ok) throw new TesseraApiError(res.status, json?.error?.code ?? 'HTTP_ERROR', json?.error?.message ?? `HTTP ${res.status}`, json?.error?.culprits ?? []);
-    return json as T;
+    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new VerificationError(`${method} ${path}: the answer is not a JSON object`);
+    return { body: json as Record<string, unknown>, signed, ids };
   }
 
-  private attested(results: NodeResult[], requestId: string | undefined, expect: string[]): void {
-    const m = this.opts.manifest;
-    if (!m) return;
-    for (const r of results) {
-      if (!verifyAttestation(m, r)) throw new VerificationError(`attestation by ${r.nodeId} does not verify`);
-      if (!r.ok || (requestId && r.requestId !== requestId)) throw new VerificationError(`attestation by ${r.nodeId} is for another outcome`);
+  /** The operation every node derives from what this client signed, and the request id its attestations must carry. */
+  private operation<T extends OperationRequest['op']>(sent: Sent, op: T): { op: Extract<OperationRequest, { op: T }>; requestId: string } {
+    let parsed: OperationRequest;
+    try {
+      parsed = operationOf(this.manifest, sent.signed);
+    } catch (e) {
+      throw new VerificationError(`the API accepted a request the nodes refuse (${(e as Error).message})`);
     }
-    const by = new Set(results.map((r) => r.nodeId));
-    const missing = expect.filter((p) => !by.has(p));
-    if (missing.length) throw new VerificationError(`no attestation from ${missing.join(', ')}`);
+    if (parsed.op !== op) throw new VerificationError(`expected a ${op} request, signed a ${parsed.op}`);
+    // Ids of the attestations: this request's, or, on an Idempotency-Key replay, an earlier attempt this process signed.
+    const claimed = Array.isArray(sent.body.attestations) ? (sent.body.attestations as { requestId?: unknown }[])[0]?.requestId : undefined;
+    const requestId = typeof claimed === 'string' && sent.ids.has(claimed) ? claimed : parsed.requestId;
+    if (sent.body.requestId !== undefined && sent.body.requestId !== requestId) throw new VerificationError(`${op}: the API says the request id is ${String(sent.body.requestId).slice(0, 64)}; this client signed ${requestId}`);
+    // A keygen's key id is derived from its request id.
+    const derived = op === 'keygen' && requestId !== parsed.requestId ? { keyId: `key_${requestId.slice(1, 25)}` } : {};
+    return { op: { ...parsed, ...derived, requestId } as Extract<OperationRequest, { op: T }>, requestId };
   }
 
-  /** Generates a key; `threshold` is the minimum number of signers. */
+  private remember(key: VerifiedKey): VerifiedKey {
+    this.keys.set(key.keyId, key);
+    return key;
+  }
+
+  /** Generates a key; `threshold` is the minimum number of signers. Every party must attest the same public keys. */
   async createKey(p: { threshold: number; parties?: string[]; curves?: Curve[] }, call?: CallOptions): Promise<KeyInfo> {
-    const k = await this.request<KeyInfo>('POST', '/v1/keys', p, call);
-    this.attested(k.attestations, k.requestId, k.parties);
-    for (const a of k.attestations) {
-      if (JSON.stringify((a.result as { publicKeys?: unknown }).publicKeys) !== JSON.stringify(k.publicKeys)) throw new VerificationError(`${a.nodeId} attested different public keys`);
-    }
-    return k;
+    const sent = await this.send('POST', '/v1/keys', p, call);
+    const { op, requestId } = this.operation(sent, 'keygen');
+    const key = verifyKeyResults(this.manifest, sent.body.attestations, requestId, op.parties, op, `keygen ${op.keyId}`);
+    answerMatchesKey(sent.body, key, `keygen ${op.keyId}`);
+    this.remember(key);
+    return { ...(sent.body as unknown as KeyInfo), curves: key.curves, epoch: key.epoch, requestId };
   }
 
-  /** A key's public record. */
+  /** A key's public record, verified: every party attested it in the request that made its current shares. */
   async getKey(keyId: string): Promise<KeyInfo> {
-    return this.request<KeyInfo>('GET', `/v1/keys/${encodeURIComponent(keyId)}`);
-  }
-
-  /** Signs `message` (secp256k1: a 32-byte digest) and verifies the signature before returning it. */
-  async sign(keyId: string, p: { curve: Curve; message: Uint8Array | string; derivationPath?: number[]; signers?: string[] }, call?: CallOptions): Promise<SignatureResult> {
-    const message = toHex(p.message);
-    const s = await this.request<SignatureResult>('POST', `/v1/keys/${encodeURIComponent(keyId)}/sign`, { curve: p.curve, message, ...(p.derivationPath ? { derivationPath: p.derivationPath } : {}), ...(p.signers ? { signers: p.signers } : {}) }, call);
-    this.attested(s.attestations, s.requestId, s.signers);
-    for (const a of s.attestations) {
-      if ((a.result as { signature?: string }).signature !== s.signature) throw new VerificationError(`${a.nodeId} attested a different signature`);
+    const { body } = await this.send('GET', `/v1/keys/${encodeURIComponent(keyId)}`, undefined);
+    const what = `key record ${keyId}`;
+    if (body.keyId !== keyId) throw new VerificationError(`${what}: the API answered for key ${String(body.keyId).slice(0, 64)}`);
+    if (typeof body.epoch !== 'string') throw new VerificationError(`${what}: the record names no epoch, so nothing vouches for it`);
+    const parties = body.parties as string[];
+    if (!Array.isArray(parties) || !Array.isArray(body.curves) || typeof body.threshold !== 'number') throw new VerificationError(`${what}: parties, curves and threshold are missing`);
+    // The parties' signed statements vouch for the record for as long as the key exists; the
+    // attested results of its epoch, while they are kept (24 h), serve where statements are absent.
+    let key: VerifiedKey;
+    try {
+      key = verifyKeyStatements(this.manifest, body, what);
+    } catch (byStatements) {
+      try {
+        key = verifyKeyResults(this.manifest, body.attestations, body.epoch, parties, { keyId, threshold: body.threshold, parties, curves: body.curves as Curve[] }, what, "the record's epoch");
+      } catch (byResults) {
+        throw new VerificationError(`${(byStatements as Error).message}; and ${(byResults as Error).message}`);
+      }
     }
-    const ok = p.curve === 'ed25519' ? ed25519.verify(hexToBytes(s.signature), hexToBytes(message), hexToBytes(s.publicKey)) : secp256k1.verify(hexToBytes(s.signature), hexToBytes(message), hexToBytes(s.publicKey), { prehash: false });
-    if (!ok) throw new VerificationError('the returned signature does not verify');
-    return s;
+    answerMatchesKey(body, key, what);
+    this.remember(key);
+    return body as unknown as KeyInfo;
   }
 
-  /** Moves a key to `parties` with `threshold` (minimum signers); public keys stay the same. */
+  /** The verified record of `keyId`: from this client's memory unless `fresh`. */
+  private async key(keyId: string, fresh = false): Promise<VerifiedKey> {
+    const known = !fresh && this.keys.get(keyId);
+    if (known) return known;
+    await this.getKey(keyId);
+    return this.keys.get(keyId)!;
+  }
+
+  /** Signs `message` (secp256k1: a 32-byte digest); returns it once every signer's attestation and the signature (@noble) verify. */
+  async sign(keyId: string, p: { curve: Curve; message: Uint8Array | string; derivationPath?: number[]; signers?: string[] }, call?: CallOptions): Promise<SignatureResult> {
+    let key = await this.key(keyId);
+    const message = toHex(p.message);
+    const sent = await this.send('POST', `/v1/keys/${encodeURIComponent(keyId)}/sign`, { curve: p.curve, message, ...(p.derivationPath ? { derivationPath: p.derivationPath } : {}), ...(p.signers ? { signers: p.signers } : {}) }, call);
+    const { op, requestId } = this.operation(sent, 'sign');
+    try {
+      verifySignature(this.manifest, sent.body, requestId, op, key);
+    } catch (e) {
+      // The remembered parties or threshold may be outdated by someone else's reshare: check once more against the current record.
+      if (!(e instanceof VerificationError) || key !== this.keys.get(keyId)) throw e;
+      const current = await this.key(keyId, true);
+      if (current.threshold === key.threshold && JSON.stringify(current.parties) === JSON.stringify(key.parties)) throw e;
+      key = current;
+      verifySignature(this.manifest, sent.body, requestId, op, key);
+    }
+    return { ...(sent.body as unknown as SignatureResult), requestId };
+  }
+
+  /** Moves a key to `parties` with `threshold` (minimum signers); every old and new party must attest the same public keys. */
   async reshare(keyId: string, p: { threshold: number; parties: string[] }, call?: CallOptions): Promise<KeyInfo> {
-    const k = await this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(keyId)}/reshare`, p, call);
-    this.attested(k.attestations, k.requestId, p.parties);
-    return k;
+    const before = await this.key(keyId, true);
+    const sent = await this.send('POST', `/v1/keys/${encodeURIComponent(keyId)}/reshare`, p, call);
+    const { op, requestId } = this.operation(sent, 'reshare');
+    const committee = [...before.parties, ...op.parties.filter((x) => !before.parties.includes(x))];
+    const key = verifyKeyResults(this.manifest, sent.body.attestations, requestId, committee, { keyId, threshold: op.threshold, parties: op.parties, curves: before.curves, known: before }, `reshare ${keyId}`);
+    answerMatchesKey(sent.body, key, `reshare ${keyId}`);
+    this.remember(key);
+    return { ...(sent.body as unknown as KeyInfo), curves: key.curves, epoch: key.epoch, requestId };
   }
 
-  /** Refreshes every share of a key; public keys stay the same. */
+  /** Refreshes every share of a key; every party must attest unchanged public keys. */
   async refresh(keyId: string, call?: CallOptions): Promise<KeyInfo> {
-    const k = await this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(keyId)}/refresh`, undefined, call);
-    this.attested(k.attestations, k.requestId, k.parties);
-    return k;
+    const before = await this.key(keyId, true);
+    const sent = await this.send('POST', `/v1/keys/${encodeURIComponent(keyId)}/refresh`, undefined, call);
+    const { requestId } = this.operation(sent, 'refresh');
+    const key = verifyKeyResults(this.manifest, sent.body.attestations, requestId, before.parties, { ...before, known: before }, `refresh ${keyId}`);
+    answerMatchesKey(sent.body, key, `refresh ${keyId}`);
+    this.remember(key);
+    return { ...(sent.body as unknown as KeyInfo), curves: key.curves, epoch: key.epoch, requestId };
   }
 
-  /** `GET /readyz` (no signature needed). */
+  /** `GET /readyz` (no signature needed; not verified: readiness is advisory). */
   async ready(): Promise<{ status: string; notReady?: string[] }> {
     const res = await this.fetch(new URL('/readyz', this.opts.url));
     return (await res.json()) as { status: string; notReady?: string[] };
