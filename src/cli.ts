@@ -29,6 +29,7 @@ commands:
   identity generate   create a node identity: --node node0 [--encrypt] [--out dir]
   initiator generate  create an initiator key: --id ops [--out dir]
   cluster init|add|add-initiator   build the cluster manifest
+  cluster nats-config print nats-server's authorization block for the manifest (least privilege per node)
   audit verify        check a node's hash-chained audit log: --file node0.audit.jsonl
   request keygen|sign submit a signed request to a cluster over NATS directly (no HTTP)
 

@@ -63,7 +63,7 @@ describe('security: unauthenticated envelopes', () => {
     const t0 = Date.now();
     const nc = await connect({ servers: server.url });
     const session = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
-    const subject = `tessera.it.s.${session}.1`;
+    const subject = `tessera.it.s.${session}.1.2`;
     for (let i = 0; i < 300; i++) {
       nc.publish(subject, garbage(2, 1)); // BAD_AUTH
       nc.publish(subject, garbage(2, 1, false)); // MALFORMED (length)

@@ -52,6 +52,8 @@ export async function startBenchCluster(opts: { nodes: number; runtime: Runtime;
   const [natsPort, monitorPort] = [await freePort(), await freePort()];
   mkdirSync(join(dir, 'js'));
   // JetStream encrypted at rest, as in production (the key by environment, never argv or a file).
+  // No authorization block: a throwaway server on 127.0.0.1, and the numbers stay comparable with
+  // earlier runs (nodes send no credential when the server asks for none).
   writeFileSync(join(dir, 'nats.conf'), `listen: "127.0.0.1:${natsPort}"\nhttp: "127.0.0.1:${monitorPort}"\njetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, cipher: chachapoly, key: $TESSERA_JS_KEY }\n`);
   const jsKey = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
   const nats = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_JS_KEY: JSON.stringify(jsKey) } }); // quoted: nats-server lexes the value, and a hex key like 9e99… is a number to it

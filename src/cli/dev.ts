@@ -3,6 +3,8 @@
  * the HTTP API on 127.0.0.1:8080 (node0; node1 and node2 on 8081 and 8082), a real nats-server
  * with JetStream and one process per node when nats-server is on PATH (else all three nodes in
  * this process over an in-process bus), a development initiator key and development storage keys.
+ * nats-server authorizes only the cluster's users (each node by its identity nkey, the initiator,
+ * an admin whose seed is kept in the directory), as `tessera cluster nats-config` generates them.
  * For development only, and it says so.
  * @module
  */
@@ -14,7 +16,9 @@ import { parseArgs } from 'node:util';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { generateIdentity, sealPrivateIdentity } from '../node/identity.ts';
-import { addInitiator, addNode, emptyManifest } from '../node/manifest.ts';
+import { addInitiator, addNode, emptyManifest, validateManifest } from '../node/manifest.ts';
+import { natsAuthorization } from '../node/nats-auth.ts';
+import { nkeys } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { startNode, type RunningNode } from '../api/server.ts';
 import { memoryBus } from '../node/bus.ts';
@@ -77,10 +81,11 @@ async function startNats(dir: string): Promise<{ url: string; proc: ChildProcess
   const keyFile = join(dir, 'nats.jetstream.key');
   if (!existsSync(keyFile)) writeFileSync(keyFile, bytesToHex(crypto.getRandomValues(new Uint8Array(32))) + '\n', { mode: 0o600, flag: 'wx' });
   const key = readFileSync(keyFile, 'utf8').trim();
+  const authorization = natsAuthorization(validateManifest(JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8'))), { adminNkey: adminNkey(dir) });
   // Another process may take the port between the check and the bind: try the next one.
   for (let attempt = 0, from = 4222; ; attempt++) {
     const port = await freePort(from);
-    writeFileSync(join(dir, 'nats.conf'), `listen: "127.0.0.1:${port}"\njetstream { store_dir: ${JSON.stringify(join(dir, 'nats'))}, cipher: chachapoly, key: $TESSERA_JS_KEY }\n`);
+    writeFileSync(join(dir, 'nats.conf'), `listen: "127.0.0.1:${port}"\njetstream { store_dir: ${JSON.stringify(join(dir, 'nats'))}, cipher: chachapoly, key: $TESSERA_JS_KEY }\n${authorization}`);
     // Quoted: nats-server lexes a variable's value, and a bare hex key such as 743e99… or 12…34 is a number to it.
     const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TESSERA_JS_KEY: JSON.stringify(key) } });
     const started = await natsReady(proc, key);
@@ -88,6 +93,13 @@ async function startNats(dir: string): Promise<{ url: string; proc: ChildProcess
     if (!/address already in use/i.test(started) || attempt >= 5) throw new Error(`nats-server did not start: ${started}`);
     from = port + 1;
   }
+}
+
+/** The public key of the development NATS admin, whose seed is made once into nats.admin.nk (mode 0600; e.g. for `nats --nkey`). */
+function adminNkey(dir: string): string {
+  const seedFile = join(dir, 'nats.admin.nk');
+  if (!existsSync(seedFile)) writeFileSync(seedFile, new TextDecoder().decode(nkeys.createUser().getSeed()) + '\n', { mode: 0o600, flag: 'wx' });
+  return nkeys.fromSeed(new TextEncoder().encode(readFileSync(seedFile, 'utf8').trim())).getPublicKey();
 }
 
 /** Waits for nats-server's "Server is ready" (true), or returns why it exited (its log tail, the key redacted). */
@@ -119,7 +131,7 @@ const banner = (port: number, dir: string) => `
   ┌──────────────────────────────────────────────────────────────────────────┐
   │  DEVELOPMENT SETUP — NOT FOR REAL KEYS                                   │
   │  Unencrypted node identities, storage keys and a development initiator   │
-  │  key on disk; plaintext NATS on 127.0.0.1.                               │
+  │  key on disk; plaintext NATS on 127.0.0.1 (nkey users, no anonymous).    │
   │  Production: one "tessera node start --config …" per machine (README).   │
   └──────────────────────────────────────────────────────────────────────────┘
 

@@ -1,5 +1,5 @@
 /**
- * Node-side commands: `node start`, `identity generate`, `cluster init|add|add-initiator`,
+ * Node-side commands: `node start`, `identity generate`, `cluster init|add|add-initiator|nats-config`,
  * `initiator generate`, `audit verify`.
  * @module
  */
@@ -16,6 +16,7 @@ import { addInitiator, addNode, emptyManifest, validateManifest } from '../node/
 import { startNode } from '../api/server.ts';
 import { writeNewFile, writeSecretFile } from '../node/secret-file.ts';
 import { options, UsageError } from './args.ts';
+import { natsConfig } from './nats-config.ts';
 import { passphraseFor } from './passphrase.ts';
 
 const args = (argv: string[], spec: Parameters<typeof options>[1]) => options(argv, spec) as Record<string, string | boolean | undefined>;
@@ -81,9 +82,10 @@ export function initiatorGenerate(argv: string[]): number {
   return 0;
 }
 
-/** `tessera cluster init|add|add-initiator` */
+/** `tessera cluster init|add|add-initiator|nats-config` */
 export function cluster(argv: string[]): number {
   const [sub, ...rest] = argv;
+  if (sub === 'nats-config') return natsConfig(rest);
   if (sub === 'init') {
     const v = args(rest, { cluster: { type: 'string', default: 'tessera' }, out: { type: 'string', default: 'cluster.json' } });
     if (existsSync(v.out as string)) throw new UsageError(`${v.out} already exists`);
@@ -101,7 +103,7 @@ export function cluster(argv: string[]): number {
     console.log(`updated ${path}: ${m.nodes.length} node(s), ${m.initiators.length} initiator(s)`);
     return 0;
   }
-  throw new UsageError('usage: tessera cluster init [--cluster name] [--out cluster.json] | add --identity node0.identity.json | add-initiator --initiator ops.initiator.json');
+  throw new UsageError('usage: tessera cluster init [--cluster name] [--out cluster.json] | add --identity node0.identity.json | add-initiator --initiator ops.initiator.json | nats-config [--admin-nkey U…] [--initiator-nkey U…]');
 }
 
 /** `tessera audit verify --file node0.audit.jsonl` */

@@ -19,7 +19,7 @@ export const usage = `usage: tessera request keygen --key-id ID [--threshold T] 
        tessera request refresh --key-id ID [--parties a,b,c]
   common: --manifest cluster.json --initiator-key ops.initiator.key [--initiator ops]
           [--approver-key alice.key ...] (an authorizer's approval, for the manifest's m-of-k policy)
-          --nats URL [--ca ca.pem --cert client.pem --key client.key] [--json]
+          --nats URL [--nkey-seed FILE] [--ca ca.pem --cert client.pem --key client.key] [--json]
   --threshold is the minimum number of signers; secp256k1 --message is a 32-byte digest.`;
 
 /** Runs `tessera request …`. */
@@ -38,6 +38,7 @@ export async function request(argv: string[]): Promise<number> {
         initiator: { type: 'string', default: 'ops' },
         nats: { type: 'string', default: process.env.TESSERA_NATS_URL ?? 'nats://127.0.0.1:4222' },
         ca: { type: 'string' },
+        'nkey-seed': { type: 'string' },
         cert: { type: 'string' },
         key: { type: 'string' },
         'key-id': { type: 'string' },
@@ -80,7 +81,8 @@ export async function request(argv: string[]): Promise<number> {
   // Nodes drop a request short of approvals without a result: say so now instead of timing out.
   const policy = manifest.approvals;
   if (needsApprovals(policy, op) && approvers.length < policy.required) throw new UsageError(`${op} needs ${policy.required} authorizer approval(s) under the manifest's policy; pass --approver-key for each (${approvers.length} given)`);
-  const nc = await connectNats({ servers: [v.nats!], tls: v.ca ? { caFile: v.ca, certFile: v.cert, keyFile: v.key } : undefined });
+  // An authorized server knows an Ed25519 initiator by the nkey of its key (tessera cluster nats-config), or by --nkey-seed.
+  const nc = await connectNats({ servers: [v.nats!], tls: v.ca ? { caFile: v.ca, certFile: v.cert, keyFile: v.key } : undefined, ...(v['nkey-seed'] ? { nkeySeedFile: v['nkey-seed'] } : initiator.kind === 'ed25519' ? { identitySecret: initiator.secretKey } : {}) });
   process.stderr.write(`[request] ${op} ${req.requestId}: waiting for ${expect.join(', ')}\n`);
   try {
     const results = await submit(nc, manifest, req, initiator, expect, 120_000, approvers);

@@ -97,7 +97,7 @@ export class TesseraNode {
     const audit = new AuditLog(cfg.audit);
     await audit.anchor(store);
     // The in-process bus (development only) or NATS.
-    const bus = sharedBus ?? natsBus(await connectNats({ ...cfg.nats, production: cfg.production, name: `tessera-${cfg.nodeId}` }));
+    const bus = sharedBus ?? natsBus(await connectNats({ ...cfg.nats, production: cfg.production, name: `tessera-${cfg.nodeId}`, identitySecret: identity.ed25519Secret }));
     const n = names(manifest.cluster);
     await bus.stream(n.stream, n.requests);
     const cluster = await ClusterState.open(bus, manifest);

@@ -1,7 +1,9 @@
 /**
- * Peer transport over NATS: every envelope is published to the receiver's session-scoped subject
- * `tessera.<cluster>.s.<session hex>.<receiver index>` (a broadcast is one envelope per party),
- * and each node listens only on its own `tessera.<cluster>.s.*.<index>`. Envelopes are
+ * Peer transport over NATS: every envelope is published to the session-scoped subject
+ * `tessera.<cluster>.s.<session hex>.<receiver index>.<sender index>` (a broadcast is one
+ * envelope per party), and each node listens only on its own `tessera.<cluster>.s.*.<index>.*`;
+ * the sender in the subject lets NATS authorization (nats-auth.ts) confine a node to publishing
+ * envelopes from itself. Envelopes are
  * authenticated and encrypted under pairwise keys (see envelope.ts); sequence numbers are per
  * session and sender.
  * @module
@@ -13,6 +15,7 @@ import { bytesToHex } from '@noble/curves/utils.js';
 import { EnvelopeError, MAX_ENVELOPE, open, seal, type Opened } from './envelope.ts';
 import type { PrivateIdentity } from './identity.ts';
 import { nodeIndex, type Manifest } from './manifest.ts';
+import { identityAuthenticator } from './nats-auth.ts';
 
 /** How to reach NATS. */
 export interface NatsOptions {
@@ -28,6 +31,11 @@ export interface NatsOptions {
   production?: boolean;
   /** Connection name shown by the server. */
   name?: string;
+  /**
+   * The Ed25519 identity secret to authenticate with, as its nkey user, when neither
+   * `credsFile` nor `nkeySeedFile` is set (what `tessera cluster nats-config` authorizes).
+   */
+  identitySecret?: Uint8Array;
 }
 
 /** A transport configuration that must not start. */
@@ -51,6 +59,8 @@ function authenticator(o: NatsOptions) {
   if (o.credsFile) return credsAuthenticator(new Uint8Array(readFileSync(o.credsFile)));
   // A seed is base32: surrounding whitespace (a trailing newline) is not part of it.
   if (o.nkeySeedFile) return nkeyAuthenticator(new TextEncoder().encode(readFileSync(o.nkeySeedFile, 'utf8').trim()));
+  // A server without authorization ignores it; one with the generated block requires it.
+  if (o.identitySecret) return identityAuthenticator(o.identitySecret);
   return undefined;
 }
 
@@ -69,7 +79,13 @@ export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
     : undefined;
   // waitOnFirstConnect: a node started before nats-server keeps trying instead of exiting.
   const auth = authenticator(o);
-  return connect({ servers: o.servers, name: o.name, tls, ...(auth ? { authenticator: auth } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
+  const nc = await connect({ servers: o.servers, name: o.name, tls, ...(auth ? { authenticator: auth } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
+  // Credentials mean nothing to a server that lets anyone in (and so anyone write cluster state).
+  if (o.production && !nc.info?.auth_required) {
+    await nc.close();
+    throw new TransportConfigError('production mode refuses a NATS server that does not require authentication (configure its authorization block: tessera cluster nats-config)');
+  }
+  return nc;
 }
 
 /** Sends and receives envelopes for one node. */
@@ -90,7 +106,7 @@ export class PeerTransport {
   }
 
   private subject(session: Uint8Array, to: number): string {
-    return `tessera.${this.manifest.cluster}.s.${bytesToHex(session)}.${to}`;
+    return `tessera.${this.manifest.cluster}.s.${bytesToHex(session)}.${to}.${this.meIndex}`;
   }
 
   /** Sends one envelope to node index `to` (`broadcast` marks it for every party). */
@@ -102,14 +118,14 @@ export class PeerTransport {
     this.bus.publish(this.subject(e.session, e.to), bytes);
   }
 
-  /** Publishes raw bytes to a node's subject (tests of hostile peers use this). */
+  /** Publishes raw bytes to a node's subject, as this node (tests of hostile peers use this). */
   sendRaw(session: Uint8Array, to: number, bytes: Uint8Array): void {
     this.bus.publish(this.subject(session, to), bytes);
   }
 
   /** Delivers every verified envelope addressed to this node; rejected ones go to `onReject`. */
   listen(onEnvelope: (o: Opened) => void, onReject: (e: EnvelopeError) => void): void {
-    this.sub = this.bus.subscribe(`tessera.${this.manifest.cluster}.s.*.${this.meIndex}`, (data) => {
+    this.sub = this.bus.subscribe(`tessera.${this.manifest.cluster}.s.*.${this.meIndex}.*`, (data) => {
       if (data.length > MAX_ENVELOPE) return onReject(new EnvelopeError('OVERSIZED', `envelope of ${data.length} bytes dropped`));
       try {
         onEnvelope(open(this.manifest, this.me, this.meIndex, data));

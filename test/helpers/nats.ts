@@ -53,8 +53,12 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-/** Starts nats-server with JetStream in `dir`; with `certs`, TLS with verified client certificates and only the certs' nkey user authorized. */
-export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts>, fixedPort?: number, host = '127.0.0.1'): Promise<NatsServer> {
+/**
+ * Starts nats-server with JetStream in `dir`; with `certs`, TLS with verified client certificates
+ * and only the certs' nkey user authorized; with `authorization`, that block instead (e.g. what
+ * `natsAuthorization` generates from a manifest).
+ */
+export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts>, fixedPort?: number, host = '127.0.0.1', authorization?: string): Promise<NatsServer> {
   mkdirSync(dir, { recursive: true });
   const port = fixedPort ?? (await freePort());
   const conf = [
@@ -63,7 +67,7 @@ export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts
     `jetstream { store_dir: "${join(dir, 'js')}", max_memory_store: 64MB, max_file_store: 256MB, cipher: chachapoly, key: $TESSERA_JS_KEY }`,
     'max_payload: 1MB',
     certs ? `tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: true, timeout: 5 }` : '',
-    certs ? `authorization { users: [ { nkey: "${certs.nkeyUser}" } ] }` : '',
+    authorization ?? (certs ? `authorization { users: [ { nkey: "${certs.nkeyUser}" } ] }` : ''),
   ].join('\n');
   writeFileSync(join(dir, 'nats.conf'), conf);
   const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_JS_KEY: JSON.stringify(jetStreamKey(dir)) } }); // quoted: nats-server lexes the value, and a hex key like 9e99… is a number to it
