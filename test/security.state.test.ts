@@ -15,7 +15,9 @@ import { natsBus } from '../src/node/bus.ts';
 import { ClusterState, names, type Forgery } from '../src/node/gateway.ts';
 import { generateIdentity, type PrivateIdentity } from '../src/node/identity.ts';
 import type { Manifest } from '../src/node/manifest.ts';
-import { attest, type NodeResult } from '../src/node/requests.ts';
+import { sweepPromotions } from '../src/node/promotion.ts';
+import { attest, type Curve, type NodeResult } from '../src/node/requests.ts';
+import { EncryptedStore } from '../src/node/storage.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -168,5 +170,35 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     // The API waits for a version to be activated this way.
     assert.deepEqual(await state.awaitKey('k1', 'E2', 1_000), e2);
     assert.equal(await state.awaitKey('k1', 'E3', 200), undefined);
+  });
+
+  test('a clobbered confirmation does not leave a promotion stuck: the party that activated re-publishes it until every party states the version', async () => {
+    const record = { keyId: 'k2', threshold: 2, parties: ['node0', 'node1'], curves: ['ed25519'] as Curve[], publicKeys: { ed25519: '11'.repeat(32) }, epoch: 'KG' };
+    const confirmation = (i: number) => attest(ids[i]!, { requestId: 'KG', nodeId: `node${i}`, ok: true, result: { keyId: 'k2', publicKeys: record.publicKeys } });
+    const node = async (i: number, meta: Record<string, unknown>) => {
+      const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+      await store.putJson('meta:k2', { ...record, versions: { ed25519: 1 }, ...meta });
+      await store.putJson('request:KG', confirmation(i));
+      const cluster = await ClusterState.open(natsBus(nc), manifest);
+      cluster.signer = ids[i]!;
+      const confirmed = async (id: string, parties: string[]) => (await Promise.all(parties.map((p) => cluster.result(id, p)))).every((r) => r?.ok);
+      return { store, cluster, sweep: () => sweepPromotions(store, `node${i}`, cluster, confirmed) };
+    };
+    // node0 saw both confirmations and activated the key; then its confirmation was clobbered on
+    // the bus before node1 read it, so node1's key is still pending.
+    const a = await node(0, {});
+    const b = await node(1, { keygenRequest: 'KG' });
+    await a.cluster.put(record);
+    await b.cluster.putResult(confirmation(1));
+    await results.put('KG.node0', JSON.stringify({ ...confirmation(0), ok: false }));
+    assert.deepEqual(await b.sweep(), { promoted: [], republished: 1 });
+    assert.equal((await b.store.getJson<{ keygenRequest?: string }>('meta:k2'))?.keygenRequest, 'KG');
+    // node0's sweep sees node1 has not stated the version and publishes its confirmation again.
+    assert.equal((await a.sweep()).republished, 1);
+    assert.deepEqual(await b.sweep(), { promoted: ['k2'], republished: 1 });
+    assert.equal((await b.store.getJson<{ keygenRequest?: string }>('meta:k2'))?.keygenRequest, undefined);
+    assert.equal((await state.get('k2'))?.epoch, 'KG');
+    // Every party now states the version: nothing left to re-publish.
+    assert.equal((await a.sweep()).republished, 0);
   });
 });

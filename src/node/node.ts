@@ -16,6 +16,7 @@ import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig 
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
 import { validateManifest, type Manifest } from './manifest.ts';
 import { execute, promote, restateKeys } from './operations.ts';
+import { sweepPromotions } from './promotion.ts';
 import { admitRequest, attest, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
 import { SessionError, SessionManager } from './session.ts';
 import { SessionLedger } from './session-ledger.ts';
@@ -26,6 +27,9 @@ import { atomicFs } from './fs-atomic.ts';
 import { ClusterState, names, type Forgery } from './gateway.ts';
 
 export { names } from './gateway.ts';
+
+/** How often a node re-drives promotions a lost confirmation left pending. */
+const PROMOTION_SWEEP_MS = 10_000;
 
 /** How fresh a peer's heartbeat must be for it to count as ready. */
 export const READY_WINDOW_MS = 5_000;
@@ -64,6 +68,7 @@ export class TesseraNode {
   /** Request ids being handled now (a duplicate delivery waits for nothing and is dropped). */
   private handling = new Set<string>();
   private heartbeat?: ReturnType<typeof setInterval>;
+  private sweeper?: ReturnType<typeof setInterval>;
   private inflight = new Set<Promise<void>>();
   private stopping = false;
   private stopAnchor?: () => Promise<void>;
@@ -122,8 +127,28 @@ export class TesseraNode {
     await node.beat();
     node.heartbeat = setInterval(() => void node.beat().catch(() => undefined), 1000);
     await node.consume();
+    // Promotions a lost confirmation left pending are re-driven now and every PROMOTION_SWEEP_MS.
+    void node.sweep();
+    node.sweeper = setInterval(() => void node.sweep(), PROMOTION_SWEEP_MS);
+    node.sweeper.unref?.();
     log.info({ event: 'node_started', cluster: manifest.cluster, servers: cfg.nats.servers }, 'node started');
     return node;
+  }
+
+  private sweeping = false;
+
+  /** One promotion sweep (never two at once); what it did is logged. */
+  async sweep(): Promise<void> {
+    if (this.sweeping || this.stopping) return;
+    this.sweeping = true;
+    try {
+      const r = await sweepPromotions(this.store, this.cfg.nodeId, this.cluster, (id, p) => this.confirmed(id, p));
+      for (const keyId of r.promoted) this.log.info({ event: 'share_version_active', keyId, redriven: true }, 'a pending version became active');
+    } catch (e) {
+      this.log.warn({ event: 'promotion_sweep_failed', code: (e as { code?: string }).code ?? 'INTERNAL' }, 'promotion sweep failed');
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   private async beat(): Promise<void> {
@@ -281,6 +306,7 @@ export class TesseraNode {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.heartbeat);
+    clearInterval(this.sweeper);
     this.fastSub?.unsubscribe();
     await this.consumer?.close().catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 15_000))]);
