@@ -339,8 +339,10 @@ async function perform(c: Ctx, confirmed: Confirmed): Promise<Record<string, unk
     return { keyId: meta.keyId, threshold: meta.threshold, parties: meta.parties, publicKeys: meta.publicKeys, chainCode: meta.chainCode };
   }
 
-  let meta = await promote(store, r.keyId, confirmed, me, cluster);
-  const record = await cluster?.get(r.keyId);
+  // Read together (each read waits on the bus or the file thread pool): a record read before this
+  // promote's own statement lands is one epoch behind, which the stale check allows.
+  const [promoted, record] = await Promise.all([promote(store, r.keyId, confirmed, me, cluster), cluster?.get(r.keyId)]);
+  let meta = promoted;
   if (!meta && r.op === 'reshare' && record && r.parties.includes(me)) {
     // A party new to the key learns its public record from the cluster; the dealers' context
     // and every party's confirmation in the protocol check it (spec §5 step 4).
@@ -397,13 +399,15 @@ async function perform(c: Ctx, confirmed: Confirmed): Promise<Record<string, unk
   if (signers.length < m.threshold) throw new RequestError('NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${m.threshold}`);
   if (!signers.includes(me)) return undefined;
   const members = signers.map((s) => m.parties.indexOf(s) + 1).sort((a, b) => a - b);
-  const held = await quarantined(store, r.keyId, m.epoch);
+  const [held, bans, blob] = await Promise.all([
+    quarantined(store, r.keyId, m.epoch),
+    r.curve === 'secp256k1' ? bannedPeers(store, r.keyId, m.epoch) : Promise.resolve([]),
+    store.get(shareName(r.keyId, r.curve), m.versions[r.curve] ?? 1),
+  ]);
+  const banned = bans.filter((p) => signers.includes(p) && p !== me);
+  if (held || banned.length) wipe(blob);
   if (held) throw new RequestError('KEY_QUARANTINED', `key ${r.keyId} is quarantined on this node after a signature that did not verify (${held.reason}); an operator refresh lifts it once its shares are promoted`);
-  if (r.curve === 'secp256k1') {
-    const banned = (await bannedPeers(store, r.keyId, m.epoch)).filter((p) => signers.includes(p) && p !== me);
-    if (banned.length) throw Object.assign(new RequestError('PEER_BANNED', `refusing to sign with ${banned.join(', ')} after a failed consistency check; the promotion of a refresh re-admits them`), { culprits: banned });
-  }
-  const blob = await store.get(shareName(r.keyId, r.curve), m.versions[r.curve] ?? 1);
+  if (banned.length) throw Object.assign(new RequestError('PEER_BANNED', `refusing to sign with ${banned.join(', ')} after a failed consistency check; the promotion of a refresh re-admits them`), { culprits: banned });
   if (!blob) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/${r.curve} is missing on this node`);
   const session = sessionId(r.requestId, `sign/${r.curve}`);
   const message = hexToBytes(r.message);

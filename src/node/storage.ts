@@ -399,6 +399,10 @@ export class EncryptedStore {
     // Read the index before the record: a write lands on disk before it updates the index.
     const entry = this.manifest.entry(id);
     const tomb = this.manifest.tomb(id);
+    // The index of a writable store lists every record on disk (open rolled any others forward),
+    // so a name it does not know, and never retired, is absent without a disk read (a signing
+    // looks up several absent ones, and each read queues behind fsyncs in the file thread pool).
+    if (!this.readOnly && !entry && tomb === undefined) return undefined;
     const raw = await this.storage.getItemRaw(RECORD + id);
     if (raw == null) {
       if (entry && this.manifest.entry(id)) throw new StorageTamperedError(label, 'is missing although the store manifest lists it (deleted)');
