@@ -191,14 +191,20 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     await a.cluster.put(record);
     await b.cluster.putResult(confirmation(1));
     await results.put('KG.node0', JSON.stringify({ ...confirmation(0), ok: false }));
-    assert.deepEqual(await b.sweep(), { promoted: [], republished: 1 });
+    assert.deepEqual(await b.sweep(), { promoted: [], republished: 1, restated: 0 });
     assert.equal((await b.store.getJson<{ keygenRequest?: string }>('meta:k2'))?.keygenRequest, 'KG');
     // node0's sweep sees node1 has not stated the version and publishes its confirmation again.
     assert.equal((await a.sweep()).republished, 1);
-    assert.deepEqual(await b.sweep(), { promoted: ['k2'], republished: 1 });
+    assert.deepEqual(await b.sweep(), { promoted: ['k2'], republished: 1, restated: 0 });
     assert.equal((await b.store.getJson<{ keygenRequest?: string }>('meta:k2'))?.keygenRequest, undefined);
     assert.equal((await state.get('k2'))?.epoch, 'KG');
     // Every party now states the version: nothing left to re-publish.
     assert.equal((await a.sweep()).republished, 0);
+    // A statement deleted from the bus is stated again by its node's next sweep.
+    const keys = await new Kvm(attacker).open(names(manifest.cluster).keys);
+    await keys.delete('k2.node0');
+    assert.equal((await a.sweep()).restated, 1);
+    assert.equal((await a.sweep()).restated, 0);
+    assert.equal((await state.get('k2'))?.epoch, 'KG');
   });
 });

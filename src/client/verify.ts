@@ -20,17 +20,8 @@ export class VerificationError extends Error {
   override name = 'VerificationError';
 }
 
-/** A key record whose content every party attested. */
-export interface VerifiedKey {
-  keyId: string;
-  threshold: number;
-  parties: string[];
-  curves: Curve[];
-  publicKeys: Partial<Record<Curve, string>>;
-  chainCode?: string;
-  /** The request whose attestations vouch for this record. */
-  epoch: string;
-}
+/** A key record its parties vouch for (attested results or signed statements); `epoch` is the request that made its current shares. */
+export type VerifiedKey = Omit<ClusterKey, 'epoch' | 'previousEpoch'> & { epoch: string };
 
 const fail = (message: string): never => {
   throw new VerificationError(message);

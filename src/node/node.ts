@@ -15,8 +15,9 @@ import { AuditLog } from './audit.ts';
 import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig } from './config.ts';
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
 import { validateManifest, type Manifest } from './manifest.ts';
-import { execute, promote, restateKeys } from './operations.ts';
+import { execute, promote } from './operations.ts';
 import { sweepPromotions } from './promotion.ts';
+import { rateLimited } from './rate-limit.ts';
 import { admitRequest, attest, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
 import { SessionError, SessionManager } from './session.ts';
 import { SessionLedger } from './session-ledger.ts';
@@ -43,18 +44,11 @@ function openStorage(cfg: NodeConfig): Storage {
 }
 
 /** Logs forged cluster records, at most one line per record and key every 10 s (anyone on the bus can write them). */
-function rateLimitedForgeryLog(log: Logger): (f: Forgery) => void {
-  const last = new Map<string, { at: number; suppressed: number }>();
-  return (f) => {
-    const k = `${f.record}/${f.key}`;
-    const now = Date.now();
-    const seen = last.get(k);
-    if (seen && now - seen.at < 10_000) return void seen.suppressed++;
-    if (last.size > 1000) last.clear();
-    last.set(k, { at: now, suppressed: 0 });
-    log.warn({ event: 'forged_record', ...f, ...(seen?.suppressed ? { suppressed: seen.suppressed } : {}) }, `ignored a ${f.record} record its owner did not write`);
-  };
-}
+const forgeryLog = (log: Logger) =>
+  rateLimited<Forgery>(
+    (f) => `${f.record}/${f.key}`,
+    (f, suppressed) => log.warn({ event: 'forged_record', ...f, ...(suppressed ? { suppressed } : {}) }, `ignored a ${f.record} record its owner did not write`),
+  );
 
 /** The session journal beside an fs store's records (other drivers keep the ledger in the store). */
 export function journalPath(cfg: NodeConfig): string | undefined {
@@ -111,9 +105,8 @@ export class TesseraNode {
       if (!sharedBus) await bus.close().catch(() => undefined);
       throw e;
     });
-    cluster.onForgery = rateLimitedForgeryLog(log);
+    cluster.onForgery = forgeryLog(log);
     cluster.signer = identity;
-    await restateKeys(store, cluster);
     cluster.watchHeartbeats();
     const transport = new PeerTransport(bus, manifest, identity);
     const sessions = new SessionManager(transport, {
@@ -126,9 +119,10 @@ export class TesseraNode {
     node.stopAnchor = stopAnchor;
     await node.beat();
     node.heartbeat = setInterval(() => void node.beat().catch(() => undefined), 1000);
+    // Before taking requests: this node's key records are stated (also ones written before they
+    // were signed, or lost from the bus) and pending promotions re-driven; then every PROMOTION_SWEEP_MS.
+    await node.sweep();
     await node.consume();
-    // Promotions a lost confirmation left pending are re-driven now and every PROMOTION_SWEEP_MS.
-    void node.sweep();
     node.sweeper = setInterval(() => void node.sweep(), PROMOTION_SWEEP_MS);
     node.sweeper.unref?.();
     log.info({ event: 'node_started', cluster: manifest.cluster, servers: cfg.nats.servers }, 'node started');

@@ -80,23 +80,6 @@ export async function promote(store: EncryptedStore, keyId: string, confirmed: C
   return meta;
 }
 
-/**
- * States this node's record of every key it holds (at start): records written before they were
- * signed by their parties, or lost from the bus, come back; a pending version is stated only
- * once promoted.
- */
-export async function restateKeys(store: EncryptedStore, cluster: ClusterKeys): Promise<number> {
-  let n = 0;
-  for (const { name, version } of await store.records()) {
-    if (version !== 0 || !name.startsWith('meta:')) continue;
-    const meta = await store.getJson<KeyMeta>(name);
-    if (!meta || meta.keygenRequest || meta.left || !Object.keys(meta.versions).length) continue;
-    await cluster.put(publicRecord(meta));
-    n++;
-  }
-  return n;
-}
-
 const metaName = (keyId: string) => `meta:${keyId}`;
 const banName = (keyId: string) => `ban:${keyId}`;
 const quarantineName = (keyId: string) => `quarantine:${keyId}`;

@@ -16,6 +16,7 @@ import { EnvelopeError, MAX_ENVELOPE, open, seal, type Opened } from './envelope
 import type { PrivateIdentity } from './identity.ts';
 import { nodeIndex, type Manifest } from './manifest.ts';
 import { identityAuthenticator } from './nats-auth.ts';
+import { rateLimited } from './rate-limit.ts';
 
 /** How to reach NATS. */
 export interface NatsOptions {
@@ -143,21 +144,7 @@ export class PeerTransport {
    * line whatever sender they claim.
    */
   static rateLimited<R extends { code: string; culprit?: string }>(emit: (r: R, suppressed: number) => void, windowMs = 10_000, now: () => number = Date.now): (r: R) => void {
-    const seen = new Map<string, { at: number; suppressed: number }>();
-    return (r) => {
-      const t = now();
-      const key = `${r.code}\u0000${r.culprit ?? ''}`;
-      const last = seen.get(key);
-      if (last && t - last.at < windowMs) {
-        last.suppressed++;
-        return;
-      }
-      // Codes and authenticated culprits are few; this only bounds the map if that ever changes.
-      if (!last && seen.size >= 1024) for (const [k, v] of seen) if (t - v.at >= windowMs) seen.delete(k);
-      if (!last && seen.size >= 1024) return;
-      seen.set(key, { at: t, suppressed: 0 });
-      emit(r, last?.suppressed ?? 0);
-    };
+    return rateLimited((r) => `${r.code}\u0000${r.culprit ?? ''}`, emit, windowMs, now);
   }
 
   /** Forgets a finished session's sequence counter. */
