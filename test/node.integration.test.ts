@@ -17,7 +17,8 @@ import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transp
 import { submit } from '../src/client/nats.ts';
 import { verifyAuditLog } from '../src/node/audit.ts';
 import type { Manifest } from '../src/node/manifest.ts';
-import type { OperationRequest } from '../src/node/requests.ts';
+import { signRequest, type OperationRequest } from '../src/node/requests.ts';
+import { names } from '../src/node/gateway.ts';
 import { allNodeOutput, assertNoSecrets, makeCluster, request, startNode, type Draft, type NodeProcess } from './helpers/cluster.ts';
 import { makeCerts, startNats, type NatsServer } from './helpers/nats.ts';
 import { deriveChild, nodeCryptoVerify } from './helpers/ecdsa.ts';
@@ -108,11 +109,23 @@ describe('three node processes over nats-server with mutual TLS', () => {
     assert.ok(secp256k1.verify(hexToBytes((signed[0]!.result as { signature: string }).signature), digest, hexToBytes(pk.secp256k1), { prehash: false }));
   });
 
-  test('a resubmitted request returns the first result instead of running twice', async () => {
+  test('a resubmitted signing returns the first result: the signers refuse to run its session again, and a node that is no signer does nothing', async () => {
     const r = req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '00', signers: ['node0', 'node1'] });
     const first = await submit(nc, manifest, r, initiator, ['node0', 'node1']);
+    // The stream de-duplicates by request id; the same signed bytes published again on the
+    // signing subject (as a duplicate delivery or anyone on the bus would) reach every node.
+    nc.publish(names(manifest.cluster).fast, JSON.stringify(signRequest(r, initiator, manifest.cluster)));
     const again = await submit(nc, manifest, r, initiator, ['node0', 'node1']);
     assert.deepEqual(again, first);
+    const finished = (id: string) => nodes.get(id)!.logs.filter((l) => l.event === 'request_finished' && l.requestId === r.requestId);
+    for (const id of ['node0', 'node1']) {
+      for (let i = 0; i < 50 && finished(id).length < 2; i++) await new Promise((res) => setTimeout(res, 100));
+      const [run, rerun] = finished(id) as { ok: boolean; error?: { code: string } }[];
+      assert.ok(run?.ok, id);
+      assert.equal(rerun?.error?.code, 'SESSION_REUSED', `${id}: ${JSON.stringify(finished(id))}`);
+    }
+    assert.ok(!nodes.get('node2')!.logs.some((l) => l.requestId === r.requestId), 'node2 is no signer: it neither logs nor audits the request');
+    assert.ok(!readFileSync(join(dir, 'node2.audit.jsonl'), 'utf8').includes(r.requestId));
   });
 
   test('unknown keys, forged initiator signatures and too few signers are refused', async () => {

@@ -172,6 +172,45 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     assert.equal(await state.awaitKey('k1', 'E3', 200), undefined);
   });
 
+  test('a node keeps the key records it read in memory, and any write, delete or forgery on the bus drops them at once', async () => {
+    const keys = await new Kvm(attacker).open(names(manifest.cluster).keys);
+    const as = async (i: number, record: Record<string, unknown>) => {
+      const w = await ClusterState.open(natsBus(nc), manifest);
+      w.signer = ids[i]!;
+      await w.put(record as never);
+    };
+    const cached = await ClusterState.open(natsBus(nc), manifest);
+    cached.watchKeys();
+    let reads = 0;
+    const get = cached.keys.get.bind(cached.keys);
+    cached.keys.get = (k: string) => (reads++, get(k));
+    const eventually = async (want: unknown) => {
+      for (let i = 0; i < 40 && JSON.stringify(await cached.get('k9')) !== JSON.stringify(want); i++) await sleep(25);
+      assert.deepEqual(await cached.get('k9'), want);
+    };
+    const e1 = { keyId: 'k9', threshold: 2, parties: ['node0', 'node1', 'node2'], curves: ['ed25519'], publicKeys: { ed25519: 'aa'.repeat(32) }, epoch: 'E1' };
+    await as(0, e1);
+    await as(1, e1);
+    await eventually(e1);
+    // Read again: from memory, no bus round trip.
+    reads = 0;
+    assert.deepEqual(await cached.get('k9'), e1);
+    assert.equal(reads, 0);
+    // The attacker deletes one statement: below the threshold at once, not after the cache expires.
+    await keys.delete('k9.node1');
+    await eventually(undefined);
+    // A forged statement in the slot is read (the write dropped the entry) and ignored.
+    await keys.put('k9.node1', JSON.stringify({ ...e1, epoch: 'E0', nodeId: 'node1', sig: '22'.repeat(64) }));
+    await eventually(undefined);
+    await as(1, e1);
+    await eventually(e1);
+    // A promotion by two parties is seen as soon as their statements land.
+    const e2 = { ...e1, epoch: 'E2', previousEpoch: 'E1' };
+    await as(0, e2);
+    await as(2, e2);
+    await eventually(e2);
+  });
+
   test('a clobbered confirmation does not leave a promotion stuck: the party that activated re-publishes it until every party states the version', async () => {
     const record = { keyId: 'k2', threshold: 2, parties: ['node0', 'node1'], curves: ['ed25519'] as Curve[], publicKeys: { ed25519: '11'.repeat(32) }, epoch: 'KG' };
     const confirmation = (i: number) => attest(ids[i]!, { requestId: 'KG', nodeId: `node${i}`, ok: true, result: { keyId: 'k2', publicKeys: record.publicKeys } });

@@ -27,9 +27,13 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 async function writeAtomic(path: string, data: Uint8Array | string, durable = true): Promise<void> {
-  await fs.mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const h = await fs.open(tmp, 'w', 0o600);
+  // The directory almost always exists: create it only when the open says it does not.
+  const h = await fs.open(tmp, 'w', 0o600).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+    await fs.mkdir(dirname(path), { recursive: true });
+    return fs.open(tmp, 'w', 0o600);
+  });
   try {
     await h.writeFile(data);
     if (durable) await h.sync();

@@ -65,6 +65,9 @@ export interface Forgery {
   reason: string;
 }
 
+/** How long a key record read from the bus is used without reading it again (changes seen on the bus drop it at once). */
+const KEY_CACHE_MS = 5_000;
+
 /** The cluster-wide KV buckets (created on first use; JetStream file storage, so they survive restarts). */
 export class ClusterState implements ClusterKeys {
   private constructor(
@@ -113,6 +116,39 @@ export class ClusterState implements ClusterKeys {
 
   /** The verified statements of a key's record, one per node at most (evidence for a client). */
   async statements(keyId: string): Promise<KeyStatement[]> {
+    const cached = this.recordCache.get(kvKey(keyId));
+    if (cached && performance.now() - cached.at < KEY_CACHE_MS) return cached.statements;
+    const generation = this.recordGeneration;
+    const read = await this.readStatements(keyId);
+    // Kept only if no change to any key record was seen while reading (it could be older than that change).
+    if (this.keyWatch && generation === this.recordGeneration) {
+      if (this.recordCache.size >= 4096) this.recordCache.clear();
+      this.recordCache.set(kvKey(keyId), { at: performance.now(), statements: read });
+    }
+    return read;
+  }
+
+  private readonly recordCache = new Map<string, { at: number; statements: KeyStatement[] }>();
+  private recordGeneration = 0;
+  private keyWatch?: { unsubscribe(): void };
+
+  /**
+   * Keeps the key records read recently in memory (a signing then reads none over the bus): any
+   * write, delete or purge in the bucket is published on its subject and drops the key's entry
+   * at once; an entry is re-read after KEY_CACHE_MS anyway, in case a change went unseen (a
+   * reconnect). Nothing is lost in trust: every statement was verified when read, and the bus is
+   * not trusted for freshness in any case (it could serve an old genuine statement).
+   */
+  watchKeys(): void {
+    const prefix = `$KV.${names(this.manifest.cluster).keys}.`;
+    // Statements live under `<keyId>.<nodeId>` (escaped: neither holds a dot).
+    this.keyWatch ??= this.bus.subscribe(`${prefix}*.*`, (_d, subject) => {
+      this.recordGeneration++;
+      this.recordCache.delete(subject.slice(prefix.length).split('.')[0]!);
+    });
+  }
+
+  private async readStatements(keyId: string): Promise<KeyStatement[]> {
     const read = await Promise.all(this.manifest.nodes.map(async (n) => [n.nodeId, await this.keys.get(`${kvKey(keyId)}.${kvKey(n.nodeId)}`).catch(() => null)] as const));
     const out: KeyStatement[] = [];
     for (const [nodeId, e] of read) {

@@ -98,7 +98,7 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
       ]),
       deny: DESTRUCTIVE,
     },
-    subscribe: { allow: [`tessera.${c}.s.*.${index}.*`, b.fast, `$KV.${b.results}.>`, `$KV.${b.heartbeats}.*`, '_INBOX.>'] },
+    subscribe: { allow: [`tessera.${c}.s.*.${index}.*`, b.fast, `$KV.${b.results}.>`, `$KV.${b.heartbeats}.*`, `$KV.${b.keys}.*.*`, '_INBOX.>'] },
   };
 }
 

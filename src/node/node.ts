@@ -1,8 +1,9 @@
 /**
  * A Tessera node: loads its identity, the cluster manifest and its encrypted store, joins NATS,
- * heartbeats in a KV bucket, takes operation requests from a JetStream stream (de-duplicated by
- * `Nats-Msg-Id`, and executed once per node: a processed request's result is replayed, never
- * rerun), runs the protocol sessions and publishes its signed result to a KV bucket.
+ * heartbeats in a KV bucket, takes key changes from a JetStream stream (de-duplicated by
+ * `Nats-Msg-Id`; a processed one's stored result is replayed, never rerun) and signings from core
+ * NATS (a session id seen before is refused), runs the protocol sessions and publishes its signed
+ * result to a KV bucket, once.
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -108,6 +109,7 @@ export class TesseraNode {
     cluster.onForgery = forgeryLog(log);
     cluster.signer = identity;
     cluster.watchHeartbeats();
+    cluster.watchKeys();
     const transport = new PeerTransport(bus, manifest, identity);
     const sessions = new SessionManager(transport, {
       maxConcurrent: cfg.maxConcurrent ?? 8,
@@ -216,6 +218,8 @@ export class TesseraNode {
   }
 
   private async run(request: OperationRequest, t0: number, phases: Record<string, number>, phase: (name: string) => void): Promise<void> {
+    // A signing reaches every node; one that names its signers concerns nobody else.
+    if (request.op === 'sign' && request.signers.length && !request.signers.includes(this.cfg.nodeId)) return;
     const done = await this.store.getJson<NodeResult>(`request:${request.requestId}`);
     if (done) {
       await this.publish(done);
@@ -246,16 +250,20 @@ export class TesseraNode {
     this.audit.append({ event: 'outcome', requestId: request.requestId, ok: result.ok, error: result.error?.code, culprits: result.error?.culprits, ms });
     const attested = attest(this.identity, result);
     phase('attestMs');
-    try {
-      // A signing's record need not survive a crash: a rerun is refused anyway, because the
-      // session ledger fsynced its id before round one (rerunning a DKLs23 signing under one id
-      // would leak the key to a co-signer; for FROST it would be harmless). Key changes are fsynced.
-      await this.store.putJson(`request:${request.requestId}`, attested, { durable: request.op !== 'sign' });
-    } catch (e) {
-      // The outcome is still reported; without the record a redelivery would run it again.
-      this.log.error({ event: 'result_not_stored', requestId: request.requestId, code: (e as { code?: string }).code }, 'could not store the request outcome');
+    // A key change's outcome is stored (fsynced) and replayed to a redelivery: it is also this
+    // node's confirmation, re-published until every party promoted. A signing's is not: its
+    // session id went to the session ledger (fsynced) before round one, so a rerun is refused
+    // anyway (rerunning a DKLs23 signing under one id would leak the key to a co-signer), and its
+    // attested result stays in the results bucket, created once.
+    if (request.op !== 'sign') {
+      try {
+        await this.store.putJson(`request:${request.requestId}`, attested);
+      } catch (e) {
+        // The outcome is still reported; without the record a redelivery would run it again.
+        this.log.error({ event: 'result_not_stored', requestId: request.requestId, code: (e as { code?: string }).code }, 'could not store the request outcome');
+      }
+      phase('storeMs');
     }
-    phase('storeMs');
     await this.publish(attested);
     phase('publishMs');
     this.log.info({ event: 'request_finished', requestId: request.requestId, ok: result.ok, error: result.error, ms, phases }, 'request finished');
