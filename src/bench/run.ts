@@ -6,9 +6,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
-import { bytesToHex } from '@noble/curves/utils.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { TesseraApiError, TesseraClient, type KeyInfo } from '../client/http.ts';
+import { TesseraApiError, TesseraClient, type KeyInfo, type SignatureResult } from '../client/http.ts';
+import { verifySignature } from '../client/verify.ts';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
 import type { Manifest } from '../node/manifest.ts';
 import type { Curve } from '../node/requests.ts';
@@ -62,11 +65,46 @@ class Progress {
 let counter = 0;
 const digest = () => sha256(new TextEncoder().encode(`bench ${Date.now()} ${counter++} ${Math.random()}`));
 
+/** The last answer of each curve's signing (for the verification cost). */
+const lastAnswer = new Map<Curve, { result: SignatureResult; message: string; signers: string[] }>();
+
 /** Signs once; returns milliseconds (request to verified signature). */
 async function signOnce(c: TesseraClient, key: KeyInfo, curve: Curve, signers: string[]): Promise<number> {
   const t0 = performance.now();
-  await c.sign(key.keyId, { curve, message: curve === 'secp256k1' ? digest() : bytesToHex(digest()), signers });
-  return performance.now() - t0;
+  const message = curve === 'secp256k1' ? digest() : bytesToHex(digest());
+  const result = await c.sign(key.keyId, { curve, message, signers });
+  const ms = performance.now() - t0;
+  lastAnswer.set(curve, { result, message: typeof message === 'string' ? message : bytesToHex(message), signers });
+  return ms;
+}
+
+/**
+ * What the client's checks of one signing cost (median µs of repeated runs on a real answer): all
+ * of them (each signer's attestation and its content, then the signature under the key), and the
+ * signature check alone, which a client did before it checked attestations.
+ */
+function verificationCost(manifest: Manifest, key: KeyInfo, curve: Curve): { checksUs: number; signatureOnlyUs: number } | undefined {
+  const a = lastAnswer.get(curve);
+  if (!a) return undefined;
+  const verified = { keyId: key.keyId, threshold: key.threshold, parties: key.parties, curves: key.curves ?? [curve], publicKeys: key.publicKeys, chainCode: key.chainCode, epoch: key.epoch ?? '' };
+  const op = { keyId: key.keyId, curve, message: a.message, signers: a.signers };
+  const body = a.result as unknown as Record<string, unknown>;
+  const time = (f: () => void) => {
+    const xs: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      f();
+      xs.push((performance.now() - t0) * 1000);
+    }
+    return round(median(xs.slice(20)), 0);
+  };
+  const sig = hexToBytes(a.result.signature);
+  const msg = hexToBytes(a.message);
+  const pub = hexToBytes(a.result.publicKey);
+  return {
+    checksUs: time(() => verifySignature(manifest, body, a.result.requestId, op, verified)),
+    signatureOnlyUs: time(() => void (curve === 'ed25519' ? ed25519.verify(sig, msg, pub) : secp256k1.verify(sig, msg, pub, { prehash: false }))),
+  };
 }
 
 /** Runs `total` signatures with `workers` in flight, round-robin over the API nodes. */
@@ -151,6 +189,7 @@ export async function bench(opts: BenchOptions) {
         latency[`${curve} ${label}`] = { p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), bytesPerSign: bytes };
       }
     }
+    const verification = Object.fromEntries((['secp256k1', 'ed25519'] as Curve[]).map((curve) => [curve, verificationCost(cluster.manifest, keys['3-of-3']!, curve)]));
     // Throughput at each concurrency (zero failures required).
     const throughput: Record<string, Record<number, { perS: number; errors: Record<string, number>; p50: number; p99: number }>> = {};
     const rss = { pids: cluster.pids.slice(0, 3), peak: 0 };
@@ -167,7 +206,7 @@ export async function bench(opts: BenchOptions) {
     const loadRss = rss.peak;
     let soak: Record<string, unknown> | undefined;
     if (opts.soakMinutes > 0) soak = await soakRun(clients, keys['2-of-3']!, three.slice(0, 2), throughput['secp256k1 2-of-3']!, opts.soakMinutes, p);
-    return { runtime: opts.target ? 'external' : opts.runtime, keygen, latency, throughput, rss: { idleMiB: idleRss.map((b) => round(b / 2 ** 20)), peakUnderLoadMiB: round(loadRss / 2 ** 20) }, soak };
+    return { runtime: opts.target ? 'external' : opts.runtime, keygen, latency, verification, throughput, rss: { idleMiB: idleRss.map((b) => round(b / 2 ** 20)), peakUnderLoadMiB: round(loadRss / 2 ** 20) }, soak };
   } finally {
     await cluster.stop();
   }
@@ -233,6 +272,7 @@ export function summary(r: Result) {
     ecdsa: { p50Ms: round(e.p50), p99Ms: round(e.p99), throughputPerS: best(r.throughput['secp256k1 3-of-3']), bytesPerSign: Math.round(r.latency['secp256k1 3-of-3']!.bytesPerSign) },
     eddsa: { p50Ms: round(d.p50), p99Ms: round(d.p99), throughputPerS: best(r.throughput['ed25519 2-of-3']) },
     keygenMs: Math.round(r.keygen['2-of-3']!.ms),
+    clientChecksUs: { ecdsa: r.verification.secp256k1?.checksUs, eddsa: r.verification.ed25519?.checksUs },
   };
 }
 
@@ -243,6 +283,8 @@ export function table(r: Result): string {
   for (const [k, v] of Object.entries(r.keygen)) out.push(`| ${k} | ${Math.round(v.ms)} | ${Math.round(v.bytes).toLocaleString('en')} |`);
   out.push('', '| signing, unloaded | p50 ms | p90 ms | p99 ms | bytes into NATS / signature |', '|---|---|---|---|---|');
   for (const [k, v] of Object.entries(r.latency)) out.push(`| ${k} | ${round(v.p50)} | ${round(v.p90)} | ${round(v.p99)} | ${Math.round(v.bytesPerSign).toLocaleString('en')} |`);
+  out.push('', "| client checks of one signing (3-of-3) | all checks µs | signature alone µs |", '|---|---|---|');
+  for (const [k, v] of Object.entries(r.verification)) if (v) out.push(`| ${k} | ${v.checksUs} | ${v.signatureOnlyUs} |`);
   const levels = Object.keys(Object.values(r.throughput)[0] ?? {});
   out.push('', `| throughput (signatures/s) | ${levels.map((l) => `×${l}`).join(' | ')} |`, `|---|${levels.map(() => '---').join('|')}|`);
   for (const [k, row] of Object.entries(r.throughput)) {
