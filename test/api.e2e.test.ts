@@ -19,6 +19,9 @@ import { TesseraApiError, TesseraClient, type KeyInfo } from '../src/client/http
 import { atomicFs } from '../src/node/fs-atomic.ts';
 import type { Manifest } from '../src/node/manifest.ts';
 import { EncryptedStore } from '../src/node/storage.ts';
+import { names } from '../src/node/gateway.ts';
+import { connect } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
 import { allNodeOutput, assertNoSecrets, cliArgv, makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { deriveChild, digestOf, nodeCryptoVerify } from './helpers/ecdsa.ts';
 import { freePort, startNats, type NatsServer } from './helpers/nats.ts';
@@ -45,7 +48,8 @@ describe('HTTP API end to end: Node, Bun and Deno nodes over nats-server', () =>
     server = await startNats(join(dir, 'nats'));
     ports = [];
     for (const _ of NODES) ports.push(await freePort());
-    ({ manifest, initiator, configs } = await makeCluster(dir, NODES, server.url, undefined, { apiPorts: ports, timeouts: { roundMs: 6000, sessionMs: 60000 }, operationTimeoutMs: 30_000 }));
+    // No periodic promotion sweep during the test (the start-up one still runs): `keys promote` is what re-drives.
+    ({ manifest, initiator, configs } = await makeCluster(dir, NODES, server.url, undefined, { apiPorts: ports, timeouts: { roundMs: 6000, sessionMs: 60000 }, operationTimeoutMs: 30_000, promotionSweepMs: 3_600_000 }));
     await Promise.all(NODES.map(start));
     for (let i = 0; i < 100 && (await client().ready()).status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
   });
@@ -120,6 +124,37 @@ describe('HTTP API end to end: Node, Bun and Deno nodes over nats-server', () =>
     const { message, digest } = digestOf('after refresh');
     const s = await client().sign(key.keyId, { curve: 'secp256k1', message: digest, signers: ['node0', 'node2'] });
     assert.ok(nodeCryptoVerify(hexToBytes(s.signature), message, hexToBytes(key.publicKeys.secp256k1!)));
+  });
+
+  test('`tessera keys promote` (the real CLI): reports where the promotion stands on each node, and repairs a key record whose statements were deleted from the bus', async () => {
+    const initiatorFile = join(dir, 'ops.key');
+    writeFileSync(initiatorFile, bytesToHex(initiator), { mode: 0o600 });
+    const promoteCli = (json: boolean) => {
+      const [bin, ...pre] = cliArgv('node');
+      const r = spawnSync(bin!, [...pre, 'keys', 'promote', '--key', key.keyId, '--url', `http://127.0.0.1:${ports[1]}`, '--initiator-key', initiatorFile, '--manifest', join(dir, 'cluster.json'), ...(json ? ['--json'] : [])], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const healthy = await client().promote(key.keyId);
+    const { epoch } = await client().getKey(key.keyId);
+    assert.deepEqual(healthy.nodes.map((n) => n.nodeId).sort(), ['node0', 'node1', 'node2'], 'node3 holds no share of the key');
+    for (const n of healthy.nodes) assert.deepEqual(n, { keyId: key.keyId, nodeId: n.nodeId, held: true, epoch, behind: [] });
+    assert.deepEqual(healthy.unanswered, []);
+    // Someone with the bus deletes two of the three parties' statements: below the threshold, the key is gone.
+    const nc = await connect({ servers: server.url });
+    const kv = await new Kvm(nc).open(names(manifest.cluster).keys);
+    await kv.delete(`${key.keyId}.node0`);
+    await kv.delete(`${key.keyId}.node1`);
+    await nc.close();
+    await assert.rejects(client().getKey(key.keyId), (e: TesseraApiError) => e.status === 404 && e.code === 'UNKNOWN_KEY');
+    // The operator re-drives: node0 and node1 state the record again; every line is a node's attestation.
+    const report = JSON.parse(promoteCli(true)) as { nodes: { nodeId: string; epoch?: string }[]; unanswered: string[] };
+    assert.deepEqual(report.nodes.map((n) => [n.nodeId, n.epoch]).sort(), [['node0', epoch], ['node1', epoch], ['node2', epoch]]);
+    assert.equal((await client().getKey(key.keyId)).epoch, epoch);
+    const { message, digest } = digestOf('after the re-drive');
+    const s = await client().sign(key.keyId, { curve: 'secp256k1', message: digest, signers: ['node0', 'node1'] });
+    assert.ok(nodeCryptoVerify(hexToBytes(s.signature), message, hexToBytes(key.publicKeys.secp256k1!)));
+    assert.match(promoteCli(false), new RegExp(`node0 +active at ${epoch}[\\s\\S]*verified`));
   });
 
   test('reshare 2-of-3 → 3-of-4 keeps both public keys; old shares are erased and two signers no longer suffice', async () => {

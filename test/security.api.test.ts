@@ -15,6 +15,8 @@ import { after, before, describe, test } from 'node:test';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
+import { bytesToHex } from '@noble/curves/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { signHttp, type InitiatorSecret } from '../src/auth/signed-http.ts';
 import { names } from '../src/node/gateway.ts';
 import { duplicateKey, parseStrictJson } from '../src/node/strict-json.ts';
@@ -203,6 +205,33 @@ for (const runtime of ['node', 'bun', 'deno'] as const) describe(`security: the 
     assert.ok(busy.status >= 400, busy.text);
     clean(busy.text, ['CALL', '555', 'tessera']);
     await locks.delete(keyId);
+    await nc.drain();
+  });
+
+  test('an Idempotency-Key answer is replayed only as an API node signed it: a tampered or planted one is 502 FORGED_RECORD, never served', async () => {
+    const idem = async (key: string, body: string) => {
+      const res = await fetch(url('/v1/keys'), { method: 'POST', headers: { ...signHttp(ops, 'it', 'POST', '/v1/keys', body), 'content-type': 'application/json', 'idempotency-key': key }, body });
+      return { status: res.status, replayed: res.headers.get('idempotent-replayed'), json: (await res.json()) as { keyId?: string; error?: { code: string; message: string } } };
+    };
+    const body = JSON.stringify({ threshold: 2, curves: ['ed25519'] });
+    const first = await idem(`idem-${runtime}`, body);
+    assert.equal(first.status, 201, JSON.stringify(first.json));
+    const again = await idem(`idem-${runtime}`, body);
+    assert.deepEqual([again.status, again.replayed, again.json.keyId], [201, 'true', first.json.keyId]);
+    const nc = await connect({ servers: server.url });
+    const kv = await new Kvm(nc).open(names('it').idempotency);
+    // The stored answer with another public key, its signature kept.
+    const stored = JSON.parse((await kv.get(`ops.idem-${runtime}`))!.string());
+    stored.body.publicKeys.ed25519 = 'ee'.repeat(32);
+    await kv.put(`ops.idem-${runtime}`, JSON.stringify(stored));
+    const tampered = await idem(`idem-${runtime}`, body);
+    assert.deepEqual([tampered.status, tampered.json.error?.code], [502, 'FORGED_RECORD'], JSON.stringify(tampered.json));
+    assert.ok(!JSON.stringify(tampered.json).includes('ee'.repeat(32)));
+    // An unsigned answer planted for a key the victim will use, with the right body hash.
+    const bodyHash = bytesToHex(sha256(new TextEncoder().encode(`POST\n/v1/keys\n${body}`)));
+    await kv.put(`ops.planted-${runtime}`, JSON.stringify({ bodyHash, status: 201, body: { keyId: 'attacker-key', publicKeys: { ed25519: 'aa'.repeat(32) } } }));
+    const planted = await idem(`planted-${runtime}`, body);
+    assert.deepEqual([planted.status, planted.json.error?.code], [502, 'FORGED_RECORD'], JSON.stringify(planted.json));
     await nc.drain();
   });
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jetstream } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
@@ -253,5 +253,22 @@ describe('one approval policy for both request forms', () => {
       await cluster.unlock('k1');
     }
     for (const r of [refresh, sign]) assert.equal((await admitRequest(manifest, cluster, signed(r))).requestId, r.requestId);
+  });
+
+  test('a direct refresh takes the key lock itself (the first party writes it under the request id) and releases it once done', async () => {
+    // What the lock bucket stored (a watch sees stored writes; a subject subscription would also see refused ones).
+    const locks = await new Kvm(nc).open(names(CLUSTER).locks);
+    const seen: { op: string; value: string }[] = [];
+    const watch = await locks.watch({ key: 'k1', include: KvWatchInclude.UpdatesOnly });
+    void (async () => {
+      for await (const e of watch) seen.push({ op: e.operation, value: e.string() });
+    })();
+    const refresh = direct({ op: 'refresh', keyId: 'k1' });
+    const results = await submit(nc, manifest, refresh, ops, NODES, 60_000, [alice!, bob!]);
+    for (const r of results) assert.ok(r.ok, JSON.stringify(r.error));
+    await until('the lock released', () => (seen.some((s) => s.op === 'DEL') ? true : undefined));
+    watch.stop();
+    assert.deepEqual(seen, [{ op: 'PUT', value: refresh.requestId }, { op: 'DEL', value: '' }], 'taken once under the request id, then released');
+    assert.equal(await (await ClusterState.open(natsBus(nc), manifest)).locked('k1'), undefined);
   });
 });

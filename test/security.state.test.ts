@@ -15,7 +15,7 @@ import { natsBus } from '../src/node/bus.ts';
 import { ClusterState, names, type Forgery } from '../src/node/gateway.ts';
 import { generateIdentity, type PrivateIdentity } from '../src/node/identity.ts';
 import type { Manifest } from '../src/node/manifest.ts';
-import { sweepPromotions } from '../src/node/promotion.ts';
+import { redriveKey, sweepPromotions } from '../src/node/promotion.ts';
 import { attest, type Curve, type NodeResult } from '../src/node/requests.ts';
 import { EncryptedStore } from '../src/node/storage.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
@@ -221,7 +221,7 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
       const cluster = await ClusterState.open(natsBus(nc), manifest);
       cluster.signer = ids[i]!;
       const confirmed = async (id: string, parties: string[]) => (await Promise.all(parties.map((p) => cluster.result(id, p)))).every((r) => r?.ok);
-      return { store, cluster, sweep: () => sweepPromotions(store, `node${i}`, cluster, confirmed) };
+      return { store, cluster, sweep: () => sweepPromotions(store, `node${i}`, cluster, confirmed), redrive: (keyId = 'k2') => redriveKey(store, `node${i}`, cluster, confirmed, keyId) };
     };
     // node0 saw both confirmations and activated the key; then its confirmation was clobbered on
     // the bus before node1 read it, so node1's key is still pending.
@@ -232,9 +232,14 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     await results.put('KG.node0', JSON.stringify({ ...confirmation(0), ok: false }));
     assert.deepEqual(await b.sweep(), { promoted: [], republished: 1, restated: 0 });
     assert.equal((await b.store.getJson<{ keygenRequest?: string }>('meta:k2'))?.keygenRequest, 'KG');
+    // What `tessera keys promote` shows on each node: node1 waits for node0's confirmation.
+    assert.deepEqual(await b.redrive(), { keyId: 'k2', held: true, behind: [], pending: { requestId: 'KG', waitingFor: ['node0'] } });
+    assert.deepEqual(await a.redrive(), { keyId: 'k2', held: true, epoch: 'KG', behind: ['node1'] });
+    assert.deepEqual(await a.redrive('nope'), { keyId: 'nope', held: false, behind: [] });
     // node0's sweep sees node1 has not stated the version and publishes its confirmation again.
     assert.equal((await a.sweep()).republished, 1);
     assert.deepEqual(await b.sweep(), { promoted: ['k2'], republished: 1, restated: 0 });
+    assert.deepEqual(await b.redrive(), { keyId: 'k2', held: true, epoch: 'KG', behind: [] });
     assert.equal((await b.store.getJson<{ keygenRequest?: string }>('meta:k2'))?.keygenRequest, undefined);
     assert.equal((await state.get('k2'))?.epoch, 'KG');
     // Every party now states the version: nothing left to re-publish.

@@ -68,6 +68,33 @@ export const openapi = {
       },
     },
     '/v1/keys/{keyId}/refresh': { post: { summary: 'Proactively refresh every share; public keys unchanged', parameters: [keyIdParam, idempotency], responses: { '200': { description: 'Refreshed', content: { 'application/json': { schema: keyRecord } } }, ...errors(401, 404, 409, 503, 504) } } },
+    '/v1/keys/{keyId}/promote': {
+      post: {
+        summary: "Re-drive the key's promotion now: every node re-publishes its confirmation, activates what every party confirmed, restates its key statement, and reports where it stands",
+        parameters: [keyIdParam, idempotency],
+        responses: {
+          '200': {
+            description: 'Where the promotion stands on each node holding the key (nodes that did not answer within 5 s are listed)',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['keyId', 'requestId', 'nodes', 'unanswered', 'attestations'],
+                  properties: {
+                    keyId: { type: 'string' },
+                    requestId: { type: 'string' },
+                    nodes: { type: 'array', items: { type: 'object', required: ['nodeId'], properties: { nodeId: { type: 'string' }, held: { type: 'boolean' }, epoch: { type: 'string' }, behind: { type: 'array', items: { type: 'string' } }, pending: { type: 'object', properties: { requestId: { type: 'string' }, waitingFor: { type: 'array', items: { type: 'string' } } } }, error: { type: 'object' } } } },
+                    unanswered: { type: 'array', items: { type: 'string' } },
+                    attestations: { type: 'array', items: { type: 'object' } },
+                  },
+                },
+              },
+            },
+          },
+          ...errors(401, 404, 503),
+        },
+      },
+    },
     '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
     '/readyz': { get: { security: [], summary: 'Readiness: NATS connected and every node heartbeating', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
     '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },

@@ -85,6 +85,8 @@ export async function operate(signed: SignedHttp, idempotencyKey: string | undef
   if (idempotencyKey) {
     const prior = await cluster.idempotent(signed.keyId, idempotencyKey);
     if (prior === 'running') throw new ApiError(409, 'REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still running; retry later');
+    // Never served: the bus holds an answer no API node of this cluster signed (or its attestations fail).
+    if (prior === 'forged') throw new ApiError(502, 'FORGED_RECORD', 'the stored answer of this Idempotency-Key is forged or tampered (idempotency record); it is ignored: retry with a new Idempotency-Key');
     if (prior) {
       if (prior.bodyHash !== fingerprint) throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
       return { status: prior.status, body: prior.body as Record<string, unknown>, headers: { 'Idempotent-Replayed': 'true' } };
@@ -128,6 +130,7 @@ async function dispatch(op: OperationRequest, signed: SignedHttp, cluster: Clust
     await cluster.awaitKey(op.keyId, op.requestId, ACTIVATION_WAIT_MS);
     return { status: 201, body: { keyId: op.keyId, threshold: op.threshold, parties: op.parties, publicKeys: record.publicKeys, ...(record.chainCode ? { chainCode: record.chainCode } : {}), requestId: op.requestId, attestations: results } };
   }
+  if (op.op === 'promote') return redrive(op, signed, cluster, deps);
   const key = await cluster.get(op.keyId);
   if (!key) throw new ApiError(404, 'UNKNOWN_KEY', `no key ${op.keyId}`);
   if (op.op === 'sign') {
@@ -157,6 +160,26 @@ async function dispatch(op: OperationRequest, signed: SignedHttp, cluster: Clust
   } finally {
     await cluster.unlock(op.keyId);
   }
+}
+
+/** How long a promotion re-drive waits for the nodes' answers (a node that is down is what it is often about). */
+const REDRIVE_WAIT_MS = 5_000;
+
+/**
+ * `POST /v1/keys/{id}/promote`: every node re-drives the key's promotion (no record needed: a
+ * lost record is one thing it repairs) and reports where it stands; nodes that do not answer in
+ * time are listed, not waited for.
+ */
+async function redrive(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, deps: OperateDeps): Promise<Answer> {
+  const everyone = deps.manifest.nodes.map((n) => n.nodeId);
+  const waiting = cluster.awaitResults(op.requestId, everyone, Math.min(REDRIVE_WAIT_MS, deps.limits.operationTimeoutMs));
+  await cluster.submit({ http: signed }, op.requestId);
+  const got = await waiting;
+  const attestations = everyone.map((id) => got.get(id)).filter((r): r is NodeResult => !!r);
+  const holders = attestations.filter((r) => !r.ok || (r.result as { held?: boolean }).held);
+  if (!holders.length && got.size === everyone.length) throw new ApiError(404, 'UNKNOWN_KEY', `no node holds key ${op.keyId}`);
+  const nodes = holders.map((r) => (r.ok ? { nodeId: r.nodeId, ...(r.result as Record<string, unknown>) } : { nodeId: r.nodeId, error: r.error }));
+  return { status: 200, body: { keyId: op.keyId, requestId: op.requestId, nodes, unanswered: everyone.filter((id) => !got.has(id)), attestations } };
 }
 
 async function ready(cluster: ClusterState, parties: string[]): Promise<void> {

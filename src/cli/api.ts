@@ -1,5 +1,5 @@
 /**
- * `tessera keygen | sign | reshare | refresh | keys get`: the control API from the command line,
+ * `tessera keygen | sign | reshare | refresh | keys get | keys promote`: the control API from the command line,
  * over the typed client. Human output by default, `--json` for scripts; progress on stderr.
  * @module
  */
@@ -9,7 +9,7 @@ import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { hexToBytes } from '@noble/curves/utils.js';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
-import { TesseraApiError, TesseraClient, VerificationError, type KeyInfo, type SignatureResult } from '../client/http.ts';
+import { TesseraApiError, TesseraClient, VerificationError, type KeyInfo, type PromotionReport, type SignatureResult } from '../client/http.ts';
 import { validateManifest, type Manifest } from '../node/manifest.ts';
 import type { Curve } from '../node/requests.ts';
 import { intListOption, UsageError } from './args.ts';
@@ -22,6 +22,7 @@ export const usage = `usage: tessera keygen --threshold T [--parties a,b,c] [--c
        tessera reshare --key ID --threshold T --parties a,b,c,d
        tessera refresh --key ID
        tessera keys get --key ID
+       tessera keys promote --key ID   (re-drive a pending promotion now; shows who it waits for)
   common: [--url http://127.0.0.1:8080] [--initiator-key FILE] [--initiator ID] [--manifest cluster.json]
           [--idempotency-key K] [--json]
   --threshold is the minimum number of signers (t+1). A secp256k1 --message is exactly a 32-byte digest.
@@ -67,6 +68,18 @@ function describeSignature(s: SignatureResult): string {
   return [`signature  ${s.signature}`, ...(s.recoveryId !== undefined ? [`recoveryId ${s.recoveryId}`] : []), `public key ${s.publicKey}`, `signers    ${s.signers.join(', ')}`, `verified   signature under ${under} (@noble); attested by every signer (${s.attestations.map((a) => a.nodeId).join(', ')})`].join('\n');
 }
 
+function describePromotion(p: PromotionReport): string {
+  const lines = [`key        ${p.keyId}`];
+  for (const n of p.nodes) {
+    if ('error' in n) lines.push(`${n.nodeId.padEnd(10)} failed: ${n.error.code} ${n.error.message}`);
+    else if (n.pending) lines.push(`${n.nodeId.padEnd(10)} pending ${n.pending.requestId}: ${n.pending.waitingFor.length ? `waiting for ${n.pending.waitingFor.join(', ')}` : 'every party confirmed'}`);
+    else lines.push(`${n.nodeId.padEnd(10)} active at ${n.epoch ?? '?'}${n.behind.length ? `; not yet stated by ${n.behind.join(', ')}` : ''}`);
+  }
+  if (p.unanswered.length) lines.push(`no answer ${p.unanswered.join(', ')} (down or unreachable)`);
+  lines.push(`verified   each line is that node's own attestation of request ${p.requestId}`);
+  return lines.join('\n');
+}
+
 /** The cluster manifest the client verifies against; refused (naming the path and where it came from) unless readable and valid. */
 export function readManifest(path: string, from: string): Manifest {
   let text: string;
@@ -84,8 +97,9 @@ export function readManifest(path: string, from: string): Manifest {
 
 /** Runs one API command. */
 export async function apiCommand(command: string, argv: string[]): Promise<number> {
-  const args = command === 'keys' ? argv.slice(argv[0] === 'get' ? 1 : 0) : argv;
-  if (command === 'keys' && argv[0] !== 'get') throw new UsageError(usage);
+  const sub = command === 'keys' ? argv[0] : undefined;
+  const args = command === 'keys' ? argv.slice(sub === 'get' || sub === 'promote' ? 1 : 0) : argv;
+  if (command === 'keys' && sub !== 'get' && sub !== 'promote' && !argv.includes('--help') && !argv.includes('-h')) throw new UsageError(usage);
   let v;
   try {
     v = parseArgs({
@@ -130,8 +144,8 @@ export async function apiCommand(command: string, argv: string[]): Promise<numbe
     if (!v.threshold || !/^\d+$/.test(v.threshold)) throw new UsageError('--threshold (the minimum number of signers) is required');
     return Number(v.threshold);
   };
-  const done = progress(command === 'keys' ? 'reading key' : `${command} running`, v.json!);
-  let out: KeyInfo | SignatureResult;
+  const done = progress(sub === 'promote' ? 're-driving the promotion' : command === 'keys' ? 'reading key' : `${command} running`, v.json!);
+  let out: KeyInfo | SignatureResult | PromotionReport;
   try {
     if (command === 'keygen') out = await client.createKey({ threshold: threshold(), ...(v.parties ? { parties: list(v.parties) } : {}), ...(v.curves ? { curves: list(v.curves) as Curve[] } : {}) }, call);
     else if (command === 'sign') {
@@ -140,6 +154,7 @@ export async function apiCommand(command: string, argv: string[]): Promise<numbe
       out = await client.sign(needKey(), { curve: v.curve as Curve, message, ...(v.path ? { derivationPath: intListOption('path', v.path) } : {}), ...(v.signers ? { signers: list(v.signers) } : {}) }, call);
     } else if (command === 'reshare') out = await client.reshare(needKey(), { threshold: threshold(), parties: list(v.parties) ?? [] }, call);
     else if (command === 'refresh') out = await client.refresh(needKey(), call);
+    else if (sub === 'promote') out = await client.promote(needKey(), call);
     else out = await client.getKey(needKey());
   } catch (e) {
     done();
@@ -156,6 +171,6 @@ export async function apiCommand(command: string, argv: string[]): Promise<numbe
     throw e;
   }
   done();
-  console.log(v.json ? JSON.stringify(out) : 'signature' in out ? describeSignature(out) : describeKey(out));
+  console.log(v.json ? JSON.stringify(out) : 'unanswered' in out ? describePromotion(out) : 'signature' in out ? describeSignature(out) : describeKey(out));
   return 0;
 }

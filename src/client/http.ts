@@ -10,7 +10,8 @@ import { bytesToHex } from '@noble/curves/utils.js';
 import { requestIdOf, signApproval, signHttp, type InitiatorSecret, type SignedHttp } from '../auth/signed-http.ts';
 import { operationOf } from '../node/http-requests.ts';
 import { validateManifest, type Manifest } from '../node/manifest.ts';
-import type { Curve, NodeResult, OperationRequest } from '../node/requests.ts';
+import type { PromotionStatus } from '../node/promotion.ts';
+import { verifyAttestation, type Curve, type NodeResult, type OperationRequest } from '../node/requests.ts';
 import { answerMatchesKey, verifyKeyResults, verifyKeyStatements, verifySignature, VerificationError, type VerifiedKey } from './verify.ts';
 
 export { VerificationError, type VerifiedKey } from './verify.ts';
@@ -27,6 +28,16 @@ export interface KeyInfo {
   epoch?: string;
   requestId?: string;
   attestations: NodeResult[];
+}
+
+/** Where a key's promotion stands (`promote`): each answering node's attested status. */
+export interface PromotionReport {
+  keyId: string;
+  requestId: string;
+  /** Nodes holding the key: their status, or the error they attested. */
+  nodes: ((PromotionStatus & { nodeId: string }) | { nodeId: string; error: { code: string; message: string; culprits: string[] } })[];
+  /** Nodes of the manifest that did not attest in time (down, partitioned). */
+  unanswered: string[];
 }
 
 /** A threshold signature, as verified. */
@@ -243,6 +254,27 @@ export class TesseraClient {
     answerMatchesKey(sent.body, key, `refresh ${keyId}`);
     this.remember(key);
     return { ...(sent.body as unknown as KeyInfo), curves: key.curves, epoch: key.epoch, requestId };
+  }
+
+  /**
+   * Re-drives a key's promotion now (`POST /v1/keys/{id}/promote`) and returns where it stands on
+   * each node, from the nodes' own attestations only (the API's summary is not read); nodes that
+   * did not attest in time are `unanswered`.
+   */
+  async promote(keyId: string, call?: CallOptions): Promise<PromotionReport> {
+    const sent = await this.send('POST', `/v1/keys/${encodeURIComponent(keyId)}/promote`, undefined, call);
+    const { requestId } = this.operation(sent, 'promote');
+    const what = `promote ${keyId}`;
+    const attested = new Map<string, NodeResult>();
+    for (const a of Array.isArray(sent.body.attestations) ? (sent.body.attestations as NodeResult[]) : []) {
+      if (!a || typeof a !== 'object' || typeof a.nodeId !== 'string' || !verifyAttestation(this.manifest, a)) throw new VerificationError(`${what}: an attestation does not verify under its node's key in the manifest`);
+      if (a.requestId !== requestId) throw new VerificationError(`${what}: ${a.nodeId} attested request ${String(a.requestId).slice(0, 64)}, not ${requestId}`);
+      if (attested.has(a.nodeId)) throw new VerificationError(`${what}: ${a.nodeId} attested twice`);
+      if (a.ok && (a.result as { keyId?: unknown })?.keyId !== keyId) throw new VerificationError(`${what}: ${a.nodeId} attested another key`);
+      attested.set(a.nodeId, a);
+    }
+    const nodes = [...attested.values()].filter((a) => !a.ok || (a.result as { held?: boolean }).held).map((a) => (a.ok ? { ...(a.result as unknown as PromotionStatus), nodeId: a.nodeId } : { nodeId: a.nodeId, error: a.error! }));
+    return { keyId, requestId, nodes, unanswered: this.manifest.nodes.map((n) => n.nodeId).filter((id) => !attested.has(id)) };
   }
 
   /** `GET /readyz` (no signature needed; not verified: readiness is advisory). */

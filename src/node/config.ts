@@ -30,6 +30,8 @@ export interface NodeConfig {
   timeouts?: { roundMs?: number; sessionMs?: number };
   /** Sessions run at once. */
   maxConcurrent?: number;
+  /** How often pending promotions are re-driven, ms (default 10 s; `tessera keys promote` does it at once). */
+  promotionSweepMs?: number;
   /**
    * Refuse to start without mutual TLS (tls:// URLs, CA, client certificate and key), NATS
    * credentials, an age-encrypted identity and persistent storage (fs or redis).

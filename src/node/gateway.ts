@@ -56,10 +56,21 @@ function heartbeatBytes(cluster: string, b: Omit<Heartbeat, 'sig'>): Uint8Array 
   return new TextEncoder().encode(`tessera/heartbeat/v1\n${cluster}\n${canonical({ nodeId: b.nodeId, ts: b.ts, active: b.active })}`);
 }
 
+/** Who stored an Idempotency-Key answer: an API node of the cluster, over `answerBytes`. */
+interface SignedAnswer {
+  nodeId: string;
+  sig: string;
+}
+
+/** What an answer's signature covers: the cluster, the initiator and key it answers, and the answer. */
+function answerBytes(cluster: string, initiator: string, key: string, a: IdempotentAnswer): Uint8Array {
+  return new TextEncoder().encode(`tessera/idempotent-answer/v1\n${cluster}\n${initiator}\n${key}\n${canonical({ bodyHash: a.bodyHash, status: a.status, body: a.body })}`);
+}
+
 /** A record read from the bus that its owner did not write (forged, tampered or unsigned): reported, never acted on. */
 export interface Forgery {
   /** The bucket. */
-  record: 'heartbeat' | 'result' | 'key';
+  record: 'heartbeat' | 'result' | 'key' | 'idempotency';
   /** The key it was read under. */
   key: string;
   reason: string;
@@ -114,10 +125,10 @@ export class ClusterState implements ClusterKeys {
     return chooseRecord(await this.statements(keyId));
   }
 
-  /** The verified statements of a key's record, one per node at most (evidence for a client). */
-  async statements(keyId: string): Promise<KeyStatement[]> {
+  /** The verified statements of a key's record, one per node at most (evidence for a client); `fresh`: read from the bus, not memory. */
+  async statements(keyId: string, fresh = false): Promise<KeyStatement[]> {
     const cached = this.recordCache.get(kvKey(keyId));
-    if (cached && performance.now() - cached.at < KEY_CACHE_MS) return cached.statements;
+    if (cached && !fresh && performance.now() - cached.at < KEY_CACHE_MS) return cached.statements;
     const generation = this.recordGeneration;
     const read = await this.readStatements(keyId);
     // Kept only if no change to any key record was seen while reading (it could be older than that change).
@@ -205,12 +216,38 @@ export class ClusterState implements ClusterKeys {
     }
   }
 
-  /** The stored answer of an Idempotency-Key, if any. */
-  async idempotent(initiator: string, key: string): Promise<IdempotentAnswer | 'running' | undefined> {
+  /**
+   * The stored answer of an Idempotency-Key, if any, or 'forged' (reported): an answer counts only
+   * when an API node of this cluster signed it for this initiator and key, and the attestations
+   * of a success still verify and carry its request id.
+   */
+  async idempotent(initiator: string, key: string): Promise<IdempotentAnswer | 'running' | 'forged' | undefined> {
     const e = await this.idempotency.get(kvKey(initiator, key)).catch(() => null);
     if (!e || !e.value.length) return undefined;
-    const v = JSON.parse(e.string()) as IdempotentAnswer | { running: string };
-    return 'running' in v ? 'running' : v;
+    let v: (IdempotentAnswer & SignedAnswer) | { running: string };
+    try {
+      v = JSON.parse(e.string()) as typeof v;
+    } catch {
+      v = { nodeId: '', sig: '' } as unknown as typeof v;
+    }
+    if (v && typeof v === 'object' && 'running' in v) return 'running';
+    if (this.verifiedAnswer(initiator, key, v)) return { bodyHash: v.bodyHash, status: v.status, body: v.body };
+    this.onForgery({ record: 'idempotency', key: `${initiator}.${key}`.slice(0, 130), reason: 'not an answer an API node of this cluster signed, with attestations that verify' });
+    return 'forged';
+  }
+
+  private verifiedAnswer(initiator: string, key: string, v: IdempotentAnswer & SignedAnswer): boolean {
+    const node = this.manifest.nodes.find((n) => n.nodeId === v?.nodeId);
+    if (!node || typeof v.sig !== 'string' || typeof v.bodyHash !== 'string' || !Number.isInteger(v.status)) return false;
+    try {
+      if (!ed25519Verify(hexToBytes(node.ed25519), answerBytes(this.manifest.cluster, initiator, key, v), hexToBytes(v.sig))) return false;
+    } catch {
+      return false;
+    }
+    if (v.status >= 300) return true;
+    const body = v.body as { requestId?: unknown; attestations?: unknown };
+    const attestations = Array.isArray(body?.attestations) ? (body.attestations as NodeResult[]) : [];
+    return typeof body?.requestId === 'string' && attestations.length > 0 && attestations.every((a) => a?.requestId === body.requestId && verifyAttestation(this.manifest, a));
   }
 
   /** Claims an Idempotency-Key for a new request; false when another request holds it. */
@@ -223,9 +260,11 @@ export class ClusterState implements ClusterKeys {
     }
   }
 
-  /** Stores the answer for an Idempotency-Key. */
+  /** Stores the answer for an Idempotency-Key, signed by this node (without a signer nothing is stored: a retry runs again). */
   async answer(initiator: string, key: string, a: IdempotentAnswer): Promise<void> {
-    await this.idempotency.put(kvKey(initiator, key), JSON.stringify(a));
+    if (!this.signer) return;
+    const signed: IdempotentAnswer & SignedAnswer = { ...a, nodeId: this.signer.nodeId, sig: bytesToHex(ed25519Sign(this.signer.ed25519Secret, answerBytes(this.manifest.cluster, initiator, key, a))) };
+    await this.idempotency.put(kvKey(initiator, key), JSON.stringify(signed));
   }
 
   /** Forgets an Idempotency-Key whose request had no definite answer (so a retry runs again). */
@@ -252,6 +291,24 @@ export class ClusterState implements ClusterKeys {
   /** Releases a key's lock. */
   async unlock(keyId: string): Promise<void> {
     await this.locks.delete(kvKey(keyId)).catch(() => undefined);
+  }
+
+  /** Locks this process took for a request itself (`holdLock`), so it is the one to release them. */
+  private readonly taken = new Set<string>();
+
+  /** Holds a key's lock for `requestId`: takes it, or finds that request holding it already (the API, or another party, took it); false when another request holds it. */
+  async holdLock(keyId: string, requestId: string): Promise<boolean> {
+    if (await this.lock(keyId, requestId)) {
+      this.taken.add(`${keyId}\n${requestId}`);
+      return true;
+    }
+    return (await this.locked(keyId)) === requestId;
+  }
+
+  /** Releases a lock `holdLock` took for `requestId`, if this request still holds it (a lock held for another request stays). */
+  async releaseHeld(keyId: string, requestId: string): Promise<void> {
+    if (!this.taken.delete(`${keyId}\n${requestId}`)) return;
+    if ((await this.locked(keyId)) === requestId) await this.unlock(keyId);
   }
 
   /**

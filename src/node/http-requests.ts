@@ -61,10 +61,10 @@ export function routeOf(method: string, path: string): { op: OperationRequest['o
   const p = path.split('?')[0]!;
   if (method !== 'POST') return undefined;
   if (p === '/v1/keys') return { op: 'keygen' };
-  const m = /^\/v1\/keys\/([^/]+)\/(sign|reshare|refresh)$/.exec(p);
+  const m = /^\/v1\/keys\/([^/]+)\/(sign|reshare|refresh|promote)$/.exec(p);
   if (!m) return undefined;
   if (!KEY_ID.test(m[1]!)) throw invalid('keyId must be 1-64 letters, digits, "_" or "-"');
-  return { op: m[2] as 'sign' | 'reshare' | 'refresh', keyId: m[1]! };
+  return { op: m[2] as 'sign' | 'reshare' | 'refresh' | 'promote', keyId: m[1]! };
 }
 
 /** What an operation's fields may hold, validated the same way for both request forms. */
@@ -108,7 +108,7 @@ export function operationFields(manifest: Manifest, op: OperationRequest['op'], 
     if (parties.length < 2) throw invalid('a key needs at least 2 parties');
     return { threshold: thresholdOf(o.threshold, parties.length), parties };
   }
-  if (op === 'refresh') {
+  if (op === 'refresh' || op === 'promote') {
     onlyFields(o, []);
     return {};
   }

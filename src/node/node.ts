@@ -17,7 +17,7 @@ import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig 
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
 import { validateManifest, type Manifest } from './manifest.ts';
 import { execute, promote } from './operations.ts';
-import { sweepPromotions } from './promotion.ts';
+import { redriveKey, sweepPromotions } from './promotion.ts';
 import { rateLimited } from './rate-limit.ts';
 import { admitRequest, attest, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
 import { SessionError, SessionManager } from './session.ts';
@@ -30,7 +30,7 @@ import { ClusterState, names, type Forgery } from './gateway.ts';
 
 export { names } from './gateway.ts';
 
-/** How often a node re-drives promotions a lost confirmation left pending. */
+/** How often a node re-drives promotions a lost confirmation left pending (unless configured). */
 const PROMOTION_SWEEP_MS = 10_000;
 
 /** How fresh a peer's heartbeat must be for it to count as ready. */
@@ -125,7 +125,7 @@ export class TesseraNode {
     // were signed, or lost from the bus) and pending promotions re-driven; then every PROMOTION_SWEEP_MS.
     await node.sweep();
     await node.consume();
-    node.sweeper = setInterval(() => void node.sweep(), PROMOTION_SWEEP_MS);
+    node.sweeper = setInterval(() => void node.sweep(), cfg.promotionSweepMs ?? PROMOTION_SWEEP_MS);
     node.sweeper.unref?.();
     log.info({ event: 'node_started', cluster: manifest.cluster, servers: cfg.nats.servers }, 'node started');
     return node;
@@ -214,6 +214,8 @@ export class TesseraNode {
       await this.run(request, t0, phases, phase);
     } finally {
       this.handling.delete(request.requestId);
+      // A key lock this node took for a direct refresh or reshare goes once it is done here (new version active, or failed).
+      if (request.op === 'refresh' || request.op === 'reshare') await this.cluster.releaseHeld(request.keyId, request.requestId).catch(() => undefined);
     }
   }
 
@@ -234,7 +236,9 @@ export class TesseraNode {
       const waiting = participants.length ? await this.waitReady(participants) : [];
       if (waiting.length) throw new SessionError('PARTY_NOT_READY', `not ready: ${waiting.join(', ')}`, waiting, 0);
       phase('readyMs');
-      const out = await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {}, (id, parties) => this.confirmed(id, parties), this.cluster);
+      const confirmed = (id: string, parties: string[]) => this.confirmed(id, parties);
+      // A promotion re-drive runs no protocol; every node answers it (one without the key says so).
+      const out = request.op === 'promote' ? { ...(await redriveKey(this.store, this.cfg.nodeId, this.cluster, confirmed, request.keyId)) } : await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {}, confirmed, this.cluster);
       if (out === undefined) return;
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };
     } catch (e) {
@@ -254,8 +258,8 @@ export class TesseraNode {
     // node's confirmation, re-published until every party promoted. A signing's is not: its
     // session id went to the session ledger (fsynced) before round one, so a rerun is refused
     // anyway (rerunning a DKLs23 signing under one id would leak the key to a co-signer), and its
-    // attested result stays in the results bucket, created once.
-    if (request.op !== 'sign') {
+    // attested result stays in the results bucket, created once. A re-drive changes nothing to replay.
+    if (request.op !== 'sign' && request.op !== 'promote') {
       try {
         await this.store.putJson(`request:${request.requestId}`, attested);
       } catch (e) {
@@ -267,7 +271,7 @@ export class TesseraNode {
     await this.publish(attested);
     phase('publishMs');
     this.log.info({ event: 'request_finished', requestId: request.requestId, ok: result.ok, error: result.error, ms, phases }, 'request finished');
-    if (request.op !== 'sign' && result.ok) {
+    if ((request.op === 'keygen' || request.op === 'refresh' || request.op === 'reshare') && result.ok) {
       // New shares become active (and old ones are erased) only once every party has confirmed.
       const until = Date.now() + (this.cfg.timeouts?.sessionMs ?? 120_000);
       const step = () => promote(this.store, request.keyId, (id, p) => this.confirmed(id, p), this.cfg.nodeId, this.cluster);

@@ -39,6 +39,8 @@ export type ClusterKey = Pick<KeyMeta, 'keyId' | 'threshold' | 'parties' | 'curv
 export interface ClusterKeys {
   get(keyId: string): Promise<ClusterKey | undefined>;
   put(key: ClusterKey): Promise<void>;
+  /** Holds the key's cluster-wide lock for `requestId` (taking it, or finding that request holds it already); false when another request holds it. */
+  holdLock?(keyId: string, requestId: string): Promise<boolean>;
 }
 
 /** Whether every party reported success for a request (their attested results). */
@@ -194,9 +196,17 @@ export function reshareRoles(oldParties: string[], oldThreshold: number, newPart
 /** Per-store keys with a refresh or reshare running on this node. */
 const busy = new WeakMap<EncryptedStore, Set<string>>();
 
-async function exclusive<T>(store: EncryptedStore, keyId: string, f: () => Promise<T>): Promise<T> {
+/**
+ * Runs a refresh or reshare of `keyId` alone: on this node (one at a time per key) and
+ * cluster-wide (the key's lock, held for this request: the API took it for an HTTP request; for
+ * a direct one the first party takes it, and releases it once its new version is active).
+ */
+async function exclusive<T>(c: Ctx, keyId: string, f: () => Promise<T>): Promise<T> {
+  const { store, cluster, r } = c;
   const set = busy.get(store) ?? new Set<string>();
   busy.set(store, set);
+  if (set.has(keyId)) throw new RequestError('KEY_BUSY', `a refresh or reshare of ${keyId} is already running`);
+  if (cluster?.holdLock && !(await cluster.holdLock(keyId, r.requestId))) throw new RequestError('KEY_BUSY', `another refresh or reshare of ${keyId} holds its lock`);
   if (set.has(keyId)) throw new RequestError('KEY_BUSY', `a refresh or reshare of ${keyId} is already running`);
   set.add(keyId);
   try {
@@ -206,9 +216,12 @@ async function exclusive<T>(store: EncryptedStore, keyId: string, f: () => Promi
   }
 }
 
+/** A request that runs a protocol (a promotion re-drive runs none: promotion.ts). */
+export type ProtocolRequest = Exclude<OperationRequest, { op: 'promote' }>;
+
 /** What an operation needs from its node. */
 interface Ctx {
-  r: OperationRequest;
+  r: ProtocolRequest;
   me: string;
   store: EncryptedStore;
   sessions: SessionManager;
@@ -271,6 +284,7 @@ const outcome = (m: KeyMeta, threshold: number, parties: string[], key: string, 
 export async function execute(r: OperationRequest, me: string, store: EncryptedStore, sessions: SessionManager, timeouts: { roundMs?: number; sessionMs?: number }, confirmed: Confirmed, cluster?: ClusterKeys): Promise<Record<string, unknown> | undefined> {
   // Ids claimed before the ledger's low-water mark may be forgotten (retention, or a clock stepped
   // forward and back); a request accepted within the window of such a claim could carry one.
+  if (r.op === 'promote') throw new RequestError('VALIDATION', 'a promotion re-drive runs no protocol (promotion.ts redrive)');
   if (r.timestamp < sessions.prunedBefore + REQUEST_WINDOW_MS) {
     throw new RequestError('REQUEST_EXPIRED', `request timestamp ${new Date(r.timestamp).toISOString()} is older than this node's session ledger allows (it may have forgotten session ids from before ${new Date(sessions.prunedBefore).toISOString()})`);
   }
@@ -340,7 +354,7 @@ async function perform(c: Ctx, confirmed: Confirmed): Promise<Record<string, unk
   }
   if (r.op === 'reshare') {
     const m = meta;
-    return exclusive(store, r.keyId, async () => {
+    return exclusive(c, r.keyId, async () => {
       const versions = await reshareShares(c, m, m.curves, r.threshold, r.parties, 'reshare');
       if (!versions) return undefined;
       // New shares become active when every new party confirms (spec §5 step 7).
@@ -350,7 +364,7 @@ async function perform(c: Ctx, confirmed: Confirmed): Promise<Record<string, unk
   }
   if (r.op === 'refresh') {
     const m = meta;
-    return exclusive(store, r.keyId, async () => {
+    return exclusive(c, r.keyId, async () => {
       if (!m.parties.includes(me)) return undefined;
       const versions: Partial<Record<Curve, number>> = {};
       if (m.curves.includes('secp256k1')) {

@@ -20,7 +20,9 @@ export type OperationRequest =
   | { op: 'keygen'; requestId: string; initiator: string; timestamp: number; keyId: string; threshold: number; parties: string[]; curves: Curve[] }
   | { op: 'sign'; requestId: string; initiator: string; timestamp: number; keyId: string; curve: Curve; message: string; derivationPath?: number[]; signers: string[] }
   | { op: 'refresh'; requestId: string; initiator: string; timestamp: number; keyId: string }
-  | { op: 'reshare'; requestId: string; initiator: string; timestamp: number; keyId: string; threshold: number; parties: string[] };
+  | { op: 'reshare'; requestId: string; initiator: string; timestamp: number; keyId: string; threshold: number; parties: string[] }
+  /** An operator's re-drive of a key's promotion: every node holding the key re-publishes its confirmation, promotes what is confirmed and restates its key statement, and reports where the promotion stands. */
+  | { op: 'promote'; requestId: string; initiator: string; timestamp: number; keyId: string };
 
 /**
  * What nodes receive: either a request with the initiator's signature (hex) over

@@ -26,7 +26,7 @@ export function request(r: Draft, skewMs = 0): OperationRequest {
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** Writes identities, an initiator key, the manifest and one config per node. */
-export async function makeCluster(dir: string, nodes: string[], natsUrl: string, certs?: ReturnType<typeof makeCerts>, opts: { apiPorts?: number[]; timeouts?: { roundMs: number; sessionMs: number }; operationTimeoutMs?: number } = {}): Promise<{ manifest: Manifest; initiator: Uint8Array; configs: string[] }> {
+export async function makeCluster(dir: string, nodes: string[], natsUrl: string, certs?: ReturnType<typeof makeCerts>, opts: { apiPorts?: number[]; timeouts?: { roundMs: number; sessionMs: number }; operationTimeoutMs?: number; promotionSweepMs?: number } = {}): Promise<{ manifest: Manifest; initiator: Uint8Array; configs: string[] }> {
   mkdirSync(dir, { recursive: true });
   let manifest = emptyManifest('it');
   const configs: string[] = [];
@@ -47,6 +47,7 @@ export async function makeCluster(dir: string, nodes: string[], natsUrl: string,
       audit: `${nodeId}.audit.jsonl`,
       timeouts: opts.timeouts ?? { roundMs: 8000, sessionMs: 60000 },
       production: Boolean(certs),
+      ...(opts.promotionSweepMs ? { promotionSweepMs: opts.promotionSweepMs } : {}),
       ...(opts.apiPorts ? { api: { host: '127.0.0.1', port: opts.apiPorts[nodes.indexOf(nodeId)], operationTimeoutMs: opts.operationTimeoutMs ?? 30_000, bodyTimeoutMs: 2_000 } } : {}),
     };
     const path = join(dir, `${nodeId}.json`);

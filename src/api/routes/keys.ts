@@ -1,5 +1,5 @@
 /**
- * `/v1/keys` routes: create a key, read its public record, sign, reshare, refresh.
+ * `/v1/keys` routes: create a key, read its public record, sign, reshare, refresh, re-drive a promotion.
  * @module
  */
 import { Hono } from 'hono';
@@ -18,6 +18,7 @@ export function keyRoutes(deps: OperateDeps): Hono {
   app.post('/keys/:keyId/sign', (c) => post(c.req.raw));
   app.post('/keys/:keyId/reshare', (c) => post(c.req.raw));
   app.post('/keys/:keyId/refresh', (c) => post(c.req.raw));
+  app.post('/keys/:keyId/promote', (c) => post(c.req.raw));
   app.get('/keys/:keyId', async (c) => {
     await authenticate(c.req.raw, deps);
     const keyId = c.req.param('keyId');
