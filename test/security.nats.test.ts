@@ -22,7 +22,7 @@ import { submit } from '../src/client/nats.ts';
 import { names } from '../src/node/gateway.ts';
 import { openPrivateIdentity, type PrivateIdentity } from '../src/node/identity.ts';
 import type { Manifest } from '../src/node/manifest.ts';
-import { identityAuthenticator, natsAuthorization, nkeyUserOf } from '../src/node/nats-auth.ts';
+import { identityAuthenticator, natsAuthorization, nkeyUserOf, nodeInbox } from '../src/node/nats-auth.ts';
 import { connectNats, TransportConfigError } from '../src/node/transport.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
@@ -64,7 +64,7 @@ describe('NATS authorization generated from the manifest (real nats-server, node
   let serverLog = '';
   const n = () => names(manifest.cluster);
 
-  const connectAs = (secret: Uint8Array) => connect({ servers: server.url, authenticator: identityAuthenticator(secret), maxReconnectAttempts: 0 });
+  const connectAs = (secret: Uint8Array, inboxPrefix?: string) => connect({ servers: server.url, authenticator: identityAuthenticator(secret), maxReconnectAttempts: 0, ...(inboxPrefix ? { inboxPrefix } : {}) });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-natsauth-'));
@@ -113,7 +113,7 @@ describe('NATS authorization generated from the manifest (real nats-server, node
   });
 
   test("node1's credential cannot write node2's heartbeat, result or key statement", async () => {
-    const nc = await connectAs(node1.ed25519Secret);
+    const nc = await connectAs(node1.ed25519Secret, nodeInbox(manifest, 'node1'));
     try {
       const kvm = new Kvm(nc);
       const adminKvm = new Kvm(admin);
@@ -144,7 +144,7 @@ describe('NATS authorization generated from the manifest (real nats-server, node
   });
 
   test("node1's credential cannot send envelopes as node2 or subscribe to node2's", async () => {
-    const nc = await connectAs(node1.ed25519Secret);
+    const nc = await connectAs(node1.ed25519Secret, nodeInbox(manifest, 'node1'));
     try {
       const asNode2 = `tessera.${manifest.cluster}.s.00.1.3`;
       const refused = violation(nc, asNode2);
@@ -154,13 +154,19 @@ describe('NATS authorization generated from the manifest (real nats-server, node
       const refusedSub = violation(nc, spy);
       nc.subscribe(spy);
       assert.match(await refusedSub, /subscription/i);
+      // Nor read node2's replies (its JetStream and KV answers), or anyone's on the shared inbox.
+      for (const inbox of [`${nodeInbox(manifest, 'node2')}.>`, '_INBOX.>']) {
+        const refusedInbox = violation(nc, inbox);
+        nc.subscribe(inbox);
+        assert.match(await refusedInbox, /subscription/i);
+      }
     } finally {
       await nc.close();
     }
   });
 
   test("node1's and the initiator's credentials cannot delete or purge the request stream, a bucket or node2's consumer", async () => {
-    const nc = await connectAs(node1.ed25519Secret);
+    const nc = await connectAs(node1.ed25519Secret, nodeInbox(manifest, 'node1'));
     try {
       for (const conn of [nc, asInitiator]) {
         const jsm = await jetstreamManager(conn);

@@ -59,6 +59,16 @@ function buckets(cluster: string) {
   return { ...n, anchors: `tessera_${cluster}_anchors`, all: [n.results, n.keys, n.nonces, n.idempotency, n.locks, n.heartbeats, `tessera_${cluster}_anchors`] };
 }
 
+/**
+ * A node's own reply subjects (JetStream and KV answers, consumer deliveries): `_INBOX_<cluster>_<index>`.
+ * Its permissions allow no other inbox, so no node reads another's replies (or an initiator's).
+ */
+export function nodeInbox(manifest: Manifest, nodeId: string): string {
+  const index = nodeIndex(manifest, nodeId);
+  if (!index) throw new RangeError(`node ${nodeId} is not in the cluster manifest`);
+  return `_INBOX_${manifest.cluster.replace(/[^a-zA-Z0-9_-]/g, '_')}_${index}`;
+}
+
 /** Reading a bucket: its stream info (opening it), direct get and message get (KV get). */
 const readBucket = (bucket: string) => [`$JS.API.STREAM.INFO.KV_${bucket}`, `$JS.API.DIRECT.GET.KV_${bucket}`, `$JS.API.DIRECT.GET.KV_${bucket}.>`, `$JS.API.STREAM.MSG.GET.KV_${bucket}`];
 
@@ -98,7 +108,7 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
       ]),
       deny: DESTRUCTIVE,
     },
-    subscribe: { allow: [`tessera.${c}.s.*.${index}.*`, b.fast, `$KV.${b.results}.>`, `$KV.${b.heartbeats}.*`, `$KV.${b.keys}.*.*`, '_INBOX.>'] },
+    subscribe: { allow: [`tessera.${c}.s.*.${index}.*`, b.fast, `$KV.${b.results}.>`, `$KV.${b.heartbeats}.*`, `$KV.${b.keys}.*.*`, `${nodeInbox(manifest, nodeId)}.>`] },
   };
 }
 

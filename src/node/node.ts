@@ -17,6 +17,7 @@ import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig 
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
 import { validateManifest, type Manifest } from './manifest.ts';
 import { execute, promote } from './operations.ts';
+import { nodeInbox } from './nats-auth.ts';
 import { redriveKey, sweepPromotions } from './promotion.ts';
 import { rateLimited } from './rate-limit.ts';
 import { admitRequest, attest, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
@@ -97,7 +98,7 @@ export class TesseraNode {
     const audit = new AuditLog(cfg.audit);
     await audit.anchor(store);
     // The in-process bus (development only) or NATS.
-    const bus = sharedBus ?? natsBus(await connectNats({ ...cfg.nats, production: cfg.production, name: `tessera-${cfg.nodeId}`, identitySecret: identity.ed25519Secret }));
+    const bus = sharedBus ?? natsBus(await connectNats({ ...cfg.nats, production: cfg.production, name: `tessera-${cfg.nodeId}`, identitySecret: identity.ed25519Secret, inboxPrefix: nodeInbox(manifest, cfg.nodeId) }));
     const n = names(manifest.cluster);
     await bus.stream(n.stream, n.requests);
     const cluster = await ClusterState.open(bus, manifest);

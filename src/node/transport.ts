@@ -37,6 +37,8 @@ export interface NatsOptions {
    * `credsFile` nor `nkeySeedFile` is set (what `tessera cluster nats-config` authorizes).
    */
   identitySecret?: Uint8Array;
+  /** Where replies to this connection's requests go (`nodeInbox`: a node's own, which no other node may read). */
+  inboxPrefix?: string;
 }
 
 /** A transport configuration that must not start. */
@@ -80,7 +82,7 @@ export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
     : undefined;
   // waitOnFirstConnect: a node started before nats-server keeps trying instead of exiting.
   const auth = authenticator(o);
-  const nc = await connect({ servers: o.servers, name: o.name, tls, ...(auth ? { authenticator: auth } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
+  const nc = await connect({ servers: o.servers, name: o.name, tls, ...(auth ? { authenticator: auth } : {}), ...(o.inboxPrefix ? { inboxPrefix: o.inboxPrefix } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
   // Credentials mean nothing to a server that lets anyone in (and so anyone write cluster state).
   if (o.production && !nc.info?.auth_required) {
     await nc.close();
