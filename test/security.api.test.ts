@@ -235,6 +235,22 @@ for (const runtime of ['node', 'bun', 'deno'] as const) describe(`security: the 
     await nc.drain();
   });
 
+  test('a key record made only of forged statements is 502 FORGED_RECORD naming the record (a missing one stays 404), for reads and signings', async () => {
+    const nc = await connect({ servers: server.url });
+    const keys = await new Kvm(nc).open(names('it').keys);
+    const forged = { keyId: `forged-${runtime}`, threshold: 2, parties: NODES, curves: ['ed25519'], publicKeys: { ed25519: 'ab'.repeat(32) }, epoch: 'E1' };
+    for (const n of ['node0', 'node1']) await keys.put(`forged-${runtime}.${n}`, JSON.stringify({ ...forged, nodeId: n, sig: '00'.repeat(64) }));
+    const read = await send('GET', `/v1/keys/forged-${runtime}`);
+    assert.deepEqual([read.status, JSON.parse(read.text).error.code], [502, 'FORGED_RECORD'], read.text);
+    assert.match(JSON.parse(read.text).error.message, /key record/);
+    assert.ok(!read.text.includes('ab'.repeat(32)), 'nothing of the forged record is served');
+    const sign = await send('POST', `/v1/keys/forged-${runtime}/sign`, JSON.stringify({ curve: 'ed25519', message: '00' }));
+    assert.deepEqual([sign.status, JSON.parse(sign.text).error.code], [502, 'FORGED_RECORD'], sign.text);
+    const missing = await send('GET', `/v1/keys/missing-${runtime}`);
+    assert.deepEqual([missing.status, JSON.parse(missing.text).error.code], [404, 'UNKNOWN_KEY']);
+    await nc.drain();
+  });
+
   test('a node whose storage fails with a path in its error: the API answer names neither the path nor the errno text', async () => {
     const made = await send('POST', '/v1/keys', JSON.stringify({ threshold: 2 }));
     assert.equal(made.status, 201, made.text);

@@ -301,7 +301,7 @@ describe('the client refuses a lying API (empty, partial, misdirected and forged
     await refused((a, c) => ({ ...a, attestations: [...a.attestations, c.as('node2', { requestId: c.requestId, ok: true, result: a.attestations[0].result })] }), sign, /attestation from node2, which is not in the committee \(node0, node1\)/);
     await refused((a) => ({ ...a, signers: ['node0', 'node2'] }), sign, /the API names signers \["node0","node2"\], expected node0, node1/);
     // One chosen signer (below the threshold of 2), attested as such by a genuine node key.
-    await refused((a, c) => reattest({ ...a, signers: ['node0'], attestations: a.attestations.slice(0, 1) }, c, (r) => ({ ...r, signers: ['node0'] })), (x) => x.sign(key.keyId, { curve: 'ed25519', message: '0a', signers: ['node0'] }), /1 signer\(s\); the key's threshold \(minimum number of signers\) is 2/);
+    await refused((a, c) => reattest({ ...a, signers: ['node0'], attestations: a.attestations.slice(0, 1) }, c, (r) => ({ ...r, signers: ['node0'] })), (x) => x.sign(key.keyId, { curve: 'ed25519', message: '0a', signers: ['node0'] }), /1 signer\(s\) given; the threshold \(minimum number of signers\) is 2/);
     await refused((a, c) => reattest(a, c, (r) => ({ ...r, signers: ['node0', 'node1', 'node2'] }), 'node1'), sign, /node1 attested signers \["node0","node1","node2"\], expected node0, node1/);
   });
 

@@ -11,7 +11,7 @@ import type { ClusterState } from '../node/gateway.ts';
 import { httpOperation } from '../node/http-requests.ts';
 import type { Manifest } from '../node/manifest.ts';
 import { reshareRoles } from '../node/operations.ts';
-import { RequestError, type NodeResult, type OperationRequest } from '../node/requests.ts';
+import { RequestError, signersOf, type NodeResult, type OperationRequest } from '../node/requests.ts';
 import { readBody } from './body.ts';
 import { ApiError, statusOf } from './errors.ts';
 
@@ -132,13 +132,15 @@ async function dispatch(op: OperationRequest, signed: SignedHttp, cluster: Clust
   }
   if (op.op === 'promote') return redrive(op, signed, cluster, deps);
   const key = await cluster.get(op.keyId);
-  if (!key) throw new ApiError(404, 'UNKNOWN_KEY', `no key ${op.keyId}`);
+  if (!key) throw noKey(cluster, op.keyId);
   if (op.op === 'sign') {
     if (!key.curves.includes(op.curve)) throw new ApiError(400, 'VALIDATION', `key ${op.keyId} has no ${op.curve} share (it has ${key.curves.join(', ')})`);
-    const signers = op.signers.length ? op.signers : key.parties.slice(0, key.threshold);
-    const outside = signers.filter((s) => !key.parties.includes(s));
-    if (outside.length) throw new ApiError(400, 'VALIDATION', `signers ${outside.join(', ')} are not parties of ${op.keyId} (${key.parties.join(', ')})`);
-    if (signers.length < key.threshold) throw new ApiError(400, 'NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${key.threshold}`);
+    let signers: string[];
+    try {
+      signers = signersOf(key, op.signers);
+    } catch (e) {
+      throw new ApiError(400, (e as RequestError).code, (e as Error).message);
+    }
     const holder = await cluster.locked(op.keyId);
     if (holder) throw new ApiError(409, 'KEY_BUSY', `key ${op.keyId} is being reshared or refreshed (${holder}); retry when it finishes`);
     const results = await submitAndWait(op, signed, cluster, signers, deps);
@@ -160,6 +162,12 @@ async function dispatch(op: OperationRequest, signed: SignedHttp, cluster: Clust
   } finally {
     await cluster.unlock(op.keyId);
   }
+}
+
+/** No valid record of `keyId`: 404, or 502 when the bucket holds statements its nodes did not sign (never served). */
+export function noKey(cluster: ClusterState, keyId: string): ApiError {
+  if (cluster.forgedRecord(keyId)) return new ApiError(502, 'FORGED_RECORD', `the key record of ${keyId} holds statements its nodes did not sign and no valid record (key record); they are ignored`);
+  return new ApiError(404, 'UNKNOWN_KEY', `no key ${keyId}`);
 }
 
 /** How long a promotion re-drive waits for the nodes' answers (a node that is down is what it is often about). */

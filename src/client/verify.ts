@@ -13,7 +13,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { recordOf, verifyStatement, type KeyStatement } from '../node/key-record.ts';
 import type { Manifest } from '../node/manifest.ts';
 import type { ClusterKey } from '../node/operations.ts';
-import { canonical, verifyAttestation, type Curve, type NodeResult } from '../node/requests.ts';
+import { canonical, signersOf, verifyAttestation, type Curve, type NodeResult } from '../node/requests.ts';
 
 /** An answer that failed verification; the message names the check and the node. */
 export class VerificationError extends Error {
@@ -167,11 +167,13 @@ export function verifySignature(manifest: Manifest, answer: Record<string, unkno
   const what = `sign ${req.keyId}`;
   if (!key.curves.includes(req.curve)) fail(`${what}: the key has no ${req.curve} public key`);
   const claimed = Array.isArray(answer.signers) ? (answer.signers as unknown[]).filter((s): s is string => typeof s === 'string') : [];
-  const expected = req.signers.length ? req.signers : key.parties.slice(0, key.threshold);
+  let expected: string[] = [];
+  try {
+    expected = signersOf(key, req.signers);
+  } catch (e) {
+    fail(`${what}: ${(e as Error).message}`);
+  }
   if (!sameSet(claimed, expected)) fail(`${what}: the API names signers ${show(answer.signers)}, expected ${expected.join(', ')}`);
-  const outside = expected.filter((s) => !key.parties.includes(s));
-  if (outside.length) fail(`${what}: ${outside.join(', ')} are not parties of the key (${key.parties.join(', ')})`);
-  if (expected.length < key.threshold) fail(`${what}: ${expected.length} signer(s); the key's threshold (minimum number of signers) is ${key.threshold}`);
   const results = attestedResults(manifest, answer.attestations, requestId, expected, what);
   const publicKey = req.derivationPath?.length ? derivePublicKey(key.publicKeys.secp256k1!, key.chainCode!, req.derivationPath) : key.publicKeys[req.curve]!;
   for (const [node, r] of results) {

@@ -162,13 +162,28 @@ export class ClusterState implements ClusterKeys {
   private async readStatements(keyId: string): Promise<KeyStatement[]> {
     const read = await Promise.all(this.manifest.nodes.map(async (n) => [n.nodeId, await this.keys.get(`${kvKey(keyId)}.${kvKey(n.nodeId)}`).catch(() => null)] as const));
     const out: KeyStatement[] = [];
+    let forged = 0;
     for (const [nodeId, e] of read) {
       if (!e?.value.length) continue;
       const st = this.verifiedStatement(keyId, nodeId, e.string());
       if (st) out.push(st);
-      else this.onForgery({ record: 'key', key: `${keyId}.${nodeId}`.slice(0, 130), reason: 'not a key statement signed by its node' });
+      else {
+        forged++;
+        this.onForgery({ record: 'key', key: `${keyId}.${nodeId}`.slice(0, 130), reason: 'not a key statement signed by its node' });
+      }
     }
+    if (forged) this.forgedRecords.set(kvKey(keyId), forged);
+    else this.forgedRecords.delete(kvKey(keyId));
+    if (this.forgedRecords.size > 4096) this.forgedRecords.clear();
     return out;
+  }
+
+  /** Keys whose record, when last read, held statements their nodes did not sign (how many). */
+  private readonly forgedRecords = new Map<string, number>();
+
+  /** Whether the last read of `keyId`'s record found forged statements (the API then answers 502 FORGED_RECORD instead of 404 when no valid record remains). */
+  forgedRecord(keyId: string): boolean {
+    return this.forgedRecords.has(kvKey(keyId));
   }
 
   private readonly statementCache = new Map<string, KeyStatement>();

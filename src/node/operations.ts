@@ -5,7 +5,7 @@
  */
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { ecdsaKeyShare, frostKeyShare, startEcdsaDkg, startEcdsaRefresh, startEcdsaSign, startFrostDkg, startFrostSign, startReshare, type EcdsaKeyShare, type EcdsaSignature, type FrostKeyShare, type ReshareRole } from '../core/index.ts';
-import { REQUEST_WINDOW_MS, RequestError, sessionId, type Curve, type OperationRequest } from './requests.ts';
+import { REQUEST_WINDOW_MS, RequestError, sessionId, signersOf, type Curve, type OperationRequest } from './requests.ts';
 import { SessionAbortedError, SessionError, type SessionManager } from './session.ts';
 import type { EncryptedStore } from './storage.ts';
 
@@ -391,9 +391,7 @@ async function perform(c: Ctx, confirmed: Confirmed): Promise<Record<string, unk
   }
   if (!meta.curves.includes(r.curve)) throw new RequestError('UNKNOWN_KEY', `key ${r.keyId} has no ${r.curve} share`);
   const m = meta;
-  const signers = r.signers.length ? r.signers : m.parties.slice(0, m.threshold);
-  if (signers.some((s) => !m.parties.includes(s))) throw new RequestError('VALIDATION', `every signer must be a party of the key (${m.parties.join(', ')})`);
-  if (signers.length < m.threshold) throw new RequestError('NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${m.threshold}`);
+  const signers = signersOf(m, r.signers);
   if (!signers.includes(me)) return undefined;
   const members = signers.map((s) => m.parties.indexOf(s) + 1).sort((a, b) => a - b);
   const [held, bans, blob] = await Promise.all([

@@ -195,6 +195,19 @@ export function verifyRequest(manifest: Manifest, s: SignedRequest | unknown, no
   return parseRequest(manifest, s, now).request;
 }
 
+/**
+ * Who signs: the chosen signers, else the key's first `threshold` parties; a signer outside the
+ * key is VALIDATION, fewer than `threshold` NOT_ENOUGH_SIGNERS. The one rule the API, every node
+ * and the client apply.
+ */
+export function signersOf(key: { keyId: string; parties: string[]; threshold: number }, chosen: string[]): string[] {
+  const signers = chosen.length ? chosen : key.parties.slice(0, key.threshold);
+  const outside = signers.filter((s) => !key.parties.includes(s));
+  if (outside.length) throw new RequestError('VALIDATION', `signers ${outside.join(', ')} are not parties of ${key.keyId} (${key.parties.join(', ')})`);
+  if (signers.length < key.threshold) throw new RequestError('NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${key.threshold}`);
+  return signers;
+}
+
 /** The 32-byte session id of one curve's run of a request (every node derives the same). */
 export function sessionId(requestId: string, part: string): Uint8Array {
   return sha256(bytes(`tessera/session/v1\0${requestId}\0${part}`));
