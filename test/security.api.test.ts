@@ -18,7 +18,10 @@ import { connect } from '@nats-io/transport-node';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { signHttp, type InitiatorSecret } from '../src/auth/signed-http.ts';
-import { names } from '../src/node/gateway.ts';
+import { ClusterState, names } from '../src/node/gateway.ts';
+import { natsBus } from '../src/node/bus.ts';
+import { openPrivateIdentity } from '../src/node/identity.ts';
+import type { Manifest } from '../src/node/manifest.ts';
 import { duplicateKey, parseStrictJson } from '../src/node/strict-json.ts';
 import { publicError } from '../src/api/errors.ts';
 import { makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
@@ -72,6 +75,7 @@ for (const runtime of ['node', 'bun', 'deno'] as const) describe(`security: the 
   let server: NatsServer;
   let port: number;
   let ops: InitiatorSecret;
+  let manifest: Manifest;
   const nodes: NodeProcess[] = [];
   const url = (p: string) => `http://127.0.0.1:${port}${p}`;
 
@@ -100,6 +104,7 @@ for (const runtime of ['node', 'bun', 'deno'] as const) describe(`security: the 
     port = await freePort();
     const made = await makeCluster(dir, NODES, server.url, undefined, { apiPorts: [port, await freePort(), await freePort()] });
     ops = { id: 'ops', kind: 'ed25519', secretKey: made.initiator };
+    manifest = made.manifest;
     // node0: few operation slots, a small per-source share and a deadline the test can wait for.
     const cfg = JSON.parse(readFileSync(made.configs[0]!, 'utf8'));
     cfg.api = { ...cfg.api, maxInflight: MAX_INFLIGHT, bodiesPerSource: BODIES_PER_SOURCE, bodyTimeoutMs: 3_000 };
@@ -232,6 +237,13 @@ for (const runtime of ['node', 'bun', 'deno'] as const) describe(`security: the 
     await kv.put(`ops.planted-${runtime}`, JSON.stringify({ bodyHash, status: 201, body: { keyId: 'attacker-key', publicKeys: { ed25519: 'aa'.repeat(32) } } }));
     const planted = await idem(`planted-${runtime}`, body);
     assert.deepEqual([planted.status, planted.json.error?.code], [502, 'FORGED_RECORD'], JSON.stringify(planted.json));
+    // Signed by a genuine node (compromised), reusing the genuine attestations under another public key.
+    const node1 = await openPrivateIdentity(new Uint8Array(readFileSync(join(dir, 'node1.key.age'))), readFileSync(join(dir, 'node1.pass'), 'utf8'));
+    const asNode1 = await ClusterState.open(natsBus(nc), manifest);
+    asNode1.signer = node1;
+    await asNode1.answer('ops', `relabelled-${runtime}`, { bodyHash, status: 201, body: { ...stored.body, publicKeys: { ed25519: 'cd'.repeat(32) } } });
+    const relabelled = await idem(`relabelled-${runtime}`, body);
+    assert.deepEqual([relabelled.status, relabelled.json.error?.code], [502, 'FORGED_RECORD'], JSON.stringify(relabelled.json));
     await nc.drain();
   });
 

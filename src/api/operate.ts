@@ -13,7 +13,7 @@ import type { Manifest } from '../node/manifest.ts';
 import { reshareRoles } from '../node/operations.ts';
 import { RequestError, signersOf, type NodeResult, type OperationRequest } from '../node/requests.ts';
 import { readBody } from './body.ts';
-import { ApiError, statusOf } from './errors.ts';
+import { ApiError, publicError, statusOf } from './errors.ts';
 
 /** Limits the API enforces. */
 export interface ApiLimits {
@@ -180,13 +180,15 @@ const REDRIVE_WAIT_MS = 5_000;
  */
 async function redrive(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, deps: OperateDeps): Promise<Answer> {
   const everyone = deps.manifest.nodes.map((n) => n.nodeId);
-  const waiting = cluster.awaitResults(op.requestId, everyone, Math.min(REDRIVE_WAIT_MS, deps.limits.operationTimeoutMs));
+  // Every node's answer is waited for (one node's failure ends nothing: the report is about each).
+  const waiting = cluster.awaitResults(op.requestId, everyone, Math.min(REDRIVE_WAIT_MS, deps.limits.operationTimeoutMs), { all: true });
   await cluster.submit({ http: signed }, op.requestId);
   const got = await waiting;
   const attestations = everyone.map((id) => got.get(id)).filter((r): r is NodeResult => !!r);
   const holders = attestations.filter((r) => !r.ok || (r.result as { held?: boolean }).held);
   if (!holders.length && got.size === everyone.length) throw new ApiError(404, 'UNKNOWN_KEY', `no node holds key ${op.keyId}`);
-  const nodes = holders.map((r) => (r.ok ? { nodeId: r.nodeId, ...(r.result as Record<string, unknown>) } : { nodeId: r.nodeId, error: r.error }));
+  // A node's own text is not repeated (a failure's message goes through the public error filter); its id comes last, so it cannot be overridden.
+  const nodes = holders.map((r) => (r.ok ? { ...(r.result as Record<string, unknown>), nodeId: r.nodeId } : { error: publicError({ ...r.error }), nodeId: r.nodeId }));
   return { status: 200, body: { keyId: op.keyId, requestId: op.requestId, nodes, unanswered: everyone.filter((id) => !got.has(id)), attestations } };
 }
 

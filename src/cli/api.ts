@@ -68,12 +68,15 @@ function describeSignature(s: SignatureResult): string {
   return [`signature  ${s.signature}`, ...(s.recoveryId !== undefined ? [`recoveryId ${s.recoveryId}`] : []), `public key ${s.publicKey}`, `signers    ${s.signers.join(', ')}`, `verified   signature under ${under} (@noble); attested by every signer (${s.attestations.map((a) => a.nodeId).join(', ')})`].join('\n');
 }
 
+/** A node's own text as a terminal may show it (no control characters, bounded). */
+const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+
 function describePromotion(p: PromotionReport): string {
   const lines = [`key        ${p.keyId}`];
   for (const n of p.nodes) {
-    if ('error' in n) lines.push(`${n.nodeId.padEnd(10)} failed: ${n.error.code} ${n.error.message}`);
-    else if (n.pending) lines.push(`${n.nodeId.padEnd(10)} pending ${n.pending.requestId}: ${n.pending.waitingFor.length ? `waiting for ${n.pending.waitingFor.join(', ')}` : 'every party confirmed'}`);
-    else lines.push(`${n.nodeId.padEnd(10)} active at ${n.epoch ?? '?'}${n.behind.length ? `; not yet stated by ${n.behind.join(', ')}` : ''}`);
+    if ('error' in n) lines.push(`${n.nodeId.padEnd(10)} failed: ${printable(n.error.code)} ${printable(n.error.message)}`);
+    else if (n.pending) lines.push(`${n.nodeId.padEnd(10)} pending ${printable(n.pending.requestId)}: ${n.pending.waitingFor.length ? `waiting for ${printable(n.pending.waitingFor.join(', '))}` : 'every party confirmed'}`);
+    else lines.push(`${n.nodeId.padEnd(10)} active at ${printable(n.epoch ?? '?')}${n.behind.length ? `; not yet stated by ${printable(n.behind.join(', '))}` : ''}`);
   }
   if (p.unanswered.length) lines.push(`no answer ${p.unanswered.join(', ')} (down or unreachable)`);
   lines.push(`verified   each line is that node's own attestation of request ${p.requestId}`);

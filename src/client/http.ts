@@ -273,7 +273,20 @@ export class TesseraClient {
       if (a.ok && (a.result as { keyId?: unknown })?.keyId !== keyId) throw new VerificationError(`${what}: ${a.nodeId} attested another key`);
       attested.set(a.nodeId, a);
     }
-    const nodes = [...attested.values()].filter((a) => !a.ok || (a.result as { held?: boolean }).held).map((a) => (a.ok ? { ...(a.result as unknown as PromotionStatus), nodeId: a.nodeId } : { nodeId: a.nodeId, error: a.error! }));
+    const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+    const status = (a: NodeResult) => {
+      const r = a.result as Record<string, unknown> | undefined;
+      const pending = r?.pending as { requestId?: unknown; waitingFor?: unknown } | undefined;
+      const shaped = r && typeof r.held === 'boolean' && strings(r.behind) && (r.epoch === undefined || typeof r.epoch === 'string') && (pending === undefined || (typeof pending.requestId === 'string' && strings(pending.waitingFor)));
+      if (!shaped) throw new VerificationError(`${what}: ${a.nodeId} attested a status of the wrong shape`);
+      return { ...(r as unknown as PromotionStatus), nodeId: a.nodeId };
+    };
+    const failure = (a: NodeResult) => {
+      const e = a.error;
+      if (!e || typeof e.code !== 'string' || typeof e.message !== 'string' || !strings(e.culprits)) throw new VerificationError(`${what}: ${a.nodeId} attested a failure of the wrong shape`);
+      return { nodeId: a.nodeId, error: e };
+    };
+    const nodes = [...attested.values()].filter((a) => !a.ok || (a.result as { held?: boolean })?.held).map((a) => (a.ok ? status(a) : failure(a)));
     return { keyId, requestId, nodes, unanswered: this.manifest.nodes.map((n) => n.nodeId).filter((id) => !attested.has(id)) };
   }
 

@@ -77,7 +77,9 @@ export interface Forgery {
 }
 
 /** How long a key record read from the bus is used without reading it again (changes seen on the bus drop it at once). */
-const KEY_CACHE_MS = 5_000;
+const KEY_CACHE_MS = 2_000;
+/** After a change is seen on the bus, reads are not kept for this long (the stream may store it a little after subscribers see it). */
+const KEY_SETTLE_MS = 500;
 
 /** The cluster-wide KV buckets (created on first use; JetStream file storage, so they survive restarts). */
 export class ClusterState implements ClusterKeys {
@@ -131,8 +133,9 @@ export class ClusterState implements ClusterKeys {
     if (cached && !fresh && performance.now() - cached.at < KEY_CACHE_MS) return cached.statements;
     const generation = this.recordGeneration;
     const read = await this.readStatements(keyId);
-    // Kept only if no change to any key record was seen while reading (it could be older than that change).
-    if (this.keyWatch && generation === this.recordGeneration) {
+    // Kept only if no change to any key record was seen while reading, nor shortly before (a
+    // subscriber can see a write before the stream has stored it, so a read just after may be older).
+    if (this.keyWatch && generation === this.recordGeneration && performance.now() - this.lastChangeAt > KEY_SETTLE_MS) {
       if (this.recordCache.size >= 4096) this.recordCache.clear();
       this.recordCache.set(kvKey(keyId), { at: performance.now(), statements: read });
     }
@@ -141,12 +144,13 @@ export class ClusterState implements ClusterKeys {
 
   private readonly recordCache = new Map<string, { at: number; statements: KeyStatement[] }>();
   private recordGeneration = 0;
+  private lastChangeAt = -Infinity;
   private keyWatch?: { unsubscribe(): void };
 
   /**
    * Keeps the key records read recently in memory (a signing then reads none over the bus): any
    * write, delete or purge in the bucket is published on its subject and drops the key's entry
-   * at once; an entry is re-read after KEY_CACHE_MS anyway, in case a change went unseen (a
+   * at once (and reads shortly after a change are not kept); an entry is re-read after KEY_CACHE_MS anyway, in case a change went unseen (a
    * reconnect). Nothing is lost in trust: every statement was verified when read, and the bus is
    * not trusted for freshness in any case (it could serve an old genuine statement).
    */
@@ -155,6 +159,7 @@ export class ClusterState implements ClusterKeys {
     // Statements live under `<keyId>.<nodeId>` (escaped: neither holds a dot).
     this.keyWatch ??= this.bus.subscribe(`${prefix}*.*`, (_d, subject) => {
       this.recordGeneration++;
+      this.lastChangeAt = performance.now();
       this.recordCache.delete(subject.slice(prefix.length).split('.')[0]!);
     });
   }
@@ -260,9 +265,12 @@ export class ClusterState implements ClusterKeys {
       return false;
     }
     if (v.status >= 300) return true;
-    const body = v.body as { requestId?: unknown; attestations?: unknown };
-    const attestations = Array.isArray(body?.attestations) ? (body.attestations as NodeResult[]) : [];
-    return typeof body?.requestId === 'string' && attestations.length > 0 && attestations.every((a) => a?.requestId === body.requestId && verifyAttestation(this.manifest, a));
+    const body = v.body as { requestId?: unknown; attestations?: unknown; signature?: unknown; publicKeys?: unknown };
+    if (typeof body?.requestId !== 'string' || (body.attestations !== undefined && !Array.isArray(body.attestations))) return false;
+    const attestations = (body.attestations ?? []) as NodeResult[];
+    // What the answer states must be what its attestations say (genuine attestations under a made-up signature or key are refused).
+    const same = (field: 'signature' | 'publicKeys') => body[field] === undefined || attestations.every((a) => !a.ok || canonical(a.result?.[field]) === canonical(body[field]));
+    return attestations.every((a) => a?.requestId === body.requestId && verifyAttestation(this.manifest, a)) && same('signature') && same('publicKeys');
   }
 
   /** Claims an Idempotency-Key for a new request; false when another request holds it. */
@@ -277,7 +285,7 @@ export class ClusterState implements ClusterKeys {
 
   /** Stores the answer for an Idempotency-Key, signed by this node (without a signer nothing is stored: a retry runs again). */
   async answer(initiator: string, key: string, a: IdempotentAnswer): Promise<void> {
-    if (!this.signer) return;
+    if (!this.signer) return this.forgetIdempotency(initiator, key);
     const signed: IdempotentAnswer & SignedAnswer = { ...a, nodeId: this.signer.nodeId, sig: bytesToHex(ed25519Sign(this.signer.ed25519Secret, answerBytes(this.manifest.cluster, initiator, key, a))) };
     await this.idempotency.put(kvKey(initiator, key), JSON.stringify(signed));
   }
@@ -355,7 +363,8 @@ export class ClusterState implements ClusterKeys {
     } catch {
       /* already there */
     }
-    const there = await this.results.get(key).catch(() => null);
+    // Replaced only when read and found not to be this node's verified result (a read that fails replaces nothing).
+    const there = await this.results.get(key);
     if (there?.value.length && this.verifiedResult(key, r.requestId, r.nodeId, there.value, false)) return;
     await this.results.put(key, value);
   }
@@ -386,7 +395,7 @@ export class ClusterState implements ClusterKeys {
    * what arrived. Listens on the bucket's subject (no per-request consumer), then reads what
    * was already there.
    */
-  awaitResults(requestId: string, expect: string[], timeoutMs: number): Promise<Map<string, NodeResult>> {
+  awaitResults(requestId: string, expect: string[], timeoutMs: number, opts: { all?: boolean } = {}): Promise<Map<string, NodeResult>> {
     const got = new Map<string, NodeResult>();
     return new Promise((resolve) => {
       let grace: ReturnType<typeof setTimeout> | undefined;
@@ -410,7 +419,7 @@ export class ClusterState implements ClusterKeys {
         if (r.requestId !== requestId || !expect.includes(r.nodeId) || got.has(r.nodeId)) return;
         if (!verifyAttestation(this.manifest, r)) return this.onForgery({ record: 'result', key: `${requestId}.${r.nodeId}`, reason: 'attestation does not verify' });
         got.set(r.nodeId, r);
-        if (!r.ok && !grace) grace = setTimeout(finish, 300);
+        if (!r.ok && !grace && !opts.all) grace = setTimeout(finish, 300);
         if (got.size >= expect.length) finish();
       };
       const sub = this.bus.subscribe(`$KV.${names(this.manifest.cluster).results}.${requestId}.*`, (d) => take(d));

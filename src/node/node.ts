@@ -16,7 +16,7 @@ import { AuditLog } from './audit.ts';
 import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig } from './config.ts';
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
 import { validateManifest, type Manifest } from './manifest.ts';
-import { execute, promote } from './operations.ts';
+import { confirmsKeyChange, execute, promote } from './operations.ts';
 import { nodeInbox } from './nats-auth.ts';
 import { redriveKey, sweepPromotions } from './promotion.ts';
 import { rateLimited } from './rate-limit.ts';
@@ -139,7 +139,7 @@ export class TesseraNode {
     if (this.sweeping || this.stopping) return;
     this.sweeping = true;
     try {
-      const r = await sweepPromotions(this.store, this.cfg.nodeId, this.cluster, (id, p) => this.confirmed(id, p));
+      const r = await sweepPromotions(this.store, this.cfg.nodeId, this.cluster, (id, p, k) => this.confirmed(id, p, k));
       for (const keyId of r.promoted) this.log.info({ event: 'share_version_active', keyId, redriven: true }, 'a pending version became active');
     } catch (e) {
       this.log.warn({ event: 'promotion_sweep_failed', code: (e as { code?: string }).code ?? 'INTERNAL' }, 'promotion sweep failed');
@@ -206,7 +206,8 @@ export class TesseraNode {
       // An authentic but expired request gets a signed refusal; a forged one gets nothing.
       // Only under the id the signature authenticated; a result already there is never replaced.
       const id = (e as RequestError).requestId;
-      if (code === 'REQUEST_EXPIRED' && id) await this.publish(attest(this.identity, { requestId: id, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
+      // Not while the request runs here or once it has run: its own result must be the one created.
+      if (code === 'REQUEST_EXPIRED' && id && !this.handling.has(id) && !(await this.store.getJson(`request:${id}`).catch(() => undefined))) await this.publish(attest(this.identity, { requestId: id, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
       return;
     }
     if (this.handling.has(request.requestId)) return;
@@ -237,7 +238,7 @@ export class TesseraNode {
       const waiting = participants.length ? await this.waitReady(participants) : [];
       if (waiting.length) throw new SessionError('PARTY_NOT_READY', `not ready: ${waiting.join(', ')}`, waiting, 0);
       phase('readyMs');
-      const confirmed = (id: string, parties: string[]) => this.confirmed(id, parties);
+      const confirmed = (id: string, parties: string[], keyId: string) => this.confirmed(id, parties, keyId);
       // A promotion re-drive runs no protocol; every node answers it (one without the key says so).
       const out = request.op === 'promote' ? { ...(await redriveKey(this.store, this.cfg.nodeId, this.cluster, confirmed, request.keyId)) } : await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {}, confirmed, this.cluster);
       if (out === undefined) return;
@@ -275,7 +276,7 @@ export class TesseraNode {
     if ((request.op === 'keygen' || request.op === 'refresh' || request.op === 'reshare') && result.ok) {
       // New shares become active (and old ones are erased) only once every party has confirmed.
       const until = Date.now() + (this.cfg.timeouts?.sessionMs ?? 120_000);
-      const step = () => promote(this.store, request.keyId, (id, p) => this.confirmed(id, p), this.cfg.nodeId, this.cluster);
+      const step = () => promote(this.store, request.keyId, (id, p, k) => this.confirmed(id, p, k), this.cfg.nodeId, this.cluster);
       let meta = await step();
       while ((meta?.next || meta?.keygenRequest) && Date.now() < until) {
         await new Promise((r) => setTimeout(r, 100));
@@ -286,11 +287,11 @@ export class TesseraNode {
     }
   }
 
-  /** Whether every party in `parties` published an attested success for `requestId`. */
-  async confirmed(requestId: string, parties: string[]): Promise<boolean> {
+  /** Whether every party in `parties` published an attested confirmation of `keyId`'s change for `requestId`. */
+  async confirmed(requestId: string, parties: string[], keyId: string): Promise<boolean> {
     for (const id of parties) {
       const r = await this.cluster.result(requestId, id);
-      if (!r || !r.ok || !verifyAttestation(this.manifest, r)) return false;
+      if (!r || !verifyAttestation(this.manifest, r) || !confirmsKeyChange(r, keyId)) return false;
     }
     return true;
   }

@@ -43,8 +43,14 @@ export interface ClusterKeys {
   holdLock?(keyId: string, requestId: string): Promise<boolean>;
 }
 
-/** Whether every party reported success for a request (their attested results). */
-export type Confirmed = (requestId: string, parties: string[]) => Promise<boolean>;
+/** Whether every party reported success for a request that changed `keyId` (their attested results of that key change). */
+export type Confirmed = (requestId: string, parties: string[], keyId: string) => Promise<boolean>;
+
+/** Whether an attested result is a confirmation of a key change of `keyId` (a keygen, refresh or reshare outcome: never a signing's or a re-drive's under a reused id). */
+export function confirmsKeyChange(r: { ok: boolean; result?: Record<string, unknown> }, keyId: string): boolean {
+  const out = r.result;
+  return r.ok && !!out && out.keyId === keyId && !!out.publicKeys && typeof out.publicKeys === 'object' && !('held' in out) && !('signature' in out);
+}
 
 /** What this node states cluster-wide about a key it holds. */
 export const publicRecord = (m: KeyMeta): ClusterKey => ({ keyId: m.keyId, threshold: m.threshold, parties: m.parties, curves: m.curves, publicKeys: m.publicKeys, chainCode: m.chainCode, epoch: m.epoch, previousEpoch: m.previousEpoch });
@@ -55,13 +61,13 @@ export const publicRecord = (m: KeyMeta): ClusterKey => ({ keyId: m.keyId, thres
  */
 export async function promote(store: EncryptedStore, keyId: string, confirmed: Confirmed, me?: string, cluster?: ClusterKeys): Promise<KeyMeta | undefined> {
   const meta = await store.getJson<KeyMeta>(metaName(keyId));
-  if (meta?.keygenRequest && (await confirmed(meta.keygenRequest, meta.parties))) {
+  if (meta?.keygenRequest && (await confirmed(meta.keygenRequest, meta.parties, keyId))) {
     delete meta.keygenRequest;
     await store.putJson(metaName(keyId), meta);
     await cluster?.put(publicRecord(meta));
   }
   const next = meta?.next;
-  if (!meta || !next || !(await confirmed(next.requestId, next.parties))) return meta;
+  if (!meta || !next || !(await confirmed(next.requestId, next.parties, keyId))) return meta;
   const old = meta.versions;
   Object.assign(meta, { threshold: next.threshold, parties: next.parties, versions: { ...old, ...next.versions }, previousEpoch: meta.epoch, epoch: next.requestId });
   delete meta.next;

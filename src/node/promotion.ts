@@ -73,7 +73,7 @@ export async function redriveKey(store: EncryptedStore, me: string, cluster: Pro
   const status: PromotionStatus = { keyId, held: true, behind, ...(meta.epoch && !meta.keygenRequest ? { epoch: meta.epoch } : {}) };
   if (pending) {
     const waitingFor: string[] = [];
-    for (const p of pending.parties) if (!(await confirmed(pending.requestId, [p]))) waitingFor.push(p);
+    for (const p of pending.parties) if (!(await confirmed(pending.requestId, [p], keyId))) waitingFor.push(p);
     status.pending = { requestId: pending.requestId, waitingFor };
   }
   return status;
