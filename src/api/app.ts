@@ -22,6 +22,8 @@ export interface ApiDeps {
   cluster: () => ClusterState | undefined;
   /** Manifest nodes without a fresh heartbeat. */
   notReady: () => Promise<string[]>;
+  /** What the node needs on NATS and could not recreate (see Readiness). */
+  missing?: () => string[];
   limits?: Partial<ApiLimits & AdmissionLimits>;
   metrics?: Metrics;
   /** Structured log of each finished operation. */
@@ -94,7 +96,7 @@ export function createApi(deps: ApiDeps): Hono {
   });
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'no such route'), 404));
 
-  app.route('/', healthRoutes({ connected: () => !!deps.cluster(), notReady: deps.notReady }, metrics));
+  app.route('/', healthRoutes({ connected: () => !!deps.cluster(), notReady: deps.notReady, missing: deps.missing }, metrics));
   app.get('/openapi.json', (c) => c.json(openapi));
   app.get('/docs', (c) => c.html(docsPage()));
   app.route(

@@ -96,7 +96,7 @@ export const openapi = {
       },
     },
     '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
-    '/readyz': { get: { security: [], summary: 'Readiness: NATS connected and every node heartbeating', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+    '/readyz': { get: { security: [], summary: "Readiness: NATS connected, this node's stream, consumer and buckets present (recreated when they disappear), and every node heartbeating", responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
     '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
   },
 } as const;

@@ -29,6 +29,7 @@ export async function startNode(cfg: NodeConfig, log: Logger, bus?: Bus): Promis
       manifest,
       cluster: () => (node && node.bus.connected() ? node.cluster : undefined),
       notReady: () => (node ? node.notReady(manifest.nodes.map((n) => n.nodeId)) : Promise.resolve(manifest.nodes.map((n) => n.nodeId))),
+      missing: () => node?.missingInfrastructure() ?? [],
       limits: cfg.api,
       log: (e) => log.info(e, String(e.event)),
     });

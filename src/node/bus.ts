@@ -5,7 +5,7 @@
  * process, no durability, no network).
  * @module
  */
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -38,9 +38,55 @@ export interface Bus {
   /** Delivers every stream message to `durable` once (at least once over NATS); ack after handling. */
   consume(stream: string, durable: string, maxPending: number, handle: (data: Uint8Array) => Promise<void>): Promise<{ close(): Promise<void> }>;
   kv(bucket: string, opts: { ttlMs?: number }): Promise<KvLike>;
+  /**
+   * Checks that every stream, consumer and bucket this bus opened still exists, recreates what
+   * is missing with the configuration it was opened with (a recreated consumer's delivery
+   * restarts), and reports what it recreated and what it could not.
+   */
+  repair(): Promise<Repair>;
   /** Connected right now. */
   connected(): boolean;
   close(): Promise<void>;
+}
+
+/** Something the bus needs that is gone and could not be recreated. */
+export interface MissingPiece {
+  /** `stream <name>`, `consumer <durable>`, `bucket <name>` or `jetstream`. */
+  what: string;
+  /** Why it could not be checked or recreated (a fixed code). */
+  reason: 'PERMISSION_DENIED' | 'JETSTREAM_UNAVAILABLE' | 'TIMEOUT' | 'ERROR';
+}
+
+/** What one `repair` found. */
+export interface Repair {
+  recreated: string[];
+  missing: MissingPiece[];
+}
+
+const streamConfig = (name: string, subject: string) => ({ name, subjects: [subject], duplicate_window: 120 * 1e9, max_age: 24 * 3600 * 1e9 });
+const consumerConfig = (durable: string, maxPending: number) => ({ durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: 300 * 1e9, max_ack_pending: maxPending });
+
+const notFound = (e: unknown) => e instanceof JetStreamApiError && (e.code === JetStreamApiCodes.StreamNotFound || e.code === JetStreamApiCodes.ConsumerNotFound);
+
+/** A fixed code for a JetStream failure (its own text may carry anything). */
+function reasonOf(e: unknown): MissingPiece['reason'] {
+  const m = String((e as Error)?.message ?? e);
+  if (/permission/i.test(m)) return 'PERMISSION_DENIED';
+  if (/timeout/i.test(m)) return 'TIMEOUT';
+  if (/no responders|not enabled|unavailable|insufficient resources|maximum .* reached/i.test(m)) return 'JETSTREAM_UNAVAILABLE';
+  return 'ERROR';
+}
+
+/** A durable consumer being delivered, and how to restart its delivery. */
+interface Delivery {
+  stream: string;
+  durable: string;
+  maxPending: number;
+  handle: (data: Uint8Array) => Promise<void>;
+  messages?: ConsumerMessages;
+  /** Its delivery could not be restarted after the consumer was recreated: retried at the next repair. */
+  stalled?: boolean;
+  closed: boolean;
 }
 
 /** The NATS (JetStream) bus. */
@@ -52,15 +98,33 @@ export function natsBus(nc: NatsConnection): Bus {
       else if (s.type === 'reconnect') up = true;
     }
   })().catch(() => undefined);
+  // What this bus opened, so that `repair` can recreate it alike.
+  const streams = new Map<string, string>();
+  const buckets = new Map<string, { ttlMs?: number }>();
+  const deliveries = new Set<Delivery>();
+  let manager: Promise<JetStreamManager> | undefined;
+  const openKv = (bucket: string, opts: { ttlMs?: number }) => new Kvm(nc).create(bucket, opts.ttlMs ? { ttl: opts.ttlMs } : { history: 1 });
+  /** (Re)starts pulling a durable consumer's messages; the previous pull loop, if any, is closed. */
+  const deliver = async (d: Delivery) => {
+    const messages = await (await jetstream(nc).consumers.get(d.stream, d.durable)).consume();
+    const previous = d.messages;
+    d.messages = messages;
+    void previous?.close().catch(() => undefined);
+    if (d.closed) void messages.close().catch(() => undefined);
+    void (async () => {
+      for await (const m of messages) void d.handle(m.data).finally(() => m.ack());
+    })().catch(() => undefined);
+  };
   return {
     publish: (subject, data) => nc.publish(subject, data),
     subscribe: (pattern, onMessage) => nc.subscribe(pattern, { callback: (err, msg) => (err ? undefined : onMessage(msg.data, msg.subject)) }),
     async stream(name, subject) {
+      streams.set(name, subject);
       const jsm = await jetstreamManager(nc);
       try {
         await jsm.streams.info(name);
       } catch {
-        await jsm.streams.add({ name, subjects: [subject], duplicate_window: 120 * 1e9, max_age: 24 * 3600 * 1e9 }).catch(() => undefined);
+        await jsm.streams.add(streamConfig(name, subject)).catch(() => undefined);
       }
     },
     async streamPublish(subject, data, msgId) {
@@ -68,15 +132,71 @@ export function natsBus(nc: NatsConnection): Bus {
     },
     async consume(stream, durable, maxPending, handle) {
       const jsm = await jetstreamManager(nc);
-      await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: 300 * 1e9, max_ack_pending: maxPending }).catch(() => undefined);
-      const messages = await (await jetstream(nc).consumers.get(stream, durable)).consume();
-      void (async () => {
-        for await (const m of messages) void handle(m.data).finally(() => m.ack());
-      })();
-      return { close: async () => void (await messages.close()) };
+      await jsm.consumers.add(stream, consumerConfig(durable, maxPending)).catch(() => undefined);
+      const d: Delivery = { stream, durable, maxPending, handle, closed: false };
+      await deliver(d);
+      deliveries.add(d);
+      return {
+        close: async () => {
+          d.closed = true;
+          deliveries.delete(d);
+          await d.messages?.close();
+        },
+      };
     },
     async kv(bucket, opts) {
-      return (await new Kvm(nc).create(bucket, opts.ttlMs ? { ttl: opts.ttlMs } : { history: 1 })) as unknown as KvLike;
+      const kv = (await openKv(bucket, opts)) as unknown as KvLike;
+      buckets.set(bucket, opts);
+      return kv;
+    },
+    async repair() {
+      const out: Repair = { recreated: [], missing: [] };
+      let jsm: JetStreamManager;
+      try {
+        // Without the account-info round trip: each check below fails on its own if JetStream is away.
+        jsm = await (manager ??= jetstreamManager(nc, { checkAPI: false }));
+      } catch (e) {
+        manager = undefined;
+        out.missing.push({ what: 'jetstream', reason: reasonOf(e) });
+        return out;
+      }
+      /** Whether `what` exists now (recreated if it had disappeared). */
+      const ensure = async (what: string, exists: () => Promise<unknown>, create: () => Promise<unknown>): Promise<'there' | 'recreated' | 'missing'> => {
+        try {
+          await exists();
+          return 'there';
+        } catch (e) {
+          // Anything but "not found" (no permission, JetStream away) leaves it unknown: not recreated.
+          if (!notFound(e)) {
+            out.missing.push({ what, reason: reasonOf(e) });
+            return 'missing';
+          }
+        }
+        try {
+          await create();
+          out.recreated.push(what);
+          return 'recreated';
+        } catch (e) {
+          // Another node may have recreated it in the meantime.
+          if (await exists().then(() => true, () => false)) return 'there';
+          out.missing.push({ what, reason: reasonOf(e) });
+          return 'missing';
+        }
+      };
+      // Streams first: deleting one deletes its consumers too.
+      for (const [name, subject] of streams) await ensure(`stream ${name}`, () => jsm.streams.info(name), () => jsm.streams.add(streamConfig(name, subject)));
+      for (const d of deliveries) {
+        const what = `consumer ${d.durable}`;
+        const state = await ensure(what, () => jsm.consumers.info(d.stream, d.durable), () => jsm.consumers.add(d.stream, consumerConfig(d.durable, d.maxPending)));
+        if (d.closed || state === 'missing' || (state === 'there' && !d.stalled)) continue;
+        // The pull loop of a deleted consumer waits for it; a new one takes what arrived meanwhile.
+        d.stalled = await deliver(d).then(
+          () => false,
+          (e: unknown) => (out.missing.push({ what, reason: reasonOf(e) }), true),
+        );
+      }
+      for (const [bucket, opts] of buckets) await ensure(`bucket ${bucket}`, () => jsm.streams.info(`KV_${bucket}`), () => openKv(bucket, opts));
+      return out;
     },
     connected: () => up && !nc.isClosed(),
     close: () => nc.drain().catch(() => undefined),
@@ -186,6 +306,8 @@ export function memoryBus(): Bus {
       buckets.set(bucket, kv);
       return kv;
     },
+    // Nothing in process memory disappears.
+    repair: async () => ({ recreated: [], missing: [] }),
     connected: () => true,
     close: async () => undefined,
   };

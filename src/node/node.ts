@@ -34,6 +34,9 @@ export { names } from './gateway.ts';
 /** How often a node re-drives promotions a lost confirmation left pending (unless configured). */
 const PROMOTION_SWEEP_MS = 10_000;
 
+/** How often a node checks that its stream, consumer and buckets still exist. */
+const INFRASTRUCTURE_CHECK_MS = 5_000;
+
 /** How fresh a peer's heartbeat must be for it to count as ready. */
 export const READY_WINDOW_MS = 5_000;
 
@@ -126,6 +129,8 @@ export class TesseraNode {
     // were signed, or lost from the bus) and pending promotions re-driven; then every PROMOTION_SWEEP_MS.
     await node.sweep();
     await node.consume();
+    node.infrastructure = setInterval(() => void node.checkInfrastructure(), INFRASTRUCTURE_CHECK_MS);
+    node.infrastructure.unref?.();
     node.sweeper = setInterval(() => void node.sweep(), cfg.promotionSweepMs ?? PROMOTION_SWEEP_MS);
     node.sweeper.unref?.();
     log.info({ event: 'node_started', cluster: manifest.cluster, servers: cfg.nats.servers }, 'node started');
@@ -175,6 +180,41 @@ export class TesseraNode {
       this.inflight.add(p);
       return p;
     });
+  }
+
+  private infrastructure?: ReturnType<typeof setInterval>;
+  private checkingInfrastructure = false;
+  private infrastructureMissing: string[] = [];
+  private missingLog = rateLimited<{ what: string; reason: string }>(
+    (m) => m.what,
+    (m, suppressed) => this.log.warn({ event: 'infrastructure_missing', ...m, ...(suppressed ? { suppressed } : {}) }, `${m.what} is missing and could not be recreated`),
+    60_000,
+  );
+
+  /**
+   * One check (never two at once) that the request stream, this node's consumer and every bucket
+   * still exist: what disappeared (an admin deleted it, JetStream lost it) is recreated alike and
+   * logged; what cannot be recreated fails this node's readiness until it is back.
+   */
+  private async checkInfrastructure(): Promise<void> {
+    // Disconnected, readiness fails anyway and nothing can be checked.
+    if (this.checkingInfrastructure || this.stopping || !this.bus.connected()) return;
+    this.checkingInfrastructure = true;
+    try {
+      const { recreated, missing } = await this.bus.repair();
+      for (const what of recreated) this.log.warn({ event: 'infrastructure_recreated', what }, `${what} had disappeared; recreated it`);
+      for (const m of missing) this.missingLog(m);
+      this.infrastructureMissing = missing.map((m) => m.what);
+    } catch (e) {
+      this.log.warn({ event: 'infrastructure_check_failed', err: String((e as Error)?.name ?? 'Error') }, 'could not check the NATS streams and buckets');
+    } finally {
+      this.checkingInfrastructure = false;
+    }
+  }
+
+  /** What this node needs on NATS and found missing at its last check (fixed names: `stream …`, `consumer …`, `bucket …`). */
+  missingInfrastructure(): string[] {
+    return [...this.infrastructureMissing];
   }
 
   /** Verifies, runs (once) and answers one request. */
@@ -315,6 +355,7 @@ export class TesseraNode {
     this.stopping = true;
     clearInterval(this.heartbeat);
     clearInterval(this.sweeper);
+    clearInterval(this.infrastructure);
     this.fastSub?.unsubscribe();
     await this.consumer?.close().catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 15_000))]);
