@@ -98,3 +98,88 @@ export async function startNats(dir: string, certs?: ReturnType<typeof makeCerts
     },
   };
 }
+
+/** How a clustered test server's `cluster {}` block is set up (the README's production routes). */
+export interface RouteConfig {
+  /** server_name (JetStream clustering needs one). */
+  name: string;
+  /** cluster name: the same on every server of a cluster. */
+  cluster: string;
+  routePort: number;
+  /** Route URLs as written in `routes [...]`, credentials included. */
+  routes: string[];
+  /** `authorization { user, password: $TESSERA_ROUTE_PASSWORD }`, the password passed by environment. */
+  authorization?: { user: string; password: string };
+  /** `tls { cert_file, key_file, ca_file, verify: true }`; `cert`/`key` may be left out (a TLS dialer with no certificate). */
+  tls?: { ca: string; cert?: string; key?: string };
+  /** JetStream (clustered, encrypted at rest) on this server. */
+  jetstream?: boolean;
+}
+
+/** A running clustered nats-server: its client URL, monitoring URL and everything it has logged. */
+export interface RoutedNatsServer extends NatsServer {
+  monitorUrl: string;
+  routePort: number;
+  log(): string;
+}
+
+/**
+ * Starts nats-server in `dir` with a `cluster {}` block (see RouteConfig), a monitoring port on
+ * 127.0.0.1, and a plain client listener on 127.0.0.1.
+ */
+export async function startRoutedNats(dir: string, route: RouteConfig): Promise<RoutedNatsServer> {
+  mkdirSync(dir, { recursive: true });
+  const [port, monitorPort] = [await freePort(), await freePort()];
+  const tls = route.tls;
+  const conf = [
+    `server_name: "${route.name}"`,
+    `listen: "127.0.0.1:${port}"`,
+    `http: "127.0.0.1:${monitorPort}"`,
+    route.jetstream ? `jetstream { store_dir: "${join(dir, 'js')}", max_memory_store: 64MB, max_file_store: 256MB, cipher: chachapoly, key: $TESSERA_JS_KEY }` : '',
+    'cluster {',
+    `  name: "${route.cluster}"`,
+    `  listen: "127.0.0.1:${route.routePort}"`,
+    `  routes [ ${route.routes.map((u) => JSON.stringify(u)).join(', ')} ]`,
+    route.authorization ? `  authorization { user: "${route.authorization.user}", password: $TESSERA_ROUTE_PASSWORD }` : '',
+    tls ? `  tls { ${tls.cert ? `cert_file: "${tls.cert}", key_file: "${tls.key}", ` : ''}ca_file: "${tls.ca}", verify: true, timeout: 5 }` : '',
+    '}',
+  ].join('\n');
+  writeFileSync(join(dir, 'nats.conf'), conf);
+  const env: Record<string, string | undefined> = { ...process.env };
+  if (route.jetstream) env.TESSERA_JS_KEY = JSON.stringify(jetStreamKey(dir));
+  if (route.authorization) env.TESSERA_ROUTE_PASSWORD = JSON.stringify(route.authorization.password); // quoted for the same reason as the JetStream key
+  const proc = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let log = '';
+  const collect = (b: Buffer) => void (log += b.toString());
+  proc.stderr!.on('data', collect);
+  proc.stdout!.on('data', collect);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => proc.on('exit', () => resolve(void (exited = true))));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`nats-server ${route.name} did not start: ${log}`)), 15_000);
+    const poll = setInterval(() => {
+      if (log.includes('Server is ready')) {
+        clearTimeout(t);
+        clearInterval(poll);
+        resolve();
+      }
+    }, 20);
+    void exit.then(() => {
+      clearTimeout(t);
+      clearInterval(poll);
+      reject(new Error(`nats-server ${route.name} exited: ${log}`));
+    });
+  });
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    routePort: route.routePort,
+    monitorUrl: `http://127.0.0.1:${monitorPort}`,
+    proc,
+    log: () => log,
+    stop: () => {
+      if (!exited) proc.kill('SIGTERM');
+      return exit;
+    },
+  };
+}
