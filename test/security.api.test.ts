@@ -267,9 +267,11 @@ for (const runtime of ['node', 'bun', 'deno'] as const) describe(`security: the 
     const made = await send('POST', '/v1/keys', JSON.stringify({ threshold: 2 }));
     assert.equal(made.status, 201, made.text);
     const keyId = JSON.parse(made.text).keyId as string;
-    // Every record node1 holds becomes a symlink to itself: its next read fails with ELOOP, naming the file.
+    // Once node1 has activated the key (its last writes for it), every record it holds becomes a
+    // symlink to itself: its next read fails with ELOOP, naming the file.
+    await until('node1 activated the key', async () => nodes[1]!.logs.some((l) => l.event === 'share_version_active' && l.keyId === keyId));
     const records = join(dir, 'data', 'node1', 'r');
-    for (const f of readdirSync(records)) {
+    for (const f of readdirSync(records).filter((f) => !f.includes('.tmp-'))) {
       rmSync(join(records, f));
       symlinkSync(f, join(records, f));
     }

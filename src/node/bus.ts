@@ -13,6 +13,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 export interface KvEntryLike {
   key: string;
   value: Uint8Array;
+  /** The key's revision (its stream sequence): what a compare-and-set delete names. */
+  revision: number;
   string(): string;
 }
 
@@ -22,7 +24,8 @@ export interface KvLike {
   put(key: string, value: string): Promise<unknown>;
   /** Fails when the key exists. */
   create(key: string, value: string): Promise<unknown>;
-  delete(key: string): Promise<unknown>;
+  /** With `previousSeq`: only if the key is still at that revision. */
+  delete(key: string, opts?: { previousSeq?: number }): Promise<unknown>;
   /** Existing values first, then updates, for keys matching `key` (`*` matches one token). */
   watch(opts: { key: string }): Promise<AsyncIterable<KvEntryLike> & { stop(): void }>;
 }
@@ -209,7 +212,7 @@ const matches = (pattern: string, subject: string) => {
   return p.length === s.length && p.every((t, i) => t === '*' || t === s[i]);
 };
 
-const entry = (key: string, value: Uint8Array): KvEntryLike => ({ key, value, string: () => new TextDecoder().decode(value) });
+const entry = (key: string, value: Uint8Array, revision: number): KvEntryLike => ({ key, value, revision, string: () => new TextDecoder().decode(value) });
 
 /** A bus shared by nodes in one process (development only). */
 export function memoryBus(): Bus {
@@ -252,7 +255,8 @@ export function memoryBus(): Bus {
     async kv(bucket, opts) {
       const existing = buckets.get(bucket);
       if (existing) return existing;
-      const data = new Map<string, { value: Uint8Array; at: number }>();
+      const data = new Map<string, { value: Uint8Array; at: number; revision: number }>();
+      let revision = 0;
       const watchers = new Set<{ pattern: string; push: (e: KvEntryLike) => void }>();
       const live = (k: string) => {
         const v = data.get(k);
@@ -261,15 +265,16 @@ export function memoryBus(): Bus {
       };
       const set = (key: string, value: string) => {
         const bytes = new TextEncoder().encode(value);
-        data.set(key, { value: bytes, at: Date.now() });
-        for (const w of watchers) if (matches(w.pattern, key)) w.push(entry(key, bytes));
+        const rev = ++revision;
+        data.set(key, { value: bytes, at: Date.now(), revision: rev });
+        for (const w of watchers) if (matches(w.pattern, key)) w.push(entry(key, bytes, rev));
         // Like NATS KV: every update is also a message on $KV.<bucket>.<key>.
         bus.publish(`$KV.${bucket}.${key}`, bytes);
       };
       const kv: KvLike = {
         async get(key) {
           const v = live(key);
-          return v ? entry(key, v.value) : null;
+          return v ? entry(key, v.value, v.revision) : null;
         },
         async put(key, value) {
           set(key, value);
@@ -278,15 +283,19 @@ export function memoryBus(): Bus {
           if (live(key)) throw new Error('wrong last sequence: key exists');
           set(key, value);
         },
-        async delete(key) {
+        async delete(key, opts) {
+          if (opts?.previousSeq !== undefined && live(key)?.revision !== opts.previousSeq) throw new Error('wrong last sequence');
+          revision++;
           data.delete(key);
+          // As NATS KV publishes a delete marker on the key's subject (readers drop what they cached).
+          bus.publish(`$KV.${bucket}.${key}`, new Uint8Array());
         },
         async watch({ key }) {
           const queue: KvEntryLike[] = [];
           let wake: (() => void) | undefined;
           let stopped = false;
           const w = { pattern: key, push: (e: KvEntryLike) => (queue.push(e), wake?.()) };
-          for (const k of data.keys()) if (matches(key, k) && live(k)) queue.push(entry(k, data.get(k)!.value));
+          for (const k of data.keys()) if (matches(key, k) && live(k)) queue.push(entry(k, data.get(k)!.value, data.get(k)!.revision));
           watchers.add(w);
           return {
             stop() {

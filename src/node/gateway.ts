@@ -330,8 +330,11 @@ export class ClusterState implements ClusterKeys {
 
   /** Releases a lock `holdLock` took for `requestId`, if this request still holds it (a lock held for another request stays). */
   async releaseHeld(keyId: string, requestId: string): Promise<void> {
-    if (!this.taken.delete(`${keyId}\n${requestId}`)) return;
-    if ((await this.locked(keyId)) === requestId) await this.unlock(keyId);
+    if (!this.taken.has(`${keyId}\n${requestId}`)) return;
+    const e = await this.locks.get(kvKey(keyId));
+    // Compare-and-set: a lock another request took in between stays.
+    if (e?.value.length && e.string() === requestId) await this.locks.delete(kvKey(keyId), { previousSeq: e.revision });
+    this.taken.delete(`${keyId}\n${requestId}`);
   }
 
   /**
