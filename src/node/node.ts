@@ -20,7 +20,7 @@ import { confirmsKeyChange, execute, promote } from './operations.ts';
 import { nodeInbox } from './nats-auth.ts';
 import { redriveKey, sweepPromotions } from './promotion.ts';
 import { rateLimited } from './rate-limit.ts';
-import { admitRequest, attest, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
+import { admitRequest, attest, changesKey, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
 import { SessionError, SessionManager } from './session.ts';
 import { SessionLedger } from './session-ledger.ts';
 import { EncryptedStore } from './storage.ts';
@@ -257,14 +257,15 @@ export class TesseraNode {
     } finally {
       this.handling.delete(request.requestId);
       // A key lock this node took for a direct refresh or reshare goes once it is done here (new version active, or failed).
-      if (request.op === 'refresh' || request.op === 'reshare') await this.cluster.releaseHeld(request.keyId, request.requestId).catch(() => undefined);
+      if (changesKey(request.op)) await this.cluster.releaseHeld(request.keyId, request.requestId).catch(() => undefined);
     }
   }
 
   private async run(request: OperationRequest, t0: number, phases: Record<string, number>, phase: (name: string) => void): Promise<void> {
     // A signing reaches every node; one that names its signers concerns nobody else.
     if (request.op === 'sign' && request.signers.length && !request.signers.includes(this.cfg.nodeId)) return;
-    const done = await this.store.getJson<NodeResult>(`request:${request.requestId}`);
+    // Only a key change's outcome is stored (below); a signing or a re-drive has none to replay.
+    const done = changesKey(request.op) ? await this.store.getJson<NodeResult>(`request:${request.requestId}`) : undefined;
     if (done) {
       await this.publish(done);
       return;
@@ -301,7 +302,7 @@ export class TesseraNode {
     // session id went to the session ledger (fsynced) before round one, so a rerun is refused
     // anyway (rerunning a DKLs23 signing under one id would leak the key to a co-signer), and its
     // attested result stays in the results bucket, created once. A re-drive changes nothing to replay.
-    if (request.op !== 'sign' && request.op !== 'promote') {
+    if (changesKey(request.op)) {
       try {
         await this.store.putJson(`request:${request.requestId}`, attested);
       } catch (e) {
@@ -313,7 +314,7 @@ export class TesseraNode {
     await this.publish(attested);
     phase('publishMs');
     this.log.info({ event: 'request_finished', requestId: request.requestId, ok: result.ok, error: result.error, ms, phases }, 'request finished');
-    if ((request.op === 'keygen' || request.op === 'refresh' || request.op === 'reshare') && result.ok) {
+    if (changesKey(request.op) && result.ok) {
       // New shares become active (and old ones are erased) only once every party has confirmed.
       const until = Date.now() + (this.cfg.timeouts?.sessionMs ?? 120_000);
       const step = () => promote(this.store, request.keyId, (id, p, k) => this.confirmed(id, p, k), this.cfg.nodeId, this.cluster);

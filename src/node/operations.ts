@@ -211,8 +211,8 @@ async function exclusive<T>(c: Ctx, keyId: string, f: () => Promise<T>): Promise
   const { store, cluster, r } = c;
   const set = busy.get(store) ?? new Set<string>();
   busy.set(store, set);
-  if (set.has(keyId)) throw new RequestError('KEY_BUSY', `a refresh or reshare of ${keyId} is already running`);
   if (cluster?.holdLock && !(await cluster.holdLock(keyId, r.requestId))) throw new RequestError('KEY_BUSY', `another refresh or reshare of ${keyId} holds its lock`);
+  // Checked after the lock's round trip, so that nothing else of this key starts in between.
   if (set.has(keyId)) throw new RequestError('KEY_BUSY', `a refresh or reshare of ${keyId} is already running`);
   set.add(keyId);
   try {

@@ -32,6 +32,9 @@ export type OperationRequest =
  */
 export type SignedRequest = { request: OperationRequest; signature: string; approvals?: string } | { http: SignedHttp };
 
+/** Whether an operation changes a key's shares (keygen, refresh, reshare): the ones whose outcome a node stores, replays and promotes. */
+export const changesKey = (op: OperationRequest['op']): op is 'keygen' | 'refresh' | 'reshare' => op === 'keygen' || op === 'refresh' || op === 'reshare';
+
 /** A node's signed outcome of a request. */
 export interface NodeResult {
   requestId: string;
