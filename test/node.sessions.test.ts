@@ -245,6 +245,36 @@ describe('session reservations and the ledger low-water mark (no network)', () =
   });
 });
 
+describe('a node one promotion behind its co-parties (no network)', () => {
+  const transport = { me: { nodeId: 'node0' }, manifest: { nodes: [{ nodeId: 'node0' }] }, listen: () => undefined, send: () => undefined, forget: () => undefined } as unknown as PeerTransport;
+  const keyId = 'key_refreshed';
+  const record = { keyId, threshold: 2, parties: ['node0', 'node1'], curves: ['ed25519' as const], publicKeys: { ed25519: 'ab'.repeat(32) }, epoch: 'refresh-1', previousEpoch: 'keygen-1' };
+  /** node0 holds the refresh's shares pending; node1 has activated them and states the new epoch. */
+  const behind = async () => {
+    const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
+    await store.putJson(`meta:${keyId}`, { ...record, epoch: 'keygen-1', previousEpoch: undefined, versions: { ed25519: 1 }, next: { requestId: 'refresh-1', threshold: 2, parties: ['node0', 'node1'], versions: { ed25519: 2 } } });
+    const cluster = { get: async () => record, put: async () => undefined };
+    return { store, cluster, sessions: new SessionManager(transport, { ledger: await SessionLedger.open(store) }) };
+  };
+  const signing = (n: number): OperationRequest => ({ op: 'sign', requestId: `sign-after-refresh-${n}`, initiator: 'ops', timestamp: Date.now(), keyId, curve: 'ed25519', message: '0d', signers: ['node0', 'node1'] });
+
+  test('a signing right after a refresh whose confirmations it has not seen is KEY_NOT_ACTIVE (retry), not STALE_SHARE (restored from a backup)', async () => {
+    const { store, cluster, sessions } = await behind();
+    await assert.rejects(execute(signing(0), 'node0', store, sessions, {}, async () => false, cluster), (e: unknown) => e instanceof RequestError && e.code === 'KEY_NOT_ACTIVE' && /retry/.test(e.message));
+    assert.equal((await store.getJson<{ epoch: string }>(`meta:${keyId}`))!.epoch, 'keygen-1', 'nothing promoted without the confirmations');
+  });
+
+  test('confirmations arriving while the signing waits: the node promotes and goes on with the new shares', async () => {
+    const { store, cluster, sessions } = await behind();
+    const arrives = Date.now() + 300;
+    const confirmed = async (requestId: string) => requestId === 'refresh-1' && Date.now() > arrives;
+    // The shares themselves are absent here: the signing goes past the epoch checks and fails reading them.
+    await assert.rejects(execute(signing(1), 'node0', store, sessions, {}, confirmed, cluster), (e: unknown) => e instanceof RequestError && e.code === 'UNKNOWN_KEY' && /share/.test(e.message));
+    const meta = (await store.getJson<{ epoch: string; previousEpoch: string; next?: unknown }>(`meta:${keyId}`))!;
+    assert.deepEqual([meta.epoch, meta.previousEpoch, meta.next], ['refresh-1', 'keygen-1', undefined]);
+  });
+});
+
 describe('a signing rerun after a crash is refused (real node process, real nats-server)', () => {
   let dir: string;
   let server: NatsServer;

@@ -95,6 +95,9 @@ describe('a node (Node, Bun, Deno) recreates the stream, consumer and buckets th
     assert.deepEqual(key.attestations.map((a) => a.nodeId).sort(), NODES);
     const refreshed = await c.client.refresh(keyId);
     assert.deepEqual(refreshed.attestations.map((a) => a.nodeId).sort(), NODES);
+    // Every node activates the refreshed shares (the next test deletes the confirmations they read).
+    const activations = (p: NodeProcess) => p.logs.filter((l) => l.event === 'share_version_active' && l.keyId === keyId).length;
+    for (const p of c.nodes) await eventually(() => activations(p) === 2, 'the key and its refresh active on every node');
   });
 
   test('the admin deletes the nonces and results buckets: recreated alike, and signing works', async () => {

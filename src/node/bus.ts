@@ -106,7 +106,17 @@ export function natsBus(nc: NatsConnection): Bus {
   const buckets = new Map<string, { ttlMs?: number }>();
   const deliveries = new Set<Delivery>();
   let manager: Promise<JetStreamManager> | undefined;
-  const openKv = (bucket: string, opts: { ttlMs?: number }) => new Kvm(nc).create(bucket, opts.ttlMs ? { ttl: opts.ttlMs } : { history: 1 });
+  const openKv = async (bucket: string, opts: { ttlMs?: number }) => {
+    const create = () => new Kvm(nc).create(bucket, opts.ttlMs ? { ttl: opts.ttlMs } : { history: 1 });
+    try {
+      return await create();
+    } catch (e) {
+      // Nodes starting together race to create a bucket: the losers' add fails ("subjects overlap"
+      // on nats-server 2.9) although the bucket now exists, so open it again (it is only looked up).
+      if (!(await jetstreamManager(nc).then((jsm) => jsm.streams.info(`KV_${bucket}`)).then(() => true, () => false))) throw e;
+      return create();
+    }
+  };
   /** (Re)starts pulling a durable consumer's messages; the previous pull loop, if any, is closed. */
   const deliver = async (d: Delivery) => {
     const messages = await (await jetstream(nc).consumers.get(d.stream, d.durable)).consume();

@@ -88,6 +88,19 @@ export async function promote(store: EncryptedStore, keyId: string, confirmed: C
   return meta;
 }
 
+/** How long an operation waits for a promotion its co-parties already made. */
+const PROMOTION_WAIT_MS = 2_000;
+
+async function awaitPromotion(store: EncryptedStore, keyId: string, confirmed: Confirmed, me: string, cluster?: ClusterKeys): Promise<KeyMeta | undefined> {
+  const until = Date.now() + PROMOTION_WAIT_MS;
+  let meta = await promote(store, keyId, confirmed, me, cluster);
+  while (meta?.next && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    meta = await promote(store, keyId, confirmed, me, cluster);
+  }
+  return meta;
+}
+
 const metaName = (keyId: string) => `meta:${keyId}`;
 const banName = (keyId: string) => `ban:${keyId}`;
 const quarantineName = (keyId: string) => `quarantine:${keyId}`;
@@ -353,6 +366,12 @@ async function perform(c: Ctx, confirmed: Confirmed): Promise<Record<string, unk
   }
   if (!meta || meta.left) throw new RequestError('UNKNOWN_KEY', meta?.left ? `this node left the committee of ${r.keyId}` : `no key ${r.keyId}`);
   if (meta.keygenRequest) throw new RequestError('KEY_NOT_ACTIVE', `key ${r.keyId} is not confirmed by every party yet`);
+  if (record?.epoch && meta.next?.requestId === record.epoch) {
+    // The co-parties already activated the change this node holds pending: its promotion is on its
+    // way (their confirmations in flight, or re-published by the sweep). Wait briefly, then say so.
+    meta = (await awaitPromotion(store, r.keyId, confirmed, me, cluster)) ?? meta;
+    if (meta.next?.requestId === record.epoch) throw new RequestError('KEY_NOT_ACTIVE', `this node has not yet seen every party's confirmation of ${r.keyId}'s new shares; retry shortly`);
+  }
   // A node restored from an old backup holds old-epoch shares: it must not use them. (A node that
   // has just promoted may be one epoch ahead of the record, which its parties are still updating.)
   if (record?.epoch && meta.epoch && record.epoch !== meta.epoch && record.epoch !== meta.previousEpoch && Object.keys(meta.versions).length) {
