@@ -18,6 +18,9 @@ pub mod secret;
 pub mod transcript;
 pub mod wire;
 
+#[cfg(test)]
+mod snapshots;
+
 use error::{Error, ErrorCode};
 use frost::keys::KeyPackage;
 use dkls23::keys::KeyShare;
@@ -408,5 +411,18 @@ pub(crate) mod test_util {
             at += 4 + len;
         }
         out
+    }
+
+    /// Delivers each message to the parties `ids` it is addressed to (a broadcast reaches
+    /// everyone but its sender); `deliver` gets the receiver's index in `ids`.
+    pub(crate) fn route(ids: &[u16], msgs: &[Vec<u8>], mut deliver: impl FnMut(usize, &[u8])) {
+        for m in msgs {
+            let (from, to) = (u16::from_be_bytes([m[35], m[36]]), u16::from_be_bytes([m[37], m[38]]));
+            for (i, id) in ids.iter().enumerate() {
+                if *id != from && (to == 0 || to == *id) {
+                    deliver(i, m);
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,119 @@
+//! Byte snapshots of the formats that outlive a process: both key blobs (FROST and DKLs23) and
+//! every wire message of a keygen and a signing, under fixed seeds. Written before the module
+//! layout changed, so a refactor that alters a single byte fails here.
+
+use crate::dkls23;
+use crate::frost;
+use crate::rng;
+use crate::test_util::{frames, route};
+use sha2::{Digest, Sha256};
+
+fn sha256(parts: &[Vec<u8>]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u32).to_be_bytes());
+        h.update(p);
+    }
+    h.finalize().iter().map(|b| format!("{:02x}", b)).collect()
+}
+
+/// Collects one round's framed output, delivers it and returns it for the transcript.
+macro_rules! exchange {
+    ($ids:expr, $states:expr, $log:expr) => {{
+        let msgs: Vec<Vec<u8>> = $states.iter().flat_map(|s| frames(s.outgoing())).collect();
+        route($ids, &msgs, |i, m| $states[i].receive(m).unwrap());
+        $log.extend(msgs);
+    }};
+}
+
+#[test]
+fn frost_key_blob_and_messages_are_byte_stable() {
+    use frost::{dkg, sign};
+    let ids = [1u16, 2, 3];
+    let mut log = Vec::new();
+    let mut r1: Vec<dkg::Round1> = ids
+        .iter()
+        .map(|me| {
+            let params = dkg::DkgParams { session: [5; 32], threshold: 2, parties: 3, me: *me };
+            dkg::round1(params, &mut rng::from_seed(&[*me as u8; 32]).unwrap()).unwrap()
+        })
+        .collect();
+    exchange!(&ids, r1, log);
+    let mut r2: Vec<dkg::Round2> = r1.into_iter().map(|s| s.advance().unwrap()).collect();
+    exchange!(&ids, r2, log);
+    let keys: Vec<frost::keys::KeyPackage> = r2.into_iter().map(|s| s.finish().unwrap()).collect();
+    let blob = keys[0].to_blob().to_vec();
+    assert_eq!(blob.len(), FROST_BLOB_LEN);
+    assert_eq!(sha256(&[blob]), FROST_BLOB);
+    assert_eq!(sha256(&log), FROST_DKG_MESSAGES);
+
+    let signers = [1u16, 3];
+    let mut log = Vec::new();
+    let mut s1: Vec<sign::SignRound1> = signers
+        .iter()
+        .map(|id| {
+            let key = keys[usize::from(*id - 1)].clone();
+            let mut rng = rng::from_seed(&[*id as u8 + 40; 32]).unwrap();
+            sign::start(key, [6; 32], signers.to_vec(), b"snapshot".to_vec(), &mut rng).unwrap()
+        })
+        .collect();
+    exchange!(&signers, s1, log);
+    let mut s2: Vec<sign::SignRound2> = s1.into_iter().map(|s| s.advance().unwrap()).collect();
+    exchange!(&signers, s2, log);
+    let sig = s2.into_iter().next().unwrap().finish().unwrap();
+    log.push(sig.to_vec());
+    assert_eq!(sha256(&log), FROST_SIGN_MESSAGES);
+}
+
+#[test]
+fn dkls23_key_blob_and_messages_are_byte_stable() {
+    use dkls23::{dkg, sign};
+    let ids = [1u16, 2, 3];
+    let mut rng = rng::from_seed(&[3; 32]).unwrap();
+    let mut log = Vec::new();
+    let mut r1: Vec<dkg::Round1> = ids
+        .iter()
+        .map(|me| {
+            let params = dkg::DkgParams { session: [8; 32], threshold: 2, parties: 3, me: *me };
+            dkg::round1(params, None, &mut rng).unwrap()
+        })
+        .collect();
+    exchange!(&ids, r1, log);
+    let mut r2: Vec<dkg::Round2> = r1.into_iter().map(|s| s.advance(&mut rng).unwrap()).collect();
+    exchange!(&ids, r2, log);
+    let mut r3: Vec<dkg::Round3> = r2.into_iter().map(|s| s.advance().unwrap()).collect();
+    exchange!(&ids, r3, log);
+    let keys: Vec<dkls23::keys::KeyShare> = r3.into_iter().map(|s| s.finish().unwrap()).collect();
+    let blob = keys[0].to_blob().to_vec();
+    assert_eq!(blob.len(), DKLS23_BLOB_LEN);
+    assert_eq!(sha256(&[blob]), DKLS23_BLOB);
+    assert_eq!(sha256(&log), DKLS23_DKG_MESSAGES);
+
+    let signers = [2u16, 3];
+    let mut log = Vec::new();
+    let mut s1: Vec<sign::SignRound1> = signers
+        .iter()
+        .map(|id| {
+            let key = keys[usize::from(*id - 1)].clone();
+            let req = sign::SignRequest { session: [9; 32], signers: signers.to_vec(), digest: [4; 32], path: vec![1, 7] };
+            sign::start(key, req, &mut rng).unwrap()
+        })
+        .collect();
+    exchange!(&signers, s1, log);
+    let mut s2: Vec<sign::SignRound2> = s1.into_iter().map(|s| s.advance(&mut rng).unwrap()).collect();
+    exchange!(&signers, s2, log);
+    let mut s3: Vec<sign::SignRound3> = s2.into_iter().map(|s| s.advance().unwrap()).collect();
+    exchange!(&signers, s3, log);
+    let sig = s3.into_iter().next().unwrap().finish().unwrap();
+    log.push(sig.signature.to_vec());
+    assert_eq!(sha256(&log), DKLS23_SIGN_MESSAGES);
+}
+
+const FROST_BLOB_LEN: usize = 166;
+const FROST_BLOB: &str = "e35be78ed6129fb2a1d2091280460150f83b844b5cd3743f2c14eb4957d99728";
+const FROST_DKG_MESSAGES: &str = "2d87cbbe82a29566f2b8c603e1275646b7e0f9c3cdc53b3ea5621ec825e23b2e";
+const FROST_SIGN_MESSAGES: &str = "5239ba77ee89fa1b3c552629af3a3e565f3b0ae02d90f074430a11f9c989ab9c";
+const DKLS23_BLOB_LEN: usize = 49657;
+const DKLS23_BLOB: &str = "6bf8878195c770a761c84fc38d7c7f2998998019fa058713514a3e8027d27c48";
+const DKLS23_DKG_MESSAGES: &str = "3c8fcaf8ac293817b36fb7c0534552a87e6f0da415e533274457dc4833c26480";
+const DKLS23_SIGN_MESSAGES: &str = "6ce0250fad27572c5b13da2a5cfd3e422ce0b5529331a1891036b2311bfd9033";
