@@ -17,8 +17,8 @@ import { p256 } from '@noble/curves/nist.js';
 import { connect } from '@nats-io/transport-node';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { signApproval, signHttp, type InitiatorSecret } from '../src/auth/signed-http.ts';
-import { names } from '../src/node/gateway.ts';
-import type { Manifest } from '../src/node/manifest.ts';
+import { names } from '../src/node/cluster/state.ts';
+import type { Manifest } from '../src/node/identity/manifest.ts';
 import { cliArgv, makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { freePort, startNats, type NatsServer } from './helpers/nats.ts';
 

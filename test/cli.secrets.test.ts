@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import process from 'node:process';
 import { after, describe, test } from 'node:test';
 import { identityPassphrase, loadConfig, storageKey } from '../src/node/config.ts';
-import { generateIdentity, openPrivateIdentity, sealPrivateIdentity, WrongPassphraseError } from '../src/node/identity.ts';
+import { generateIdentity, openPrivateIdentity, sealPrivateIdentity, WrongPassphraseError } from '../src/node/identity/identity.ts';
 import { LineEditor } from '../src/cli/passphrase.ts';
 import { cliArgv, makeCluster, startNode } from './helpers/cluster.ts';
 import { makeCerts, startNats } from './helpers/nats.ts';

@@ -15,10 +15,10 @@ import { bytesToHex } from '@noble/curves/utils.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createStorage } from 'unstorage';
 import { submit } from '../src/client/nats.ts';
-import { atomicFs } from '../src/node/fs-atomic.ts';
-import type { Manifest } from '../src/node/manifest.ts';
-import type { OperationRequest } from '../src/node/requests.ts';
-import { EncryptedStore } from '../src/node/storage.ts';
+import { atomicFs } from '../src/node/storage/fs-atomic.ts';
+import type { Manifest } from '../src/node/identity/manifest.ts';
+import type { OperationRequest } from '../src/node/requests/requests.ts';
+import { EncryptedStore } from '../src/node/storage/storage.ts';
 import { allNodeOutput, assertNoSecrets, makeCluster, request, startNode, type Draft, type NodeProcess } from './helpers/cluster.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
 

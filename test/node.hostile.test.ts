@@ -13,14 +13,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startEcdsaSign, startFrostSign, type FrostKeyShare } from '../src/core/index.ts';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { runEcdsaDkg, runFrostDkg } from '../src/protocol/local.ts';
-import { bannedPeers, execute } from '../src/node/operations.ts';
-import { EncryptedStore } from '../src/node/storage.ts';
-import { sessionId, type OperationRequest } from '../src/node/requests.ts';
-import { KIND, seal } from '../src/node/envelope.ts';
-import { generateIdentity, type PrivateIdentity } from '../src/node/identity.ts';
-import { addNode, emptyManifest, type Manifest } from '../src/node/manifest.ts';
-import { SessionError, SessionManager } from '../src/node/session.ts';
-import { PeerTransport } from '../src/node/transport.ts';
+import { bannedPeers, execute } from '../src/node/operations/execute.ts';
+import { EncryptedStore } from '../src/node/storage/storage.ts';
+import { sessionId, type OperationRequest } from '../src/node/requests/requests.ts';
+import { KIND, seal } from '../src/node/transport/envelope.ts';
+import { generateIdentity, type PrivateIdentity } from '../src/node/identity/identity.ts';
+import { addNode, emptyManifest, type Manifest } from '../src/node/identity/manifest.ts';
+import { SessionError, SessionManager } from '../src/protocol/session.ts';
+import { PeerTransport } from '../src/node/transport/transport.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
 
 describe('peer transport and sessions over a real nats-server reject hostile peers', () => {

@@ -13,8 +13,8 @@ import process from 'node:process';
 import { after, before, describe, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { submit } from '../src/client/nats.ts';
-import type { Manifest } from '../src/node/manifest.ts';
-import type { OperationRequest } from '../src/node/requests.ts';
+import type { Manifest } from '../src/node/identity/manifest.ts';
+import type { OperationRequest } from '../src/node/requests/requests.ts';
 import { makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
 

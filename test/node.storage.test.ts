@@ -13,11 +13,11 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { createStorage, type Storage } from 'unstorage';
 import fsDriver from 'unstorage/drivers/fs';
 import redisDriver from 'unstorage/drivers/redis';
-import { AuditLog, verifyAuditLog } from '../src/node/audit.ts';
-import { atomicFs } from '../src/node/fs-atomic.ts';
-import { CorruptKeyFileError, generateIdentity, openPrivateIdentity, sealPrivateIdentity, WrongPassphraseError } from '../src/node/identity.ts';
-import { EncryptedStore, MissingStorageKeyError, StorageRollbackError, StorageTamperedError, WrongStorageKeyError, storageKeyFromFile, storageKeyFromPassphrase } from '../src/node/storage.ts';
-import { connectNats, TransportConfigError } from '../src/node/transport.ts';
+import { AuditLog, verifyAuditLog } from '../src/node/storage/audit.ts';
+import { atomicFs } from '../src/node/storage/fs-atomic.ts';
+import { CorruptKeyFileError, generateIdentity, openPrivateIdentity, sealPrivateIdentity, WrongPassphraseError } from '../src/node/identity/identity.ts';
+import { EncryptedStore, MissingStorageKeyError, StorageRollbackError, StorageTamperedError, WrongStorageKeyError, storageKeyFromFile, storageKeyFromPassphrase } from '../src/node/storage/storage.ts';
+import { connectNats, TransportConfigError } from '../src/node/transport/transport.ts';
 import { freePort } from './helpers/nats.ts';
 
 const key = () => crypto.getRandomValues(new Uint8Array(32));

@@ -20,10 +20,10 @@ import { p256 } from '@noble/curves/nist.js';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { requestIdOf, signApproval, signHttp, type InitiatorSecret, type SignedHttp } from '../src/auth/signed-http.ts';
 import { submit } from '../src/client/nats.ts';
-import { natsBus } from '../src/node/bus.ts';
-import { ClusterState, names } from '../src/node/gateway.ts';
-import type { Manifest } from '../src/node/manifest.ts';
-import { admitRequest, checkKeyLock, parseRequest, RequestError, signRequest, verifyAttestation, type NodeResult, type OperationRequest } from '../src/node/requests.ts';
+import { natsBus } from '../src/node/bus/bus.ts';
+import { ClusterState, names } from '../src/node/cluster/state.ts';
+import type { Manifest } from '../src/node/identity/manifest.ts';
+import { admitRequest, checkKeyLock, parseRequest, RequestError, signRequest, verifyAttestation, type NodeResult, type OperationRequest } from '../src/node/requests/requests.ts';
 import { cliArgv, makeCluster, request, startNode, type Draft, type NodeProcess } from './helpers/cluster.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
 

@@ -24,10 +24,10 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { Hono } from 'hono';
 import { requestIdOf, type InitiatorSecret } from '../src/auth/signed-http.ts';
 import { TesseraApiError, TesseraClient, VerificationError, type KeyInfo } from '../src/client/http.ts';
-import { generateIdentity, type PrivateIdentity } from '../src/node/identity.ts';
-import { signStatement } from '../src/node/key-record.ts';
-import { addInitiator, addNode, emptyManifest, type Manifest } from '../src/node/manifest.ts';
-import { attest, type Curve, type NodeResult } from '../src/node/requests.ts';
+import { generateIdentity, type PrivateIdentity } from '../src/node/identity/identity.ts';
+import { signStatement } from '../src/node/cluster/key-record.ts';
+import { addInitiator, addNode, emptyManifest, type Manifest } from '../src/node/identity/manifest.ts';
+import { attest, type Curve, type NodeResult } from '../src/node/requests/requests.ts';
 import { cliArgv } from './helpers/cluster.ts';
 
 const NODES = ['node0', 'node1', 'node2', 'node3'];

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { signHttp, type InitiatorSecret } from '../src/auth/signed-http.ts';
-import { PeerTransport } from '../src/node/transport.ts';
+import { PeerTransport } from '../src/node/transport/transport.ts';
 import { makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { freePort, startNats, type NatsServer } from './helpers/nats.ts';
 

@@ -18,9 +18,9 @@ import { Kvm } from '@nats-io/kv';
 import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/transport-node';
 import { SIGNED_HTTP_WINDOW_MS } from '../src/auth/signed-http.ts';
 import { TesseraClient } from '../src/client/http.ts';
-import { names } from '../src/node/gateway.ts';
-import type { Manifest } from '../src/node/manifest.ts';
-import { natsAuthorization } from '../src/node/nats-auth.ts';
+import { names } from '../src/node/cluster/state.ts';
+import type { Manifest } from '../src/node/identity/manifest.ts';
+import { natsAuthorization } from '../src/node/transport/nats-auth.ts';
 import { makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { freePort, startNats, type NatsServer } from './helpers/nats.ts';
 

@@ -19,14 +19,14 @@ import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { submit } from '../src/client/nats.ts';
-import { names } from '../src/node/gateway.ts';
-import { openPrivateIdentity, type PrivateIdentity } from '../src/node/identity.ts';
-import type { Manifest } from '../src/node/manifest.ts';
-import { identityAuthenticator, natsAuthorization, nkeyUserOf, nodeInbox } from '../src/node/nats-auth.ts';
-import { connectNats, TransportConfigError } from '../src/node/transport.ts';
+import { names } from '../src/node/cluster/state.ts';
+import { openPrivateIdentity, type PrivateIdentity } from '../src/node/identity/identity.ts';
+import type { Manifest } from '../src/node/identity/manifest.ts';
+import { identityAuthenticator, natsAuthorization, nkeyUserOf, nodeInbox } from '../src/node/transport/nats-auth.ts';
+import { connectNats, TransportConfigError } from '../src/node/transport/transport.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
-import { attest } from '../src/node/requests.ts';
+import { attest } from '../src/node/requests/requests.ts';
 import { cliArgv, makeCluster, request, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { freePort, makeCerts, startNats, type NatsServer } from './helpers/nats.ts';
 

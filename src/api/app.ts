@@ -4,8 +4,8 @@
  * @module
  */
 import { Hono } from 'hono';
-import type { ClusterState } from '../node/gateway.ts';
-import type { Manifest } from '../node/manifest.ts';
+import type { ClusterState } from '../node/cluster/state.ts';
+import type { Manifest } from '../node/identity/manifest.ts';
 import { Admission, type AdmissionLimits } from './admission.ts';
 import { bufferBody } from './body.ts';
 import { ApiError, errorBody, publicErrorBody } from './errors.ts';

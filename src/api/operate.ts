@@ -7,11 +7,11 @@
 import { bytesToHex } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AuthError, readSignedHeaders, verifySignedHttp, type SignedHttp } from '../auth/signed-http.ts';
-import type { ClusterState } from '../node/gateway.ts';
-import { httpOperation } from '../node/http-requests.ts';
-import type { Manifest } from '../node/manifest.ts';
-import { reshareRoles } from '../node/operations.ts';
-import { RequestError, signersOf, type NodeResult, type OperationRequest } from '../node/requests.ts';
+import type { ClusterState } from '../node/cluster/state.ts';
+import { httpOperation } from '../node/requests/http-requests.ts';
+import type { Manifest } from '../node/identity/manifest.ts';
+import { reshareRoles } from '../node/operations/execute.ts';
+import { RequestError, signersOf, type NodeResult, type OperationRequest } from '../node/requests/requests.ts';
 import { readBody } from './body.ts';
 import { ApiError, publicError, statusOf } from './errors.ts';
 

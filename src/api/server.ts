@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Bus } from '../node/bus.ts';
+import type { Bus } from '../node/bus/bus.ts';
 import type { NodeConfig } from '../node/config.ts';
-import { validateManifest } from '../node/manifest.ts';
+import { validateManifest } from '../node/identity/manifest.ts';
 import { TesseraNode } from '../node/node.ts';
 import { createApi, DEFAULT_LIMITS } from './app.ts';
 import { serve, type Served } from './serve.ts';

@@ -11,8 +11,8 @@ import process from 'node:process';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
-import { generateIdentity, sealPrivateIdentity } from '../node/identity.ts';
-import { addInitiator, addNode, emptyManifest, type Manifest } from '../node/manifest.ts';
+import { generateIdentity, sealPrivateIdentity } from '../node/identity/identity.ts';
+import { addInitiator, addNode, emptyManifest, type Manifest } from '../node/identity/manifest.ts';
 import { cliArgv, freePort, type Runtime } from '../cli/runtime.ts';
 
 export type { Runtime };

@@ -13,8 +13,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { TesseraApiError, TesseraClient, type KeyInfo, type SignatureResult } from '../client/http.ts';
 import { verifySignature } from '../client/verify.ts';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
-import type { Manifest } from '../node/manifest.ts';
-import type { Curve } from '../node/requests.ts';
+import type { Manifest } from '../node/identity/manifest.ts';
+import type { Curve } from '../node/requests/requests.ts';
 import { rssOf, startBenchCluster, type BenchCluster, type Runtime } from './cluster.ts';
 
 /** Options of one bench run. */

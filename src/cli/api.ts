@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util';
 import { hexToBytes } from '@noble/curves/utils.js';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
 import { TesseraApiError, TesseraClient, VerificationError, type KeyInfo, type PromotionReport, type SignatureResult } from '../client/http.ts';
-import { validateManifest, type Manifest } from '../node/manifest.ts';
-import type { Curve } from '../node/requests.ts';
+import { validateManifest, type Manifest } from '../node/identity/manifest.ts';
+import type { Curve } from '../node/requests/requests.ts';
 import { intListOption, UsageError } from './args.ts';
 
 /** Where the development cluster (`npm start`) keeps its files. */

@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { createStorage } from 'unstorage';
-import { exportBackup, importBackup } from '../node/backup.ts';
+import { exportBackup, importBackup } from '../node/storage/backup.ts';
 import { loadConfig, storageKey } from '../node/config.ts';
-import { atomicFs } from '../node/fs-atomic.ts';
-import { validateManifest } from '../node/manifest.ts';
-import { writeSecretFile } from '../node/secret-file.ts';
-import { EncryptedStore } from '../node/storage.ts';
+import { atomicFs } from '../node/storage/fs-atomic.ts';
+import { validateManifest } from '../node/identity/manifest.ts';
+import { writeSecretFile } from '../node/storage/secret-file.ts';
+import { EncryptedStore } from '../node/storage/storage.ts';
 import { options, UsageError } from './args.ts';
 
 export const usage = `usage: tessera backup --config node0.json --recipient age1… [--recipient age1…] --out node0.backup.age [--force]

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { bench, save, summary, table } from '../bench/run.ts';
 import type { Runtime } from '../bench/cluster.ts';
 import { readFileSync } from 'node:fs';
-import { validateManifest } from '../node/manifest.ts';
+import { validateManifest } from '../node/identity/manifest.ts';
 import { loadInitiator } from './api.ts';
 import { UsageError } from './args.ts';
 

@@ -1,12 +1,12 @@
 /**
  * `tessera cluster nats-config --manifest cluster.json [--admin-nkey U…] [--initiator-nkey U…]`:
- * prints nats-server's `authorization {}` block for the cluster (see src/node/nats-auth.ts).
+ * prints nats-server's `authorization {}` block for the cluster (see src/node/transport/nats-auth.ts).
  * @module
  */
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
-import { validateManifest } from '../node/manifest.ts';
-import { natsAuthorization } from '../node/nats-auth.ts';
+import { validateManifest } from '../node/identity/manifest.ts';
+import { natsAuthorization } from '../node/transport/nats-auth.ts';
 import { options, UsageError } from './args.ts';
 
 export const usage = `usage: tessera cluster nats-config [--manifest cluster.json] [--admin-nkey U…] [--initiator-nkey U… ...] [--node-nkey node0=U… ...]

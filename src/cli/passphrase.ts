@@ -8,7 +8,7 @@
  * @module
  */
 import process from 'node:process';
-import { checkPassphrase, PassphraseError, passphraseFromEnv, readPassphraseFile } from '../node/secret-file.ts';
+import { checkPassphrase, PassphraseError, passphraseFromEnv, readPassphraseFile } from '../node/storage/secret-file.ts';
 import { UsageError } from './args.ts';
 
 /** One event of the line editor: a finished line, or an abort. */

@@ -8,9 +8,9 @@ import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { needsApprovals } from '../auth/signed-http.ts';
 import { submit } from '../client/nats.ts';
-import { validateManifest } from '../node/manifest.ts';
-import type { Curve, OperationRequest } from '../node/requests.ts';
-import { connectNats } from '../node/transport.ts';
+import { validateManifest } from '../node/identity/manifest.ts';
+import type { Curve, OperationRequest } from '../node/requests/requests.ts';
+import { connectNats } from '../node/transport/transport.ts';
 import { loadInitiator } from './api.ts';
 import { intListOption, UsageError } from './args.ts';
 

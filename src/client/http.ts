@@ -8,10 +8,10 @@
  */
 import { bytesToHex } from '@noble/curves/utils.js';
 import { requestIdOf, signApproval, signHttp, type InitiatorSecret, type SignedHttp } from '../auth/signed-http.ts';
-import { operationOf } from '../node/http-requests.ts';
-import { validateManifest, type Manifest } from '../node/manifest.ts';
-import type { PromotionStatus } from '../node/promotion.ts';
-import { verifyAttestation, type Curve, type NodeResult, type OperationRequest } from '../node/requests.ts';
+import { operationOf } from '../node/requests/http-requests.ts';
+import { validateManifest, type Manifest } from '../node/identity/manifest.ts';
+import type { PromotionStatus } from '../node/cluster/promotion.ts';
+import { verifyAttestation, type Curve, type NodeResult, type OperationRequest } from '../node/requests/requests.ts';
 import { answerMatchesKey, verifyKeyResults, verifyKeyStatements, verifySignature, VerificationError, type VerifiedKey } from './verify.ts';
 
 export { VerificationError, type VerifiedKey } from './verify.ts';

@@ -7,9 +7,9 @@ import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
-import type { Manifest } from '../node/manifest.ts';
+import type { Manifest } from '../node/identity/manifest.ts';
 import { names } from '../node/node.ts';
-import { signRequest, verifyAttestation, type NodeResult, type OperationRequest } from '../node/requests.ts';
+import { signRequest, verifyAttestation, type NodeResult, type OperationRequest } from '../node/requests/requests.ts';
 
 /** A result whose attestation did not verify, or that is not this request's. */
 export class ForgedResultError extends Error {

@@ -10,10 +10,10 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { recordOf, verifyStatement, type KeyStatement } from '../node/key-record.ts';
-import type { Manifest } from '../node/manifest.ts';
-import type { ClusterKey } from '../node/operations.ts';
-import { canonical, signersOf, verifyAttestation, type Curve, type NodeResult } from '../node/requests.ts';
+import { recordOf, verifyStatement, type KeyStatement } from '../node/cluster/key-record.ts';
+import type { Manifest } from '../node/identity/manifest.ts';
+import type { ClusterKey } from '../node/operations/execute.ts';
+import { canonical, signersOf, verifyAttestation, type Curve, type NodeResult } from '../node/requests/requests.ts';
 
 /** An answer that failed verification; the message names the check and the node. */
 export class VerificationError extends Error {

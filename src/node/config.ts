@@ -8,10 +8,10 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import process from 'node:process';
 import { parse } from 'yaml';
-import { isEncryptedIdentity } from './identity.ts';
-import { passphraseFromEnv, readPassphraseFile } from './secret-file.ts';
-import { storageKeyFromFile, storageKeyFromPassphrase } from './storage.ts';
-import { natsProductionProblems, type NatsOptions } from './transport.ts';
+import { isEncryptedIdentity } from './identity/identity.ts';
+import { passphraseFromEnv, readPassphraseFile } from './storage/secret-file.ts';
+import { storageKeyFromFile, storageKeyFromPassphrase } from './storage/storage.ts';
+import { natsProductionProblems, type NatsOptions } from './transport/transport.ts';
 
 /** A node's configuration. Paths are relative to the config file. */
 export interface NodeConfig {

@@ -8,28 +8,28 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { natsBus, type Bus } from './bus.ts';
+import { natsBus, type Bus } from './bus/bus.ts';
 import { createStorage, type Storage } from 'unstorage';
 import redisDriver from 'unstorage/drivers/redis';
 import type { Logger } from 'pino';
-import { AuditLog } from './audit.ts';
+import { AuditLog } from './storage/audit.ts';
 import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig } from './config.ts';
-import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity.ts';
-import { validateManifest, type Manifest } from './manifest.ts';
-import { confirmsKeyChange, execute, promote } from './operations.ts';
-import { nodeInbox } from './nats-auth.ts';
-import { redriveKey, sweepPromotions } from './promotion.ts';
-import { rateLimited } from './rate-limit.ts';
-import { admitRequest, attest, changesKey, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests.ts';
-import { SessionError, SessionManager } from './session.ts';
-import { SessionLedger } from './session-ledger.ts';
-import { EncryptedStore } from './storage.ts';
-import { anchorStore } from './store-anchor.ts';
-import { connectNats, PeerTransport } from './transport.ts';
-import { atomicFs } from './fs-atomic.ts';
-import { ClusterState, names, type Forgery } from './gateway.ts';
+import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity/identity.ts';
+import { validateManifest, type Manifest } from './identity/manifest.ts';
+import { confirmsKeyChange, execute, promote } from './operations/execute.ts';
+import { nodeInbox } from './transport/nats-auth.ts';
+import { redriveKey, sweepPromotions } from './cluster/promotion.ts';
+import { rateLimited } from './transport/rate-limit.ts';
+import { admitRequest, attest, changesKey, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests/requests.ts';
+import { SessionError, SessionManager } from '../protocol/session.ts';
+import { SessionLedger } from './sessions/ledger.ts';
+import { EncryptedStore } from './storage/storage.ts';
+import { anchorStore } from './storage/store-anchor.ts';
+import { connectNats, PeerTransport } from './transport/transport.ts';
+import { atomicFs } from './storage/fs-atomic.ts';
+import { ClusterState, names, type Forgery } from './cluster/state.ts';
 
-export { names } from './gateway.ts';
+export { names } from './cluster/state.ts';
 
 /** How often a node re-drives promotions a lost confirmation left pending (unless configured). */
 const PROMOTION_SWEEP_MS = 10_000;

@@ -2,16 +2,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createStorage } from 'unstorage';
-import { atomicFs } from '../../src/node/fs-atomic.ts';
-import { EncryptedStore } from '../../src/node/storage.ts';
-import { openPrivateIdentity } from '../../src/node/identity.ts';
+import { atomicFs } from '../../src/node/storage/fs-atomic.ts';
+import { EncryptedStore } from '../../src/node/storage/storage.ts';
+import { openPrivateIdentity } from '../../src/node/identity/identity.ts';
 import { join } from 'node:path';
 import process from 'node:process';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
-import { generateIdentity, sealPrivateIdentity } from '../../src/node/identity.ts';
-import { addInitiator, addNode, emptyManifest, type Manifest } from '../../src/node/manifest.ts';
-import type { OperationRequest } from '../../src/node/requests.ts';
+import { generateIdentity, sealPrivateIdentity } from '../../src/node/identity/identity.ts';
+import { addInitiator, addNode, emptyManifest, type Manifest } from '../../src/node/identity/manifest.ts';
+import type { OperationRequest } from '../../src/node/requests/requests.ts';
 import type { makeCerts } from './nats.ts';
 
 /** A request before the fields every submission fills in. */

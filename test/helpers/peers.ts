@@ -4,14 +4,14 @@
  * rewrite (a hostile peer running otherwise honest code).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { execute } from '../../src/node/operations.ts';
-import type { OperationRequest } from '../../src/node/requests.ts';
-import { generateIdentity, type PrivateIdentity } from '../../src/node/identity.ts';
-import { addNode, emptyManifest, type Manifest } from '../../src/node/manifest.ts';
-import { SessionLedger } from '../../src/node/session-ledger.ts';
-import { SessionManager } from '../../src/node/session.ts';
-import { EncryptedStore } from '../../src/node/storage.ts';
-import { PeerTransport } from '../../src/node/transport.ts';
+import { execute } from '../../src/node/operations/execute.ts';
+import type { OperationRequest } from '../../src/node/requests/requests.ts';
+import { generateIdentity, type PrivateIdentity } from '../../src/node/identity/identity.ts';
+import { addNode, emptyManifest, type Manifest } from '../../src/node/identity/manifest.ts';
+import { SessionLedger } from '../../src/node/sessions/ledger.ts';
+import { SessionManager } from '../../src/protocol/session.ts';
+import { EncryptedStore } from '../../src/node/storage/storage.ts';
+import { PeerTransport } from '../../src/node/transport/transport.ts';
 
 /** One envelope as SessionManager hands it to the transport. */
 export type Outgoing = Parameters<PeerTransport['send']>[0];

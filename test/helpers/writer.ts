@@ -1,8 +1,8 @@
 /** Child process for the torn-write test: rewrites one record forever with growing versions. */
 import process from 'node:process';
 import { createStorage } from 'unstorage';
-import { atomicFs } from '../../src/node/fs-atomic.ts';
-import { EncryptedStore } from '../../src/node/storage.ts';
+import { atomicFs } from '../../src/node/storage/fs-atomic.ts';
+import { EncryptedStore } from '../../src/node/storage/storage.ts';
 
 const [base, keyHex] = process.argv.slice(2);
 const store = await EncryptedStore.open(createStorage({ driver: atomicFs({ base: base! }) }), Uint8Array.from(Buffer.from(keyHex!, 'hex')));

@@ -3,7 +3,7 @@
  * @module
  */
 import { Hono } from 'hono';
-import { chooseRecord } from '../../node/key-record.ts';
+import { chooseRecord } from '../../node/cluster/key-record.ts';
 import { authenticate, noKey, operate, type OperateDeps } from '../operate.ts';
 
 /** The `/v1` routes. */

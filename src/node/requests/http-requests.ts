@@ -5,8 +5,8 @@
  * signed bytes it received, so a compromised API node cannot change what was asked.
  * @module
  */
-import { requestIdOf, signedBytesOf, verifyApprovals, type SignedHttp } from '../auth/signed-http.ts';
-import type { Manifest } from './manifest.ts';
+import { requestIdOf, signedBytesOf, verifyApprovals, type SignedHttp } from '../../auth/signed-http.ts';
+import type { Manifest } from '../identity/manifest.ts';
 import { RequestError, type Curve, type OperationRequest } from './requests.ts';
 import { DuplicateKeyError, parseStrictJson } from './strict-json.ts';
 

@@ -18,8 +18,8 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { hexToBytes } from '@noble/curves/utils.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { PrivateIdentity } from './identity.ts';
-import type { Manifest } from './manifest.ts';
+import type { PrivateIdentity } from '../identity/identity.ts';
+import type { Manifest } from '../identity/manifest.ts';
 
 const MAGIC = [0x54, 0x53, 0x52, 0x32];
 const HEADER = 4 + 1 + 32 + 1 + 2 + 2 + 4 + 24 + 4;

@@ -4,13 +4,13 @@
  * node signs its result (an attestation) so a client can tell a forged result.
  * @module
  */
-import { ed25519Sign, ed25519Verify } from '../core/index.ts';
+import { ed25519Sign, ed25519Verify } from '../../core/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { PrivateIdentity } from './identity.ts';
-import { approvalOf, AuthError, requestIdOf, signedBytesOf, signWith, verifyApprovals, verifySignedHttp, verifyWith, type InitiatorSecret, type SignedHttp } from '../auth/signed-http.ts';
+import type { PrivateIdentity } from '../identity/identity.ts';
+import { approvalOf, AuthError, requestIdOf, signedBytesOf, signWith, verifyApprovals, verifySignedHttp, verifyWith, type InitiatorSecret, type SignedHttp } from '../../auth/signed-http.ts';
 import { operationFields, operationOf } from './http-requests.ts';
-import type { Manifest } from './manifest.ts';
+import type { Manifest } from '../identity/manifest.ts';
 
 /** A curve name. */
 export type Curve = 'secp256k1' | 'ed25519';

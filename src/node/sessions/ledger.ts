@@ -16,8 +16,8 @@
  *   at most LEVELS × FANOUT records and leaves no tombstones.
  * @module
  */
-import { SessionJournal } from './session-journal.ts';
-import type { EncryptedStore } from './storage.ts';
+import { SessionJournal } from './journal.ts';
+import type { EncryptedStore } from '../storage/storage.ts';
 
 /**
  * How long a started session id is remembered. A session id derives from a signed request that

@@ -13,8 +13,8 @@ import { nkeyAuthenticator, nkeys, type Authenticator } from '@nats-io/transport
 // Not re-exported by @nats-io/nkeys' entry point; its own base32 and CRC16, rather than ours.
 import { Codec } from '@nats-io/nkeys/lib/codec.js';
 import { hexToBytes } from '@noble/curves/utils.js';
-import { names } from './gateway.ts';
-import { nodeIndex, type Manifest } from './manifest.ts';
+import { names } from '../cluster/state.ts';
+import { nodeIndex, type Manifest } from '../identity/manifest.ts';
 
 /** The nkey user public key (`U…`) of an Ed25519 public key (hex). */
 export function nkeyUserOf(ed25519Hex: string): string {

@@ -10,11 +10,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { natsBus, type Bus } from './bus.ts';
+import { natsBus, type Bus } from '../bus/bus.ts';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { EnvelopeError, MAX_ENVELOPE, open, seal, type Opened } from './envelope.ts';
-import type { PrivateIdentity } from './identity.ts';
-import { nodeIndex, type Manifest } from './manifest.ts';
+import type { PrivateIdentity } from '../identity/identity.ts';
+import { nodeIndex, type Manifest } from '../identity/manifest.ts';
 import { identityAuthenticator } from './nats-auth.ts';
 import { rateLimited } from './rate-limit.ts';
 

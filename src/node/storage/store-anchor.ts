@@ -17,9 +17,9 @@
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
-import { ed25519Sign, ed25519Verify } from '../core/index.ts';
-import type { Bus, KvLike } from './bus.ts';
-import type { PrivateIdentity } from './identity.ts';
+import { ed25519Sign, ed25519Verify } from '../../core/index.ts';
+import type { Bus, KvLike } from '../bus/bus.ts';
+import type { PrivateIdentity } from '../identity/identity.ts';
 import { RESTORED_MARK as RESTORED, StorageRollbackError, type EncryptedStore } from './storage.ts';
 
 /** At most one anchor update per this many milliseconds (off the hot path, coalesced). */

@@ -4,15 +4,15 @@
  * stream, and waiting for the participants' attested results.
  * @module
  */
-import type { Bus, KvLike } from './bus.ts';
-import { SIGNED_HTTP_WINDOW_MS } from '../auth/signed-http.ts';
-import type { Manifest } from './manifest.ts';
-import type { ClusterKey, ClusterKeys } from './operations.ts';
-import { ed25519Sign, ed25519Verify } from '../core/index.ts';
+import type { Bus, KvLike } from '../bus/bus.ts';
+import { SIGNED_HTTP_WINDOW_MS } from '../../auth/signed-http.ts';
+import type { Manifest } from '../identity/manifest.ts';
+import type { ClusterKey, ClusterKeys } from '../operations/execute.ts';
+import { ed25519Sign, ed25519Verify } from '../../core/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
-import type { PrivateIdentity } from './identity.ts';
+import type { PrivateIdentity } from '../identity/identity.ts';
 import { chooseRecord, recordOf, signStatement, verifyStatement, type KeyStatement } from './key-record.ts';
-import { canonical, verifyAttestation, type NodeResult, type SignedRequest } from './requests.ts';
+import { canonical, verifyAttestation, type NodeResult, type SignedRequest } from '../requests/requests.ts';
 
 /** NATS names a cluster uses. */
 export function names(cluster: string) {

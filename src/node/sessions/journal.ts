@@ -24,9 +24,9 @@ import { dirname } from 'node:path';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { PositionAnchor } from './position-anchor.ts';
-import type { Entry, LedgerMedium } from './session-ledger.ts';
-import type { EncryptedStore } from './storage.ts';
+import { PositionAnchor } from '../storage/position-anchor.ts';
+import type { Entry, LedgerMedium } from './ledger.ts';
+import type { EncryptedStore } from '../storage/storage.ts';
 
 const MAGIC = new TextEncoder().encode('TSJ1');
 const HEADER_LEN = 40;

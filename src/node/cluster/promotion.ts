@@ -12,9 +12,9 @@
  * @module
  */
 import { recordOf, type KeyStatement } from './key-record.ts';
-import { promote, publicRecord, type ClusterKeys, type Confirmed, type KeyMeta } from './operations.ts';
-import { canonical, type NodeResult } from './requests.ts';
-import type { EncryptedStore } from './storage.ts';
+import { promote, publicRecord, type ClusterKeys, type Confirmed, type KeyMeta } from '../operations/execute.ts';
+import { canonical, type NodeResult } from '../requests/requests.ts';
+import type { EncryptedStore } from '../storage/storage.ts';
 
 /** What a sweep needs from the cluster state. */
 export interface PromotionCluster extends ClusterKeys {

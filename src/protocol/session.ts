@@ -10,9 +10,9 @@
 import { bytesToHex } from '@noble/curves/utils.js';
 import { CoreError } from '../core/index.ts';
 import type { OutgoingMessage } from '../core/wire.ts';
-import { EnvelopeError, KIND, type Opened } from './envelope.ts';
-import type { PeerTransport } from './transport.ts';
-import { SessionReusedError, type SessionLedger } from './session-ledger.ts';
+import { EnvelopeError, KIND, type Opened } from '../node/transport/envelope.ts';
+import type { PeerTransport } from '../node/transport/transport.ts';
+import { SessionReusedError, type SessionLedger } from '../node/sessions/ledger.ts';
 
 /** A round object from src/core. */
 export interface RoundLike {

@@ -4,10 +4,10 @@
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
-import { ecdsaKeyShare, frostKeyShare, startEcdsaDkg, startEcdsaRefresh, startEcdsaSign, startFrostDkg, startFrostSign, startReshare, type EcdsaKeyShare, type EcdsaSignature, type FrostKeyShare, type ReshareRole } from '../core/index.ts';
-import { REQUEST_WINDOW_MS, RequestError, sessionId, signersOf, type Curve, type OperationRequest } from './requests.ts';
-import { SessionAbortedError, SessionError, type SessionManager } from './session.ts';
-import type { EncryptedStore } from './storage.ts';
+import { ecdsaKeyShare, frostKeyShare, startEcdsaDkg, startEcdsaRefresh, startEcdsaSign, startFrostDkg, startFrostSign, startReshare, type EcdsaKeyShare, type EcdsaSignature, type FrostKeyShare, type ReshareRole } from '../../core/index.ts';
+import { REQUEST_WINDOW_MS, RequestError, sessionId, signersOf, type Curve, type OperationRequest } from '../requests/requests.ts';
+import { SessionAbortedError, SessionError, type SessionManager } from '../../protocol/session.ts';
+import type { EncryptedStore } from '../storage/storage.ts';
 
 /** Public metadata of a key (never a share). */
 export interface KeyMeta {

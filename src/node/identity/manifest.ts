@@ -3,7 +3,7 @@
  * the initiator keys allowed to request operations. Every node loads the same file.
  * @module
  */
-import type { ApprovalPolicy } from '../auth/signed-http.ts';
+import type { ApprovalPolicy } from '../../auth/signed-http.ts';
 import { assertNodeId, type PublicIdentity } from './identity.ts';
 
 /** An initiator allowed to request operations: an Ed25519 key, or a P-256 key (e.g. held in a cloud KMS). */

@@ -6,12 +6,12 @@
  * `previousEpoch` is the other's epoch supersedes it (a version in the middle of being promoted).
  * @module
  */
-import { ed25519Sign, ed25519Verify } from '../core/index.ts';
+import { ed25519Sign, ed25519Verify } from '../../core/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
-import type { PrivateIdentity } from './identity.ts';
-import type { Manifest } from './manifest.ts';
-import type { ClusterKey } from './operations.ts';
-import { canonical } from './requests.ts';
+import type { PrivateIdentity } from '../identity/identity.ts';
+import type { Manifest } from '../identity/manifest.ts';
+import type { ClusterKey } from '../operations/execute.ts';
+import { canonical } from '../requests/requests.ts';
 
 /** One node's signed statement of a key's public record. */
 export type KeyStatement = ClusterKey & { nodeId: string; sig: string };
