@@ -34,18 +34,26 @@ export interface OutgoingMessage {
   bytes: Uint8Array;
 }
 
+/** Where each header field starts (big-endian u16 for sender and receiver). */
+const AT = { version: 0, protocol: 1, session: 2, round: 34, sender: 35, receiver: 37 } as const;
+
 /** Reads the header of an envelope (throws on a buffer shorter than the header). */
 export function parseHeader(msg: Uint8Array): MessageHeader {
   if (msg.length < HEADER_LEN) throw new RangeError(`message of ${msg.length} bytes is shorter than the ${HEADER_LEN}-byte header`);
   const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
   return {
-    version: msg[0]!,
-    protocol: msg[1]!,
-    session: msg.slice(2, 34),
-    round: msg[34]!,
-    sender: view.getUint16(35),
-    receiver: view.getUint16(37),
+    version: msg[AT.version]!,
+    protocol: msg[AT.protocol]!,
+    session: msg.slice(AT.session, AT.round),
+    round: msg[AT.round]!,
+    sender: view.getUint16(AT.sender),
+    receiver: view.getUint16(AT.receiver),
   };
+}
+
+/** The sender party id a message claims, or -1 for a buffer shorter than the header (no copy). */
+export function claimedSender(msg: Uint8Array): number {
+  return msg.length >= HEADER_LEN ? (msg[AT.sender]! << 8) | msg[AT.sender + 1]! : -1;
 }
 
 /** Splits the core's framed output `count u16 | (len u32 | bytes)*` into envelopes. */

@@ -20,16 +20,12 @@ import {
   type ReshareRole,
 } from '../core/index.ts';
 import { BROADCAST, type OutgoingMessage } from '../core/wire.ts';
+import type { ProtocolRound, Receiver } from './round.ts';
 
-/** Anything that accepts envelopes. */
-export interface Receiver {
-  receive(msg: Uint8Array): void;
-}
+export type { Receiver };
 
 /** A round with messages to deliver. */
-interface Step extends Receiver {
-  readonly outgoing: OutgoingMessage[];
-}
+type Step = Pick<ProtocolRound, 'outgoing' | 'receive'>;
 
 /** Delivers each message to its receiver, or to every other party for a broadcast. */
 export function deliver(parties: ReadonlyMap<number, Receiver>, messages: readonly OutgoingMessage[]): void {

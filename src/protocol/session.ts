@@ -9,19 +9,9 @@
  */
 import { bytesToHex } from '@noble/curves/utils.js';
 import { CoreError } from '../core/index.ts';
-import type { OutgoingMessage } from '../core/wire.ts';
-import { EnvelopeError, KIND, type Opened } from '../node/transport/envelope.ts';
-import type { PeerTransport } from '../node/transport/transport.ts';
-import { SessionReusedError, type SessionLedger } from '../node/sessions/ledger.ts';
-
-/** A round object from src/core. */
-export interface RoundLike {
-  readonly outgoing: OutgoingMessage[];
-  receive(msg: Uint8Array): void;
-  missing(): number[];
-  advance?: () => RoundLike;
-  finish?: () => unknown;
-}
+import { claimedSender } from '../core/wire.ts';
+import { KIND, SessionReusedError, type Inbound, type PeerLink, type StartedSessions } from './peer.ts';
+import type { ProtocolRound } from './round.ts';
 
 /** A session failed: which party (node id), which round, why. */
 export class SessionError extends Error {
@@ -78,7 +68,7 @@ export interface SessionSpec {
   /** Party ids taking part (default: all); others' messages are refused and broadcasts skip them. */
   members?: number[];
   /** Starts round one. */
-  start: () => RoundLike;
+  start: () => ProtocolRound;
   /** Milliseconds allowed per round. */
   roundTimeoutMs?: number;
   /** Milliseconds allowed for the whole session. */
@@ -110,9 +100,9 @@ interface Live {
   curve?: string;
   partyOfIndex: Map<number, number>;
   round: number;
-  current?: RoundLike;
+  current?: ProtocolRound;
   lastSeq: Map<number, number>;
-  buffered: Opened[];
+  buffered: Inbound[];
   wake: () => void;
   fail: (e: SessionError) => void;
   /** Whether the session's failure is decided (it takes no further message, even before it unwinds). */
@@ -128,7 +118,7 @@ const MAX_RESERVED = 1024;
 /** Runs sessions for one node. */
 export class SessionManager {
   private live = new Map<string, Live>();
-  private pending = new Map<string, { at: number; msgs: Opened[] }>();
+  private pending = new Map<string, { at: number; msgs: Inbound[] }>();
   readonly rejections: Rejection[] = [];
   private running = 0;
   private finished = new Set<string>();
@@ -136,8 +126,8 @@ export class SessionManager {
   private reserved = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly transport: PeerTransport,
-    private readonly opts: { maxConcurrent?: number; onReject?: (r: Rejection) => void; ledger?: SessionLedger } = {},
+    private readonly transport: PeerLink,
+    private readonly opts: { maxConcurrent?: number; onReject?: (r: Rejection) => void; ledger?: StartedSessions } = {},
   ) {
     transport.listen(
       (o) => this.onEnvelope(o),
@@ -155,7 +145,7 @@ export class SessionManager {
     this.opts.onReject?.(r);
   }
 
-  private onEnvelope(o: Opened): void {
+  private onEnvelope(o: Inbound): void {
     const key = bytesToHex(o.session);
     const s = this.live.get(key);
     if (!s && this.finished.has(key)) {
@@ -176,7 +166,7 @@ export class SessionManager {
     this.accept(key, s, o);
   }
 
-  private accept(key: string, s: Live, o: Opened): void {
+  private accept(key: string, s: Live, o: Inbound): void {
     // A failed session (a ban, say) feeds nothing more to the core, also before run() unwinds.
     if (s.failed()) return;
     const sender = this.nodeOf(o.from);
@@ -207,7 +197,7 @@ export class SessionManager {
       return s.fail(new SessionAbortedError(`${sender} aborted the session in round ${claim.round} (a claim, not verified here): ${says}`, claim.round, [claim]));
     }
     // The core message must claim the sender the envelope signature proved.
-    const claimed = o.body.length >= 39 ? (o.body[35]! << 8) | o.body[36]! : -1;
+    const claimed = claimedSender(o.body);
     if (claimed !== party) return this.reject({ session: key, culprit: sender, code: 'FORGED_SENDER', reason: `${sender} sent a message claiming party ${claimed}` });
     if (o.round < s.round || !s.current) return this.reject({ session: key, culprit: sender, code: 'LATE', reason: `message for round ${o.round} arrived in round ${s.round}` });
     try {
@@ -355,7 +345,7 @@ export class SessionManager {
     // Protocol timers use the monotonic clock, so wall-clock jumps cannot stretch or cut them.
     const deadline = performance.now() + totalMs;
     try {
-      let round: RoundLike;
+      let round: ProtocolRound;
       try {
         round = spec.start();
       } catch (e) {
@@ -428,5 +418,3 @@ export class SessionManager {
     }
   }
 }
-
-export { EnvelopeError };

@@ -18,6 +18,10 @@
  */
 import { SessionJournal } from './journal.ts';
 import type { EncryptedStore } from '../storage/storage.ts';
+import { SessionReusedError } from '../../protocol/peer.ts';
+
+// Declared beside the session driver, which refuses a reused id; re-exported for the node's readers.
+export { SessionReusedError };
 
 /**
  * How long a started session id is remembered. A session id derives from a signed request that
@@ -31,16 +35,6 @@ import type { EncryptedStore } from '../storage/storage.ts';
  * segment written, so the request layer refuses any request old enough to carry a forgotten id.
  */
 export const SESSION_RETENTION_MS = 60 * 60_000;
-
-/** A session id this node has already started: running it again is refused. */
-export class SessionReusedError extends Error {
-  override name = 'SessionReusedError';
-  readonly code = 'SESSION_REUSED';
-  readonly culprits: string[] = [];
-  constructor(readonly session: string) {
-    super(`session ${session} was already started on this node; a protocol session id is never run twice`);
-  }
-}
 
 /** A recorded session (its id, or the medium's keyed tag of it) and when it was claimed (ms). */
 export type Entry = [id: string, at: number];

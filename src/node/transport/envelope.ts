@@ -20,14 +20,15 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { PrivateIdentity } from '../identity/identity.ts';
 import type { Manifest } from '../identity/manifest.ts';
+import { KIND } from '../../protocol/peer.ts';
 
 const MAGIC = [0x54, 0x53, 0x52, 0x32];
 const HEADER = 4 + 1 + 32 + 1 + 2 + 2 + 4 + 24 + 4;
 /** Largest envelope accepted; anything larger is dropped before parsing. */
 export const MAX_ENVELOPE = 256 * 1024;
 
-/** What an envelope carries. */
-export const KIND = { protocol: 1, abort: 2 } as const;
+// The kind byte is the session driver's word (src/protocol/peer.ts); re-exported for the node's readers.
+export { KIND };
 /** Set in the kind byte of each receiver's copy of a broadcast. */
 const BROADCAST_FLAG = 0x80;
 
