@@ -5,7 +5,7 @@
 //! one key accepts exactly one encoding of each signature.
 #![forbid(unsafe_code)]
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use zeroize::Zeroizing;

@@ -8,15 +8,14 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod error;
+pub mod common;
 pub mod dkls23;
 pub mod frost;
+pub mod hash;
 pub mod identity;
 pub mod reshare;
-pub mod rng;
-pub mod secret;
-pub mod transcript;
-pub mod wire;
+
+pub use common::{error, rng, wire};
 
 #[cfg(test)]
 mod snapshots;

@@ -4,7 +4,7 @@
 
 use crate::dkls23;
 use crate::frost;
-use crate::rng;
+use crate::common::rng;
 use crate::test_util::{frames, route};
 use sha2::{Digest, Sha256};
 

@@ -6,8 +6,8 @@
 
 use super::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
 use super::dlog;
-use super::hash::{hs, tag, th};
-use crate::error::{Error, ErrorCode, Result};
+use crate::hash::{hs, tag, th};
+use crate::common::error::{Error, ErrorCode, Result};
 use k256::elliptic_curve::hash2curve::{ExpandMsgXmd, GroupDigest};
 use k256::elliptic_curve::ops::LinearCombination;
 use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable};

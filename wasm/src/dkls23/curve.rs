@@ -2,7 +2,7 @@
 //! compressed, on the curve, canonical, never the identity.
 #![forbid(unsafe_code)]
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 use k256::elliptic_curve::group::GroupEncoding;
 use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::sec1::ToEncodedPoint;

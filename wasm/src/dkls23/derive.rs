@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 use super::curve::enc_point;
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 use hmac::{Hmac, Mac};
 use k256::elliptic_curve::group::Group;
 use k256::elliptic_curve::PrimeField;

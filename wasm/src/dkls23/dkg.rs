@@ -12,11 +12,11 @@
 use super::base_ot::{self, RECEIVER_MSG_LEN, SENDER_MSG_LEN};
 use super::curve::{commitment_eval, dec_nonzero_scalar, dec_point, enc_point, enc_scalar, poly_eval, random_scalar};
 use super::dlog;
-use super::hash::{commit, opens, sid, tag, th};
+use crate::hash::{commit, opens, sid, tag, th};
 use super::keys::{KeyShare, PeerSetup};
-use crate::error::{Error, ErrorCode, Result};
-use crate::frost::keys::validate_params;
-use crate::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST};
+use crate::common::error::{Error, ErrorCode, Result};
+use crate::common::params::validate_params;
+use crate::common::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use k256::elliptic_curve::group::Group;
@@ -447,7 +447,7 @@ impl Round3 {
 mod tests {
     use super::*;
     use crate::test_util::frames;
-    use crate::rng;
+    use crate::common::rng;
 
     /// A malicious party 2 encrypts a share that does not match its Feldman commitments: party 1
     /// must reject it as `InvalidShare` naming party 2 and keep waiting for a valid message.

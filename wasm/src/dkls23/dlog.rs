@@ -5,8 +5,8 @@
 #![forbid(unsafe_code)]
 
 use super::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
-use super::hash::{tag, Th};
-use crate::error::{Error, ErrorCode, Result};
+use crate::hash::{tag, Th};
+use crate::common::error::{Error, ErrorCode, Result};
 use k256::elliptic_curve::ops::LinearCombination;
 use k256::{ProjectivePoint, Scalar};
 use rand_chacha::ChaCha20Rng;

@@ -5,7 +5,7 @@
 
 use super::curve::{dec_nonzero_scalar, dec_point, enc_point, enc_scalar, lagrange};
 use super::base_ot::KAPPA;
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 use k256::{ProjectivePoint, Scalar};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -83,7 +83,7 @@ impl KeyShare {
     /// Checks internal consistency: x·G = X_id, the X_k interpolate to pk, one setup per peer
     /// (or none at all: a pending share, see `is_pending`).
     pub(crate) fn validate(self) -> Result<Self> {
-        crate::frost::keys::validate_params(self.threshold, self.parties)?;
+        crate::common::params::validate_params(self.threshold, self.parties)?;
         if self.id == 0 || self.id > self.parties || self.public_shares.len() != usize::from(self.parties) {
             return Err(Error::local(ErrorCode::InvalidParameters, "key share has inconsistent party data"));
         }
@@ -159,7 +159,7 @@ impl KeyShare {
             chain: self.chain,
             peers: self.peers.clone(),
         };
-        crate::secret::to_blob(&blob)
+        crate::common::secret::to_blob(&blob)
     }
 
     /// Parses and re-validates a stored blob.

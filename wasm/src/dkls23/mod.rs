@@ -9,7 +9,6 @@ pub mod curve;
 pub mod derive;
 pub mod dkg;
 pub mod dlog;
-pub mod hash;
 pub mod keys;
 pub mod mul;
 pub mod ot_ext;

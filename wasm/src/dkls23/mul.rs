@@ -12,9 +12,9 @@
 #![forbid(unsafe_code)]
 
 use super::curve::{dec_scalar, enc_scalar, random_scalar};
-use super::hash::{hs, tag, th, Th};
+use crate::hash::{hs, tag, th, Th};
 use super::ot_ext::{self, BobExtension, WIDTH, XI};
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable};
 use k256::Scalar;
 use rand_chacha::ChaCha20Rng;
@@ -174,7 +174,7 @@ impl BobMul {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng;
+    use crate::common::rng;
     use rand_core::RngCore;
 
     struct Pair {

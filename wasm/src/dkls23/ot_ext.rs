@@ -11,8 +11,8 @@
 #![forbid(unsafe_code)]
 
 use super::base_ot::KAPPA;
-use super::hash::{tag, Th};
-use crate::error::{Error, ErrorCode, Result};
+use crate::hash::{tag, Th};
+use crate::common::error::{Error, ErrorCode, Result};
 use k256::Scalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;

@@ -29,13 +29,13 @@
 use super::curve::{dec_point, dec_scalar, enc_point, enc_scalar, lagrange, random_scalar, reduce};
 use super::derive;
 use super::dkg::setup_sid;
-use super::hash::{commit, opens, sid};
+use crate::hash::{commit, opens, sid};
 use super::keys::KeyShare;
 use super::mul::{self, BobMul};
 use super::ot_ext;
 use super::zero;
-use crate::error::{Error, ErrorCode, Result};
-use crate::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST};
+use crate::common::error::{Error, ErrorCode, Result};
+use crate::common::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST};
 use k256::elliptic_curve::group::Group;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{Signature, VerifyingKey};
@@ -149,7 +149,7 @@ pub(crate) fn start_with_nonce(key: KeyShare, req: SignRequest, nonce: [u8; NONC
     if key.is_pending() {
         return Err(Error::local(ErrorCode::InvalidParameters, "share is pending its pairwise setup; finish the reshare with a refresh"));
     }
-    crate::frost::suite::validate_identifiers(&req.signers, key.parties)?;
+    crate::common::params::validate_identifiers(&req.signers, key.parties)?;
     if req.signers.len() < usize::from(key.threshold) {
         return Err(Error::local(ErrorCode::NotEnoughSigners, "fewer signers than the key's threshold"));
     }

@@ -6,8 +6,8 @@ use super::derive;
 use super::dkg::{self, DkgParams};
 use super::keys::KeyShare;
 use super::sign::{self, EcdsaSignature, SignRequest};
-use crate::error::ErrorCode;
-use crate::rng;
+use crate::common::error::ErrorCode;
+use crate::common::rng;
 use crate::test_util::frames;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
@@ -51,7 +51,7 @@ pub(crate) fn run_dkg(t: u16, n: u16, old: Option<Vec<KeyShare>>, session: [u8; 
     r3.into_iter().map(|s| s.finish().unwrap()).collect()
 }
 
-pub(crate) fn run_sign(keys: &[KeyShare], signers: &[u16], digest: [u8; 32], path: &[u32]) -> crate::error::Result<EcdsaSignature> {
+pub(crate) fn run_sign(keys: &[KeyShare], signers: &[u16], digest: [u8; 32], path: &[u32]) -> crate::common::error::Result<EcdsaSignature> {
     let session = [signers.len() as u8 + 100; 32];
     let mut rng = rng::from_seed(&[7; 32]).unwrap();
     let mut s1 = Vec::new();
@@ -72,7 +72,7 @@ pub(crate) fn run_sign(keys: &[KeyShare], signers: &[u16], digest: [u8; 32], pat
     let msgs: Vec<Vec<u8>> = s3.iter().flat_map(|s| frames(s.outgoing())).collect();
     route(signers, &msgs, |i, m| if let Err(e) = s3[i].receive(m) { err = Some(e) });
     if let Some(e) = err { return Err(e); }
-    let sigs: Vec<EcdsaSignature> = s3.into_iter().map(|s| s.finish()).collect::<crate::error::Result<_>>()?;
+    let sigs: Vec<EcdsaSignature> = s3.into_iter().map(|s| s.finish()).collect::<crate::common::error::Result<_>>()?;
     assert!(sigs.iter().all(|s| *s == sigs[0]));
     Ok(sigs[0].clone())
 }

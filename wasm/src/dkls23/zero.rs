@@ -2,7 +2,7 @@
 //! give each signer ζ_i with Σ_{i∈S} ζ_i = 0, re-randomizing the additive key shares per signing.
 #![forbid(unsafe_code)]
 
-use super::hash::{hs, tag};
+use crate::hash::{hs, tag};
 use k256::Scalar;
 
 /// ζ_i = Σ_{j∈S∖{i}} ±Hs(tag_zero, sid_Z, seed_ij): minus when i < j, plus otherwise.

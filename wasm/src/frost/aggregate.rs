@@ -3,7 +3,7 @@
 
 use super::round2::SigningContext;
 use super::suite::{self, Commitment};
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::Scalar;
 

@@ -10,12 +10,13 @@
 //! never crosses into JavaScript in the clear.
 #![forbid(unsafe_code)]
 
-use super::keys::{validate_params, KeyPackage};
+use super::keys::KeyPackage;
+use crate::common::params::validate_params;
 use super::suite::{self, CONTEXT};
-use crate::error::{Error, ErrorCode, Result};
-use crate::rng;
-use crate::transcript::Transcript;
-use crate::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST};
+use crate::common::error::{Error, ErrorCode, Result};
+use crate::common::rng;
+use crate::hash::transcript::Transcript;
+use crate::common::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use curve25519_dalek::edwards::EdwardsPoint;

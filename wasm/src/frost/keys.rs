@@ -3,8 +3,9 @@
 //! encrypted storage; the secret never leaves the core in any other form.
 #![forbid(unsafe_code)]
 
-use super::suite::{self, MAX_PARTIES};
-use crate::error::{Error, ErrorCode, Result};
+use super::suite;
+use crate::common::params::validate_params;
+use crate::common::error::{Error, ErrorCode, Result};
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::traits::{Identity, IsIdentity};
 use curve25519_dalek::Scalar;
@@ -52,17 +53,6 @@ impl core::fmt::Debug for KeyPackage {
             .field("parties", &self.parties)
             .finish_non_exhaustive()
     }
-}
-
-/// Checks `threshold`-of-`parties` parameters: 2 ≤ threshold ≤ parties ≤ MAX_PARTIES.
-pub fn validate_params(threshold: u16, parties: u16) -> Result<()> {
-    if parties < 2 || parties > MAX_PARTIES {
-        return Err(Error::local(ErrorCode::InvalidParameters, "parties must be in 2..=255"));
-    }
-    if threshold < 2 || threshold > parties {
-        return Err(Error::local(ErrorCode::InvalidParameters, "threshold must be in 2..=parties"));
-    }
-    Ok(())
 }
 
 impl KeyPackage {
@@ -144,12 +134,12 @@ impl KeyPackage {
             verifying_shares: self.verifying_shares.iter().map(suite::serialize_element).collect(),
             group_public_key: suite::serialize_element(&self.group_public_key),
         };
-        crate::secret::to_blob(&blob)
+        crate::common::secret::to_blob(&blob)
     }
 
     /// Parses and re-validates a stored blob.
     pub fn from_blob(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() > crate::wire::MAX_MESSAGE_LEN {
+        if bytes.len() > crate::common::wire::MAX_MESSAGE_LEN {
             return Err(Error::local(ErrorCode::Decode, "key blob exceeds the size limit"));
         }
         let (blob, rest): (KeyBlob, &[u8]) =

@@ -4,7 +4,7 @@
 use super::keys::KeyPackage;
 use super::round1::SigningNonces;
 use super::suite::{self, Commitment};
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::Scalar;
 

@@ -8,10 +8,11 @@ use super::keys::KeyPackage;
 use super::round1::{self, SigningNonces};
 use super::round2::{self, SigningContext};
 use super::suite::{self, Commitment};
-use crate::error::{Error, ErrorCode, Result};
-use crate::rng;
-use crate::transcript::Transcript;
-use crate::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST, MAX_MESSAGE_LEN};
+use crate::common::error::{Error, ErrorCode, Result};
+use crate::common::params::validate_identifiers;
+use crate::common::rng;
+use crate::hash::transcript::Transcript;
+use crate::common::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST, MAX_MESSAGE_LEN};
 use curve25519_dalek::Scalar;
 use rand_chacha::ChaCha20Rng;
 use zeroize::Zeroizing;
@@ -26,7 +27,7 @@ pub const MAX_SIGNING_MESSAGE_LEN: usize = MAX_MESSAGE_LEN;
 /// Validates a signer list against a key: ascending, distinct, within 1..=parties, including the
 /// local party, and at least `threshold` (the minimum number of signers) long.
 pub fn validate_signers(key: &KeyPackage, signers: &[u16]) -> Result<()> {
-    suite::validate_identifiers(signers, key.parties)?;
+    validate_identifiers(signers, key.parties)?;
     if signers.len() < usize::from(key.threshold) {
         return Err(Error::local(ErrorCode::NotEnoughSigners, "fewer signers than the key's threshold"));
     }

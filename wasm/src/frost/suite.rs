@@ -1,7 +1,7 @@
 //! The FROST(Ed25519, SHA-512) ciphersuite of RFC 9591 §6.1 and the helper functions of §4.
 #![forbid(unsafe_code)]
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::traits::{Identity, IsIdentity, VartimeMultiscalarMul};
 use curve25519_dalek::Scalar;
@@ -9,8 +9,6 @@ use sha2::{Digest, Sha512};
 
 /// RFC 9591 §6.1 contextString.
 pub const CONTEXT: &[u8] = b"FROST-ED25519-SHA512-v1";
-/// Largest number of parties a key may have (identifiers are 1..=MAX_PARTIES).
-pub const MAX_PARTIES: u16 = 255;
 
 fn sha512(parts: &[&[u8]]) -> [u8; 64] {
     let mut h = Sha512::new();
@@ -97,19 +95,6 @@ pub fn deserialize_nonzero_scalar(b: &[u8]) -> Result<Scalar> {
 /// The scalar form of a party identifier; identifiers are 1..=MAX_PARTIES.
 pub fn identifier(id: u16) -> Scalar {
     Scalar::from(u64::from(id))
-}
-
-/// Checks a sorted, duplicate-free list of identifiers in 1..=parties.
-pub fn validate_identifiers(ids: &[u16], parties: u16) -> Result<()> {
-    for (k, id) in ids.iter().enumerate() {
-        if *id == 0 || *id > parties {
-            return Err(Error::local(ErrorCode::InvalidIdentifier, "identifier outside 1..=parties"));
-        }
-        if k > 0 && ids[k - 1] >= *id {
-            return Err(Error::local(ErrorCode::InvalidIdentifier, "identifiers must be ascending and distinct"));
-        }
-    }
-    Ok(())
 }
 
 /// RFC 9591 §4.1 nonce_generate, with the 32 random bytes supplied by the caller.

@@ -6,10 +6,10 @@
 
 use crate::dkls23::curve as secp;
 use crate::dkls23::keys::KeyShare;
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 use crate::frost::keys::KeyPackage;
 use crate::frost::suite;
-use crate::wire::Protocol;
+use crate::common::wire::Protocol;
 use core::ops::{Add, Mul, Sub};
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::traits::Identity;
@@ -182,7 +182,7 @@ impl Group for Ed25519 {
         if *s == curve25519_dalek::Scalar::ZERO { *s } else { s.invert() }
     }
     fn random_scalar(rng: &mut ChaCha20Rng) -> Self::Scalar {
-        crate::rng::random_scalar(rng)
+        crate::common::rng::random_scalar(rng)
     }
     fn enc_scalar(s: &Self::Scalar) -> [u8; 32] {
         suite::serialize_scalar(s)

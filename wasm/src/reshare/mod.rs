@@ -17,11 +17,11 @@ pub mod round1;
 pub mod round2;
 pub mod round3;
 
-use crate::dkls23::hash::{sid, th};
-use crate::error::{Error, ErrorCode, Result};
-use crate::frost::keys::validate_params;
-use crate::frost::suite::MAX_PARTIES;
-use crate::wire::{SessionId, HEADER_LEN};
+use crate::hash::{sid, th};
+use crate::common::error::{Error, ErrorCode, Result};
+use crate::common::params::validate_params;
+use crate::common::params::MAX_PARTIES;
+use crate::common::wire::{SessionId, HEADER_LEN};
 use chacha20poly1305::{ChaCha20Poly1305, Key, KeyInit};
 use group::{Context, Group};
 use rand_chacha::ChaCha20Rng;

@@ -6,9 +6,9 @@
 use super::group::{lagrange, poly_eval, Context, Group, OldKey};
 use super::round2::{Dealing, Round2};
 use super::{context_hash, enc_points, peek_sender, Common, ReshareParams, SEALED_LEN};
-use crate::dkls23::hash::commit;
-use crate::error::{Error, ErrorCode, Result};
-use crate::wire::{self, Expect, Header, Inbox, BROADCAST};
+use crate::hash::commit;
+use crate::common::error::{Error, ErrorCode, Result};
+use crate::common::wire::{self, Expect, Header, Inbox, BROADCAST};
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::Nonce;
 use rand_chacha::ChaCha20Rng;

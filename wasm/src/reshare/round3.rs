@@ -5,8 +5,8 @@
 
 use super::group::{Group, NewKey};
 use super::Common;
-use crate::error::{Error, ErrorCode, Result};
-use crate::wire::{self, Expect, Inbox};
+use crate::common::error::{Error, ErrorCode, Result};
+use crate::common::wire::{self, Expect, Inbox};
 
 /// Round-three state: the new key, held back until every receiver confirms the same view.
 pub struct Round3<G: Group> {

@@ -7,10 +7,10 @@ use super::*;
 use crate::dkls23::dkg::{self, DkgParams};
 use crate::dkls23::keys::KeyShare;
 use crate::dkls23::sign::{self, SignRequest};
-use crate::error::ErrorCode;
-use crate::rng;
+use crate::common::error::ErrorCode;
+use crate::common::rng;
 use crate::test_util::frames;
-use crate::wire::Header;
+use crate::common::wire::Header;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{Signature, VerifyingKey};
 
@@ -22,7 +22,7 @@ fn from(m: &[u8]) -> u16 {
 }
 
 /// Delivers every message to its receiver (all but the sender for a broadcast); panics on error.
-fn route<S>(states: &mut [S], msgs: &[Vec<u8>], mut recv: impl FnMut(&mut S, &[u8]) -> crate::error::Result<()>) {
+fn route<S>(states: &mut [S], msgs: &[Vec<u8>], mut recv: impl FnMut(&mut S, &[u8]) -> crate::common::error::Result<()>) {
     for m in msgs {
         for (k, s) in states.iter_mut().enumerate() {
             let id = (k + 1) as u16;

@@ -5,7 +5,7 @@
 //! choice bit), and `rand_chacha` implements no `Zeroize`, so [`Rng`] wipes it on drop.
 #![deny(unsafe_code)]
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 use curve25519_dalek::Scalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};

@@ -6,7 +6,7 @@
 //! length is checked exactly and there is one encoding per message.
 #![forbid(unsafe_code)]
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::common::error::{Error, ErrorCode, Result};
 
 /// Envelope format version.
 pub const WIRE_VERSION: u8 = 1;

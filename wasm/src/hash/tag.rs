@@ -1,0 +1,25 @@
+//! Oracle tags of the implementer's spec §1 (`dkls23/<name>/v1`); ours are under `tessera/`
+//! where the spec names none.
+#![forbid(unsafe_code)]
+#![allow(missing_docs)]
+
+pub const COMMITMENT: &[u8] = b"dkls23/commitment/v1";
+pub const DLOG_FISCHLIN: &[u8] = b"dkls23/proofs/dlog/fischlin/v1";
+pub const ENC_FS: &[u8] = b"dkls23/proofs/enc/fs/v1";
+pub const ZERO_SHARE: &[u8] = b"dkls23/zero-share/fragment/v1";
+pub const OT_BASE_H2C_DST: &[u8] = b"dkls23/ot/base/h2c/v1";
+pub const OT_BASE_MSG: &[u8] = b"dkls23/ot/base/msg/v1";
+pub const OT_EXT_PRG: &[u8] = b"dkls23/ot/extension/prg/v1";
+pub const OT_EXT_CHI: &[u8] = b"dkls23/ot/extension/chi/v1";
+pub const OT_EXT_RANDOMIZE: &[u8] = b"dkls23/ot/extension/randomize/v1";
+pub const MUL_GADGET: &[u8] = b"dkls23/mul/gadget/v1";
+pub const MUL_CHI_TILDE: &[u8] = b"dkls23/mul/chi-tilde/v1";
+pub const MUL_CHI_HAT: &[u8] = b"dkls23/mul/chi-hat/v1";
+pub const MUL_VERIFY: &[u8] = b"dkls23/mul/verify/v1";
+/// Digest of Bob's M1 and the after-τ challenge seed (issue 11; not in the spec's tag list).
+pub const MUL_M1: &[u8] = b"tessera/dkls23/mul/m1/v1";
+pub const MUL_CHALLENGE: &[u8] = b"tessera/dkls23/mul/challenge/v1";
+pub const SID: &[u8] = b"tessera/dkls23/sid/v1";
+pub const CONFIRM: &[u8] = b"tessera/dkls23/dkg/confirm/v1";
+pub const P2P_KEY: &[u8] = b"tessera/dkls23/p2p-key/v1";
+pub const SIGN_REQUEST: &[u8] = b"tessera/dkls23/sign/request/v1";
