@@ -60,7 +60,8 @@ export interface NatsServer {
   exited: Promise<number | null>;
   /** What it has logged so far (from its start, up to a few MB). */
   log(): string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends `signal` (default SIGTERM) unless it has exited, and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 const JS_KEY = 'TESSERA_JS_KEY';
@@ -82,6 +83,7 @@ function configText(o: NatsServerOptions, port: number, monitorPort?: number): s
 /** Starts nats-server as `o` says and waits until it is ready. */
 export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer> {
   mkdirSync(o.dir, { recursive: true });
+  if (o.jetStream?.storeDir) mkdirSync(o.jetStream.storeDir, { recursive: true });
   const secrets = { ...o.secrets, ...(o.jetStream ? { [JS_KEY]: o.jetStream.key } : {}) };
   const env: Record<string, string | undefined> = { ...process.env };
   // Quoted: nats-server lexes a variable's value, and a bare hex key such as 743e99… or 12…34 is a number to it.
@@ -107,7 +109,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer>
         proc: child.proc,
         exited: child.exited,
         log,
-        stop: child.stop,
+        stop: async (signal) => void (await child.stop(signal)),
       };
     }
     // Another process may take a probed port before nats-server binds it: try another.
