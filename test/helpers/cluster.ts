@@ -1,17 +1,16 @@
-/** A local cluster for integration tests: identities, manifest, configs and node processes. */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+/** A local cluster for integration tests: identities, manifest, configs (src/node/provision.ts) and node processes. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bytesToHex } from '@noble/curves/utils.js';
 import { createStorage } from 'unstorage';
+import { openPrivateIdentity } from '../../src/node/identity/identity.ts';
+import type { Manifest } from '../../src/node/identity/manifest.ts';
+import { provisionCluster } from '../../src/node/provision.ts';
+import type { OperationRequest } from '../../src/node/requests/requests.ts';
 import { atomicFs } from '../../src/node/storage/fs-atomic.ts';
 import { EncryptedStore } from '../../src/node/storage/storage.ts';
-import { openPrivateIdentity } from '../../src/node/identity/identity.ts';
-import { join } from 'node:path';
-import process from 'node:process';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { bytesToHex } from '@noble/curves/utils.js';
-import { generateIdentity, sealPrivateIdentity } from '../../src/node/identity/identity.ts';
-import { addInitiator, addNode, emptyManifest, type Manifest } from '../../src/node/identity/manifest.ts';
-import type { OperationRequest } from '../../src/node/requests/requests.ts';
+import { spawnNode, type NodeProcess as RuntimeNodeProcess } from '../../src/runtime/node-process.ts';
+import { cliArgv as cliArgvOf, ROOT, type Runtime } from '../../src/runtime/runtimes.ts';
 import type { makeCerts } from './nats.ts';
 
 /** A request before the fields every submission fills in. */
@@ -23,108 +22,49 @@ export function request(r: Draft, skewMs = 0): OperationRequest {
   return { ...r, requestId: `t-${Date.now()}-${counter++}`, initiator: 'ops', timestamp: Date.now() + skewMs } as OperationRequest;
 }
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-/** Writes identities, an initiator key, the manifest and one config per node. */
+/**
+ * Makes cluster `it` in `dir` (identities sealed under passphrase files, as a service reads them;
+ * initiator `ops`) and one config per node.
+ */
 export async function makeCluster(dir: string, nodes: string[], natsUrl: string, certs?: ReturnType<typeof makeCerts>, opts: { apiPorts?: number[]; timeouts?: { roundMs: number; sessionMs: number }; operationTimeoutMs?: number; promotionSweepMs?: number } = {}): Promise<{ manifest: Manifest; initiator: Uint8Array; configs: string[] }> {
-  mkdirSync(dir, { recursive: true });
-  let manifest = emptyManifest('it');
-  const configs: string[] = [];
-  for (const nodeId of nodes) {
-    const id = generateIdentity(nodeId);
-    manifest = addNode(manifest, id.public);
-    // Encrypted identity (age, scrypt) read with a passphrase file, as a service would.
-    writeFileSync(join(dir, `${nodeId}.pass`), `passphrase-for-${nodeId}`);
-    writeFileSync(join(dir, `${nodeId}.key.age`), await sealPrivateIdentity(id.private, `passphrase-for-${nodeId}`, 10));
-    writeFileSync(join(dir, `${nodeId}.storage.key`), bytesToHex(crypto.getRandomValues(new Uint8Array(32))));
-    const cfg = {
-      nodeId,
-      manifest: 'cluster.json',
-      identity: `${nodeId}.key.age`,
-      passphraseFile: `${nodeId}.pass`,
+  const cluster = await provisionCluster(dir, { cluster: 'it', nodes, initiator: 'ops', sealed: { logN: 10 } });
+  const configs = nodes.map((nodeId, i) =>
+    cluster.configure(nodeId, {
       nats: { servers: [natsUrl], tls: certs ? { caFile: certs.ca, certFile: certs.clientCert, keyFile: certs.clientKey } : undefined, nkeySeedFile: certs?.nkeySeed },
-      storage: { driver: 'fs', base: `data/${nodeId}`, keyFile: `${nodeId}.storage.key` },
-      audit: `${nodeId}.audit.jsonl`,
       timeouts: opts.timeouts ?? { roundMs: 8000, sessionMs: 60000 },
       production: Boolean(certs),
       ...(opts.promotionSweepMs ? { promotionSweepMs: opts.promotionSweepMs } : {}),
-      ...(opts.apiPorts ? { api: { host: '127.0.0.1', port: opts.apiPorts[nodes.indexOf(nodeId)], operationTimeoutMs: opts.operationTimeoutMs ?? 30_000, bodyTimeoutMs: 2_000 } } : {}),
-    };
-    const path = join(dir, `${nodeId}.json`);
-    writeFileSync(path, JSON.stringify(cfg, null, 2));
-    configs.push(path);
-  }
-  const initiator = ed25519.utils.randomSecretKey();
-  manifest = addInitiator(manifest, { id: 'ops', ed25519: bytesToHex(ed25519.getPublicKey(initiator)) });
-  writeFileSync(join(dir, 'cluster.json'), JSON.stringify(manifest, null, 2));
-  return { manifest, initiator, configs };
+      ...(opts.apiPorts ? { api: { host: '127.0.0.1', port: opts.apiPorts[i], operationTimeoutMs: opts.operationTimeoutMs ?? 30_000, bodyTimeoutMs: 2_000 } } : {}),
+    }),
+  );
+  return { manifest: cluster.manifest, initiator: cluster.initiator.secretKey, configs };
 }
 
 /** Every line any node process printed (stdout and stderr), for the secrets scan. */
 export const allNodeOutput: string[] = [];
 
 /** A node process and its JSON log lines. */
-export interface NodeProcess {
-  proc: ChildProcess;
+export interface NodeProcess extends RuntimeNodeProcess {
   logs: Record<string, unknown>[];
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** The command line that runs the CLI under a runtime. */
-export function cliArgv(runtime: 'node' | 'bun' | 'deno' = 'node'): string[] {
-  if (runtime === 'bun') return [join(ROOT, 'node_modules/.bin/bun'), join(ROOT, 'src/cli.ts')];
-  if (runtime === 'deno') return [join(ROOT, 'node_modules/.bin/deno'), 'run', '-A', '--quiet', join(ROOT, 'src/cli.ts')];
-  // Under Node whichever runtime runs the test suite (an absolute path, so a narrowed PATH still works).
-  const nodeBin = process.versions.bun || (process.versions as Record<string, string>).deno ? spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).stdout.trim() : process.execPath;
-  return [nodeBin, '--import', 'tsx', join(ROOT, 'src/cli.ts')];
-}
+/** The command line that runs the CLI under a runtime (default Node, whichever runtime runs the suite). */
+export const cliArgv = (runtime: Runtime = 'node'): string[] => cliArgvOf(runtime);
 
 /** Starts `tessera node start --config <path>` (under Node unless `runtime`) and waits for its node_started log. */
-export async function startNode(config: string, wrap: string[] = [], runtime: 'node' | 'bun' | 'deno' = 'node'): Promise<NodeProcess> {
-  const argv = [...cliArgv(runtime), 'node', 'start', '--config', config];
-  const proc = spawn(wrap.length ? wrap[0]! : argv[0]!, wrap.length ? [...wrap.slice(1), ...argv] : argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TESSERA_LOG_LEVEL: 'info' } });
+export async function startNode(config: string, wrap: string[] = [], runtime: Runtime = 'node'): Promise<NodeProcess> {
   const logs: Record<string, unknown>[] = [];
-  // Track exit ourselves: Deno's node:child_process does not always set exitCode.
-  let exited: number | null | undefined;
-  const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve((exited = code))));
-  let buf = '';
-  let err = '';
-  proc.stderr!.on('data', (b: Buffer) => {
-    err += b.toString();
-    allNodeOutput.push(b.toString());
-  });
-  const started = new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`node did not start: ${err}`)), 30_000);
-    proc.stdout!.on('data', (b: Buffer) => {
-      buf += b.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        allNodeOutput.push(line);
-        try {
-          const o = JSON.parse(line) as Record<string, unknown>;
-          logs.push(o);
-          if (o.event === 'node_started') {
-            clearTimeout(t);
-            resolve();
-          }
-        } catch {
-          /* not a log line */
-        }
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`node exited (${code}): ${err}`)));
-  });
-  await started;
-  return {
-    proc,
-    logs,
-    stop: (signal = 'SIGTERM') => {
-      if (exited === undefined) proc.kill(signal);
-      return exit;
-    },
+  const onLine = (line: string) => {
+    allNodeOutput.push(line);
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      /* not a log line */
+    }
   };
+  const node = spawnNode(config, { runtime, wrap, cwd: ROOT, onLine, onStderr: (text) => void allNodeOutput.push(text) });
+  await node.started(30_000);
+  return { ...node, logs };
 }
 
 /**
