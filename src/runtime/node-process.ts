@@ -4,7 +4,7 @@
  * @module
  */
 import process from 'node:process';
-import { cliArgv, currentRuntime, type Runtime } from './runtimes.ts';
+import { cliArgv, currentRuntime, ROOT, type Runtime } from './runtimes.ts';
 import { launch, readLines, waitUntil, type Launched } from './process.ts';
 
 /** How to run one node process. */
@@ -21,7 +21,7 @@ export interface NodeProcessOptions {
   onLine?: (line: string) => void;
   /** Each chunk it writes to stderr (when piped). */
   onStderr?: (text: string) => void;
-  /** Its working directory (default: this process's). */
+  /** Its working directory (default the repository root, where `--import tsx` resolves). */
   cwd?: string;
   /** Names it in errors. */
   label?: string;
@@ -47,7 +47,7 @@ const eventOf = (line: string): unknown => {
 export function spawnNode(config: string, o: NodeProcessOptions = {}): NodeProcess {
   const argv = [...cliArgv(o.runtime ?? currentRuntime), 'node', 'start', '--config', config];
   const env = { ...process.env, TESSERA_LOG_LEVEL: o.logLevel ?? 'info' };
-  const child = launch([...(o.wrap ?? []), ...argv], { cwd: o.cwd, stdio: ['ignore', 'pipe', o.stderr ?? 'pipe'], env });
+  const child = launch([...(o.wrap ?? []), ...argv], { cwd: o.cwd ?? ROOT, stdio: ['ignore', 'pipe', o.stderr ?? 'pipe'], env });
   let up = false;
   let err = '';
   readLines(child.proc.stdout!, (line) => {
