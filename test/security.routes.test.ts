@@ -19,7 +19,7 @@ import process from 'node:process';
 import { after, before, describe, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
-import { freePort } from '../src/cli/runtime.ts';
+import { freePort } from '../src/runtime/ports.ts';
 import { makeCerts, startRoutedNats, type RouteConfig, type RoutedNatsServer } from './helpers/nats.ts';
 
 const CLUSTER = 'prod'; // the Tessera cluster id: its subjects are tessera.prod.…
