@@ -1,7 +1,7 @@
 /**
  * Node identity signatures (src/core/identity.ts): RFC 8032 Ed25519 in the wasm core
  * (ed25519-dalek, verify_strict) against the RFC 8032 §7.1 vectors and, differentially, against
- * @noble/curves. Also prints the per-operation cost of both (informational, no assertions).
+ * @noble/curves. What an operation costs is the bench's to measure, not a test's.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -78,14 +78,6 @@ function flip(bytes: Uint8Array, bit: number): Uint8Array {
   const out = bytes.slice();
   out[bit >> 3]! ^= 1 << (bit & 7);
   return out;
-}
-
-/** Microseconds per call of `fn`, after a short warm-up. */
-function usPerOp(iterations: number, fn: () => unknown): number {
-  for (let i = 0; i < Math.min(10, iterations); i++) fn();
-  const start = performance.now();
-  for (let i = 0; i < iterations; i++) fn();
-  return ((performance.now() - start) * 1000) / iterations;
 }
 
 describe('core identity: Ed25519 (RFC 8032)', () => {
@@ -187,22 +179,5 @@ describe('core identity: Ed25519 (RFC 8032)', () => {
     assert.equal(ed25519Verify(pk, msg, sig.subarray(0, 63)), false);
     assert.equal(ed25519Verify(pk, msg, new Uint8Array([...sig, 0])), false);
     assert.equal(ed25519Verify(new Uint8Array(0), msg, new Uint8Array(0)), false);
-  });
-
-  test('cost per operation, core vs noble (informational)', () => {
-    const secret = randomBytes(32);
-    const pk = ed25519PublicKey(secret);
-    const rows: string[] = [];
-    for (const [label, size, n] of [['200 B', 200, 300], ['80 KB', 80_000, 60]] as const) {
-      const msg = randomBytes(size);
-      const sig = ed25519Sign(secret, msg);
-      const coreSign = usPerOp(n, () => ed25519Sign(secret, msg));
-      const nobleSign = usPerOp(n, () => ed25519.sign(msg, secret));
-      const coreVerify = usPerOp(n, () => ed25519Verify(pk, msg, sig));
-      const nobleVerify = usPerOp(n, () => ed25519.verify(sig, msg, pk));
-      const f = (us: number) => `${us.toFixed(0)} µs`;
-      rows.push(`${label}: sign core ${f(coreSign)} vs noble ${f(nobleSign)}; verify core ${f(coreVerify)} vs noble ${f(nobleVerify)}`);
-    }
-    console.log(`[identity] Ed25519 per op: ${rows.join(' | ')}`);
   });
 });

@@ -1,9 +1,12 @@
+/**
+ * What only DKLs23 has: digest lengths, BIP32 derivation, refresh, wiping the caller's copy of a
+ * share. The signing every scheme shares runs in protocol.sign.test.ts.
+ */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CoreError, errors, startEcdsaSign, type EcdsaKeyShare } from '../src/core/index.ts';
 import { runEcdsaDkg, runEcdsaRefresh, runEcdsaSign } from '../src/protocol/local.ts';
 import { deriveChild, digestOf, isLowS, nobleVerify, nodeCryptoVerify, recover } from './helpers/ecdsa.ts';
-import { subsets } from './helpers/subsets.ts';
 
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -20,32 +23,6 @@ function checkSignature(keys: EcdsaKeyShare[], signers: number[], text: string):
   assert.ok(!nobleVerify(sig.signature, new Uint8Array(32).fill(9), pk), 'noble must reject another digest');
   assert.equal(hex(recover(sig.signature, sig.recoveryId, digest)), hex(pk), 'public-key recovery from the recovery id');
   assert.ok(isLowS(sig.signature), 'low-s');
-}
-
-for (const [threshold, parties] of [[2, 2], [2, 3], [3, 5]] as const) {
-  describe(`DKLs23 ECDSA ${threshold}-of-${parties} through the wasm core`, () => {
-    const keys = runEcdsaDkg({ threshold, parties });
-
-    test('every party holds the same 33-byte public key and chain code, and no two shares are equal', () => {
-      for (const k of keys) {
-        assert.equal(k.publicKey.length, 33);
-        assert.equal(hex(k.publicKey), hex(keys[0]!.publicKey));
-        assert.equal(hex(k.chainCode), hex(keys[0]!.chainCode));
-      }
-      assert.equal(new Set(keys.map((k) => hex(k.blob))).size, parties);
-    });
-
-    test(`every signer subset of size >= ${threshold} signs; noble, node:crypto and recovery agree`, () => {
-      for (const signers of subsets(keys.map((k) => k.id), threshold)) checkSignature(keys, signers, `pay ${signers.join('+')}`);
-    });
-
-    test('fewer than threshold signers are refused', () => {
-      assert.throws(
-        () => startEcdsaSign({ key: keys[0]!, session: crypto.getRandomValues(new Uint8Array(32)), signers: [1], digest: new Uint8Array(32) }),
-        errors.NotEnoughSignersError,
-      );
-    });
-  });
 }
 
 describe('DKLs23 refresh and derivation', () => {

@@ -1,5 +1,4 @@
 /** Byte helpers for crafting hostile messages in tests. */
-import { ed25519 } from '@noble/curves/ed25519.js';
 
 /** The Ed25519 group order. */
 export const L = 2n ** 252n + 27742317777372353535851937790883648493n;
@@ -29,31 +28,3 @@ export function patch(msg: Uint8Array, offset: number, bytes: Uint8Array | numbe
   out.set(bytes, offset);
   return out;
 }
-
-/** Hostile point encodings: identity, small-order, non-canonical, off-curve, mixed-order. */
-export const hostilePoints: Record<string, Uint8Array> = {
-  identity: le32(1n),
-  'order-2 point': hex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'),
-  'order-4 point': le32(0n),
-  'non-canonical y = p + 1': hex('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'),
-  'mixed-order point (B + T2)': ed25519.Point.BASE.add(ed25519.Point.fromBytes(hex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'))).toBytes(),
-  'off-curve': offCurve(),
-};
-
-function offCurve(): Uint8Array {
-  for (let y = 2n; ; y++) {
-    const b = le32(y);
-    try {
-      ed25519.Point.fromBytes(b);
-    } catch {
-      return b;
-    }
-  }
-}
-
-/** Hostile scalar encodings: q, q + 1, 2^256 − 1. */
-export const hostileScalars: Record<string, Uint8Array> = {
-  q: le32(L),
-  'q + 1': le32(L + 1n),
-  '2^256 - 1': le32(2n ** 256n - 1n),
-};
