@@ -1,0 +1,134 @@
+//! DKLs23 (secp256k1 ECDSA) exports: key generation, complete refresh, signing and key info.
+
+use super::{consumed, hex, js, secret, secret_out, session_id};
+use crate::common::error::{Error, ErrorCode};
+use crate::common::rng;
+use crate::dkls23;
+use crate::dkls23::keys::KeyShare;
+use wasm_bindgen::prelude::*;
+
+round_class!(
+    /// DKLs23 key generation or refresh, round one (commitments and base OTs, direct).
+    EcdsaDkgRound1,
+    dkls23::dkg::Round1
+);
+round_class!(
+    /// DKLs23 key generation or refresh, round two (openings, proofs, encrypted shares, direct).
+    EcdsaDkgRound2,
+    dkls23::dkg::Round2
+);
+round_class!(
+    /// DKLs23 key generation or refresh, round three (transcript confirmation, broadcast).
+    EcdsaDkgRound3,
+    dkls23::dkg::Round3
+);
+round_class!(
+    /// DKLs23 signing round one (nonce commitment and multiplication M1, direct).
+    EcdsaSignRound1,
+    dkls23::sign::SignRound1
+);
+round_class!(
+    /// DKLs23 signing round two (multiplication M2 and consistency data, direct).
+    EcdsaSignRound2,
+    dkls23::sign::SignRound2
+);
+round_class!(
+    /// DKLs23 signing round three ((u_i, w_i), broadcast).
+    EcdsaSignRound3,
+    dkls23::sign::SignRound3
+);
+
+#[wasm_bindgen]
+impl EcdsaDkgRound1 {
+    /// Starts a DKLs23 key generation for `threshold` (minimum signers) of `parties` as `me`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(session: &[u8], threshold: u16, parties: u16, me: u16, seed: Vec<u8>) -> Result<EcdsaDkgRound1, JsError> {
+        let params = dkls23::dkg::DkgParams { session: session_id(session)?, threshold, parties, me };
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
+        Ok(EcdsaDkgRound1 { inner: Some(dkls23::dkg::round1(params, None, &mut rng).map_err(js)?) })
+    }
+
+    /// Starts a complete refresh of the key in `key_blob` (all parties take part; new session).
+    pub fn refresh(key_blob: Vec<u8>, session: &[u8], seed: Vec<u8>) -> Result<EcdsaDkgRound1, JsError> {
+        let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
+        let params = dkls23::dkg::DkgParams { session: session_id(session)?, threshold: key.threshold(), parties: key.parties(), me: key.id() };
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
+        Ok(EcdsaDkgRound1 { inner: Some(dkls23::dkg::round1(params, Some(key), &mut rng).map_err(js)?) })
+    }
+
+    /// With every round-one message in, finishes the base OTs and produces round two.
+    pub fn advance(&mut self, seed: Vec<u8>) -> Result<EcdsaDkgRound2, JsError> {
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
+        Ok(EcdsaDkgRound2 { inner: Some(self.take()?.advance(&mut rng).map_err(js)?) })
+    }
+}
+
+#[wasm_bindgen]
+impl EcdsaDkgRound2 {
+    /// With every share verified, computes the key and the confirmation broadcast.
+    pub fn advance(&mut self) -> Result<EcdsaDkgRound3, JsError> {
+        Ok(EcdsaDkgRound3 { inner: Some(self.take()?.advance().map_err(js)?) })
+    }
+}
+
+#[wasm_bindgen]
+impl EcdsaDkgRound3 {
+    /// With every confirmation matching, returns the key blob (for encrypted storage only).
+    pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
+        Ok(secret_out(self.take()?.finish().map_err(js)?.to_blob()))
+    }
+}
+
+#[wasm_bindgen]
+impl EcdsaSignRound1 {
+    /// Starts signing the 32-byte `digest` among `signers`, under the child key at `path`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(key_blob: Vec<u8>, session: &[u8], signers: &[u16], digest: &[u8], path: &[u32], seed: Vec<u8>) -> Result<EcdsaSignRound1, JsError> {
+        let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
+        let digest: [u8; 32] = digest.try_into().map_err(|_| js(Error::local(ErrorCode::InvalidParameters, "digest must be exactly 32 bytes")))?;
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
+        let req = dkls23::sign::SignRequest { session: session_id(session)?, signers: signers.to_vec(), digest, path: path.to_vec() };
+        Ok(EcdsaSignRound1 { inner: Some(dkls23::sign::start(key, req, &mut rng).map_err(js)?) })
+    }
+
+    /// With every round-one message in, runs the multiplications as Alice.
+    pub fn advance(&mut self, seed: Vec<u8>) -> Result<EcdsaSignRound2, JsError> {
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
+        Ok(EcdsaSignRound2 { inner: Some(self.take()?.advance(&mut rng).map_err(js)?) })
+    }
+}
+
+#[wasm_bindgen]
+impl EcdsaSignRound2 {
+    /// With every round-two message in, runs all checks and produces (u_i, w_i).
+    pub fn advance(&mut self) -> Result<EcdsaSignRound3, JsError> {
+        Ok(EcdsaSignRound3 { inner: Some(self.take()?.advance().map_err(js)?) })
+    }
+}
+
+#[wasm_bindgen]
+impl EcdsaSignRound3 {
+    /// Returns `r ‖ s (64) | recovery id (1) | public key (33)`, verified before release.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsError> {
+        let sig = self.take()?.finish().map_err(js)?;
+        let mut out = sig.signature.to_vec();
+        out.push(sig.recovery_id);
+        out.extend_from_slice(&sig.public_key);
+        Ok(out)
+    }
+}
+
+/// Public facts of an ECDSA key blob as JSON: `{"id","threshold","parties","publicKey","chainCode","epoch"}`.
+#[wasm_bindgen(js_name = ecdsaKeyInfo)]
+pub fn ecdsa_key_info(key_blob: Vec<u8>) -> Result<String, JsError> {
+    let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
+    Ok(format!(
+        "{{\"id\":{},\"threshold\":{},\"parties\":{},\"publicKey\":\"{}\",\"chainCode\":\"{}\",\"epoch\":\"{}\"}}",
+        key.id(),
+        key.threshold(),
+        key.parties(),
+        hex(&key.public_key()),
+        hex(&key.chain_code()),
+        hex(&key.epoch())
+    ))
+}
