@@ -42,7 +42,7 @@ fn frost_key_blob_and_messages_are_byte_stable() {
     let mut r2: Vec<dkg::Round2> = r1.into_iter().map(|s| s.advance().unwrap()).collect();
     exchange!(&ids, r2, log);
     let keys: Vec<frost::keys::KeyPackage> = r2.into_iter().map(|s| s.finish().unwrap()).collect();
-    let blob = keys[0].to_blob().to_vec();
+    let blob = keys[0].to_blob().unwrap().to_vec();
     assert_eq!(blob.len(), FROST_BLOB_LEN);
     assert_eq!(sha256(&[blob]), FROST_BLOB);
     assert_eq!(sha256(&log), FROST_DKG_MESSAGES);
@@ -84,7 +84,7 @@ fn dkls23_key_blob_and_messages_are_byte_stable() {
     let mut r3: Vec<dkg::Round3> = r2.into_iter().map(|s| s.advance().unwrap()).collect();
     exchange!(&ids, r3, log);
     let keys: Vec<dkls23::keys::KeyShare> = r3.into_iter().map(|s| s.finish().unwrap()).collect();
-    let blob = keys[0].to_blob().to_vec();
+    let blob = keys[0].to_blob().unwrap().to_vec();
     assert_eq!(blob.len(), DKLS23_BLOB_LEN);
     assert_eq!(sha256(&[blob]), DKLS23_BLOB);
     assert_eq!(sha256(&log), DKLS23_DKG_MESSAGES);

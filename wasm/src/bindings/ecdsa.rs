@@ -75,7 +75,7 @@ impl EcdsaDkgRound2 {
 impl EcdsaDkgRound3 {
     /// With every confirmation matching, returns the key blob (for encrypted storage only).
     pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
-        Ok(secret_out(self.take()?.finish().map_err(js)?.to_blob()))
+        Ok(secret_out(self.take()?.finish().map_err(js)?.to_blob().map_err(js)?))
     }
 }
 

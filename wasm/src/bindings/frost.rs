@@ -49,7 +49,7 @@ impl FrostDkgRound1 {
 impl FrostDkgRound2 {
     /// With every share in, returns this party's key blob (for encrypted storage only).
     pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
-        Ok(secret_out(self.take()?.finish().map_err(js)?.to_blob()))
+        Ok(secret_out(self.take()?.finish().map_err(js)?.to_blob().map_err(js)?))
     }
 }
 
@@ -108,5 +108,5 @@ pub fn frost_key_import(threshold: u16, parties: u16, id: u16, signing_share: Ve
     let shares = verifying_shares.chunks(32).map(suite::deserialize_element).collect::<Result<Vec<_>, _>>().map_err(js)?;
     let share = Zeroizing::new(suite::deserialize_nonzero_scalar(&secret(signing_share)).map_err(js)?);
     let gpk = suite::deserialize_element(group_public_key).map_err(js)?;
-    Ok(secret_out(KeyPackage::new(threshold, parties, id, *share, shares, gpk).map_err(js)?.to_blob()))
+    Ok(secret_out(KeyPackage::new(threshold, parties, id, *share, shares, gpk).map_err(js)?.to_blob().map_err(js)?))
 }

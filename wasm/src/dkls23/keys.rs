@@ -145,7 +145,7 @@ impl KeyShare {
     }
 
     /// Serializes for encrypted storage.
-    pub fn to_blob(&self) -> zeroize::Zeroizing<Vec<u8>> {
+    pub fn to_blob(&self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let blob = Blob {
             version: BLOB_VERSION,
             kind: BLOB_KIND,

@@ -92,7 +92,7 @@ fn keygen_and_sign_2_of_3_every_subset_then_refresh_and_derive() {
     let pk = keys[0].public_key();
     for k in &keys {
         assert_eq!(k.public_key(), pk);
-        assert_eq!(KeyShare::from_blob(&k.to_blob()).unwrap().public_key(), pk);
+        assert_eq!(KeyShare::from_blob(&k.to_blob().unwrap()).unwrap().public_key(), pk);
     }
     let digest = [0x42; 32];
     for signers in [vec![1u16, 2], vec![1, 3], vec![2, 3], vec![1, 2, 3]] {

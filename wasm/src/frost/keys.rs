@@ -123,7 +123,7 @@ impl KeyPackage {
     }
 
     /// Serializes for encrypted storage (the only way a share leaves the core).
-    pub fn to_blob(&self) -> zeroize::Zeroizing<Vec<u8>> {
+    pub fn to_blob(&self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let blob = KeyBlob {
             version: KEY_BLOB_VERSION,
             kind: KEY_BLOB_KIND,

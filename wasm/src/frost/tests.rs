@@ -164,7 +164,7 @@ fn dkg_then_sign_every_subset_of_3_of_4() {
     let gpk = keys[0].group_public_key();
     for k in &keys {
         assert_eq!(k.group_public_key(), gpk);
-        let again = KeyPackage::from_blob(&k.to_blob()).unwrap();
+        let again = KeyPackage::from_blob(&k.to_blob().unwrap()).unwrap();
         assert_eq!(again.group_public_key(), gpk);
     }
     for signers in [vec![1u16, 2, 3], vec![1, 2, 4], vec![2, 3, 4], vec![1, 2, 3, 4]] {

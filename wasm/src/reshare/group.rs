@@ -159,7 +159,7 @@ impl Group for Secp256k1 {
         let parties = u16::try_from(key.ctx.shares.len()).map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many parties"))?;
         // Spec §5 step 6: no pairwise setup yet ("pending"); a complete refresh creates it.
         let share = KeyShare { threshold: key.threshold, parties, id: key.id, epoch: key.epoch, x: *key.x, public_key: key.ctx.pk, public_shares: key.ctx.shares.clone(), chain: key.ctx.chain, peers: Vec::new() };
-        Ok(share.validate()?.to_blob())
+        share.validate()?.to_blob()
     }
 }
 
@@ -208,6 +208,6 @@ impl Group for Ed25519 {
     }
     fn store_key(key: &NewKey<Self>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let parties = u16::try_from(key.ctx.shares.len()).map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many parties"))?;
-        Ok(KeyPackage::new(key.threshold, parties, key.id, *key.x, key.ctx.shares.clone(), key.ctx.pk)?.to_blob())
+        KeyPackage::new(key.threshold, parties, key.id, *key.x, key.ctx.shares.clone(), key.ctx.pk)?.to_blob()
     }
 }
