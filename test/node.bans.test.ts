@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { KIND } from '../src/node/transport/envelope.ts';
-import { bannedPeers, quarantined } from '../src/node/operations/execute.ts';
+import { bannedPeers, quarantined } from '../src/node/operations/index.ts';
 import { sessionId, type OperationRequest } from '../src/node/requests/requests.ts';
 import { SessionAbortedError, SessionError, SessionManager } from '../src/protocol/session.ts';
 import { EncryptedStore } from '../src/node/storage/storage.ts';

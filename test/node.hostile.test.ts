@@ -13,7 +13,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startEcdsaSign, startFrostSign, type FrostKeyShare } from '../src/core/index.ts';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { runEcdsaDkg, runFrostDkg } from '../src/protocol/local.ts';
-import { bannedPeers, execute } from '../src/node/operations/execute.ts';
+import { bannedPeers, execute } from '../src/node/operations/index.ts';
 import { EncryptedStore } from '../src/node/storage/storage.ts';
 import { sessionId, type OperationRequest } from '../src/node/requests/requests.ts';
 import { KIND, seal } from '../src/node/transport/envelope.ts';

@@ -14,7 +14,7 @@ import { after, describe, test } from 'node:test';
 import { createStorage } from 'unstorage';
 import { AuditLog, AuditRollbackError } from '../src/node/storage/audit.ts';
 import { atomicFs } from '../src/node/storage/fs-atomic.ts';
-import { bannedPeers } from '../src/node/operations/execute.ts';
+import { bannedPeers } from '../src/node/operations/index.ts';
 import { natsBus } from '../src/node/bus/bus.ts';
 import { generateIdentity } from '../src/node/identity/identity.ts';
 import { EncryptedStore, RESTORED_MARK, StorageRollbackError, StorageTamperedError } from '../src/node/storage/storage.ts';

@@ -25,7 +25,7 @@ import { ClusterState } from '../src/node/cluster/state.ts';
 import { openPrivateIdentity } from '../src/node/identity/identity.ts';
 import type { Manifest } from '../src/node/identity/manifest.ts';
 import { names } from '../src/node/node.ts';
-import { execute } from '../src/node/operations/execute.ts';
+import { execute } from '../src/node/operations/index.ts';
 import { RequestError, sessionId, signRequest, verifyAttestation, type NodeResult, type OperationRequest } from '../src/node/requests/requests.ts';
 import type { ProtocolRound as RoundLike } from '../src/protocol/round.ts';
 import { SessionManager } from '../src/protocol/session.ts';

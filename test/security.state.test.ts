@@ -15,7 +15,7 @@ import { natsBus } from '../src/node/bus/bus.ts';
 import { ClusterState, names, type Forgery } from '../src/node/cluster/state.ts';
 import { generateIdentity, type PrivateIdentity } from '../src/node/identity/identity.ts';
 import type { Manifest } from '../src/node/identity/manifest.ts';
-import { confirmsKeyChange } from '../src/node/operations/execute.ts';
+import { confirmsKeyChange } from '../src/node/operations/index.ts';
 import { redriveKey, sweepPromotions } from '../src/node/cluster/promotion.ts';
 import { attest, type Curve, type NodeResult } from '../src/node/requests/requests.ts';
 import { EncryptedStore } from '../src/node/storage/storage.ts';

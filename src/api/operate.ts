@@ -10,8 +10,9 @@ import { AuthError, readSignedHeaders, verifySignedHttp, type SignedHttp } from 
 import type { ClusterState } from '../node/cluster/state.ts';
 import { httpOperation } from '../node/requests/http-requests.ts';
 import type { Manifest } from '../node/identity/manifest.ts';
-import { reshareRoles } from '../node/operations/execute.ts';
-import { RequestError, signersOf, type NodeResult, type OperationRequest } from '../node/requests/requests.ts';
+import { operationFor } from '../node/operations/index.ts';
+import type { Answer, Drive } from '../node/operations/operation.ts';
+import { RequestError, type NodeResult, type OperationRequest } from '../node/requests/requests.ts';
 import { readBody } from './body.ts';
 import { ApiError, publicError, statusOf } from './errors.ts';
 
@@ -38,12 +39,7 @@ export interface OperateDeps {
   onFinish?: (e: { requestId: string; op: string; status: number; code?: string; ms: number }) => void;
 }
 
-/** A successful answer. */
-export interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  headers?: Record<string, string>;
-}
+export type { Answer };
 
 /** Authenticates a request: returns the signed form (401/408/413 as ApiError). */
 export async function authenticate(req: Request, deps: OperateDeps): Promise<SignedHttp> {
@@ -64,8 +60,6 @@ export async function authenticate(req: Request, deps: OperateDeps): Promise<Sig
     throw e;
   }
 }
-
-const union = (a: string[], b: string[]) => [...a, ...b.filter((x) => !a.includes(x))];
 
 /** Runs an authenticated operation request and shapes the answer. */
 export async function operate(signed: SignedHttp, idempotencyKey: string | undefined, deps: OperateDeps): Promise<Answer> {
@@ -114,54 +108,24 @@ export async function operate(signed: SignedHttp, idempotencyKey: string | undef
   }
 }
 
-/** How long an answer waits for the parties to activate a new key or share version (they sign the record). */
-const ACTIVATION_WAIT_MS = 10_000;
-
-async function dispatch(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, deps: OperateDeps): Promise<Answer> {
-  if (op.op === 'keygen') {
-    await ready(cluster, op.parties);
-    const results = await submitAndWait(op, signed, cluster, op.parties, deps);
-    const first = results[0]!.result as Record<string, unknown>;
-    for (const r of results) {
-      if (JSON.stringify((r.result as Record<string, unknown>).publicKeys) !== JSON.stringify(first.publicKeys)) throw new ApiError(502, 'INCONSISTENT_RESULTS', 'the parties report different public keys', { culprits: [r.nodeId] });
-    }
-    const record = { keyId: op.keyId, threshold: op.threshold, parties: op.parties, curves: op.curves, publicKeys: first.publicKeys as Record<string, string>, chainCode: first.chainCode as string | undefined, epoch: op.requestId };
-    // The parties write the key's record themselves once every one confirmed (never the API).
-    await cluster.awaitKey(op.keyId, op.requestId, ACTIVATION_WAIT_MS);
-    return { status: 201, body: { keyId: op.keyId, threshold: op.threshold, parties: op.parties, publicKeys: record.publicKeys, ...(record.chainCode ? { chainCode: record.chainCode } : {}), requestId: op.requestId, attestations: results } };
-  }
-  if (op.op === 'promote') return redrive(op, signed, cluster, deps);
-  const key = await cluster.get(op.keyId);
-  if (!key) throw noKey(cluster, op.keyId);
-  if (op.op === 'sign') {
-    if (!key.curves.includes(op.curve)) throw new ApiError(400, 'VALIDATION', `key ${op.keyId} has no ${op.curve} share (it has ${key.curves.join(', ')})`);
-    let signers: string[];
-    try {
-      signers = signersOf(key, op.signers);
-    } catch (e) {
-      throw new ApiError(400, (e as RequestError).code, (e as Error).message);
-    }
-    const holder = await cluster.locked(op.keyId);
-    if (holder) throw new ApiError(409, 'KEY_BUSY', `key ${op.keyId} is being reshared or refreshed (${holder}); retry when it finishes`);
-    const results = await submitAndWait(op, signed, cluster, signers, deps);
-    const r = results[0]!.result as Record<string, unknown>;
-    for (const x of results) {
-      if ((x.result as Record<string, unknown>).signature !== r.signature) throw new ApiError(502, 'INCONSISTENT_RESULTS', 'the signers report different signatures', { culprits: [x.nodeId] });
-    }
-    return { status: 200, body: { keyId: op.keyId, curve: op.curve, signature: r.signature, r: r.r, s: r.s, ...(r.recoveryId !== undefined ? { recoveryId: r.recoveryId } : {}), publicKey: r.publicKey, signers: r.signers, ...(op.derivationPath ? { derivationPath: op.derivationPath } : {}), requestId: op.requestId, attestations: results } };
-  }
-  // Reshare and refresh hold the key's cluster-wide lock: a second one, or a signing, gets 409.
-  if (!(await cluster.lock(op.keyId, op.requestId))) throw new ApiError(409, 'KEY_BUSY', `another refresh or reshare of ${op.keyId} is running`);
-  try {
-    const parties = op.op === 'reshare' ? op.parties : key.parties;
-    const threshold = op.op === 'reshare' ? op.threshold : key.threshold;
-    await ready(cluster, union(parties, reshareRoles(key.parties, key.threshold, parties).dealers));
-    const results = await submitAndWait(op, signed, cluster, union(key.parties, parties), deps);
-    await cluster.awaitKey(op.keyId, op.requestId, ACTIVATION_WAIT_MS);
-    return { status: 200, body: { keyId: op.keyId, threshold, parties, publicKeys: key.publicKeys, ...(key.chainCode ? { chainCode: key.chainCode } : {}), requestId: op.requestId, attestations: results } };
-  } finally {
-    await cluster.unlock(op.keyId);
-  }
+/** Drives an operation cluster-wide (its own module says how: operations/<op>.ts `answer`). */
+function dispatch(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, deps: OperateDeps): Promise<Answer> {
+  const drive: Drive = {
+    manifest: deps.manifest,
+    cluster,
+    ready: (parties) => ready(cluster, parties),
+    results: (expect, fast) => submitAndWait(op, signed, cluster, expect, deps, fast),
+    answers: async (ms) => {
+      const waiting = cluster.awaitResults(op.requestId, deps.manifest.nodes.map((n) => n.nodeId), ms, { all: true });
+      await cluster.submit({ http: signed }, op.requestId);
+      return waiting;
+    },
+    refuse: (status, code, message, details) => new ApiError(status, code, message, details),
+    key: async (keyId) => (await cluster.get(keyId)) ?? Promise.reject(noKey(cluster, keyId)),
+    publicError: (e) => publicError({ ...e }),
+    operationTimeoutMs: deps.limits.operationTimeoutMs,
+  };
+  return operationFor(op).answer(op, drive);
 }
 
 /** No valid record of `keyId`: 404, or 502 when the bucket holds statements its nodes did not sign (never served). */
@@ -170,36 +134,14 @@ export function noKey(cluster: ClusterState, keyId: string): ApiError {
   return new ApiError(404, 'UNKNOWN_KEY', `no key ${keyId}`);
 }
 
-/** How long a promotion re-drive waits for the nodes' answers (a node that is down is what it is often about). */
-const REDRIVE_WAIT_MS = 5_000;
-
-/**
- * `POST /v1/keys/{id}/promote`: every node re-drives the key's promotion (no record needed: a
- * lost record is one thing it repairs) and reports where it stands; nodes that do not answer in
- * time are listed, not waited for.
- */
-async function redrive(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, deps: OperateDeps): Promise<Answer> {
-  const everyone = deps.manifest.nodes.map((n) => n.nodeId);
-  // Every node's answer is waited for (one node's failure ends nothing: the report is about each).
-  const waiting = cluster.awaitResults(op.requestId, everyone, Math.min(REDRIVE_WAIT_MS, deps.limits.operationTimeoutMs), { all: true });
-  await cluster.submit({ http: signed }, op.requestId);
-  const got = await waiting;
-  const attestations = everyone.map((id) => got.get(id)).filter((r): r is NodeResult => !!r);
-  const holders = attestations.filter((r) => !r.ok || (r.result as { held?: boolean }).held);
-  if (!holders.length && got.size === everyone.length) throw new ApiError(404, 'UNKNOWN_KEY', `no node holds key ${op.keyId}`);
-  // A node's own text is not repeated (a failure's message goes through the public error filter); its id comes last, so it cannot be overridden.
-  const nodes = holders.map((r) => (r.ok ? { ...(r.result as Record<string, unknown>), nodeId: r.nodeId } : { error: publicError({ ...r.error }), nodeId: r.nodeId }));
-  return { status: 200, body: { keyId: op.keyId, requestId: op.requestId, nodes, unanswered: everyone.filter((id) => !got.has(id)), attestations } };
-}
-
 async function ready(cluster: ClusterState, parties: string[]): Promise<void> {
   const missing = await cluster.notReady(parties, 5_000);
   if (missing.length) throw new ApiError(503, 'PARTY_NOT_READY', `not ready: ${missing.join(', ')}`, { culprits: missing });
 }
 
-async function submitAndWait(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, expect: string[], deps: OperateDeps): Promise<NodeResult[]> {
+async function submitAndWait(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, expect: string[], deps: OperateDeps, fast = false): Promise<NodeResult[]> {
   const results = cluster.awaitResults(op.requestId, expect, deps.limits.operationTimeoutMs);
-  await cluster.submit({ http: signed }, op.requestId, op.op === 'sign');
+  await cluster.submit({ http: signed }, op.requestId, fast);
   const got = await results;
   const all = expect.map((id) => got.get(id)).filter((r): r is NodeResult => !!r);
   const failed = all.filter((r) => !r.ok);

@@ -12,7 +12,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { recordOf, verifyStatement, type KeyStatement } from '../node/cluster/key-record.ts';
 import type { Manifest } from '../node/identity/manifest.ts';
-import type { ClusterKey } from '../node/operations/execute.ts';
+import type { ClusterKey } from '../node/operations/keys.ts';
 import { canonical, signersOf, verifyAttestation, type Curve, type NodeResult } from '../node/requests/requests.ts';
 
 /** An answer that failed verification; the message names the check and the node. */

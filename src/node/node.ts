@@ -16,9 +16,10 @@ import { AuditLog } from './storage/audit.ts';
 import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig } from './config.ts';
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity/identity.ts';
 import { validateManifest, type Manifest } from './identity/manifest.ts';
-import { confirmsKeyChange, execute, promote } from './operations/execute.ts';
+import { execute, operationFor } from './operations/index.ts';
+import { confirmsKeyChange, promote } from './operations/keys.ts';
 import { nodeInbox } from './transport/nats-auth.ts';
-import { redriveKey, sweepPromotions } from './cluster/promotion.ts';
+import { sweepPromotions } from './cluster/promotion.ts';
 import { rateLimited } from './transport/rate-limit.ts';
 import { admitRequest, attest, changesKey, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests/requests.ts';
 import { SessionError, SessionManager } from '../protocol/session.ts';
@@ -262,15 +263,15 @@ export class TesseraNode {
   }
 
   private async run(request: OperationRequest, t0: number, phases: Record<string, number>, phase: (name: string) => void): Promise<void> {
-    // A signing reaches every node; one that names its signers concerns nobody else.
-    if (request.op === 'sign' && request.signers.length && !request.signers.includes(this.cfg.nodeId)) return;
+    const operation = operationFor(request);
+    if (operation.concerns && !operation.concerns(request, this.cfg.nodeId)) return;
     // Only a key change's outcome is stored (below); a signing or a re-drive has none to replay.
     const done = changesKey(request.op) ? await this.store.getJson<NodeResult>(`request:${request.requestId}`) : undefined;
     if (done) {
       await this.publish(done);
       return;
     }
-    const participants = request.op === 'keygen' || request.op === 'reshare' ? request.parties : request.op === 'sign' ? request.signers : [];
+    const participants = operation.participants(request);
     this.audit.append({ event: 'request', requestId: request.requestId, op: request.op, initiator: request.initiator, keyId: request.keyId, parties: participants });
     this.log.info({ event: 'request_received', requestId: request.requestId, op: request.op, keyId: request.keyId }, 'request received');
     let result: Omit<NodeResult, 'attestation'>;
@@ -280,8 +281,7 @@ export class TesseraNode {
       if (waiting.length) throw new SessionError('PARTY_NOT_READY', `not ready: ${waiting.join(', ')}`, waiting, 0);
       phase('readyMs');
       const confirmed = (id: string, parties: string[], keyId: string) => this.confirmed(id, parties, keyId);
-      // A promotion re-drive runs no protocol; every node answers it (one without the key says so).
-      const out = request.op === 'promote' ? { ...(await redriveKey(this.store, this.cfg.nodeId, this.cluster, confirmed, request.keyId)) } : await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {}, confirmed, this.cluster);
+      const out = await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {}, confirmed, this.cluster);
       if (out === undefined) return;
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };
     } catch (e) {
@@ -324,7 +324,7 @@ export class TesseraNode {
         meta = await step();
       }
       if (meta?.next || meta?.keygenRequest) this.log.warn({ event: 'share_version_pending', keyId: request.keyId }, 'not every party confirmed; the new shares stay inactive');
-      else this.log.info({ event: 'share_version_active', keyId: request.keyId, versions: meta?.versions, left: meta?.left }, request.op === 'keygen' ? 'key active' : 'new shares active; old versions erased');
+      else this.log.info({ event: 'share_version_active', keyId: request.keyId, versions: meta?.versions, left: meta?.left }, operation.activated ?? 'active');
     }
   }
 

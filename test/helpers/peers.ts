@@ -4,7 +4,7 @@
  * rewrite (a hostile peer running otherwise honest code).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { execute } from '../../src/node/operations/execute.ts';
+import { execute } from '../../src/node/operations/index.ts';
 import type { OperationRequest } from '../../src/node/requests/requests.ts';
 import { generateIdentity, type PrivateIdentity } from '../../src/node/identity/identity.ts';
 import { addNode, emptyManifest, type Manifest } from '../../src/node/identity/manifest.ts';

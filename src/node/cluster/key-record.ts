@@ -10,8 +10,8 @@ import { ed25519Sign, ed25519Verify } from '../../core/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import type { PrivateIdentity } from '../identity/identity.ts';
 import type { Manifest } from '../identity/manifest.ts';
-import type { ClusterKey } from '../operations/execute.ts';
-import { canonical } from '../requests/requests.ts';
+import type { ClusterKey } from '../operations/keys.ts';
+import { canonical } from '../requests/request.ts';
 
 /** One node's signed statement of a key's public record. */
 export type KeyStatement = ClusterKey & { nodeId: string; sig: string };

@@ -12,8 +12,8 @@
  * @module
  */
 import { recordOf, type KeyStatement } from './key-record.ts';
-import { promote, publicRecord, type ClusterKeys, type Confirmed, type KeyMeta } from '../operations/execute.ts';
-import { canonical, type NodeResult } from '../requests/requests.ts';
+import { promote, publicRecord, type ClusterKeys, type Confirmed, type KeyMeta } from '../operations/keys.ts';
+import { canonical, type NodeResult } from '../requests/request.ts';
 import type { EncryptedStore } from '../storage/storage.ts';
 
 /** What a sweep needs from the cluster state. */

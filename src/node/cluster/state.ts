@@ -7,7 +7,7 @@
 import type { Bus, KvLike } from '../bus/bus.ts';
 import { SIGNED_HTTP_WINDOW_MS } from '../../auth/signed-http.ts';
 import type { Manifest } from '../identity/manifest.ts';
-import type { ClusterKey, ClusterKeys } from '../operations/execute.ts';
+import type { ClusterKey, ClusterKeys } from '../operations/keys.ts';
 import { ed25519Sign, ed25519Verify } from '../../core/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import type { PrivateIdentity } from '../identity/identity.ts';

@@ -4,25 +4,16 @@
  * node signs its result (an attestation) so a client can tell a forged result.
  * @module
  */
-import { ed25519Sign, ed25519Verify } from '../../core/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import type { PrivateIdentity } from '../identity/identity.ts';
 import { approvalOf, AuthError, requestIdOf, signedBytesOf, signWith, verifyApprovals, verifySignedHttp, verifyWith, type InitiatorSecret, type SignedHttp } from '../../auth/signed-http.ts';
-import { operationFields, operationOf } from './http-requests.ts';
+import { findOperation, operationFields, type OperationRequest } from '../operations/index.ts';
+import { operationOf } from './http-requests.ts';
 import type { Manifest } from '../identity/manifest.ts';
+import { canonical, REQUEST_WINDOW_MS, RequestError } from './request.ts';
 
-/** A curve name. */
-export type Curve = 'secp256k1' | 'ed25519';
-
-/** An operation the cluster runs. `threshold` is the minimum number of signers. */
-export type OperationRequest =
-  | { op: 'keygen'; requestId: string; initiator: string; timestamp: number; keyId: string; threshold: number; parties: string[]; curves: Curve[] }
-  | { op: 'sign'; requestId: string; initiator: string; timestamp: number; keyId: string; curve: Curve; message: string; derivationPath?: number[]; signers: string[] }
-  | { op: 'refresh'; requestId: string; initiator: string; timestamp: number; keyId: string }
-  | { op: 'reshare'; requestId: string; initiator: string; timestamp: number; keyId: string; threshold: number; parties: string[] }
-  /** An operator's re-drive of a key's promotion: every node holding the key re-publishes its confirmation, promotes what is confirmed and restates its key statement, and reports where the promotion stands. */
-  | { op: 'promote'; requestId: string; initiator: string; timestamp: number; keyId: string };
+// The shared pieces (request.ts) are re-exported: readers of requests import them from here.
+export { attest, canonical, REQUEST_WINDOW_MS, RequestError, sessionId, signersOf, verifyAttestation, type Curve, type NodeResult, type RequestEnvelope } from './request.ts';
+export { changesKey, type OperationRequest } from '../operations/index.ts';
 
 /**
  * What nodes receive: either a request with the initiator's signature (hex) over
@@ -31,46 +22,6 @@ export type OperationRequest =
  * from its signed fields, never read from a field beside them.
  */
 export type SignedRequest = { request: OperationRequest; signature: string; approvals?: string } | { http: SignedHttp };
-
-/** Whether an operation changes a key's shares (keygen, refresh, reshare): the ones whose outcome a node stores, replays and promotes. */
-export const changesKey = (op: OperationRequest['op']): op is 'keygen' | 'refresh' | 'reshare' => op === 'keygen' || op === 'refresh' || op === 'reshare';
-
-/** A node's signed outcome of a request. */
-export interface NodeResult {
-  requestId: string;
-  nodeId: string;
-  ok: boolean;
-  result?: Record<string, unknown>;
-  error?: { code: string; message: string; culprits: string[] };
-  /** Ed25519 signature by the node over the canonical bytes of the fields above. */
-  attestation: string;
-}
-
-/** A request that must not run. */
-export class RequestError extends Error {
-  override name = 'RequestError';
-  constructor(
-    readonly code: string,
-    message: string,
-    /** The request's id, set only once the initiator's signature verified (a refusal may be attested under it). */
-    readonly requestId?: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Canonical JSON: keys sorted at every level, no whitespace. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -94,8 +45,6 @@ const ID = /^[a-zA-Z0-9_-]{1,64}$/;
 /** The ids the API derives for `{http}` requests (`requestIdOf`): a direct request may not take one. */
 const HTTP_ID = /^r[0-9a-f]{40}$/;
 
-/** How far a request's timestamp may be from this node's clock. */
-export const REQUEST_WINDOW_MS = 60_000;
 
 /** A verified request and the form it came in. */
 export interface ParsedRequest {
@@ -181,7 +130,8 @@ export interface KeyLocks {
  * this costs its signings no round trip.
  */
 export async function checkKeyLock(locks: KeyLocks, p: ParsedRequest): Promise<void> {
-  if (p.form !== 'direct' || p.request.op === 'keygen') return;
+  // A request that names a new key finds no lock.
+  if (p.form !== 'direct' || !findOperation(p.request.op)?.keyed) return;
   const holder = await locks.locked(p.request.keyId);
   if (holder !== undefined && holder !== p.request.requestId) throw new RequestError('KEY_BUSY', `key ${p.request.keyId} is being reshared or refreshed by another request; retry when it finishes`, p.request.requestId);
 }
@@ -198,37 +148,5 @@ export function verifyRequest(manifest: Manifest, s: SignedRequest | unknown, no
   return parseRequest(manifest, s, now).request;
 }
 
-/**
- * Who signs: the chosen signers, else the key's first `threshold` parties; a signer outside the
- * key is VALIDATION, fewer than `threshold` NOT_ENOUGH_SIGNERS. The one rule the API, every node
- * and the client apply.
- */
-export function signersOf(key: { keyId: string; parties: string[]; threshold: number }, chosen: string[]): string[] {
-  const signers = chosen.length ? chosen : key.parties.slice(0, key.threshold);
-  const outside = signers.filter((s) => !key.parties.includes(s));
-  if (outside.length) throw new RequestError('VALIDATION', `signers ${outside.join(', ')} are not parties of ${key.keyId} (${key.parties.join(', ')})`);
-  if (signers.length < key.threshold) throw new RequestError('NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${key.threshold}`);
-  return signers;
-}
 
-/** The 32-byte session id of one curve's run of a request (every node derives the same). */
-export function sessionId(requestId: string, part: string): Uint8Array {
-  return sha256(bytes(`tessera/session/v1\0${requestId}\0${part}`));
-}
 
-/** Signs a node's outcome. */
-export function attest(me: PrivateIdentity, r: Omit<NodeResult, 'attestation'>): NodeResult {
-  return { ...r, attestation: bytesToHex(ed25519Sign(me.ed25519Secret, bytes(canonical(r)))) };
-}
-
-/** Verifies a node's attestation against the manifest. */
-export function verifyAttestation(manifest: Manifest, r: NodeResult): boolean {
-  const node = manifest.nodes.find((n) => n.nodeId === r.nodeId);
-  if (!node) return false;
-  const { attestation, ...rest } = r;
-  try {
-    return ed25519Verify(hexToBytes(node.ed25519), bytes(canonical(rest)), hexToBytes(attestation));
-  } catch {
-    return false;
-  }
-}

@@ -1,0 +1,82 @@
+/**
+ * What one operation is, in one module (keygen.ts, sign.ts, refresh.ts, reshare.ts, promote.ts):
+ * how its fields are validated, who takes part, what a node runs for it and how the API drives it
+ * cluster-wide and answers. The registry (index.ts) is the one place an operation is looked up;
+ * nothing else branches on the op.
+ * @module
+ */
+import type { Manifest } from '../identity/manifest.ts';
+import type { Fields } from '../requests/fields.ts';
+import type { NodeResult, RequestEnvelope } from '../requests/request.ts';
+import type { SessionManager } from '../../protocol/session.ts';
+import type { EncryptedStore } from '../storage/storage.ts';
+import type { ClusterKey, ClusterKeys, Confirmed } from './keys.ts';
+
+/** What a node gives an operation it runs. */
+export interface Ctx<R = RequestEnvelope & { op: string }> {
+  r: R;
+  me: string;
+  store: EncryptedStore;
+  sessions: SessionManager;
+  timeouts: { roundMs?: number; sessionMs?: number };
+  confirmed: Confirmed;
+  cluster?: ClusterKeys;
+}
+
+/** A successful API answer. */
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/** What the API gives an operation it drives (src/api/operate.ts builds it around one signed request). */
+export interface Drive {
+  manifest: Manifest;
+  /** The key records and locks as the API node reads them. */
+  cluster: {
+    get(keyId: string): Promise<ClusterKey | undefined>;
+    locked(keyId: string): Promise<string | undefined>;
+    lock(keyId: string, requestId: string): Promise<boolean>;
+    unlock(keyId: string): Promise<void>;
+    awaitKey(keyId: string, epoch: string, timeoutMs: number): Promise<unknown>;
+  };
+  /** Refuses (503 PARTY_NOT_READY) unless every one of `parties` heartbeats. */
+  ready(parties: string[]): Promise<void>;
+  /** Publishes the signed request (`fast`: on core NATS) and returns every one of `expect`'s attested results; a failure or a silence is thrown. */
+  results(expect: string[], fast?: boolean): Promise<NodeResult[]>;
+  /** Publishes the signed request and returns whatever answers arrive from every node within `ms`. */
+  answers(ms: number): Promise<Map<string, NodeResult>>;
+  /** The API's error for a refusal (status, code, message, details). */
+  refuse(status: number, code: string, message: string, details?: Record<string, unknown>): Error;
+  /** The valid record of `keyId`; without one, throws 404 UNKNOWN_KEY (or 502 FORGED_RECORD). */
+  key(keyId: string): Promise<ClusterKey>;
+  /** A node's error as the API may repeat it. */
+  publicError(e: { code?: unknown; message?: unknown; culprits?: unknown }): unknown;
+  operationTimeoutMs: number;
+}
+
+/** One operation. `R` is its request. */
+export interface Operation<R extends RequestEnvelope & { op: string }> {
+  readonly op: R['op'];
+  /** Addressed as POST /v1/keys/{keyId}/{op}; false: POST /v1/keys, which names a new key (and holds no lock yet). */
+  readonly keyed: boolean;
+  /** Changes a key's shares: its outcome is stored, replayed and promoted, and the key's lock released after it (node.ts). */
+  readonly changesKey: boolean;
+  /** Runs protocol sessions, so a request older than the session ledger's memory is refused. */
+  readonly runsSessions: boolean;
+  /** What node.ts logs once the change is active. */
+  readonly activated?: string;
+  /** Validates and normalises the operation's own fields (both request forms; throws VALIDATION). */
+  fields(manifest: Manifest, o: Record<string, unknown>): Fields<R>;
+  /** Whether a node takes the request up at all (default: every node does). */
+  concerns?(r: R, me: string): boolean;
+  /** Who must be ready before a node runs it (empty: nobody is waited for). */
+  participants(r: R): string[];
+  /** A session id to claim in the ledger while the node reads the key (the hot path's fsync overlaps). */
+  reserve?(r: R, me: string): Uint8Array | undefined;
+  /** Runs it on a node; undefined when this node takes no part. */
+  run(c: Ctx<R>): Promise<Record<string, unknown> | undefined>;
+  /** Drives it cluster-wide from the API and shapes the answer. */
+  answer(r: R, d: Drive): Promise<Answer>;
+}
