@@ -28,9 +28,10 @@ import { EncryptedStore } from './storage/storage.ts';
 import { anchorStore } from './storage/store-anchor.ts';
 import { connectNats, PeerTransport } from './transport/transport.ts';
 import { atomicFs } from './storage/fs-atomic.ts';
-import { ClusterState, names, type Forgery } from './cluster/state.ts';
+import { ClusterState, type Forgery } from './cluster/state.ts';
+import { durableName, names, record } from './names.ts';
 
-export { names } from './cluster/state.ts';
+export { names };
 
 /** How often a node re-drives promotions a lost confirmation left pending (unless configured). */
 const PROMOTION_SWEEP_MS = 10_000;
@@ -173,7 +174,7 @@ export class TesseraNode {
         .finally(() => this.inflight.delete(p));
       this.inflight.add(p);
     });
-    const durable = `node_${this.cfg.nodeId.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+    const durable = durableName(this.cfg.nodeId);
     this.consumer = await this.bus.consume(n.stream, durable, this.cfg.maxConcurrent ?? 8, (data) => {
       const p = this.handle(data)
         .catch((e) => this.log.error({ event: 'request_failed', err: String(e) }, 'request handling failed'))
@@ -248,7 +249,7 @@ export class TesseraNode {
       // Only under the id the signature authenticated; a result already there is never replaced.
       const id = (e as RequestError).requestId;
       // Not while the request runs here or once it has run: its own result must be the one created.
-      if (code === 'REQUEST_EXPIRED' && id && !this.handling.has(id) && !(await this.store.getJson(`request:${id}`).catch(() => undefined))) await this.publish(attest(this.identity, { requestId: id, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
+      if (code === 'REQUEST_EXPIRED' && id && !this.handling.has(id) && !(await this.store.getJson(record.request(id)).catch(() => undefined))) await this.publish(attest(this.identity, { requestId: id, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
       return;
     }
     if (this.handling.has(request.requestId)) return;
@@ -266,7 +267,7 @@ export class TesseraNode {
     const operation = operationFor(request);
     if (operation.concerns && !operation.concerns(request, this.cfg.nodeId)) return;
     // Only a key change's outcome is stored (below); a signing or a re-drive has none to replay.
-    const done = changesKey(request.op) ? await this.store.getJson<NodeResult>(`request:${request.requestId}`) : undefined;
+    const done = changesKey(request.op) ? await this.store.getJson<NodeResult>(record.request(request.requestId)) : undefined;
     if (done) {
       await this.publish(done);
       return;
@@ -304,7 +305,7 @@ export class TesseraNode {
     // attested result stays in the results bucket, created once. A re-drive changes nothing to replay.
     if (changesKey(request.op)) {
       try {
-        await this.store.putJson(`request:${request.requestId}`, attested);
+        await this.store.putJson(record.request(request.requestId), attested);
       } catch (e) {
         // The outcome is still reported; without the record a redelivery would run it again.
         this.log.error({ event: 'result_not_stored', requestId: request.requestId, code: (e as { code?: string }).code }, 'could not store the request outcome');

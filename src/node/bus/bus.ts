@@ -8,6 +8,7 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { kvStream } from '../names.ts';
 
 /** A KV entry. */
 export interface KvEntryLike {
@@ -113,7 +114,7 @@ export function natsBus(nc: NatsConnection): Bus {
     } catch (e) {
       // Nodes starting together race to create a bucket: the losers' add fails ("subjects overlap"
       // on nats-server 2.9) although the bucket now exists, so open it again (it is only looked up).
-      if (!(await jetstreamManager(nc).then((jsm) => jsm.streams.info(`KV_${bucket}`)).then(() => true, () => false))) throw e;
+      if (!(await jetstreamManager(nc).then((jsm) => jsm.streams.info(kvStream(bucket))).then(() => true, () => false))) throw e;
       return create();
     }
   };
@@ -208,7 +209,7 @@ export function natsBus(nc: NatsConnection): Bus {
           (e: unknown) => (out.missing.push({ what, reason: reasonOf(e) }), true),
         );
       }
-      for (const [bucket, opts] of buckets) await ensure(`bucket ${bucket}`, () => jsm.streams.info(`KV_${bucket}`), () => openKv(bucket, opts));
+      for (const [bucket, opts] of buckets) await ensure(`bucket ${bucket}`, () => jsm.streams.info(kvStream(bucket)), () => openKv(bucket, opts));
       return out;
     },
     connected: () => up && !nc.isClosed(),

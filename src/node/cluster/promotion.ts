@@ -15,6 +15,7 @@ import { recordOf, type KeyStatement } from './key-record.ts';
 import { promote, publicRecord, type ClusterKeys, type Confirmed, type KeyMeta } from '../operations/keys.ts';
 import { canonical, type NodeResult } from '../requests/request.ts';
 import type { EncryptedStore } from '../storage/storage.ts';
+import { record } from '../names.ts';
 
 /** What a sweep needs from the cluster state. */
 export interface PromotionCluster extends ClusterKeys {
@@ -52,7 +53,7 @@ export interface PromotionStatus {
 export async function sweepPromotions(store: EncryptedStore, me: string, cluster: PromotionCluster, confirmed: Confirmed): Promise<SweepReport> {
   const report: SweepReport = { promoted: [], republished: 0, restated: 0 };
   for (const { name, version } of await store.records()) {
-    if (version !== 0 || !name.startsWith('meta:')) continue;
+    if (version !== 0 || !name.startsWith(record.metaPrefix)) continue;
     await redriveMeta(store, me, cluster, confirmed, await store.getJson<KeyMeta>(name), report);
   }
   return report;
@@ -64,7 +65,7 @@ export async function sweepPromotions(store: EncryptedStore, me: string, cluster
  */
 export async function redriveKey(store: EncryptedStore, me: string, cluster: PromotionCluster, confirmed: Confirmed, keyId: string): Promise<PromotionStatus> {
   const report: SweepReport = { promoted: [], republished: 0, restated: 0 };
-  const meta = await redriveMeta(store, me, cluster, confirmed, await store.getJson<KeyMeta>(`meta:${keyId}`), report);
+  const meta = await redriveMeta(store, me, cluster, confirmed, await store.getJson<KeyMeta>(record.meta(keyId)), report);
   if (!meta) return { keyId, held: false, behind: [] };
   if (meta.left) return { keyId, held: false, left: true, behind: [] };
   const pending = meta.keygenRequest ? { requestId: meta.keygenRequest, parties: meta.parties } : meta.next ? { requestId: meta.next.requestId, parties: meta.next.parties } : undefined;
@@ -82,7 +83,7 @@ export async function redriveKey(store: EncryptedStore, me: string, cluster: Pro
 /** The sweep's work for one key's metadata; returns the metadata after it. */
 async function redriveMeta(store: EncryptedStore, me: string, cluster: PromotionCluster, confirmed: Confirmed, meta: KeyMeta | undefined, report: SweepReport): Promise<KeyMeta | undefined> {
   const republish = async (requestId: string) => {
-    const mine = await store.getJson<NodeResult>(`request:${requestId}`);
+    const mine = await store.getJson<NodeResult>(record.request(requestId));
     if (!mine?.ok) return;
     await cluster.putResult(mine);
     report.republished++;

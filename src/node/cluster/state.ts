@@ -14,21 +14,9 @@ import type { PrivateIdentity } from '../identity/identity.ts';
 import { chooseRecord, recordOf, signStatement, verifyStatement, type KeyStatement } from './key-record.ts';
 import { canonical, verifyAttestation, type NodeResult, type SignedRequest } from '../requests/requests.ts';
 
-/** NATS names a cluster uses. */
-export function names(cluster: string) {
-  return {
-    stream: `TESSERA_${cluster}`,
-    requests: `tessera.${cluster}.requests`,
-    heartbeats: `tessera_${cluster}_nodes`,
-    results: `tessera_${cluster}_results`,
-    keys: `tessera_${cluster}_keys`,
-    nonces: `tessera_${cluster}_nonces`,
-    idempotency: `tessera_${cluster}_idempotency`,
-    locks: `tessera_${cluster}_locks`,
-    /** Core-NATS subject for signing requests (no stream: at most once, delivered to all nodes at once). */
-    fast: `tessera.${cluster}.fast`,
-  };
-}
+import { names } from '../names.ts';
+
+export { names };
 
 /** A stored HTTP answer for an Idempotency-Key. */
 export interface IdempotentAnswer {

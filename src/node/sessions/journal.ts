@@ -25,14 +25,15 @@ import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { PositionAnchor } from '../storage/position-anchor.ts';
-import type { Entry, LedgerMedium } from './ledger.ts';
+import type { Entry, LedgerMedium } from './medium.ts';
 import type { EncryptedStore } from '../storage/storage.ts';
+import { record } from '../names.ts';
 
 const MAGIC = new TextEncoder().encode('TSJ1');
 const HEADER_LEN = 40;
 const ENTRY_LEN = 40;
 const MAC_LEN = 16;
-const POSITION = 'sessions:position';
+const POSITION = record.sessionsPosition;
 /** Below this many entries the file is never rewritten. */
 const COMPACT_MIN = 4096;
 

@@ -17,11 +17,14 @@
  * @module
  */
 import { SessionJournal } from './journal.ts';
+import type { Entry, LedgerMedium } from './medium.ts';
 import type { EncryptedStore } from '../storage/storage.ts';
+import { record } from '../names.ts';
 import { SessionReusedError } from '../../protocol/peer.ts';
 
 // Declared beside the session driver, which refuses a reused id; re-exported for the node's readers.
 export { SessionReusedError };
+export type { Entry, LedgerMedium };
 
 /**
  * How long a started session id is remembered. A session id derives from a signed request that
@@ -36,8 +39,6 @@ export { SessionReusedError };
  */
 export const SESSION_RETENTION_MS = 60 * 60_000;
 
-/** A recorded session (its id, or the medium's keyed tag of it) and when it was claimed (ms). */
-export type Entry = [id: string, at: number];
 interface Segment {
   entries: Entry[];
   /** The ledger's low-water mark when this segment was written (absent in older segments). */
@@ -47,19 +48,6 @@ interface Segment {
 const encode = (seg: Segment) => new TextEncoder().encode(JSON.stringify(seg));
 const newest = (entries: Entry[]) => entries.reduce((m, e) => Math.max(m, e[1]), 0);
 
-/** Where a ledger's entries are made durable. */
-export interface LedgerMedium {
-  /** Every recorded entry, and the highest low-water mark written. */
-  load(): Promise<{ entries: Entry[]; prunedBefore: number }>;
-  /** What this medium records for a session id (the id itself, or a keyed tag that hides it). */
-  keyOf(id: string): string;
-  /** Makes `batch` durable; `live` lists every unexpired entry, for a medium that compacts. */
-  append(batch: Entry[], low: number, live: () => Entry[]): Promise<void>;
-  /** Settles once background work (merges, anchors) has finished. */
-  settled(): Promise<void>;
-  /** Finishes background work and releases any open file. */
-  close(): Promise<void>;
-}
 
 /** The started-session ledger of one node. */
 export class SessionLedger {
@@ -197,7 +185,7 @@ const LEVELS = 4;
 /** A level this full starts merging in the background (the remaining slots take new batches meanwhile). */
 const MERGE_AT = FANOUT - 4;
 
-const RECORD = 'sessions';
+const RECORD = record.sessions;
 const versionOf = (level: number, slot: number) => level * FANOUT + slot + 1;
 
 /** The ledger in versions of one store record (any driver; see the module comment). */

@@ -12,11 +12,12 @@ import { bytesToHex } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { PositionAnchor } from './position-anchor.ts';
 import type { EncryptedStore } from './storage.ts';
+import { record } from '../names.ts';
 
 const GENESIS = '0'.repeat(64);
 const hashLine = (line: string) => bytesToHex(sha256(new TextEncoder().encode(line)));
 
-const POSITION = 'audit:position';
+const POSITION = record.auditPosition;
 
 /** Where the log stood at its last anchored append. */
 interface AuditPosition {

@@ -11,6 +11,7 @@
  */
 import { Decrypter, Encrypter } from 'age-encryption';
 import { RESTORED_MARK, type EncryptedStore } from './storage.ts';
+import { record } from '../names.ts';
 
 /** The plaintext inside a backup (never written to disk unencrypted). */
 interface BackupDocument {
@@ -22,7 +23,7 @@ interface BackupDocument {
 }
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-const LOCAL_ONLY = new Set(['audit:position', RESTORED_MARK]);
+const LOCAL_ONLY = new Set<string>([record.auditPosition, RESTORED_MARK]);
 
 /** Exports a node's store, age-encrypted to `recipients` (age1… X25519 recipients). */
 export async function exportBackup(store: EncryptedStore, meta: { nodeId: string; cluster: string }, recipients: string[]): Promise<{ bytes: Uint8Array; records: number }> {

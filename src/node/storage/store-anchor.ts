@@ -20,6 +20,7 @@ import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { ed25519Sign, ed25519Verify } from '../../core/index.ts';
 import type { Bus, KvLike } from '../bus/bus.ts';
 import type { PrivateIdentity } from '../identity/identity.ts';
+import { anchorsBucket } from '../names.ts';
 import { RESTORED_MARK as RESTORED, StorageRollbackError, type EncryptedStore } from './storage.ts';
 
 /** At most one anchor update per this many milliseconds (off the hot path, coalesced). */
@@ -29,7 +30,7 @@ const message = (cluster: string, nodeId: string, generation: number) => new Tex
 
 /** Checks the store against its anchor, then keeps the anchor current. Returns a stop function. */
 export async function anchorStore(bus: Bus, cluster: string, identity: PrivateIdentity, publicKey: string, store: EncryptedStore, warn: (msg: string, event?: string) => void): Promise<() => Promise<void>> {
-  const kv: KvLike = await bus.kv(`tessera_${cluster}_anchors`, {});
+  const kv: KvLike = await bus.kv(anchorsBucket(cluster), {});
   const entry = await kv.get(identity.nodeId);
   const restored = await store.getJson<{ at: string }>(RESTORED);
   const loaded = store.loadedGeneration;

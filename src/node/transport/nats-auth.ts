@@ -13,7 +13,7 @@ import { nkeyAuthenticator, nkeys, type Authenticator } from '@nats-io/transport
 // Not re-exported by @nats-io/nkeys' entry point; its own base32 and CRC16, rather than ours.
 import { Codec } from '@nats-io/nkeys/lib/codec.js';
 import { hexToBytes } from '@noble/curves/utils.js';
-import { names } from '../cluster/state.ts';
+import { anchorsBucket, buckets as allBuckets, durableName, inboxPrefix, kvStream, names, peerSubject } from '../names.ts';
 import { nodeIndex, type Manifest } from '../identity/manifest.ts';
 
 /** The nkey user public key (`U…`) of an Ed25519 public key (hex). */
@@ -55,8 +55,7 @@ const DESTRUCTIVE = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.A
 
 /** The KV buckets of a cluster (`tessera_<c>_…`), each a stream `KV_<bucket>`. */
 function buckets(cluster: string) {
-  const n = names(cluster);
-  return { ...n, anchors: `tessera_${cluster}_anchors`, all: [n.results, n.keys, n.nonces, n.idempotency, n.locks, n.heartbeats, `tessera_${cluster}_anchors`] };
+  return { ...names(cluster), anchors: anchorsBucket(cluster), all: allBuckets(cluster) };
 }
 
 /**
@@ -66,11 +65,11 @@ function buckets(cluster: string) {
 export function nodeInbox(manifest: Manifest, nodeId: string): string {
   const index = nodeIndex(manifest, nodeId);
   if (!index) throw new RangeError(`node ${nodeId} is not in the cluster manifest`);
-  return `_INBOX_${manifest.cluster.replace(/[^a-zA-Z0-9_-]/g, '_')}_${index}`;
+  return inboxPrefix(manifest.cluster, index);
 }
 
 /** Reading a bucket: its stream info (opening it), direct get and message get (KV get). */
-const readBucket = (bucket: string) => [`$JS.API.STREAM.INFO.KV_${bucket}`, `$JS.API.DIRECT.GET.KV_${bucket}`, `$JS.API.DIRECT.GET.KV_${bucket}.>`, `$JS.API.STREAM.MSG.GET.KV_${bucket}`];
+const readBucket = (bucket: string) => [`$JS.API.STREAM.INFO.${kvStream(bucket)}`, `$JS.API.DIRECT.GET.${kvStream(bucket)}`, `$JS.API.DIRECT.GET.${kvStream(bucket)}.>`, `$JS.API.STREAM.MSG.GET.${kvStream(bucket)}`];
 
 const unique = (xs: string[]) => [...new Set(xs)];
 
@@ -80,12 +79,12 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
   if (!index) throw new RangeError(`node ${nodeId} is not in the cluster manifest`);
   const c = manifest.cluster;
   const b = buckets(c);
-  const durable = `node_${nodeId.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+  const durable = durableName(nodeId);
   const consumer = `${b.stream}.${durable}`;
   return {
     publish: {
       allow: unique([
-        `tessera.${c}.s.*.*.${index}`,
+        peerSubject(c, '*', '*', index),
         b.requests,
         b.fast,
         `$KV.${b.heartbeats}.${nodeId}`,
@@ -97,7 +96,7 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
         `$KV.${b.locks}.>`,
         '$JS.API.INFO',
         // Streams are created on first use (a missing one is made again); creating an existing stream with another configuration fails, it never updates it.
-        ...[b.stream, ...b.all.map((x) => `KV_${x}`)].flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`]),
+        ...[b.stream, ...b.all.map(kvStream)].flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`]),
         ...b.all.flatMap(readBucket),
         `$JS.API.CONSUMER.CREATE.${consumer}`,
         `$JS.API.CONSUMER.CREATE.${consumer}.>`,
@@ -108,7 +107,7 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
       ]),
       deny: DESTRUCTIVE,
     },
-    subscribe: { allow: [`tessera.${c}.s.*.${index}.*`, b.fast, `$KV.${b.results}.>`, `$KV.${b.heartbeats}.*`, `$KV.${b.keys}.*.*`, `${nodeInbox(manifest, nodeId)}.>`] },
+    subscribe: { allow: [peerSubject(c, '*', index, '*'), b.fast, `$KV.${b.results}.>`, `$KV.${b.heartbeats}.*`, `$KV.${b.keys}.*.*`, `${nodeInbox(manifest, nodeId)}.>`] },
   };
 }
 

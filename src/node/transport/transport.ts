@@ -17,6 +17,7 @@ import type { PrivateIdentity } from '../identity/identity.ts';
 import { nodeIndex, type Manifest } from '../identity/manifest.ts';
 import { identityAuthenticator } from './nats-auth.ts';
 import { rateLimited } from './rate-limit.ts';
+import { peerSubject } from '../names.ts';
 
 /** How to reach NATS. */
 export interface NatsOptions {
@@ -109,7 +110,7 @@ export class PeerTransport {
   }
 
   private subject(session: Uint8Array, to: number): string {
-    return `tessera.${this.manifest.cluster}.s.${bytesToHex(session)}.${to}.${this.meIndex}`;
+    return peerSubject(this.manifest.cluster, bytesToHex(session), to, this.meIndex);
   }
 
   /** Sends one envelope to node index `to` (`broadcast` marks it for every party). */
@@ -128,7 +129,7 @@ export class PeerTransport {
 
   /** Delivers every verified envelope addressed to this node; rejected ones go to `onReject`. */
   listen(onEnvelope: (o: Opened) => void, onReject: (e: EnvelopeError) => void): void {
-    this.sub = this.bus.subscribe(`tessera.${this.manifest.cluster}.s.*.${this.meIndex}.*`, (data) => {
+    this.sub = this.bus.subscribe(peerSubject(this.manifest.cluster, '*', this.meIndex, '*'), (data) => {
       if (data.length > MAX_ENVELOPE) return onReject(new EnvelopeError('OVERSIZED', `envelope of ${data.length} bytes dropped`));
       try {
         onEnvelope(open(this.manifest, this.me, this.meIndex, data));
