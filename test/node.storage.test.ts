@@ -1,62 +1,40 @@
 /**
- * Encrypted storage over unstorage drivers (memory, fs, and a real redis-server), key files,
- * age-encrypted identities and the hash-chained audit log.
+ * Encrypted storage over every driver of test/helpers/drivers.ts (memory, atomic fs, a real
+ * redis-server, unstorage's fs), key files, age-encrypted identities and the hash-chained audit
+ * log. What the drivers themselves must do: storage.drivers.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { createStorage, type Storage } from 'unstorage';
-import fsDriver from 'unstorage/drivers/fs';
-import redisDriver from 'unstorage/drivers/redis';
 import { AuditLog, verifyAuditLog } from '../src/node/storage/audit.ts';
-import { atomicFs } from '../src/node/storage/fs-atomic.ts';
 import { CorruptKeyFileError, generateIdentity, openPrivateIdentity, sealPrivateIdentity, WrongPassphraseError } from '../src/node/identity/identity.ts';
 import { EncryptedStore, MissingStorageKeyError, StorageRollbackError, StorageTamperedError, WrongStorageKeyError, storageKeyFromFile, storageKeyFromPassphrase } from '../src/node/storage/storage.ts';
 import { connectNats, TransportConfigError } from '../src/node/transport/transport.ts';
-import { freePort } from './helpers/nats.ts';
+import { driverTable, startRedis } from './helpers/drivers.ts';
 
 const key = () => crypto.getRandomValues(new Uint8Array(32));
 const dir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
-let redis: ChildProcess | undefined;
-let redisUrl = '';
+let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+const table = driverTable(() => redis!.url);
 
 before(async () => {
-  const port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
-    redis!.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    redis!.on('exit', (c) => reject(new Error(`redis-server exited ${c}: ${out}`)));
-  });
-  redisUrl = `redis://127.0.0.1:${port}`;
+  redis = await startRedis();
 });
 
-after(() => {
-  redis?.kill('SIGKILL');
+after(async () => {
+  await redis?.stop();
+  table.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const drivers: [string, () => Storage][] = [
-  ['memory', () => createStorage()],
-  ['fs', () => createStorage({ driver: fsDriver({ base: join(dir, `fs-${Math.random()}`) }) })],
-  ['atomic fs', () => createStorage({ driver: atomicFs({ base: join(dir, `afs-${Math.random()}`) }) })],
-  ['redis', () => createStorage({ driver: redisDriver({ url: redisUrl, base: `t${Math.random()}` }) })],
-];
-
-for (const [name, make] of drivers) {
-  describe(`EncryptedStore over the ${name} driver`, () => {
+for (const row of table.rows) {
+  const make = () => row.make().storage;
+  describe(`EncryptedStore over the ${row.name} driver`, () => {
     test('round-trips versioned records; tampered, swapped and rolled-back records fail to open', async () => {
       const raw = make();
       const k = key();
@@ -269,18 +247,26 @@ describe('storage keys, identities, transport policy and the audit log', () => {
     await assert.rejects(connectNats({ servers: ['tls://127.0.0.1:4222'], production: true }), TransportConfigError);
   });
 
-  test('the audit log is hash-chained: edits, deletions and reordering are detected', () => {
-    const path = join(dir, 'audit.jsonl');
+  test('the audit log is hash-chained: edits, deletions and reordering are detected; a reopened log continues the chain', () => {
+    const logDir = mkdtempSync(join(dir, 'audit-'));
+    const path = join(logDir, 'audit.jsonl');
     const log = new AuditLog(path);
     for (let i = 0; i < 5; i++) log.append({ event: 'request', requestId: `r${i}` });
     assert.deepEqual(verifyAuditLog(path), { ok: true, entries: 5 });
+    // One file, one line per entry, readable by its owner only.
+    assert.deepEqual(readdirSync(logDir), ['audit.jsonl']);
+    if (process.platform !== 'win32') assert.equal(statSync(path).mode & 0o777, 0o600);
     const lines = readFileSync(path, 'utf8').trim().split('\n');
+    assert.deepEqual(lines.map((l) => (JSON.parse(l) as { requestId: string }).requestId), ['r0', 'r1', 'r2', 'r3', 'r4']);
     writeFileSync(path, lines.map((l, i) => (i === 2 ? l.replace('r2', 'rX') : l)).join('\n') + '\n');
     assert.equal(verifyAuditLog(path).ok, false);
     writeFileSync(path, [lines[0], lines[2], lines[1], lines[3], lines[4]].join('\n') + '\n');
     assert.equal(verifyAuditLog(path).ok, false);
     writeFileSync(path, [lines[0], lines[1], lines[3], lines[4]].join('\n') + '\n');
     assert.deepEqual(verifyAuditLog(path), { ok: false, line: 3, reason: 'hash chain broken (edited, deleted or reordered entries)' });
-    assert.ok(readdirSync(dir).length > 0);
+    // The intact log, reopened by a restarted node: its next entry chains onto the last line.
+    writeFileSync(path, lines.join('\n') + '\n');
+    new AuditLog(path).append({ event: 'request', requestId: 'r5' });
+    assert.deepEqual(verifyAuditLog(path), { ok: true, entries: 6 });
   });
 });
