@@ -25,8 +25,9 @@ export function launch(argv: string[], options: SpawnOptions): Launched {
       done = true;
       resolve(code);
     });
-    // A binary that cannot be spawned emits only 'error'.
-    proc.once('error', () => {
+    // A binary that cannot be spawned emits only 'error' (and has no pid).
+    proc.on('error', () => {
+      if (proc.pid !== undefined) return;
       done = true;
       resolve(null);
     });
