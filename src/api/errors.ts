@@ -6,6 +6,10 @@
  * holds no path.
  * @module
  */
+import { CORE_ERROR_CODES, type CoreErrorCode } from '../core/errors.ts';
+import type { AuthErrorCode } from '../auth/signed-http.ts';
+import type { RequestErrorCode } from '../node/requests/request.ts';
+import type { SessionErrorCode } from '../protocol/errors.ts';
 
 /** An error the API answers with a status and a typed code. */
 export class ApiError extends Error {
@@ -20,7 +24,33 @@ export class ApiError extends Error {
   }
 }
 
-const STATUS: Record<string, number> = {
+/** Codes only the API answers with (its own refusals, and what it makes of the nodes' results). */
+export const API_ERROR_CODES = [
+  'INVALID_IDEMPOTENCY_KEY',
+  'IDEMPOTENCY_KEY_REUSED',
+  'REQUEST_IN_PROGRESS',
+  'REQUEST_TIMEOUT',
+  'BODY_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'OVERLOADED',
+  'NOT_READY',
+  'INCONSISTENT_RESULTS',
+  'FORGED_RECORD',
+  // A node's result: a storage errno (ENOSPC, or any other) and a silent party without a heartbeat.
+  'STORAGE_FULL',
+  'STORAGE_ERROR',
+  'UNREACHABLE',
+] as const;
+
+/** Every typed code an answer can carry: the core's, a session's, a node's refusal, authentication's and the API's own. */
+export type ErrorCode = CoreErrorCode | SessionErrorCode | RequestErrorCode | AuthErrorCode | (typeof API_ERROR_CODES)[number];
+
+/** A protocol failure the core names (a peer sent something invalid) is 502 unless listed below. */
+const PEER_FAULT = Object.fromEntries(CORE_ERROR_CODES.map((c) => [c, 502])) as Record<CoreErrorCode, number>;
+
+/** The HTTP status of every typed code: a code added to any list above and missing here fails the type check. */
+const STATUS = {
+  ...PEER_FAULT,
   VALIDATION: 400,
   MALFORMED_JSON: 400,
   MALFORMED: 400,
@@ -54,11 +84,24 @@ const STATUS: Record<string, number> = {
   STORAGE_FULL: 507,
   TIMEOUT: 504,
   INTERNAL: 500,
-};
+  // A session that could not run (a peer's fault or its failure) and the results that disagree or are forged.
+  BUSY: 502,
+  DUPLICATE_SESSION: 502,
+  NOT_A_PARTY: 502,
+  UNKNOWN_PARTY: 502,
+  START_FAILED: 502,
+  STORAGE_ERROR: 502,
+  PROTOCOL_ERROR: 502,
+  ABORTED_BY_PEER: 502,
+  INCONSISTENT_RESULTS: 502,
+  FORGED_RECORD: 502,
+} satisfies Record<ErrorCode, number>;
 
-/** The HTTP status of a typed code; protocol failures caused by a peer are 502. */
+const isTyped = (code: string): code is ErrorCode => Object.hasOwn(STATUS, code);
+
+/** The HTTP status of a code; one no list names (a string a node relayed, an errno) is 502 like a peer's fault. */
 export function statusOf(code: string): number {
-  return STATUS[code] ?? 502;
+  return isTyped(code) ? STATUS[code] : 502;
 }
 
 /** Codes whose message is always this text: their usual one carries paths, or values read from the bus. */

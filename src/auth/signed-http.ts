@@ -62,9 +62,13 @@ export interface ApprovalPolicy {
 }
 
 /** Why a signed request was refused (all map to HTTP 401). */
+export const AUTH_ERROR_CODES = ['UNAUTHENTICATED', 'UNKNOWN_INITIATOR', 'BAD_SIGNATURE', 'REQUEST_EXPIRED', 'NONCE_REPLAYED', 'DUPLICATE_HEADER', 'APPROVALS_REQUIRED'] as const;
+/** Why a signed request does not authenticate (or lacks its approvals). */
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
+
 export class AuthError extends Error {
   override name = 'AuthError';
-  constructor(readonly code: 'UNAUTHENTICATED' | 'UNKNOWN_INITIATOR' | 'BAD_SIGNATURE' | 'REQUEST_EXPIRED' | 'NONCE_REPLAYED' | 'DUPLICATE_HEADER' | 'APPROVALS_REQUIRED', message: string) {
+  constructor(readonly code: AuthErrorCode, message: string) {
     super(message);
   }
 }

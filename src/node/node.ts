@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { natsBus, type Bus } from './bus/bus.ts';
 import { createStorage, type Storage } from 'unstorage';
-import redisDriver from 'unstorage/drivers/redis';
 import type { Logger } from 'pino';
 import { AuditLog } from './storage/audit.ts';
 import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig } from './config.ts';
@@ -44,9 +43,13 @@ export const READY_WINDOW_MS = 5_000;
 
 const fsBase = (cfg: NodeConfig) => cfg.storage.base ?? `./.tessera/${cfg.nodeId}`;
 
-function openStorage(cfg: NodeConfig): Storage {
+async function openStorage(cfg: NodeConfig): Promise<Storage> {
   if (cfg.storage.driver === 'fs') return createStorage({ driver: atomicFs({ base: fsBase(cfg) }) });
-  if (cfg.storage.driver === 'redis') return createStorage({ driver: redisDriver({ url: cfg.storage.url ?? 'redis://127.0.0.1:6379', base: `tessera:${cfg.nodeId}` }) });
+  if (cfg.storage.driver === 'redis') {
+    // Loaded only when configured: a node on the fs driver never loads the Redis client (ioredis).
+    const { default: redisDriver } = await import('unstorage/drivers/redis');
+    return createStorage({ driver: redisDriver({ url: cfg.storage.url ?? 'redis://127.0.0.1:6379', base: `tessera:${cfg.nodeId}` }) });
+  }
   return createStorage();
 }
 
@@ -96,7 +99,7 @@ export class TesseraNode {
     if (identity.nodeId !== cfg.nodeId || !listed || listed.ed25519 !== pub.ed25519 || listed.x25519 !== pub.x25519) {
       throw new RangeError(`identity ${identity.nodeId} does not match node ${cfg.nodeId} in the manifest`);
     }
-    const store = await EncryptedStore.open(openStorage(cfg), storageKey(cfg, manifest.cluster));
+    const store = await EncryptedStore.open(await openStorage(cfg), storageKey(cfg, manifest.cluster));
     const { rolledForward, missing, removedStale, migrated } = store.integrity;
     if (missing.length || removedStale.length) log.warn({ event: 'store_tampered', missing, removedStale }, 'stored records are missing or were put back after retirement; reading them is refused');
     if (rolledForward.length || migrated) log.info({ event: 'store_recovered', rolledForward, migrated }, 'store index brought up to date');

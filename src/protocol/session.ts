@@ -8,7 +8,8 @@
  * @module
  */
 import { bytesToHex } from '@noble/curves/utils.js';
-import { CoreError } from '../core/index.ts';
+import { CoreError, type CoreErrorCode } from '../core/index.ts';
+import type { SessionErrorCode } from './errors.ts';
 import { claimedSender } from '../core/wire.ts';
 import { KIND, SessionReusedError, type Inbound, type PeerLink, type StartedSessions } from './peer.ts';
 import type { ProtocolRound } from './round.ts';
@@ -17,7 +18,8 @@ import type { ProtocolRound } from './round.ts';
 export class SessionError extends Error {
   override name = 'SessionError';
   constructor(
-    readonly code: string,
+    /** The session's own code, the core's, or the errno of a failed durable write (`E…`). */
+    readonly code: SessionErrorCode | CoreErrorCode | `E${string}`,
     message: string,
     readonly culprits: string[],
     readonly round: number,
@@ -356,7 +358,7 @@ export class SessionManager {
         await recorded;
       } catch (e) {
         const code = (e as { code?: unknown }).code;
-        throw new SessionError(typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : 'STORAGE_ERROR', `could not record the session start durably, so nothing was sent: ${(e as Error).message}`, [], 1, { cause: e });
+        throw new SessionError(typeof code === 'string' && /^E[A-Z]+$/.test(code) ? (code as `E${string}`) : 'STORAGE_ERROR', `could not record the session start durably, so nothing was sent: ${(e as Error).message}`, [], 1, { cause: e });
       }
       if (failure) {
         if (!(failure instanceof SessionAbortedError)) abort(failure);

@@ -9,6 +9,7 @@ import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { PrivateIdentity } from '../identity/identity.ts';
 import type { Manifest } from '../identity/manifest.ts';
+import type { AuthErrorCode } from '../../auth/signed-http.ts';
 
 /** A curve name. */
 export type Curve = 'secp256k1' | 'ed25519';
@@ -24,11 +25,30 @@ export interface RequestEnvelope {
 /** How far a request's timestamp may be from this node's clock. */
 export const REQUEST_WINDOW_MS = 60_000;
 
+/** Every code a node refuses a request with (beside the authentication codes). */
+export const REQUEST_ERROR_CODES = [
+  'MALFORMED',
+  'MALFORMED_JSON',
+  'VALIDATION',
+  'NOT_FOUND',
+  'NOT_ENOUGH_SIGNERS',
+  'UNKNOWN_KEY',
+  'KEY_EXISTS',
+  'KEY_BUSY',
+  'KEY_NOT_ACTIVE',
+  'STALE_SHARE',
+  'KEY_QUARANTINED',
+  'PEER_BANNED',
+  'INTERNAL',
+] as const;
+/** A code a RequestError carries. */
+export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number] | AuthErrorCode;
+
 /** A request that must not run. */
 export class RequestError extends Error {
   override name = 'RequestError';
   constructor(
-    readonly code: string,
+    readonly code: RequestErrorCode,
     message: string,
     /** The request's id, set only once the initiator's signature verified (a refusal may be attested under it). */
     readonly requestId?: string,
