@@ -144,15 +144,13 @@ describe('signing rejects hostile payloads', () => {
   });
 
   test('hostile commitments are INVALID_POINT', () => {
-    const s = session();
-    const r1 = start([1, 2], s);
+    const r1 = start([1, 2], session());
     const m2 = r1.get(2)!.outgoing[0]!.bytes;
     for (const point of Object.values(hostilePoints)) {
       rejects(() => r1.get(1)!.receive(patch(m2, H + 32, point)), 'INVALID_POINT', [2]);
       rejects(() => r1.get(1)!.receive(patch(m2, H + 64, point)), 'INVALID_POINT', [2]);
     }
   });
-
 });
 
 /** A seeded byte stream (xorshift32), so a fuzz run is the same run every time. */
