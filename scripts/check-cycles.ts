@@ -3,7 +3,9 @@
  * import against the layering core → protocol → node → api, cli, client, bench (a file may import
  * its own layer and those before it; auth sits beside core). Reads `import … from './x'`,
  * `export … from './x'` and `import('./x')` with relative paths; `import type` counts too (a type
- * cycle is still a knot in the design). No dependency: a scan, not a parser.
+ * cycle is still a knot in the design). With `--rust`, also the files of wasm/src by their
+ * `crate::`, `super::` and `self::` paths (a module using its own ancestors, the module tree
+ * itself, is not an edge). No dependency: a scan, not a parser.
  * @module
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { dirname, join, normalize, relative } from 'node:path';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
 // The tree to check: src/ (another one may be given, for the script's own test).
-const src = process.argv[2] ?? join(root, 'src');
+const src = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? join(root, 'src');
 
 /** Layer of each top-level folder of src/ (a file may import only its own rank or lower). */
 const RANK: Record<string, number> = { core: 0, auth: 0, protocol: 1, node: 2, api: 3, client: 3, cli: 4, bench: 4, runtime: 2, 'cli.ts': 5 };
@@ -53,44 +55,48 @@ for (const [from, targets] of graph) {
   }
 }
 
-// Cycles: every strongly connected component of more than one file (Tarjan), and self-imports.
-let index = 0;
-const idx = new Map<string, number>();
-const low = new Map<string, number>();
-const stack: string[] = [];
-const on = new Set<string>();
-function strong(v: string): void {
-  idx.set(v, index);
-  low.set(v, index++);
-  stack.push(v);
-  on.add(v);
-  for (const w of graph.get(v) ?? []) {
-    if (!graph.has(w)) continue;
-    if (!idx.has(w)) {
-      strong(w);
-      low.set(v, Math.min(low.get(v)!, low.get(w)!));
-    } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
-  }
-  if (low.get(v) !== idx.get(v)) return;
-  const component: string[] = [];
-  let w: string;
-  do {
-    w = stack.pop()!;
-    on.delete(w);
-    component.push(w);
-  } while (w !== v);
-  if (component.length > 1 || graph.get(v)!.includes(v)) {
-    const loop = cycleThrough(component);
-    const others = component.filter((f) => !loop.includes(f));
-    problems.push(`cycle: ${loop.map((f) => relative(root, f)).join(' → ')}${others.length ? ` (knotted with ${others.map((f) => relative(root, f)).join(', ')})` : ''}`);
-  }
+/** Every strongly connected component of more than one file, or a file importing itself (Tarjan), with one loop through it. */
+function cycles(graph: Map<string, string[]>, name: (f: string) => string): string[] {
+  const found: string[] = [];
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const strong = (v: string): void => {
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    on.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!idx.has(w)) {
+        strong(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) !== idx.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      on.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1 || graph.get(v)!.includes(v)) {
+      const loop = loopThrough(graph, component);
+      const others = component.filter((f) => !loop.includes(f));
+      found.push(`cycle: ${loop.map(name).join(' → ')}${others.length ? ` (knotted with ${others.map(name).join(', ')})` : ''}`);
+    }
+  };
+  for (const v of graph.keys()) if (!idx.has(v)) strong(v);
+  return found;
 }
-for (const v of graph.keys()) if (!idx.has(v)) strong(v);
 
 /** One concrete loop inside a component, for the report (shortest from its first file back to it). */
-function cycleThrough(component: string[]): string[] {
+function loopThrough(graph: Map<string, string[]>, component: string[]): string[] {
   const inside = new Set(component);
-  const start = component.sort()[0]!;
+  const start = [...component].sort()[0]!;
   const prev = new Map<string, string>();
   const queue = [start];
   while (queue.length) {
@@ -111,6 +117,59 @@ function cycleThrough(component: string[]): string[] {
   return component;
 }
 
+problems.push(...cycles(graph, (f) => relative(root, f)));
+
+/** The module path of a Rust file under `base` (lib.rs: [], a/mod.rs and a.rs: [a], a/b.rs: [a, b]). */
+function modulePath(base: string, file: string): string[] {
+  const parts = relative(base, file).replace(/\.rs$/, '').split('/');
+  if (parts.at(-1) === 'mod' || (parts.length === 1 && parts[0] === 'lib')) parts.pop();
+  return parts;
+}
+
+/** The crate's files by their `use`/path references to each other. */
+function rustGraph(base: string): Map<string, string[]> {
+  const rs = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? rs(join(dir, n)) : n.endsWith('.rs') ? [join(dir, n)] : []));
+  const all = rs(base);
+  const byModule = new Map(all.map((f) => [modulePath(base, f).join('::'), f]));
+  const g = new Map<string, string[]>();
+  for (const file of all) {
+    const me = modulePath(base, file);
+    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    const paths: string[][] = [];
+    for (const m of code.matchAll(/\b(crate|super|self)((?:::[A-Za-z_][A-Za-z0-9_]*)*)(::\{([^{}]*)\})?/g)) {
+      const head = m[1] === 'crate' ? [] : m[1] === 'super' ? me.slice(0, -1) : me;
+      const rest = (m[2] ?? '').split('::').filter(Boolean);
+      // `super::super::x` climbs once more per `super`.
+      let at = [...head];
+      for (const seg of rest) {
+        if (seg === 'super') at = at.slice(0, -1);
+        else at.push(seg);
+      }
+      const group = m[4]?.split(',').map((x) => x.trim().split('::')[0]!).filter((x) => x && x !== 'self' && x !== '*');
+      if (group?.length) for (const x of group) paths.push([...at, x]);
+      else paths.push(at);
+    }
+    const targets = new Set<string>();
+    for (const p of paths) {
+      let k = p.length;
+      while (k > 0 && !byModule.has(p.slice(0, k).join('::'))) k--;
+      const target = byModule.get(p.slice(0, k).join('::'));
+      // The file itself and its ancestors are the module tree, not an edge.
+      if (!target || target === file || (k <= me.length && p.slice(0, k).every((seg, i) => seg === me[i]))) continue;
+      targets.add(target);
+    }
+    g.set(file, [...targets]);
+  }
+  return g;
+}
+
+if (process.argv.includes('--rust')) {
+  const base = join(root, 'wasm', 'src');
+  const g = rustGraph(base);
+  problems.push(...cycles(g, (f) => relative(root, f)));
+  console.log(`checked ${g.size} Rust files of wasm/src`);
+}
+
 for (const p of problems) console.log(p);
-console.log(problems.length ? `${problems.length} problem(s) in ${all.length} files` : `no import cycle and no upward import in ${all.length} files of src/`);
+console.log(problems.length ? `${problems.length} problem(s)` : `no import cycle and no upward import in ${all.length} files of src/`);
 process.exit(problems.length ? 1 : 0);
