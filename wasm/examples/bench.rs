@@ -3,7 +3,8 @@
 //! Run: `cargo run --release --example bench -- 10` (iterations per signing configuration).
 
 use std::time::Instant;
-use tessera_core::dkls23::{dkg, sign};
+use tessera_core::dkls23::{keygen as dkg, sign};
+use tessera_core::common::round::Round;
 use tessera_core::rng;
 
 fn frames(buf: &[u8]) -> Vec<Vec<u8>> {

@@ -5,6 +5,7 @@
 use crate::dkls23;
 use crate::frost;
 use crate::common::rng;
+use crate::common::round::Round;
 use crate::test_util::{frames, route};
 use sha2::{Digest, Sha256};
 
@@ -67,7 +68,7 @@ fn frost_key_blob_and_messages_are_byte_stable() {
 
 #[test]
 fn dkls23_key_blob_and_messages_are_byte_stable() {
-    use dkls23::{dkg, sign};
+    use dkls23::{keygen as dkg, sign};
     let ids = [1u16, 2, 3];
     let mut rng = rng::from_seed(&[3; 32]).unwrap();
     let mut log = Vec::new();

@@ -10,17 +10,17 @@ use wasm_bindgen::prelude::*;
 round_class!(
     /// DKLs23 key generation or refresh, round one (commitments and base OTs, direct).
     EcdsaDkgRound1,
-    dkls23::dkg::Round1
+    dkls23::keygen::Round1
 );
 round_class!(
     /// DKLs23 key generation or refresh, round two (openings, proofs, encrypted shares, direct).
     EcdsaDkgRound2,
-    dkls23::dkg::Round2
+    dkls23::keygen::Round2
 );
 round_class!(
     /// DKLs23 key generation or refresh, round three (transcript confirmation, broadcast).
     EcdsaDkgRound3,
-    dkls23::dkg::Round3
+    dkls23::keygen::Round3
 );
 round_class!(
     /// DKLs23 signing round one (nonce commitment and multiplication M1, direct).
@@ -43,17 +43,17 @@ impl EcdsaDkgRound1 {
     /// Starts a DKLs23 key generation for `threshold` (minimum signers) of `parties` as `me`.
     #[wasm_bindgen(constructor)]
     pub fn new(session: &[u8], threshold: u16, parties: u16, me: u16, seed: Vec<u8>) -> Result<EcdsaDkgRound1, JsError> {
-        let params = dkls23::dkg::DkgParams { session: session_id(session)?, threshold, parties, me };
+        let params = dkls23::keygen::DkgParams { session: session_id(session)?, threshold, parties, me };
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
-        Ok(EcdsaDkgRound1 { inner: Some(dkls23::dkg::round1(params, None, &mut rng).map_err(js)?) })
+        Ok(EcdsaDkgRound1 { inner: Some(dkls23::keygen::round1(params, None, &mut rng).map_err(js)?) })
     }
 
     /// Starts a complete refresh of the key in `key_blob` (all parties take part; new session).
     pub fn refresh(key_blob: Vec<u8>, session: &[u8], seed: Vec<u8>) -> Result<EcdsaDkgRound1, JsError> {
         let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
-        let params = dkls23::dkg::DkgParams { session: session_id(session)?, threshold: key.threshold(), parties: key.parties(), me: key.id() };
+        let params = dkls23::keygen::DkgParams { session: session_id(session)?, threshold: key.threshold(), parties: key.parties(), me: key.id() };
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
-        Ok(EcdsaDkgRound1 { inner: Some(dkls23::dkg::round1(params, Some(key), &mut rng).map_err(js)?) })
+        Ok(EcdsaDkgRound1 { inner: Some(dkls23::keygen::round1(params, Some(key), &mut rng).map_err(js)?) })
     }
 
     /// With every round-one message in, finishes the base OTs and produces round two.

@@ -47,24 +47,24 @@ macro_rules! round_class {
         impl $name {
             /// The framed outgoing messages: `count u16 | (len u32 | message)*`.
             pub fn outgoing(&self) -> Result<Vec<u8>, JsError> {
-                Ok(self.inner.as_ref().ok_or_else(consumed)?.outgoing().to_vec())
+                Ok($crate::common::round::Round::outgoing(self.inner.as_ref().ok_or_else(consumed)?).to_vec())
             }
 
             /// Party ids whose message for this round has not arrived yet.
             pub fn missing(&self) -> Result<Vec<u16>, JsError> {
-                Ok(self.inner.as_ref().ok_or_else(consumed)?.missing())
+                Ok($crate::common::round::Round::missing(self.inner.as_ref().ok_or_else(consumed)?))
             }
 
             /// Validates and stores one incoming message; on error the state is unchanged.
             pub fn receive(&mut self, msg: &[u8]) -> Result<(), JsError> {
-                self.inner.as_mut().ok_or_else(consumed)?.receive(msg).map_err(js)
+                $crate::common::round::Round::receive(self.inner.as_mut().ok_or_else(consumed)?, msg).map_err(js)
             }
         }
 
         impl $name {
             /// Moves the state out once every message is in; a missing message keeps it.
             fn take(&mut self) -> Result<$inner, JsError> {
-                let missing = self.inner.as_ref().ok_or_else(consumed)?.missing();
+                let missing = $crate::common::round::Round::missing(self.inner.as_ref().ok_or_else(consumed)?);
                 if !missing.is_empty() {
                     return Err(js(Error::blame_all(ErrorCode::MissingMessages, missing, "round is missing messages")));
                 }

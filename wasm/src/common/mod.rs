@@ -5,5 +5,6 @@
 pub mod error;
 pub mod params;
 pub mod rng;
+pub mod round;
 pub mod secret;
 pub mod wire;

@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use super::curve::{dec_nonzero_scalar, dec_point, enc_point, enc_scalar, lagrange};
-use super::base_ot::KAPPA;
+use super::primitives::base_ot::KAPPA;
 use crate::common::error::{Error, ErrorCode, Result};
 use k256::{ProjectivePoint, Scalar};
 use serde::{Deserialize, Serialize};

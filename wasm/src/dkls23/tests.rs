@@ -3,11 +3,12 @@
 
 use super::curve::{enc_point, random_scalar};
 use super::derive;
-use super::dkg::{self, DkgParams};
+use super::keygen::{self as dkg, DkgParams};
 use super::keys::KeyShare;
 use super::sign::{self, EcdsaSignature, SignRequest};
 use crate::common::error::ErrorCode;
 use crate::common::rng;
+use crate::common::round::Round;
 use crate::test_util::frames;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};

@@ -16,7 +16,8 @@ use super::suite::{self, CONTEXT};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::rng;
 use crate::hash::transcript::Transcript;
-use crate::common::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST};
+use crate::common::round::{Expects, Reader, Receives, RoundInput};
+use crate::common::wire::{self, Header, Protocol, SessionId, BROADCAST};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use curve25519_dalek::edwards::EdwardsPoint;
@@ -66,10 +67,14 @@ impl DkgParams {
     fn round2_len(&self) -> usize {
         ENCRYPTED_SHARE_LEN + usize::from(self.parties) * 32
     }
+
+    fn expects(&self, round: u8, direct: bool, payload_len: usize) -> Expects {
+        Expects { protocol: Protocol::FrostEd25519Dkg, session: self.session, round, me: self.me, direct, payload_len }
+    }
 }
 
 /// A party's round-one broadcast as received and verified.
-struct Round1Package {
+pub struct Round1Package {
     commitment: Vec<EdwardsPoint>,
     ephemeral: EdwardsPoint,
     digest: [u8; 32],
@@ -82,8 +87,7 @@ pub struct Round1 {
     coefficients: Zeroizing<Vec<Scalar>>,
     ephemeral_secret: Zeroizing<Scalar>,
     own: Round1Package,
-    inbox: Inbox<Round1Package>,
-    outgoing: Vec<u8>,
+    input: RoundInput<Round1Package>,
 }
 
 /// FROST KeyGen round 1 challenge c_i = H(i, Φ, g^{a_i0}, R_i), Φ binding suite, session and
@@ -160,30 +164,23 @@ pub fn round1(params: DkgParams, rng: &mut ChaCha20Rng) -> Result<Round1> {
     // Step 4: broadcast C_i, σ_i.
     let outgoing = wire::frame(&[header.seal(&payload)]);
     let own = Round1Package { digest: echo_digest(&params, params.me, &payload), commitment, ephemeral };
-    let inbox = Inbox::new(params.others());
-    Ok(Round1 { params, coefficients, ephemeral_secret, own, inbox, outgoing })
+    let input = RoundInput::new(params.expects(ROUND1, false, params.round1_len()), params.others(), outgoing);
+    Ok(Round1 { params, coefficients, ephemeral_secret, own, input })
 }
 
-impl Round1 {
-    /// The framed messages to send (one broadcast).
-    pub fn outgoing(&self) -> &[u8] {
-        &self.outgoing
+impl Receives for Round1 {
+    type Message = Round1Package;
+    fn input(&self) -> &RoundInput<Round1Package> {
+        &self.input
+    }
+    fn input_mut(&mut self) -> &mut RoundInput<Round1Package> {
+        &mut self.input
     }
 
-    /// Parties whose round-one broadcast has not arrived.
-    pub fn missing(&self) -> Vec<u16> {
-        self.inbox.missing()
-    }
-
-    /// Round 1 step 5: verifies and stores one peer's broadcast. A rejected message leaves the
-    /// state untouched.
-    pub fn receive(&mut self, msg: &[u8]) -> Result<()> {
+    /// Round 1 step 5: verifies one peer's broadcast.
+    fn read(&self, r: &mut Reader<'_>) -> Result<Round1Package> {
         let p = &self.params;
-        let others = p.others();
-        let (sender, payload) = wire::open(msg, &Expect { protocol: Protocol::FrostEd25519Dkg, session: &p.session, round: ROUND1, me: p.me, direct: false, senders: &others, payload_len: p.round1_len() })?;
-        if self.inbox.has(sender) {
-            return Err(Error::blame(ErrorCode::DuplicateMessage, sender, "second message from this sender in this round"));
-        }
+        let (sender, payload) = (r.sender(), r.rest());
         let t = usize::from(p.threshold);
         let commitment = (0..t)
             .map(|k| suite::deserialize_element(&payload[32 * k..32 * (k + 1)]))
@@ -198,15 +195,17 @@ impl Round1 {
             return Err(Error::blame(ErrorCode::InvalidProof, sender, "proof of knowledge of the constant term does not verify"));
         }
         let digest = echo_digest(p, sender, payload);
-        self.inbox.put(sender, Round1Package { commitment, ephemeral, digest })
+        Ok(Round1Package { commitment, ephemeral, digest })
     }
+}
+
+impl Round1 {
 
     /// Round 2 step 1: with every broadcast in, produce each peer's encrypted share f_i(l)
     /// together with this party's view of all round-one broadcasts.
     pub fn advance(self) -> Result<Round2> {
-        self.inbox.require_complete()?;
-        let Round1 { params: p, coefficients, ephemeral_secret, own, inbox, .. } = self;
-        let mut packages: Vec<(u16, Round1Package)> = inbox.into_complete();
+        let Round1 { params: p, coefficients, ephemeral_secret, own, input } = self;
+        let mut packages: Vec<(u16, Round1Package)> = input.into_complete()?;
         packages.push((p.me, own));
         packages.sort_by_key(|(id, _)| *id);
         let echoes: Vec<u8> = packages.iter().flat_map(|(_, pkg)| pkg.digest).collect();
@@ -230,10 +229,9 @@ impl Round1 {
         }
         let own_share = Zeroizing::new(evaluate(&coefficients, p.me));
         Ok(Round2 {
-            inbox: Inbox::new(p.others()),
+            input: RoundInput::new(p.expects(ROUND2, true, p.round2_len()), p.others(), wire::frame(&messages)),
             ephemeral_secret,
             own_share,
-            outgoing: wire::frame(&messages),
             packages,
             params: p,
         })
@@ -247,35 +245,31 @@ pub struct Round2 {
     ephemeral_secret: Zeroizing<Scalar>,
     own_share: Zeroizing<Scalar>,
     packages: Vec<(u16, Round1Package)>,
-    inbox: Inbox<Zeroizing<Scalar>>,
-    outgoing: Vec<u8>,
+    input: RoundInput<Zeroizing<Scalar>>,
 }
 
 impl Round2 {
-    /// The framed messages to send (one direct message per peer).
-    pub fn outgoing(&self) -> &[u8] {
-        &self.outgoing
-    }
-
-    /// Parties whose round-two share has not arrived.
-    pub fn missing(&self) -> Vec<u16> {
-        self.inbox.missing()
-    }
-
     fn package(&self, id: u16) -> &Round1Package {
         &self.packages[usize::from(id - 1)].1
     }
 
+}
+
+impl Receives for Round2 {
+    type Message = Zeroizing<Scalar>;
+    fn input(&self) -> &RoundInput<Zeroizing<Scalar>> {
+        &self.input
+    }
+    fn input_mut(&mut self) -> &mut RoundInput<Zeroizing<Scalar>> {
+        &mut self.input
+    }
+
     /// Round 2 step 2: checks the sender's echo of round one, decrypts its share f_l(i) and
-    /// verifies it against the sender's commitments. A rejected message leaves the state untouched.
-    pub fn receive(&mut self, msg: &[u8]) -> Result<()> {
+    /// verifies it against the sender's commitments.
+    fn read(&self, r: &mut Reader<'_>) -> Result<Zeroizing<Scalar>> {
         let p = &self.params;
-        let others = p.others();
-        let (sender, payload) = wire::open(msg, &Expect { protocol: Protocol::FrostEd25519Dkg, session: &p.session, round: ROUND2, me: p.me, direct: true, senders: &others, payload_len: p.round2_len() })?;
-        if self.inbox.has(sender) {
-            return Err(Error::blame(ErrorCode::DuplicateMessage, sender, "second message from this sender in this round"));
-        }
-        let (ct, echoes) = payload.split_at(ENCRYPTED_SHARE_LEN);
+        let sender = r.sender();
+        let (ct, echoes) = (r.take(ENCRYPTED_SHARE_LEN)?, r.rest());
         for j in p.all() {
             let theirs = &echoes[32 * usize::from(j - 1)..32 * usize::from(j)];
             if theirs != self.package(j).digest.as_slice() {
@@ -298,15 +292,18 @@ impl Round2 {
         if EdwardsPoint::mul_base(&share) != evaluate_commitment(&theirs.commitment, p.me) {
             return Err(Error::blame(ErrorCode::InvalidShare, sender, "share does not match the sender's commitments"));
         }
-        self.inbox.put(sender, share)
+        Ok(share)
     }
+}
+
+impl Round2 {
 
     /// Round 2 steps 3–5: s_i = Σ f_l(i), every verifying share Y_j and the group key Y = Π φ_l0.
     pub fn finish(self) -> Result<KeyPackage> {
-        self.inbox.require_complete()?;
+        self.input.require_complete()?;
         let p = &self.params;
         let mut signing_share = Zeroizing::new(*self.own_share);
-        for (_, share) in self.inbox.iter() {
+        for (_, share) in self.input.iter() {
             *signing_share += **share;
         }
         // Σ_l φ_lk for each k: the commitment to the group polynomial.
@@ -325,6 +322,7 @@ impl Round2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::common::round::Round;
     use crate::test_util::frames;
 
 

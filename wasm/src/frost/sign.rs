@@ -12,7 +12,8 @@ use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::params::validate_identifiers;
 use crate::common::rng;
 use crate::hash::transcript::Transcript;
-use crate::common::wire::{self, Expect, Header, Inbox, Protocol, SessionId, BROADCAST, MAX_MESSAGE_LEN};
+use crate::common::round::{Expects, Reader, Receives, RoundInput};
+use crate::common::wire::{self, Header, Protocol, SessionId, BROADCAST, MAX_MESSAGE_LEN};
 use curve25519_dalek::Scalar;
 use rand_chacha::ChaCha20Rng;
 use zeroize::Zeroizing;
@@ -57,8 +58,12 @@ pub struct SignRound1 {
     digest: [u8; 32],
     nonces: SigningNonces,
     own: Commitment,
-    inbox: Inbox<Commitment>,
-    outgoing: Vec<u8>,
+    input: RoundInput<Commitment>,
+}
+
+/// Both rounds broadcast among the signers.
+fn expects(session: SessionId, round: u8, me: u16, payload_len: usize) -> Expects {
+    Expects { protocol: Protocol::FrostEd25519Sign, session, round, me, direct: false, payload_len }
 }
 
 /// Starts a signing session: RFC 9591 §5.1 commit, and the round-one broadcast.
@@ -78,40 +83,37 @@ pub fn start(key: KeyPackage, session: SessionId, signers: Vec<u16>, message: Ve
     let header = Header { protocol: Protocol::FrostEd25519Sign, session, round: ROUND1, sender: key.id, receiver: BROADCAST };
     let outgoing = wire::frame(&[header.seal(&payload)]);
     let others: Vec<u16> = signers.iter().copied().filter(|s| *s != key.id).collect();
-    Ok(SignRound1 { key, session, signers, message, digest, nonces, own, inbox: Inbox::new(others), outgoing })
+    let input = RoundInput::new(expects(session, ROUND1, key.id, ROUND1_LEN), others, outgoing);
+    Ok(SignRound1 { key, session, signers, message, digest, nonces, own, input })
 }
 
-impl SignRound1 {
-    /// The framed messages to send (one broadcast to the other signers).
-    pub fn outgoing(&self) -> &[u8] {
-        &self.outgoing
+impl Receives for SignRound1 {
+    type Message = Commitment;
+    fn input(&self) -> &RoundInput<Commitment> {
+        &self.input
+    }
+    fn input_mut(&mut self) -> &mut RoundInput<Commitment> {
+        &mut self.input
     }
 
-    /// Signers whose commitments have not arrived.
-    pub fn missing(&self) -> Vec<u16> {
-        self.inbox.missing()
-    }
-
-    /// Stores one signer's commitments (RFC 9591 §5.2: every element deserialized and checked).
-    /// A rejected message leaves the state untouched.
-    pub fn receive(&mut self, msg: &[u8]) -> Result<()> {
-        let (sender, payload) = wire::open(msg, &Expect { protocol: Protocol::FrostEd25519Sign, session: &self.session, round: ROUND1, me: self.key.id, direct: false, senders: &self.signers, payload_len: ROUND1_LEN })?;
-        if self.inbox.has(sender) {
-            return Err(Error::blame(ErrorCode::DuplicateMessage, sender, "second message from this sender in this round"));
-        }
+    /// Reads one signer's commitments (RFC 9591 §5.2: every element deserialized and checked).
+    fn read(&self, r: &mut Reader<'_>) -> Result<Commitment> {
+        let (sender, payload) = (r.sender(), r.rest());
         if payload[..32] != self.digest {
             return Err(Error::blame(ErrorCode::InconsistentBroadcast, sender, "sender is signing a different request"));
         }
         let hiding = suite::deserialize_element(&payload[32..64]).map_err(|e| e.from_party(sender))?;
         let binding = suite::deserialize_element(&payload[64..96]).map_err(|e| e.from_party(sender))?;
-        self.inbox.put(sender, Commitment { id: sender, hiding, binding })
+        Ok(Commitment { id: sender, hiding, binding })
     }
+}
+
+impl SignRound1 {
 
     /// RFC 9591 §5.2: with every commitment in, consume the nonces and produce this signer's share.
     pub fn advance(self) -> Result<SignRound2> {
-        self.inbox.require_complete()?;
-        let SignRound1 { key, session, signers, message, nonces, own, inbox, .. } = self;
-        let mut list: Vec<Commitment> = inbox.into_complete().into_iter().map(|(_, c)| c).collect();
+        let SignRound1 { key, session, signers, message, nonces, own, input, .. } = self;
+        let mut list: Vec<Commitment> = input.into_complete()?.into_iter().map(|(_, c)| c).collect();
         list.push(own);
         list.sort_by_key(|c| c.id);
         let ctx = SigningContext::new(&key.group_public_key, &list, &message);
@@ -119,44 +121,40 @@ impl SignRound1 {
         let header = Header { protocol: Protocol::FrostEd25519Sign, session, round: ROUND2, sender: key.id, receiver: BROADCAST };
         let outgoing = wire::frame(&[header.seal(&suite::serialize_scalar(&z))]);
         let others: Vec<u16> = signers.iter().copied().filter(|s| *s != key.id).collect();
-        Ok(SignRound2 { key, session, signers, ctx, list, own_share: z, inbox: Inbox::new(others), outgoing })
+        let input = RoundInput::new(expects(session, ROUND2, key.id, ROUND2_LEN), others, outgoing);
+        Ok(SignRound2 { key, ctx, list, own_share: z, input })
     }
 }
 
 /// Round-two state: the shared signing context and the shares received, each verified on arrival.
 pub struct SignRound2 {
     key: KeyPackage,
-    session: SessionId,
-    signers: Vec<u16>,
     ctx: SigningContext,
     list: Vec<Commitment>,
     own_share: Scalar,
-    inbox: Inbox<Scalar>,
-    outgoing: Vec<u8>,
+    input: RoundInput<Scalar>,
 }
 
 impl SignRound2 {
-    /// The framed messages to send (this signer's share, broadcast).
-    pub fn outgoing(&self) -> &[u8] {
-        &self.outgoing
-    }
-
-    /// Signers whose shares have not arrived.
-    pub fn missing(&self) -> Vec<u16> {
-        self.inbox.missing()
-    }
-
     /// The binding factors of RFC 9591 §4.4, `(id, ρ)` ascending by id (public values).
     pub fn binding_factors(&self) -> &[(u16, Scalar)] {
         &self.ctx.binding_factors
     }
 
-    /// Verifies (RFC 9591 §5.4) and stores one signer's share; an invalid share names its signer.
-    pub fn receive(&mut self, msg: &[u8]) -> Result<()> {
-        let (sender, payload) = wire::open(msg, &Expect { protocol: Protocol::FrostEd25519Sign, session: &self.session, round: ROUND2, me: self.key.id, direct: false, senders: &self.signers, payload_len: ROUND2_LEN })?;
-        if self.inbox.has(sender) {
-            return Err(Error::blame(ErrorCode::DuplicateMessage, sender, "second message from this sender in this round"));
-        }
+}
+
+impl Receives for SignRound2 {
+    type Message = Scalar;
+    fn input(&self) -> &RoundInput<Scalar> {
+        &self.input
+    }
+    fn input_mut(&mut self) -> &mut RoundInput<Scalar> {
+        &mut self.input
+    }
+
+    /// Verifies (RFC 9591 §5.4) one signer's share; an invalid share names its signer.
+    fn read(&self, r: &mut Reader<'_>) -> Result<Scalar> {
+        let (sender, payload) = (r.sender(), r.rest());
         let z = suite::deserialize_scalar(payload).map_err(|e| e.from_party(sender))?;
         let commitment = self
             .list
@@ -164,13 +162,15 @@ impl SignRound2 {
             .find(|c| c.id == sender)
             .ok_or_else(|| Error::blame(ErrorCode::UnknownSender, sender, "no commitment from this sender"))?;
         aggregate::verify_signature_share(&self.ctx, commitment, &self.key.verifying_share(sender)?, &z)?;
-        self.inbox.put(sender, z)
+        Ok(z)
     }
+}
 
+impl SignRound2 {
     /// RFC 9591 §5.3: aggregates into the 64-byte Ed25519 signature `R ‖ z` and checks it.
     pub fn finish(self) -> Result<[u8; 64]> {
-        self.inbox.require_complete()?;
-        let mut shares: Vec<Scalar> = self.inbox.iter().map(|(_, z)| *z).collect();
+        self.input.require_complete()?;
+        let mut shares: Vec<Scalar> = self.input.iter().map(|(_, z)| *z).collect();
         shares.push(self.own_share);
         aggregate::aggregate(&self.ctx, &self.key.group_public_key, &shares)
     }

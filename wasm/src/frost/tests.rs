@@ -9,6 +9,7 @@ use super::suite::{self, Commitment};
 use super::{dkg, sign};
 use crate::common::error::ErrorCode;
 use crate::common::rng;
+use crate::common::round::Round;
 use crate::test_util::frames;
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::Scalar;

@@ -13,12 +13,14 @@
 #![forbid(unsafe_code)]
 
 pub mod group;
+pub mod messages;
 pub mod round1;
 pub mod round2;
 pub mod round3;
 
 use crate::hash::{sid, th};
 use crate::common::error::{Error, ErrorCode, Result};
+use crate::common::round::Round;
 use crate::common::params::validate_params;
 use crate::common::params::MAX_PARTIES;
 use crate::common::wire::{SessionId, HEADER_LEN};
@@ -194,7 +196,7 @@ impl<G: Group> Common<G> {
         let t = usize::from(self.params.new_threshold);
         2 + G::POINT_LEN * t + 32 + 64 + G::POINT_LEN * (1 + n) + if self.layout.new_id(self.me()).is_some() { SEALED_LEN } else { 0 }
     }
-    /// The pairwise AEAD of direct messages from `sender` to `receiver` (like `dkls23::dkg`).
+    /// The pairwise AEAD of direct messages from `sender` to `receiver` (like `dkls23::keygen`).
     pub fn cipher(&self, sender: u16, receiver: u16, e_s: &G::Point, e_r: &G::Point, shared: &G::Point) -> ChaCha20Poly1305 {
         let k = Zeroizing::new(th(tag::P2P_KEY, &[&self.dsid, &sender.to_be_bytes(), &receiver.to_be_bytes(), &G::enc_point(e_s), &G::enc_point(e_r), &G::enc_point(shared)]));
         ChaCha20Poly1305::new(Key::from_slice(&k[..]))
@@ -250,17 +252,14 @@ macro_rules! dispatch {
 
 macro_rules! any_round {
     ($name:ident) => {
-        impl $name {
-            /// Framed outgoing messages.
-            pub fn outgoing(&self) -> &[u8] {
+        impl Round for $name {
+            fn outgoing(&self) -> &[u8] {
                 dispatch!(self, r => r.outgoing())
             }
-            /// Participants still to be heard from.
-            pub fn missing(&self) -> Vec<u16> {
+            fn missing(&self) -> Vec<u16> {
                 dispatch!(self, r => r.missing())
             }
-            /// Checks and stores one message.
-            pub fn receive(&mut self, msg: &[u8]) -> Result<()> {
+            fn receive(&mut self, msg: &[u8]) -> Result<()> {
                 dispatch!(self, r => r.receive(msg))
             }
         }

@@ -4,11 +4,13 @@
 #![forbid(unsafe_code)]
 
 use super::group::{lagrange, poly_eval, Context, Group, OldKey};
-use super::round2::{Dealing, Round2};
+use super::messages::{Dealing, PeerR1};
+use super::round2::Round2;
 use super::{context_hash, enc_points, peek_sender, Common, ReshareParams, SEALED_LEN};
 use crate::hash::commit;
 use crate::common::error::{Error, ErrorCode, Result};
-use crate::common::wire::{self, Expect, Header, Inbox, BROADCAST};
+use crate::common::round::{Expects, Reader, Receives, RoundInput};
+use crate::common::wire::{self, Header, BROADCAST};
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::Nonce;
 use rand_chacha::ChaCha20Rng;
@@ -27,18 +29,11 @@ pub(crate) struct DealerSecret<G: Group> {
     pub ctx: Context<G>,
 }
 
-/// One participant's round-one broadcast.
-pub(crate) struct PeerR1<G: Group> {
-    pub ephemeral: G::Point,
-    pub commitment: Option<[u8; 32]>,
-}
-
 /// Round-one state.
 pub struct Round1<G: Group> {
     pub(crate) common: Common<G>,
     pub(crate) dealer: Option<DealerSecret<G>>,
-    pub(crate) inbox: Inbox<PeerR1<G>>,
-    pub(crate) outgoing: Vec<u8>,
+    pub(crate) input: RoundInput<PeerR1<G>>,
 }
 
 /// Starts a reshare as `params.me`; `key_blob` is this participant's old share, if it has one
@@ -90,40 +85,42 @@ pub(crate) fn start_with<G: Group, F: FnOnce(&mut Vec<G::Scalar>, &mut Context<G
     };
     let header = Header { protocol: G::PROTOCOL, session: common.params.session, round: 1, sender: common.me(), receiver: BROADCAST };
     let outgoing = wire::frame(&[header.seal(&payload)]);
-    let inbox = Inbox::new(common.layout.others.clone());
-    Ok(Round1 { common, dealer, inbox, outgoing })
+    // The payload length depends on the sender's role: see `payload_len`.
+    let expects = Expects { protocol: G::PROTOCOL, session: common.params.session, round: 1, me: common.me(), direct: false, payload_len: 0 };
+    let input = RoundInput::new(expects, common.layout.others.clone(), outgoing);
+    Ok(Round1 { common, dealer, input })
+}
+
+impl<G: Group> Receives for Round1<G> {
+    type Message = PeerR1<G>;
+    fn input(&self) -> &RoundInput<PeerR1<G>> {
+        &self.input
+    }
+    fn input_mut(&mut self) -> &mut RoundInput<PeerR1<G>> {
+        &mut self.input
+    }
+
+    /// The broadcast's length must fit the sender's role.
+    fn payload_len(&self, msg: &[u8]) -> usize {
+        self.common.r1_len(peek_sender(msg))
+    }
+
+    /// Reads one participant's broadcast.
+    fn read(&self, r: &mut Reader<'_>) -> Result<PeerR1<G>> {
+        let c = &self.common;
+        let (sender, pl) = (r.sender(), r.rest());
+        let ephemeral = G::dec_point(&pl[..G::POINT_LEN]).map_err(|e| e.from_party(sender))?;
+        let commitment = if c.is_dealer(sender) { pl[G::POINT_LEN..].try_into().ok() } else { None };
+        Ok(PeerR1 { ephemeral, commitment })
+    }
 }
 
 impl<G: Group> Round1<G> {
-    /// Framed outgoing messages.
-    pub fn outgoing(&self) -> &[u8] {
-        &self.outgoing
-    }
-
-    /// Participants still to be heard from.
-    pub fn missing(&self) -> Vec<u16> {
-        self.inbox.missing()
-    }
-
-    /// Stores one participant's broadcast; its length must fit the sender's role.
-    pub fn receive(&mut self, msg: &[u8]) -> Result<()> {
-        let c = &self.common;
-        let len = c.r1_len(peek_sender(msg));
-        let (sender, pl) = wire::open(msg, &Expect { protocol: G::PROTOCOL, session: &c.params.session, round: 1, me: c.me(), direct: false, senders: &c.layout.others, payload_len: len })?;
-        if self.inbox.has(sender) {
-            return Err(Error::blame(ErrorCode::DuplicateMessage, sender, "second message from this sender in this round"));
-        }
-        let ephemeral = G::dec_point(&pl[..G::POINT_LEN]).map_err(|e| e.from_party(sender))?;
-        let commitment = if c.is_dealer(sender) { pl[G::POINT_LEN..].try_into().ok() } else { None };
-        self.inbox.put(sender, PeerR1 { ephemeral, commitment })
-    }
-
     /// Spec §5 step 3: a dealer opens B_i to everyone, with its context, and seals g_i(j) to
     /// each receiver j (keeping its own); a non-dealer sends nothing.
     pub fn advance(self) -> Result<Round2<G>> {
-        self.inbox.require_complete()?;
-        let Round1 { common: c, dealer, inbox, .. } = self;
-        let peers: Vec<(u16, PeerR1<G>)> = inbox.into_complete();
+        let Round1 { common: c, dealer, input } = self;
+        let peers: Vec<(u16, PeerR1<G>)> = input.into_complete()?;
         let mut messages = Vec::new();
         let mut own_share = None;
         if let Some(d) = &dealer {

@@ -5,26 +5,17 @@
 #![forbid(unsafe_code)]
 
 use super::group::{commitment_eval, lagrange, Context, Group, NewKey};
-use super::round1::PeerR1;
+use super::messages::{Dealing, PeerR1};
 use super::round3::Round3;
 use super::{context_hash, enc_points, tag, Common, SEALED_LEN};
 use crate::hash::{opens, th};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::params::MAX_PARTIES;
-use crate::common::wire::{self, Expect, Header, Inbox, BROADCAST, HEADER_LEN};
+use crate::common::round::{Expects, Reader, Receives, RoundInput};
+use crate::common::wire::{self, Header, BROADCAST, HEADER_LEN};
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::Nonce;
 use zeroize::Zeroizing;
-
-/// One dealer's verified dealing (or my own).
-pub(crate) struct Dealing<G: Group> {
-    /// B_i.
-    pub commitment: Vec<G::Point>,
-    /// The old context the dealer vouched for.
-    pub ctx: Context<G>,
-    /// g_i(my new id), if I receive.
-    pub share: Option<Zeroizing<G::Scalar>>,
-}
 
 /// Round-two state.
 pub struct Round2<G: Group> {
@@ -33,36 +24,49 @@ pub struct Round2<G: Group> {
     pub(crate) own: Option<Dealing<G>>,
     /// Without an old share of my own: the first dealer's context, which every other must match.
     pub(crate) reference: Option<(u16, Context<G>)>,
-    pub(crate) inbox: Inbox<Dealing<G>>,
-    pub(crate) outgoing: Vec<u8>,
+    pub(crate) input: RoundInput<Dealing<G>>,
 }
 
 impl<G: Group> Round2<G> {
     pub(crate) fn new(common: Common<G>, peers: Vec<(u16, PeerR1<G>)>, own: Option<Dealing<G>>, outgoing: Vec<u8>) -> Self {
-        let inbox = Inbox::new(common.layout.other_dealers(common.me()));
-        Round2 { common, peers, own, reference: None, inbox, outgoing }
+        // The payload length depends on the old committee size it announces: see `payload_len`.
+        let expects = Expects { protocol: G::PROTOCOL, session: common.params.session, round: 2, me: common.me(), direct: true, payload_len: 0 };
+        let input = RoundInput::new(expects, common.layout.other_dealers(common.me()), outgoing);
+        Round2 { common, peers, own, reference: None, input }
+    }
+}
+
+/// The old committee size a dealing announces in its first two payload bytes (0 if absent).
+fn announced(payload: &[u8]) -> usize {
+    if payload.len() >= 2 { usize::from(u16::from_be_bytes([payload[0], payload[1]])) } else { 0 }
+}
+
+impl<G: Group> Receives for Round2<G> {
+    type Message = Dealing<G>;
+    fn input(&self) -> &RoundInput<Dealing<G>> {
+        &self.input
+    }
+    fn input_mut(&mut self) -> &mut RoundInput<Dealing<G>> {
+        &mut self.input
     }
 
-    /// Framed outgoing messages (empty for a non-dealer).
-    pub fn outgoing(&self) -> &[u8] {
-        &self.outgoing
+    fn payload_len(&self, msg: &[u8]) -> usize {
+        self.common.r2_len(announced(msg.get(HEADER_LEN..).unwrap_or(&[])))
     }
 
-    /// Dealers still to be heard from.
-    pub fn missing(&self) -> Vec<u16> {
-        self.inbox.missing()
+    /// Without an old share of my own, the first dealing accepted is the reference context.
+    fn accepted(&mut self, sender: u16) {
+        if self.common.own_ctx.is_none() && self.reference.is_none() {
+            let ctx = self.input.iter().find(|(j, _)| *j == sender).map(|(_, d)| d.ctx.clone());
+            self.reference = ctx.map(|ctx| (sender, ctx));
+        }
     }
 
     /// Runs the checks of spec §5 step 4 on one dealing; each failure blames the dealer.
-    pub fn receive(&mut self, msg: &[u8]) -> Result<()> {
+    fn read(&self, r: &mut Reader<'_>) -> Result<Dealing<G>> {
         let c = &self.common;
-        let announced = if msg.len() >= HEADER_LEN + 2 { usize::from(u16::from_be_bytes([msg[HEADER_LEN], msg[HEADER_LEN + 1]])) } else { 0 };
-        let dealers = c.layout.other_dealers(c.me());
-        let (sender, pl) = wire::open(msg, &Expect { protocol: G::PROTOCOL, session: &c.params.session, round: 2, me: c.me(), direct: true, senders: &dealers, payload_len: c.r2_len(announced) })?;
-        if self.inbox.has(sender) {
-            return Err(Error::blame(ErrorCode::DuplicateMessage, sender, "second message from this sender in this round"));
-        }
-        let n = announced;
+        let (sender, pl) = (r.sender(), r.rest());
+        let n = announced(pl);
         if n == 0 || n > usize::from(MAX_PARTIES) {
             return Err(Error::blame(ErrorCode::InvalidLength, sender, "old committee size outside 1..=255"));
         }
@@ -130,18 +134,16 @@ impl<G: Group> Round2<G> {
                 Some(s)
             }
         };
-        if c.own_ctx.is_none() && self.reference.is_none() {
-            self.reference = Some((sender, ctx.clone()));
-        }
-        self.inbox.put(sender, Dealing { commitment, ctx, share })
+        Ok(Dealing { commitment, ctx, share })
     }
+}
 
+impl<G: Group> Round2<G> {
     /// Spec §5 steps 4–5: Σ_i B_{i,0} = pk, x'_j = Σ_i g_i(j), X'_k = Σ_i Σ_m k^m·B_{i,m}, and
     /// the R3 confirmation over everything that must be common knowledge.
     pub fn advance(self) -> Result<Round3<G>> {
-        self.inbox.require_complete()?;
-        let Round2 { common: c, peers, own, inbox, .. } = self;
-        let mut all: Vec<(u16, Dealing<G>)> = inbox.into_complete();
+        let Round2 { common: c, peers, own, input, .. } = self;
+        let mut all: Vec<(u16, Dealing<G>)> = input.into_complete()?;
         if let Some(d) = own {
             all.push((c.me(), d));
         }

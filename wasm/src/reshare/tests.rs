@@ -4,11 +4,12 @@
 use super::group::{lagrange, poly_eval, Context, Ed25519, Group, NewKey, Secp256k1};
 use super::round1::start_with;
 use super::*;
-use crate::dkls23::dkg::{self, DkgParams};
+use crate::dkls23::keygen::{self as dkg, DkgParams};
 use crate::dkls23::keys::KeyShare;
 use crate::dkls23::sign::{self, SignRequest};
 use crate::common::error::ErrorCode;
 use crate::common::rng;
+use crate::common::round::Round;
 use crate::test_util::frames;
 use crate::common::wire::Header;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;

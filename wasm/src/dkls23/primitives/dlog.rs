@@ -4,7 +4,7 @@
 //! as the UC proofs of DKLs23 require. X is hashed too (the spec's SHOULD).
 #![forbid(unsafe_code)]
 
-use super::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
+use crate::dkls23::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
 use crate::hash::{tag, Th};
 use crate::common::error::{Error, ErrorCode, Result};
 use k256::elliptic_curve::ops::LinearCombination;

@@ -11,7 +11,7 @@
 //! `column_inconsistent_alice_*`). sid_M here is the per-run id binding both parties' nonces.
 #![forbid(unsafe_code)]
 
-use super::curve::{dec_scalar, enc_scalar, random_scalar};
+use crate::dkls23::curve::{dec_scalar, enc_scalar, random_scalar};
 use crate::hash::{hs, tag, th, Th};
 use super::ot_ext::{self, BobExtension, WIDTH, XI};
 use crate::common::error::{Error, ErrorCode, Result};

@@ -4,7 +4,7 @@
 //! Bob (the OT-extension receiver) is the base-OT sender; Alice is the base-OT receiver.
 #![forbid(unsafe_code)]
 
-use super::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
+use crate::dkls23::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
 use super::dlog;
 use crate::hash::{hs, tag, th};
 use crate::common::error::{Error, ErrorCode, Result};
