@@ -2,33 +2,22 @@
 //! signing round, printed as JSON on stdout, so the wasm/native ratio can be reported.
 //! Run: `cargo run --release --example bench -- 10` (iterations per signing configuration).
 
+#[path = "../src/test_util.rs"]
+mod test_util;
+
 use std::time::Instant;
 use tessera_core::dkls23::{keygen as dkg, sign};
 use tessera_core::common::round::Round;
 use tessera_core::rng;
+use test_util::frames;
 
-fn frames(buf: &[u8]) -> Vec<Vec<u8>> {
-    let n = usize::from(u16::from_be_bytes([buf[0], buf[1]]));
-    let (mut out, mut at) = (Vec::new(), 2);
-    for _ in 0..n {
-        let len = u32::from_be_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
-        out.push(buf[at + 4..at + 4 + len].to_vec());
-        at += 4 + len;
-    }
-    out
-}
-
+/// Times each delivery into the receiving party's clock.
 fn route<T>(ids: &[u16], states: &mut [T], msgs: &[Vec<u8>], mut f: impl FnMut(&mut T, &[u8]), clock: &mut [f64]) {
-    for m in msgs {
-        let (from, to) = (u16::from_be_bytes([m[35], m[36]]), u16::from_be_bytes([m[37], m[38]]));
-        for (i, id) in ids.iter().enumerate() {
-            if *id != from && (to == 0 || to == *id) {
-                let t = Instant::now();
-                f(&mut states[i], m);
-                clock[i] += t.elapsed().as_secs_f64() * 1e3;
-            }
-        }
-    }
+    test_util::route(ids, msgs, |i, m| {
+        let t = Instant::now();
+        f(&mut states[i], m);
+        clock[i] += t.elapsed().as_secs_f64() * 1e3;
+    });
 }
 
 fn ms(t: Instant) -> f64 {

@@ -9,29 +9,11 @@ use super::sign::{self, EcdsaSignature, SignRequest};
 use crate::common::error::ErrorCode;
 use crate::common::rng;
 use crate::common::round::Round;
-use crate::test_util::frames;
+use crate::test_util::{frames, receiver as to, route, sender as from};
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use k256::ProjectivePoint;
 
-
-fn to(m: &[u8]) -> u16 {
-    u16::from_be_bytes([m[37], m[38]])
-}
-fn from(m: &[u8]) -> u16 {
-    u16::from_be_bytes([m[35], m[36]])
-}
-
-/// Delivers `msgs` to the parties `ids` (a broadcast reaches everyone but its sender).
-fn route<F: FnMut(usize, &[u8])>(ids: &[u16], msgs: &[Vec<u8>], mut deliver: F) {
-    for m in msgs {
-        for (i, id) in ids.iter().enumerate() {
-            if *id != from(m) && (to(m) == 0 || to(m) == *id) {
-                deliver(i, m);
-            }
-        }
-    }
-}
 
 pub(crate) fn run_dkg(t: u16, n: u16, old: Option<Vec<KeyShare>>, session: [u8; 32]) -> Vec<KeyShare> {
     let ids: Vec<u16> = (1..=n).collect();

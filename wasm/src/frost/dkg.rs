@@ -323,7 +323,7 @@ impl Round2 {
 mod tests {
     use super::*;
     use crate::common::round::Round;
-    use crate::test_util::frames;
+    use crate::test_util::{frames, receiver};
 
 
     /// A malicious party 2 encrypts a share that does not match its own commitments: party 1
@@ -343,7 +343,7 @@ mod tests {
             }
         }
         let mut r2: Vec<Round2> = r1.into_iter().map(|s| s.advance().unwrap()).collect();
-        let honest = frames(r2[1].outgoing()).into_iter().find(|m| u16::from_be_bytes([m[37], m[38]]) == 1).unwrap();
+        let honest = frames(r2[1].outgoing()).into_iter().find(|m| receiver(m) == 1).unwrap();
         let evil = {
             let p2 = &r2[1];
             let (e1, e2) = (p2.package(1).ephemeral, p2.package(2).ephemeral);

@@ -10,7 +10,7 @@ use super::{dkg, sign};
 use crate::common::error::ErrorCode;
 use crate::common::rng;
 use crate::common::round::Round;
-use crate::test_util::frames;
+use crate::test_util::{ed25519 as hostile, frames, receiver};
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::Scalar;
 
@@ -132,9 +132,6 @@ fn tampered_signature_share_is_blamed() {
 }
 
 
-fn receiver(msg: &[u8]) -> u16 {
-    u16::from_be_bytes([msg[37], msg[38]])
-}
 
 fn run_dkg(t: u16, n: u16) -> Vec<KeyPackage> {
     let session = [7u8; 32];
@@ -201,14 +198,7 @@ fn dkg_then_sign_every_subset_of_3_of_4() {
 #[test]
 fn hostile_points_are_rejected() {
     // Identity, a small-order point (order 2: y = -1), and a non-canonical encoding of y = 1.
-    let identity = {
-        let mut b = [0u8; 32];
-        b[0] = 1;
-        b
-    };
-    let order2 = h32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
-    let non_canonical = h32("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
-    for b in [identity, order2, non_canonical] {
+    for b in [hostile::IDENTITY, hostile::ORDER_2, hostile::NON_CANONICAL_Y] {
         assert_eq!(suite::deserialize_element(&b).unwrap_err().code, ErrorCode::InvalidPoint);
     }
     // Mixed-order point: a valid point plus a torsion component.
@@ -218,15 +208,13 @@ fn hostile_points_are_rejected() {
 }
 
 fn suite_order2() -> EdwardsPoint {
-    curve25519_dalek::edwards::CompressedEdwardsY(h32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")).decompress().unwrap()
+    curve25519_dalek::edwards::CompressedEdwardsY(hostile::ORDER_2).decompress().unwrap()
 }
 
 #[test]
 fn hostile_scalars_are_rejected() {
-    let q = h32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
-    let mut q1 = q;
-    q1[0] += 1;
-    for b in [q, q1, [0xff; 32]] {
+    assert_eq!(hostile::ORDER, h32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"));
+    for b in hostile::non_canonical_scalars() {
         assert_eq!(suite::deserialize_scalar(&b).unwrap_err().code, ErrorCode::InvalidScalar);
     }
     assert_eq!(suite::deserialize_nonzero_scalar(&[0; 32]).unwrap_err().code, ErrorCode::InvalidScalar);

@@ -10,28 +10,15 @@ use crate::dkls23::sign::{self, SignRequest};
 use crate::common::error::ErrorCode;
 use crate::common::rng;
 use crate::common::round::Round;
-use crate::test_util::frames;
+use crate::test_util::{self, frames, receiver as to, sender as from, with_sender};
 use crate::common::wire::Header;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{Signature, VerifyingKey};
 
-fn to(m: &[u8]) -> u16 {
-    u16::from_be_bytes([m[37], m[38]])
-}
-fn from(m: &[u8]) -> u16 {
-    u16::from_be_bytes([m[35], m[36]])
-}
-
 /// Delivers every message to its receiver (all but the sender for a broadcast); panics on error.
 fn route<S>(states: &mut [S], msgs: &[Vec<u8>], mut recv: impl FnMut(&mut S, &[u8]) -> crate::common::error::Result<()>) {
-    for m in msgs {
-        for (k, s) in states.iter_mut().enumerate() {
-            let id = (k + 1) as u16;
-            if id != from(m) && (to(m) == 0 || to(m) == id) {
-                recv(s, m).unwrap();
-            }
-        }
-    }
+    let ids: Vec<u16> = (1..=states.len() as u16).collect();
+    test_util::route(&ids, msgs, |i, m| recv(&mut states[i], m).unwrap());
 }
 
 /// A trusted-dealer `t`-of-`n` key (secret known to the test) as blobs, plus the secret.
@@ -296,8 +283,7 @@ fn wrong_length_duplicates_and_wrong_roles_are_refused() {
     assert!(frames(r2[2].outgoing()).is_empty() && frames(r2[3].outgoing()).is_empty());
     assert_eq!(r2[3].missing(), vec![1, 2]);
     // Round two from a non-dealer (participant 3 re-labelled as sender): unknown sender.
-    let mut forged = from_2_to(&m2, 4);
-    forged[35..37].copy_from_slice(&3u16.to_be_bytes());
+    let forged = with_sender(&from_2_to(&m2, 4), 3);
     let err = r2[3].receive(&forged).unwrap_err();
     assert_eq!((err.code, err.culprits), (ErrorCode::UnknownSender, vec![3]));
     // A truncated dealing.
