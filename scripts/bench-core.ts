@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
-import { randomSeed, startEcdsaDkg, startEcdsaSign, startFrostDkg, startFrostSign, type EcdsaKeyShare, type FrostKeyShare, type OutgoingMessage } from '../src/core/index.ts';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519PublicKey, ed25519Sign, ed25519Verify, randomSeed, startEcdsaDkg, startEcdsaSign, startFrostDkg, startFrostSign, type EcdsaKeyShare, type FrostKeyShare, type OutgoingMessage } from '../src/core/index.ts';
 
 type Party = { outgoing: OutgoingMessage[]; receive(m: Uint8Array): void };
 
@@ -136,6 +137,25 @@ for (const row of rows) {
 progress('FROST(Ed25519) 2-of-3 and 3-of-5');
 const frostRows = [[2, 3], [3, 5]].map(([t, n]) => ({ curve: 'ed25519', threshold: t!, parties: n!, ...frost(t!, n!) }));
 
+/** Microseconds per call of `fn`, after a short warm-up. */
+function usPerOp(n: number, fn: () => unknown): number {
+  for (let i = 0; i < 20; i++) fn();
+  const t = performance.now();
+  for (let i = 0; i < n; i++) fn();
+  return ((performance.now() - t) * 1000) / n;
+}
+progress('node identity: Ed25519 (RFC 8032) over 200 bytes, the core vs @noble/curves');
+const identitySecret = randomSeed();
+const identityMessage = new Uint8Array(200).fill(7);
+const identityPublic = ed25519PublicKey(identitySecret);
+const identitySignature = ed25519Sign(identitySecret, identityMessage);
+const identity = {
+  signUs: usPerOp(500, () => ed25519Sign(identitySecret, identityMessage)),
+  verifyUs: usPerOp(500, () => ed25519Verify(identityPublic, identityMessage, identitySignature)),
+  nobleSignUs: usPerOp(200, () => ed25519.sign(identityMessage, identitySecret)),
+  nobleVerifyUs: usPerOp(200, () => ed25519.verify(identitySignature, identityMessage, identityPublic)),
+};
+
 const f = (x: unknown, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '—');
 console.log(`\nTessera core, per party, ${runtime} ${process.version ?? ''} (wasm), ${iterations} signings per row\n`);
 console.log('| curve | t-of-n | keygen ms | sign r1 | r2 | r3 | out | sign ms | KiB sent/sign | native sign ms | wasm/native sign | wasm/native keygen |');
@@ -145,10 +165,11 @@ for (const r of rows as Record<string, number & number[]>[]) {
   console.log(`| secp256k1 | ${r.threshold}-of-${r.parties} | ${f(r.keygenMs, 0)} | ${f(rr[0])} | ${f(rr[1])} | ${f(rr[2])} | ${f(rr[3])} | ${f(r.signMs)} | ${f((r.bytesPerSign as number) / 1024)} | ${f(r.nativeSignMs)} | ${f(r.signRatio)}× | ${f(r.keygenRatio)}× |`);
 }
 for (const r of frostRows) console.log(`| ed25519 | ${r.threshold}-of-${r.parties} | ${f(r.keygenMs)} | | | | | ${f(r.signMs, 2)} | | | | |`);
+console.log(`\nNode identity (Ed25519, 200 B): sign ${f(identity.signUs, 0)} µs, verify ${f(identity.verifyUs, 0)} µs in the core; @noble/curves ${f(identity.nobleSignUs, 0)} / ${f(identity.nobleVerifyUs, 0)} µs`);
 
 const date = new Date().toISOString().slice(0, 10);
 const dir = new URL('../bench/results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 const file = new URL(`${date}-core-${runtime}.json`, dir);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), runtime, iterations, ecdsa: rows, eddsa: frostRows }, null, 2) + '\n');
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), runtime, iterations, ecdsa: rows, eddsa: frostRows, identity }, null, 2) + '\n');
 console.log(`\nwrote ${file.pathname}`);
