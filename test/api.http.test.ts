@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { createApi } from '../src/api/app.ts';
 import { signHttp, type InitiatorSecret } from '../src/auth/signed-http.ts';
@@ -15,7 +16,9 @@ import type { ClusterState } from '../src/node/cluster/state.ts';
 import { addInitiator, emptyManifest } from '../src/node/identity/manifest.ts';
 
 const ops: InitiatorSecret = { id: 'ops', kind: 'ed25519', secretKey: ed25519.utils.randomSecretKey() };
-const manifest = addInitiator(emptyManifest('it'), { id: 'ops', ed25519: bytesToHex(ed25519.getPublicKey(ops.secretKey)) });
+// A second initiator (P-256, as a KMS holds it): one initiator's key never signs as another.
+const kms: InitiatorSecret = { id: 'kms', kind: 'p256', secretKey: p256.utils.randomSecretKey() };
+const manifest = addInitiator(addInitiator(emptyManifest('it'), { id: 'ops', ed25519: bytesToHex(ed25519.getPublicKey(ops.secretKey)) }), { id: 'kms', p256: bytesToHex(p256.getPublicKey(kms.secretKey)) });
 const LIMITS = { bodyBytes: 1024, bodyTimeoutMs: 300 };
 
 /** The cluster as far as the HTTP layer reaches it: the nonce cache (a nonce is taken once). */
@@ -85,6 +88,8 @@ describe('API HTTP layer (in process)', () => {
     await expectError(send(app, 'GET', '/v1/keys/x', { headers: dup }), 401, 'DUPLICATE_HEADER');
     await expectError(send(app, 'GET', '/v1/keys/x', signed('GET', '/v1/keys/x', '', (h) => ({ ...h, 'X-Tessera-Key-Id': 'mallory' }))), 401, 'UNKNOWN_INITIATOR');
     await expectError(send(app, 'GET', '/v1/keys/x', { headers: { ...signHttp({ ...ops, id: 'kms' }, 'it', 'GET', '/v1/keys/x', ''), 'X-Tessera-Key-Id': 'ops' } }), 401, 'BAD_SIGNATURE');
+    // ops's key signing under kms's id (as api.negative asserted before the move).
+    await expectError(send(app, 'GET', '/v1/keys/x', signed('GET', '/v1/keys/x', '', undefined, { ...ops, id: 'kms' })), 401, 'BAD_SIGNATURE');
     await expectError(send(app, 'GET', '/v1/keys/x', { headers: signHttp(ops, 'it', 'GET', '/v1/keys/x', '', Date.now(), 'abcd') }), 401, 'UNAUTHENTICATED');
     await expectError(send(app, 'GET', '/v1/keys/x', { headers: signHttp(ops, 'another-cluster', 'GET', '/v1/keys/x', '') }), 401, 'BAD_SIGNATURE');
   });
