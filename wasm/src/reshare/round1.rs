@@ -6,7 +6,7 @@
 use super::group::{lagrange, poly_eval, Context, Group, OldKey};
 use super::messages::{Dealing, PeerR1};
 use super::round2::Round2;
-use super::{context_hash, enc_points, peek_sender, Common, ReshareParams, SEALED_LEN};
+use super::session::{context_hash, enc_points, peek_sender, Common, ReshareParams, SEALED_LEN};
 use crate::hash::commit;
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Expects, Reader, Receives, RoundInput};

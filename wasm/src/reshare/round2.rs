@@ -7,7 +7,7 @@
 use super::group::{commitment_eval, lagrange, Context, Group, NewKey};
 use super::messages::{Dealing, PeerR1};
 use super::round3::Round3;
-use super::{context_hash, enc_points, tag, Common, SEALED_LEN};
+use super::session::{context_hash, enc_points, tag, Common, SEALED_LEN};
 use crate::hash::{opens, th};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::params::MAX_PARTIES;

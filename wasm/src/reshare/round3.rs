@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use super::group::{Group, NewKey};
-use super::Common;
+use super::session::Common;
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Expects, Reader, Receives, RoundInput};
 

@@ -3,6 +3,7 @@
 
 use super::group::{lagrange, poly_eval, Context, Ed25519, Group, NewKey, Secp256k1};
 use super::round1::start_with;
+use super::session::*;
 use super::*;
 use crate::dkls23::keygen::{self as dkg, DkgParams};
 use crate::dkls23::keys::KeyShare;

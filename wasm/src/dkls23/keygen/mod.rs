@@ -8,90 +8,29 @@
 //!    the pairwise ECDH key, the share f_i(j) and the opening of s_ij.
 //! R3 (broadcast): a hash of everything that should be common knowledge; any mismatch aborts.
 //!
-//! One file per round (`round1`, `round2`, `round3`); this module holds the parameters, the
-//! session ids and the pairwise cipher they share.
+//! One file per round (`round1`, `round2`, `round3`); `params` holds the parameters, the
+//! session ids and the pairwise cipher they share, `messages` what one round hands the next.
 #![forbid(unsafe_code)]
 
 mod messages;
+mod params;
 mod round1;
 mod round2;
 mod round3;
 
+pub use params::{setup_sid, DkgParams};
 pub use round1::{round1, Round1};
 pub use round2::Round2;
 pub use round3::Round3;
 
-use super::curve::enc_point;
-use super::primitives::base_ot::{RECEIVER_MSG_LEN, SENDER_MSG_LEN};
-use super::primitives::dlog;
-use crate::common::round::Expects;
-use crate::common::wire::{Protocol, SessionId};
-use crate::hash::{sid, tag, th};
-use chacha20poly1305::{ChaCha20Poly1305, Key, KeyInit};
-use k256::ProjectivePoint;
-use zeroize::Zeroizing;
-
-pub(super) const R1_LEN: usize = 32 + 33 + 32 + 32 + SENDER_MSG_LEN + RECEIVER_MSG_LEN;
-pub(super) const SECRET_LEN: usize = 32 + 32 + 64;
-pub(super) const SEALED_LEN: usize = SECRET_LEN + 16;
-
-/// The pairwise multiplication setup id of instance (B, A) under `epoch` (spec §1, sid_M^setup).
-pub fn setup_sid(epoch: &[u8; 32], bob: u16, alice: u16) -> [u8; 32] {
-    sid(b"mul-setup", &[epoch, &bob.to_be_bytes(), &alice.to_be_bytes()])
-}
-
-pub(super) fn base_ot_sid(epoch: &[u8; 32], bob: u16, alice: u16) -> [u8; 32] {
-    sid(b"base-ot", &[&setup_sid(epoch, bob, alice)])
-}
-
-/// Parameters of one key generation or refresh. `threshold` is the minimum number of signers.
-#[derive(Clone, Debug)]
-pub struct DkgParams {
-    /// Session id; becomes the key's epoch.
-    pub session: SessionId,
-    /// Minimum number of signers.
-    pub threshold: u16,
-    /// Number of parties.
-    pub parties: u16,
-    /// This party.
-    pub me: u16,
-}
-
-impl DkgParams {
-    pub(super) fn others(&self) -> Vec<u16> {
-        (1..=self.parties).filter(|j| *j != self.me).collect()
-    }
-    pub(super) fn protocol(&self, refresh: bool) -> Protocol {
-        if refresh { Protocol::EcdsaRefresh } else { Protocol::EcdsaDkg }
-    }
-    pub(super) fn commitment_len(&self, refresh: bool) -> usize {
-        usize::from(self.threshold) - usize::from(refresh)
-    }
-    pub(super) fn r2_len(&self, refresh: bool) -> usize {
-        33 * self.commitment_len(refresh) + 32 + 64 + if refresh { 0 } else { dlog::PROOF_LEN } + SEALED_LEN
-    }
-    /// What round `round` expects from every other party.
-    pub(super) fn expects(&self, refresh: bool, round: u8, direct: bool, payload_len: usize) -> Expects {
-        Expects { protocol: self.protocol(refresh), session: self.session, round, me: self.me, direct, payload_len }
-    }
-}
-
-pub(super) fn encode_commitment(c: &[ProjectivePoint]) -> Vec<u8> {
-    c.iter().flat_map(|p| enc_point(p)).collect()
-}
-
-pub(super) fn p2p_cipher(session: &[u8; 32], sender: u16, receiver: u16, e_s: &ProjectivePoint, e_r: &ProjectivePoint, shared: &ProjectivePoint) -> ChaCha20Poly1305 {
-    let k = Zeroizing::new(th(tag::P2P_KEY, &[session, &sender.to_be_bytes(), &receiver.to_be_bytes(), &enc_point(e_s), &enc_point(e_r), &enc_point(shared)]));
-    ChaCha20Poly1305::new(Key::from_slice(&k[..]))
-}
-
 #[cfg(test)]
 mod tests {
+    use super::params::*;
     use super::*;
     use crate::common::error::ErrorCode;
     use crate::common::rng;
     use crate::common::round::Round;
-    use crate::common::wire::Header;
+    use crate::common::wire::{Header, Protocol};
     use crate::test_util::frames;
     use chacha20poly1305::aead::{Aead, Payload};
     use chacha20poly1305::Nonce;

@@ -4,7 +4,7 @@
 
 use super::messages::PeerR1;
 use super::round2::Round2;
-use super::{base_ot_sid, encode_commitment, p2p_cipher, DkgParams, R1_LEN, SECRET_LEN};
+use super::params::{base_ot_sid, encode_commitment, p2p_cipher, DkgParams, R1_LEN, SECRET_LEN};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::params::validate_params;
 use crate::common::round::{Reader, Receives, RoundInput};

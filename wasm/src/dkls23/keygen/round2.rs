@@ -5,7 +5,7 @@
 
 use super::messages::{PeerR1, PeerR2};
 use super::round3::Round3;
-use super::{encode_commitment, p2p_cipher, DkgParams};
+use super::params::{encode_commitment, p2p_cipher, DkgParams};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Reader, Receives, RoundInput};
 use crate::common::wire::{self, Header, BROADCAST};

@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use super::round2::SignRound2;
-use super::{ext_sid, run_sids, Ctx, SignRequest, NONCE_LEN, R1_LEN, R2_LEN};
+use super::request::{ext_sid, run_sids, Ctx, SignRequest, NONCE_LEN, R1_LEN, R2_LEN};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Reader, Receives, RoundInput};
 use crate::common::wire;

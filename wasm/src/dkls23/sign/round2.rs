@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 use super::round3::SignRound3;
-use super::{run_sids, Ctx, NONCE_LEN, R3_LEN};
+use super::request::{run_sids, Ctx, NONCE_LEN, R3_LEN};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Reader, Receives, RoundInput};
 use crate::common::wire::{self, BROADCAST};

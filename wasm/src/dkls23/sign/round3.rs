@@ -2,7 +2,7 @@
 //! recovery id, verified before release.
 #![forbid(unsafe_code)]
 
-use super::{Ctx, EcdsaSignature};
+use super::request::{Ctx, EcdsaSignature};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Reader, Receives, RoundInput};
 use crate::dkls23::curve::{dec_scalar, enc_point, enc_scalar, reduce};
