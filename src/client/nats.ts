@@ -8,7 +8,7 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
 import type { Manifest } from '../node/identity/manifest.ts';
-import { names } from '../node/node.ts';
+import { names } from '../node/names.ts';
 import { signRequest, verifyAttestation, type NodeResult, type OperationRequest } from '../node/requests/requests.ts';
 
 /** A result whose attestation did not verify, or that is not this request's. */
