@@ -98,12 +98,12 @@ impl Receives for SignRound1 {
 
     /// Reads one signer's commitments (RFC 9591 §5.2: every element deserialized and checked).
     fn read(&self, r: &mut Reader<'_>) -> Result<Commitment> {
-        let (sender, payload) = (r.sender(), r.rest());
-        if payload[..32] != self.digest {
+        let sender = r.sender();
+        if r.take(32)? != self.digest {
             return Err(Error::blame(ErrorCode::InconsistentBroadcast, sender, "sender is signing a different request"));
         }
-        let hiding = suite::deserialize_element(&payload[32..64]).map_err(|e| e.from_party(sender))?;
-        let binding = suite::deserialize_element(&payload[64..96]).map_err(|e| e.from_party(sender))?;
+        let hiding = suite::deserialize_element(r.take(32)?).map_err(|e| e.from_party(sender))?;
+        let binding = suite::deserialize_element(r.take(32)?).map_err(|e| e.from_party(sender))?;
         Ok(Commitment { id: sender, hiding, binding })
     }
 }

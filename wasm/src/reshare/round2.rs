@@ -72,18 +72,13 @@ impl<G: Group> Receives for Round2<G> {
         }
         let pl_len = G::POINT_LEN;
         let t = usize::from(c.params.new_threshold);
-        let mut at = 2;
-        let mut take = |len: usize| {
-            let s = &pl[at..at + len];
-            at += len;
-            s
-        };
-        let b_bytes = take(pl_len * t);
-        let chain: [u8; 32] = take(32).try_into().unwrap_or([0; 32]);
-        let salt: [u8; 64] = take(64).try_into().unwrap_or([0; 64]);
-        let pk_bytes = take(pl_len);
-        let x_bytes = take(pl_len * n);
-        let sealed = &pl[at..];
+        r.take(2)?;
+        let b_bytes = r.take(pl_len * t)?;
+        let chain = r.array::<32>()?;
+        let salt = r.array::<64>()?;
+        let pk_bytes = r.take(pl_len)?;
+        let x_bytes = r.take(pl_len * n)?;
+        let sealed = r.rest();
         let dec = |b: &[u8]| b.chunks(pl_len).map(G::dec_point).collect::<Result<Vec<_>>>().map_err(|e| e.from_party(sender));
         let commitment = dec(b_bytes)?;
         let ctx = Context { pk: dec(pk_bytes)?[0], shares: dec(x_bytes)?, chain };

@@ -110,11 +110,13 @@ impl Receives for Round1 {
 
     /// Reads one peer's round-one message (checked for shape and canonical points).
     fn read(&self, r: &mut Reader<'_>) -> Result<PeerR1> {
-        let (sender, pl) = (r.sender(), r.rest());
-        let ephemeral = dec_point(&pl[32..65]).map_err(|e| e.from_party(sender))?;
-        let b = |a: usize, n: usize| -> [u8; 32] { pl[a..a + n].try_into().unwrap_or([0; 32]) };
-        let at = 65 + 32 + 32;
-        Ok(PeerR1 { commitment: b(0, 32), ephemeral, seed_commitment: b(65, 32), nu: b(97, 32), sender_msg: pl[at..at + SENDER_MSG_LEN].to_vec(), receiver_msg: pl[at + SENDER_MSG_LEN..].to_vec() })
+        let sender = r.sender();
+        let commitment = r.array::<32>()?;
+        let ephemeral = dec_point(r.take(33)?).map_err(|e| e.from_party(sender))?;
+        let seed_commitment = r.array::<32>()?;
+        let nu = r.array::<32>()?;
+        let sender_msg = r.take(SENDER_MSG_LEN)?.to_vec();
+        Ok(PeerR1 { commitment, ephemeral, seed_commitment, nu, sender_msg, receiver_msg: r.rest().to_vec() })
     }
 }
 

@@ -109,12 +109,12 @@ impl Receives for SignRound1 {
 
     /// Reads one signer's round-one message; a signer on another request is rejected.
     fn read(&self, r: &mut Reader<'_>) -> Result<In1> {
-        let (sender, pl) = (r.sender(), r.rest());
-        if !bool::from(pl[..32].ct_eq(&self.ctx.sign_sid[..])) {
-            return Err(Error::blame(ErrorCode::InconsistentBroadcast, sender, "sender is signing a different request (signers, key, path or digest)"));
+        if !bool::from(r.take(32)?.ct_eq(&self.ctx.sign_sid[..])) {
+            return Err(Error::blame(ErrorCode::InconsistentBroadcast, r.sender(), "sender is signing a different request (signers, key, path or digest)"));
         }
-        let nonce = pl[32..64].try_into().unwrap_or([0; NONCE_LEN]);
-        Ok(In1 { nonce, commitment: pl[64..96].try_into().unwrap_or([0; 32]), m1: pl[96..].to_vec() })
+        let nonce = r.array::<NONCE_LEN>()?;
+        let commitment = r.array::<32>()?;
+        Ok(In1 { nonce, commitment, m1: r.rest().to_vec() })
     }
 }
 

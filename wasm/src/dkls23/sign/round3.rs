@@ -33,9 +33,9 @@ impl Receives for SignRound3 {
 
     /// Reads one signer's (u_j, w_j).
     fn read(&self, r: &mut Reader<'_>) -> Result<(Scalar, Scalar)> {
-        let (sender, pl) = (r.sender(), r.rest());
-        let u = dec_scalar(&pl[..32]).map_err(|e| e.from_party(sender))?;
-        let w = dec_scalar(&pl[32..]).map_err(|e| e.from_party(sender))?;
+        let sender = r.sender();
+        let u = dec_scalar(r.take(32)?).map_err(|e| e.from_party(sender))?;
+        let w = dec_scalar(r.take(32)?).map_err(|e| e.from_party(sender))?;
         Ok((u, w))
     }
 }
