@@ -57,7 +57,10 @@ fn decode_public(public: &[u8; PUBLIC_KEY_LENGTH]) -> Option<VerifyingKey> {
 /// Copies a secret seed out of a slice into a buffer that is zeroized on drop.
 pub fn secret_from_slice(secret: &[u8]) -> Result<Zeroizing<[u8; SECRET_KEY_LENGTH]>> {
     if secret.len() != SECRET_KEY_LENGTH {
-        return Err(Error::local(ErrorCode::InvalidLength, "Ed25519 secret key must be 32 bytes"));
+        return Err(Error::local(
+            ErrorCode::InvalidLength,
+            "Ed25519 secret key must be 32 bytes",
+        ));
     }
     let mut out = Zeroizing::new([0u8; SECRET_KEY_LENGTH]);
     out.copy_from_slice(secret);
@@ -78,7 +81,10 @@ pub fn public_key_slice(secret: &[u8]) -> Result<[u8; PUBLIC_KEY_LENGTH]> {
 
 /// `verify` over slices: false (never an error) when a key or signature has the wrong length.
 pub fn verify_slice(public: &[u8], msg: &[u8], sig: &[u8]) -> bool {
-    match (<&[u8; PUBLIC_KEY_LENGTH]>::try_from(public), <&[u8; SIGNATURE_LENGTH]>::try_from(sig)) {
+    match (
+        <&[u8; PUBLIC_KEY_LENGTH]>::try_from(public),
+        <&[u8; SIGNATURE_LENGTH]>::try_from(sig),
+    ) {
         (Ok(public), Ok(sig)) => verify(public, msg, sig),
         _ => false,
     }
@@ -184,7 +190,10 @@ mod tests {
             let err = sign_slice(&bad, &msg).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidLength);
             assert!(!err.to_json().contains("0707"));
-            assert_eq!(public_key_slice(&bad).unwrap_err().code, ErrorCode::InvalidLength);
+            assert_eq!(
+                public_key_slice(&bad).unwrap_err().code,
+                ErrorCode::InvalidLength
+            );
         }
         assert!(verify_slice(&pk, &msg, &sig));
         assert!(!verify_slice(&pk[..31], &msg, &sig));
@@ -217,7 +226,10 @@ mod tests {
             }
         }
         // With the identity key, (R = identity, S = 0) even satisfies the cofactorless equation.
-        assert!(VerifyingKey::from_bytes(&identity).unwrap().verify(b"x", &Signature::from_bytes(&sig)).is_ok());
+        assert!(VerifyingKey::from_bytes(&identity)
+            .unwrap()
+            .verify(b"x", &Signature::from_bytes(&sig))
+            .is_ok());
         assert!(!verify(&identity, b"x", &sig));
     }
 

@@ -2,10 +2,10 @@
 //! every wire message of a keygen and a signing, under fixed seeds. Written before the module
 //! layout changed, so a refactor that alters a single byte fails here.
 
-use crate::dkls23;
-use crate::frost;
 use crate::common::rng;
 use crate::common::round::Round;
+use crate::dkls23;
+use crate::frost;
 use crate::test_util::{frames, route};
 use sha2::{Digest, Sha256};
 
@@ -35,7 +35,12 @@ fn frost_key_blob_and_messages_are_byte_stable() {
     let mut r1: Vec<dkg::Round1> = ids
         .iter()
         .map(|me| {
-            let params = dkg::DkgParams { session: [5; 32], threshold: 2, parties: 3, me: *me };
+            let params = dkg::DkgParams {
+                session: [5; 32],
+                threshold: 2,
+                parties: 3,
+                me: *me,
+            };
             dkg::round1(params, &mut rng::from_seed(&[*me as u8; 32]).unwrap()).unwrap()
         })
         .collect();
@@ -55,7 +60,14 @@ fn frost_key_blob_and_messages_are_byte_stable() {
         .map(|id| {
             let key = keys[usize::from(*id - 1)].clone();
             let mut rng = rng::from_seed(&[*id as u8 + 40; 32]).unwrap();
-            sign::start(key, [6; 32], signers.to_vec(), b"snapshot".to_vec(), &mut rng).unwrap()
+            sign::start(
+                key,
+                [6; 32],
+                signers.to_vec(),
+                b"snapshot".to_vec(),
+                &mut rng,
+            )
+            .unwrap()
         })
         .collect();
     exchange!(&signers, s1, log);
@@ -75,12 +87,20 @@ fn dkls23_key_blob_and_messages_are_byte_stable() {
     let mut r1: Vec<dkg::Round1> = ids
         .iter()
         .map(|me| {
-            let params = dkg::DkgParams { session: [8; 32], threshold: 2, parties: 3, me: *me };
+            let params = dkg::DkgParams {
+                session: [8; 32],
+                threshold: 2,
+                parties: 3,
+                me: *me,
+            };
             dkg::round1(params, None, &mut rng).unwrap()
         })
         .collect();
     exchange!(&ids, r1, log);
-    let mut r2: Vec<dkg::Round2> = r1.into_iter().map(|s| s.advance(&mut rng).unwrap()).collect();
+    let mut r2: Vec<dkg::Round2> = r1
+        .into_iter()
+        .map(|s| s.advance(&mut rng).unwrap())
+        .collect();
     exchange!(&ids, r2, log);
     let mut r3: Vec<dkg::Round3> = r2.into_iter().map(|s| s.advance().unwrap()).collect();
     exchange!(&ids, r3, log);
@@ -96,12 +116,20 @@ fn dkls23_key_blob_and_messages_are_byte_stable() {
         .iter()
         .map(|id| {
             let key = keys[usize::from(*id - 1)].clone();
-            let req = sign::SignRequest { session: [9; 32], signers: signers.to_vec(), digest: [4; 32], path: vec![1, 7] };
+            let req = sign::SignRequest {
+                session: [9; 32],
+                signers: signers.to_vec(),
+                digest: [4; 32],
+                path: vec![1, 7],
+            };
             sign::start(key, req, &mut rng).unwrap()
         })
         .collect();
     exchange!(&signers, s1, log);
-    let mut s2: Vec<sign::SignRound2> = s1.into_iter().map(|s| s.advance(&mut rng).unwrap()).collect();
+    let mut s2: Vec<sign::SignRound2> = s1
+        .into_iter()
+        .map(|s| s.advance(&mut rng).unwrap())
+        .collect();
     exchange!(&signers, s2, log);
     let mut s3: Vec<sign::SignRound3> = s2.into_iter().map(|s| s.advance().unwrap()).collect();
     exchange!(&signers, s3, log);
@@ -113,8 +141,11 @@ fn dkls23_key_blob_and_messages_are_byte_stable() {
 const FROST_BLOB_LEN: usize = 166;
 const FROST_BLOB: &str = "e35be78ed6129fb2a1d2091280460150f83b844b5cd3743f2c14eb4957d99728";
 const FROST_DKG_MESSAGES: &str = "2d87cbbe82a29566f2b8c603e1275646b7e0f9c3cdc53b3ea5621ec825e23b2e";
-const FROST_SIGN_MESSAGES: &str = "5239ba77ee89fa1b3c552629af3a3e565f3b0ae02d90f074430a11f9c989ab9c";
+const FROST_SIGN_MESSAGES: &str =
+    "5239ba77ee89fa1b3c552629af3a3e565f3b0ae02d90f074430a11f9c989ab9c";
 const DKLS23_BLOB_LEN: usize = 49657;
 const DKLS23_BLOB: &str = "6bf8878195c770a761c84fc38d7c7f2998998019fa058713514a3e8027d27c48";
-const DKLS23_DKG_MESSAGES: &str = "3c8fcaf8ac293817b36fb7c0534552a87e6f0da415e533274457dc4833c26480";
-const DKLS23_SIGN_MESSAGES: &str = "6ce0250fad27572c5b13da2a5cfd3e422ce0b5529331a1891036b2311bfd9033";
+const DKLS23_DKG_MESSAGES: &str =
+    "3c8fcaf8ac293817b36fb7c0534552a87e6f0da415e533274457dc4833c26480";
+const DKLS23_SIGN_MESSAGES: &str =
+    "6ce0250fad27572c5b13da2a5cfd3e422ce0b5529331a1891036b2311bfd9033";

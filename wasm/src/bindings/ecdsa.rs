@@ -42,24 +42,50 @@ round_class!(
 impl EcdsaDkgRound1 {
     /// Starts a DKLs23 key generation for `threshold` (minimum signers) of `parties` as `me`.
     #[wasm_bindgen(constructor)]
-    pub fn new(session: &[u8], threshold: u16, parties: u16, me: u16, seed: Vec<u8>) -> Result<EcdsaDkgRound1, JsError> {
-        let params = dkls23::keygen::DkgParams { session: session_id(session)?, threshold, parties, me };
+    pub fn new(
+        session: &[u8],
+        threshold: u16,
+        parties: u16,
+        me: u16,
+        seed: Vec<u8>,
+    ) -> Result<EcdsaDkgRound1, JsError> {
+        let params = dkls23::keygen::DkgParams {
+            session: session_id(session)?,
+            threshold,
+            parties,
+            me,
+        };
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
-        Ok(EcdsaDkgRound1 { inner: Some(dkls23::keygen::round1(params, None, &mut rng).map_err(js)?) })
+        Ok(EcdsaDkgRound1 {
+            inner: Some(dkls23::keygen::round1(params, None, &mut rng).map_err(js)?),
+        })
     }
 
     /// Starts a complete refresh of the key in `key_blob` (all parties take part; new session).
-    pub fn refresh(key_blob: Vec<u8>, session: &[u8], seed: Vec<u8>) -> Result<EcdsaDkgRound1, JsError> {
+    pub fn refresh(
+        key_blob: Vec<u8>,
+        session: &[u8],
+        seed: Vec<u8>,
+    ) -> Result<EcdsaDkgRound1, JsError> {
         let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
-        let params = dkls23::keygen::DkgParams { session: session_id(session)?, threshold: key.threshold(), parties: key.parties(), me: key.id() };
+        let params = dkls23::keygen::DkgParams {
+            session: session_id(session)?,
+            threshold: key.threshold(),
+            parties: key.parties(),
+            me: key.id(),
+        };
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
-        Ok(EcdsaDkgRound1 { inner: Some(dkls23::keygen::round1(params, Some(key), &mut rng).map_err(js)?) })
+        Ok(EcdsaDkgRound1 {
+            inner: Some(dkls23::keygen::round1(params, Some(key), &mut rng).map_err(js)?),
+        })
     }
 
     /// With every round-one message in, finishes the base OTs and produces round two.
     pub fn advance(&mut self, seed: Vec<u8>) -> Result<EcdsaDkgRound2, JsError> {
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
-        Ok(EcdsaDkgRound2 { inner: Some(self.take()?.advance(&mut rng).map_err(js)?) })
+        Ok(EcdsaDkgRound2 {
+            inner: Some(self.take()?.advance(&mut rng).map_err(js)?),
+        })
     }
 }
 
@@ -67,7 +93,9 @@ impl EcdsaDkgRound1 {
 impl EcdsaDkgRound2 {
     /// With every share verified, computes the key and the confirmation broadcast.
     pub fn advance(&mut self) -> Result<EcdsaDkgRound3, JsError> {
-        Ok(EcdsaDkgRound3 { inner: Some(self.take()?.advance().map_err(js)?) })
+        Ok(EcdsaDkgRound3 {
+            inner: Some(self.take()?.advance().map_err(js)?),
+        })
     }
 }
 
@@ -75,7 +103,9 @@ impl EcdsaDkgRound2 {
 impl EcdsaDkgRound3 {
     /// With every confirmation matching, returns the key blob (for encrypted storage only).
     pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
-        Ok(secret_out(self.take()?.finish().map_err(js)?.to_blob().map_err(js)?))
+        Ok(secret_out(
+            self.take()?.finish().map_err(js)?.to_blob().map_err(js)?,
+        ))
     }
 }
 
@@ -83,18 +113,39 @@ impl EcdsaDkgRound3 {
 impl EcdsaSignRound1 {
     /// Starts signing the 32-byte `digest` among `signers`, under the child key at `path`.
     #[wasm_bindgen(constructor)]
-    pub fn new(key_blob: Vec<u8>, session: &[u8], signers: &[u16], digest: &[u8], path: &[u32], seed: Vec<u8>) -> Result<EcdsaSignRound1, JsError> {
+    pub fn new(
+        key_blob: Vec<u8>,
+        session: &[u8],
+        signers: &[u16],
+        digest: &[u8],
+        path: &[u32],
+        seed: Vec<u8>,
+    ) -> Result<EcdsaSignRound1, JsError> {
         let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
-        let digest: [u8; 32] = digest.try_into().map_err(|_| js(Error::local(ErrorCode::InvalidParameters, "digest must be exactly 32 bytes")))?;
+        let digest: [u8; 32] = digest.try_into().map_err(|_| {
+            js(Error::local(
+                ErrorCode::InvalidParameters,
+                "digest must be exactly 32 bytes",
+            ))
+        })?;
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
-        let req = dkls23::sign::SignRequest { session: session_id(session)?, signers: signers.to_vec(), digest, path: path.to_vec() };
-        Ok(EcdsaSignRound1 { inner: Some(dkls23::sign::start(key, req, &mut rng).map_err(js)?) })
+        let req = dkls23::sign::SignRequest {
+            session: session_id(session)?,
+            signers: signers.to_vec(),
+            digest,
+            path: path.to_vec(),
+        };
+        Ok(EcdsaSignRound1 {
+            inner: Some(dkls23::sign::start(key, req, &mut rng).map_err(js)?),
+        })
     }
 
     /// With every round-one message in, runs the multiplications as Alice.
     pub fn advance(&mut self, seed: Vec<u8>) -> Result<EcdsaSignRound2, JsError> {
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
-        Ok(EcdsaSignRound2 { inner: Some(self.take()?.advance(&mut rng).map_err(js)?) })
+        Ok(EcdsaSignRound2 {
+            inner: Some(self.take()?.advance(&mut rng).map_err(js)?),
+        })
     }
 }
 
@@ -102,7 +153,9 @@ impl EcdsaSignRound1 {
 impl EcdsaSignRound2 {
     /// With every round-two message in, runs all checks and produces (u_i, w_i).
     pub fn advance(&mut self) -> Result<EcdsaSignRound3, JsError> {
-        Ok(EcdsaSignRound3 { inner: Some(self.take()?.advance().map_err(js)?) })
+        Ok(EcdsaSignRound3 {
+            inner: Some(self.take()?.advance().map_err(js)?),
+        })
     }
 }
 

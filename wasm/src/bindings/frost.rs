@@ -33,15 +33,30 @@ round_class!(
 impl FrostDkgRound1 {
     /// Starts a DKG for `threshold` (minimum signers) of `parties` as party `me`.
     #[wasm_bindgen(constructor)]
-    pub fn new(session: &[u8], threshold: u16, parties: u16, me: u16, seed: Vec<u8>) -> Result<FrostDkgRound1, JsError> {
-        let params = dkg::DkgParams { session: session_id(session)?, threshold, parties, me };
+    pub fn new(
+        session: &[u8],
+        threshold: u16,
+        parties: u16,
+        me: u16,
+        seed: Vec<u8>,
+    ) -> Result<FrostDkgRound1, JsError> {
+        let params = dkg::DkgParams {
+            session: session_id(session)?,
+            threshold,
+            parties,
+            me,
+        };
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
-        Ok(FrostDkgRound1 { inner: Some(dkg::round1(params, &mut rng).map_err(js)?) })
+        Ok(FrostDkgRound1 {
+            inner: Some(dkg::round1(params, &mut rng).map_err(js)?),
+        })
     }
 
     /// With every broadcast in, produces round two; this object is consumed.
     pub fn advance(&mut self) -> Result<FrostDkgRound2, JsError> {
-        Ok(FrostDkgRound2 { inner: Some(self.take()?.advance().map_err(js)?) })
+        Ok(FrostDkgRound2 {
+            inner: Some(self.take()?.advance().map_err(js)?),
+        })
     }
 }
 
@@ -49,7 +64,9 @@ impl FrostDkgRound1 {
 impl FrostDkgRound2 {
     /// With every share in, returns this party's key blob (for encrypted storage only).
     pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
-        Ok(secret_out(self.take()?.finish().map_err(js)?.to_blob().map_err(js)?))
+        Ok(secret_out(
+            self.take()?.finish().map_err(js)?.to_blob().map_err(js)?,
+        ))
     }
 }
 
@@ -57,16 +74,31 @@ impl FrostDkgRound2 {
 impl FrostSignRound1 {
     /// Starts signing `message` with the key in `key_blob` among `signers` (ascending ids).
     #[wasm_bindgen(constructor)]
-    pub fn new(key_blob: Vec<u8>, session: &[u8], signers: &[u16], message: &[u8], seed: Vec<u8>) -> Result<FrostSignRound1, JsError> {
+    pub fn new(
+        key_blob: Vec<u8>,
+        session: &[u8],
+        signers: &[u16],
+        message: &[u8],
+        seed: Vec<u8>,
+    ) -> Result<FrostSignRound1, JsError> {
         let key = KeyPackage::from_blob(&secret(key_blob)).map_err(js)?;
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
-        let state = sign::start(key, session_id(session)?, signers.to_vec(), message.to_vec(), &mut rng).map_err(js)?;
+        let state = sign::start(
+            key,
+            session_id(session)?,
+            signers.to_vec(),
+            message.to_vec(),
+            &mut rng,
+        )
+        .map_err(js)?;
         Ok(FrostSignRound1 { inner: Some(state) })
     }
 
     /// With every commitment in, consumes the nonces and produces this signer's share.
     pub fn advance(&mut self) -> Result<FrostSignRound2, JsError> {
-        Ok(FrostSignRound2 { inner: Some(self.take()?.advance().map_err(js)?) })
+        Ok(FrostSignRound2 {
+            inner: Some(self.take()?.advance().map_err(js)?),
+        })
     }
 }
 
@@ -76,7 +108,11 @@ impl FrostSignRound2 {
     #[wasm_bindgen(js_name = bindingFactors)]
     pub fn binding_factors(&self) -> Result<Vec<u8>, JsError> {
         let state = self.inner.as_ref().ok_or_else(consumed)?;
-        Ok(state.binding_factors().iter().flat_map(|(id, rho)| id.to_be_bytes().into_iter().chain(rho.to_bytes())).collect())
+        Ok(state
+            .binding_factors()
+            .iter()
+            .flat_map(|(id, rho)| id.to_be_bytes().into_iter().chain(rho.to_bytes()))
+            .collect())
     }
 
     /// With every share in and verified, returns the 64-byte Ed25519 signature.
@@ -101,12 +137,32 @@ pub fn frost_key_info(key_blob: Vec<u8>) -> Result<String, JsError> {
 /// Builds a key blob from externally produced shares (RFC 9591 Appendix C dealer output):
 /// `verifying_shares` is every party's verifying share, 32 bytes each, in id order.
 #[wasm_bindgen(js_name = frostKeyImport)]
-pub fn frost_key_import(threshold: u16, parties: u16, id: u16, signing_share: Vec<u8>, verifying_shares: &[u8], group_public_key: &[u8]) -> Result<js_sys::Uint8Array, JsError> {
+pub fn frost_key_import(
+    threshold: u16,
+    parties: u16,
+    id: u16,
+    signing_share: Vec<u8>,
+    verifying_shares: &[u8],
+    group_public_key: &[u8],
+) -> Result<js_sys::Uint8Array, JsError> {
     if verifying_shares.len() % 32 != 0 {
-        return Err(js(Error::local(ErrorCode::InvalidLength, "verifying shares must be 32 bytes each")));
+        return Err(js(Error::local(
+            ErrorCode::InvalidLength,
+            "verifying shares must be 32 bytes each",
+        )));
     }
-    let shares = verifying_shares.chunks(32).map(suite::deserialize_element).collect::<Result<Vec<_>, _>>().map_err(js)?;
-    let share = Zeroizing::new(suite::deserialize_nonzero_scalar(&secret(signing_share)).map_err(js)?);
+    let shares = verifying_shares
+        .chunks(32)
+        .map(suite::deserialize_element)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(js)?;
+    let share =
+        Zeroizing::new(suite::deserialize_nonzero_scalar(&secret(signing_share)).map_err(js)?);
     let gpk = suite::deserialize_element(group_public_key).map_err(js)?;
-    Ok(secret_out(KeyPackage::new(threshold, parties, id, *share, shares, gpk).map_err(js)?.to_blob().map_err(js)?))
+    Ok(secret_out(
+        KeyPackage::new(threshold, parties, id, *share, shares, gpk)
+            .map_err(js)?
+            .to_blob()
+            .map_err(js)?,
+    ))
 }

@@ -14,7 +14,10 @@ pub(crate) fn js(e: Error) -> JsError {
 }
 
 pub(crate) fn consumed() -> JsError {
-    js(Error::local(ErrorCode::StateConsumed, "this protocol state was already used; start a new session"))
+    js(Error::local(
+        ErrorCode::StateConsumed,
+        "this protocol state was already used; start a new session",
+    ))
 }
 
 /// Copies a secret result straight into a JS-owned array and wipes the core's buffer (returning
@@ -29,7 +32,12 @@ pub(crate) fn secret(bytes: Vec<u8>) -> Zeroizing<Vec<u8>> {
 }
 
 pub(crate) fn session_id(bytes: &[u8]) -> Result<SessionId, JsError> {
-    bytes.try_into().map_err(|_| js(Error::local(ErrorCode::InvalidParameters, "session id must be 32 bytes")))
+    bytes.try_into().map_err(|_| {
+        js(Error::local(
+            ErrorCode::InvalidParameters,
+            "session id must be 32 bytes",
+        ))
+    })
 }
 
 /// Generates a wasm class wrapping one protocol round: `outgoing`, `missing` and `receive`.

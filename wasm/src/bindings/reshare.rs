@@ -28,15 +28,37 @@ impl ReshareRound1 {
     /// holds one `(old_id, new_id)` pair per participant (0 = none); `key_blob` is empty without
     /// an old share.
     #[wasm_bindgen(constructor)]
-    pub fn new(curve: u8, session: &[u8], me: u16, old_threshold: u16, new_threshold: u16, roles: &[u16], key_blob: Vec<u8>, seed: Vec<u8>) -> Result<ReshareRound1, JsError> {
-        let params = reshare::ReshareParams { session: session_id(session)?, me, old_threshold, new_threshold, roles: reshare::Role::from_pairs(roles).map_err(js)? };
+    pub fn new(
+        curve: u8,
+        session: &[u8],
+        me: u16,
+        old_threshold: u16,
+        new_threshold: u16,
+        roles: &[u16],
+        key_blob: Vec<u8>,
+        seed: Vec<u8>,
+    ) -> Result<ReshareRound1, JsError> {
+        let params = reshare::ReshareParams {
+            session: session_id(session)?,
+            me,
+            old_threshold,
+            new_threshold,
+            roles: reshare::Role::from_pairs(roles).map_err(js)?,
+        };
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
-        Ok(ReshareRound1 { inner: Some(reshare::AnyRound1::start(curve, params, &secret(key_blob), &mut rng).map_err(js)?) })
+        Ok(ReshareRound1 {
+            inner: Some(
+                reshare::AnyRound1::start(curve, params, &secret(key_blob), &mut rng)
+                    .map_err(js)?,
+            ),
+        })
     }
 
     /// With every broadcast in, produces the dealers' openings and sealed sub-shares.
     pub fn advance(&mut self) -> Result<ReshareRound2, JsError> {
-        Ok(ReshareRound2 { inner: Some(self.take()?.advance().map_err(js)?) })
+        Ok(ReshareRound2 {
+            inner: Some(self.take()?.advance().map_err(js)?),
+        })
     }
 }
 
@@ -44,7 +66,9 @@ impl ReshareRound1 {
 impl ReshareRound2 {
     /// With every dealing verified, computes the new public shares and the confirmation.
     pub fn advance(&mut self) -> Result<ReshareRound3, JsError> {
-        Ok(ReshareRound3 { inner: Some(self.take()?.advance().map_err(js)?) })
+        Ok(ReshareRound3 {
+            inner: Some(self.take()?.advance().map_err(js)?),
+        })
     }
 }
 

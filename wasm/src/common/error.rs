@@ -106,19 +106,31 @@ pub struct Error {
 impl Error {
     /// An error caused by the local caller (no remote culprit).
     pub fn local(code: ErrorCode, detail: &'static str) -> Self {
-        Error { code, culprits: Vec::new(), detail }
+        Error {
+            code,
+            culprits: Vec::new(),
+            detail,
+        }
     }
 
     /// An error blamed on one party.
     pub fn blame(code: ErrorCode, culprit: u16, detail: &'static str) -> Self {
-        Error { code, culprits: vec![culprit], detail }
+        Error {
+            code,
+            culprits: vec![culprit],
+            detail,
+        }
     }
 
     /// An error blamed on several parties.
     pub fn blame_all(code: ErrorCode, mut culprits: Vec<u16>, detail: &'static str) -> Self {
         culprits.sort_unstable();
         culprits.dedup();
-        Error { code, culprits, detail }
+        Error {
+            code,
+            culprits,
+            detail,
+        }
     }
 
     /// Sets the culprit of an error raised by a sender-agnostic decoder.

@@ -9,10 +9,16 @@ pub const MAX_PARTIES: u16 = 255;
 /// Checks `threshold`-of-`parties` parameters: 2 ≤ threshold ≤ parties ≤ MAX_PARTIES.
 pub fn validate_params(threshold: u16, parties: u16) -> Result<()> {
     if parties < 2 || parties > MAX_PARTIES {
-        return Err(Error::local(ErrorCode::InvalidParameters, "parties must be in 2..=255"));
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "parties must be in 2..=255",
+        ));
     }
     if threshold < 2 || threshold > parties {
-        return Err(Error::local(ErrorCode::InvalidParameters, "threshold must be in 2..=parties"));
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "threshold must be in 2..=parties",
+        ));
     }
     Ok(())
 }
@@ -21,10 +27,16 @@ pub fn validate_params(threshold: u16, parties: u16) -> Result<()> {
 pub fn validate_identifiers(ids: &[u16], parties: u16) -> Result<()> {
     for (k, id) in ids.iter().enumerate() {
         if *id == 0 || *id > parties {
-            return Err(Error::local(ErrorCode::InvalidIdentifier, "identifier outside 1..=parties"));
+            return Err(Error::local(
+                ErrorCode::InvalidIdentifier,
+                "identifier outside 1..=parties",
+            ));
         }
         if k > 0 && ids[k - 1] >= *id {
-            return Err(Error::local(ErrorCode::InvalidIdentifier, "identifiers must be ascending and distinct"));
+            return Err(Error::local(
+                ErrorCode::InvalidIdentifier,
+                "identifiers must be ascending and distinct",
+            ));
         }
     }
     Ok(())

@@ -54,10 +54,16 @@ impl Drop for Rng {
 /// A ChaCha20 generator seeded by the host; refuses short or all-zero seeds.
 pub fn from_seed(seed: &[u8]) -> Result<Rng> {
     if seed.len() != 32 {
-        return Err(Error::local(ErrorCode::InvalidParameters, "seed must be 32 bytes"));
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "seed must be 32 bytes",
+        ));
     }
     if seed.iter().all(|b| *b == 0) {
-        return Err(Error::local(ErrorCode::InvalidParameters, "seed must not be all zero"));
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "seed must not be all zero",
+        ));
     }
     let mut s = [0u8; 32];
     s.copy_from_slice(seed);

@@ -39,7 +39,12 @@ impl<T> RoundInput<T> {
     /// Expects one message from each of `senders` (the local party excluded), having sent
     /// `outgoing` (framed, possibly empty).
     pub fn new(expects: Expects, senders: Vec<u16>, outgoing: Vec<u8>) -> Self {
-        RoundInput { expects, inbox: Inbox::new(senders.iter().copied()), senders, outgoing }
+        RoundInput {
+            expects,
+            inbox: Inbox::new(senders.iter().copied()),
+            senders,
+            outgoing,
+        }
     }
 
     /// The declared expectation.
@@ -72,9 +77,16 @@ impl<T> RoundInput<T> {
         };
         let (sender, payload) = wire::open(msg, &expect)?;
         if self.inbox.has(sender) {
-            return Err(Error::blame(ErrorCode::DuplicateMessage, sender, "second message from this sender in this round"));
+            return Err(Error::blame(
+                ErrorCode::DuplicateMessage,
+                sender,
+                "second message from this sender in this round",
+            ));
         }
-        Ok(Reader { sender, bytes: payload })
+        Ok(Reader {
+            sender,
+            bytes: payload,
+        })
     }
 
     /// Stores a message that was read and verified.
@@ -115,7 +127,11 @@ impl<'m> Reader<'m> {
     /// The next `n` bytes.
     pub fn take(&mut self, n: usize) -> Result<&'m [u8]> {
         if n > self.bytes.len() {
-            return Err(Error::blame(ErrorCode::InvalidLength, self.sender, "payload has the wrong length for this round"));
+            return Err(Error::blame(
+                ErrorCode::InvalidLength,
+                self.sender,
+                "payload has the wrong length for this round",
+            ));
         }
         let (head, tail) = self.bytes.split_at(n);
         self.bytes = tail;

@@ -9,12 +9,23 @@ use zeroize::Zeroizing;
 /// Postcard encoding of `value` in one allocation of the exact size, wiped on drop. A failure is
 /// an error, never an empty blob (which would read as "no share").
 pub fn to_blob<T: Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>> {
-    let failed = |_| Error::local(ErrorCode::InvalidParameters, "the key share could not be serialised");
-    let size = postcard::serialize_with_flavor(value, postcard::ser_flavors::Size::default()).map_err(failed)?;
+    let failed = |_| {
+        Error::local(
+            ErrorCode::InvalidParameters,
+            "the key share could not be serialised",
+        )
+    };
+    let size = postcard::serialize_with_flavor(value, postcard::ser_flavors::Size::default())
+        .map_err(failed)?;
     let mut buf = Zeroizing::new(vec![0u8; size]);
-    let written = postcard::to_slice(value, &mut buf[..]).map_err(failed)?.len();
+    let written = postcard::to_slice(value, &mut buf[..])
+        .map_err(failed)?
+        .len();
     if written != size {
-        return Err(Error::local(ErrorCode::InvalidParameters, "the key share could not be serialised"));
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "the key share could not be serialised",
+        ));
     }
     Ok(buf)
 }

@@ -100,35 +100,69 @@ pub struct Expect<'a> {
 /// only once it is known to be a member of the session.
 pub fn open<'m>(msg: &'m [u8], expect: &Expect<'_>) -> Result<(u16, &'m [u8])> {
     if msg.len() > MAX_MESSAGE_LEN {
-        return Err(Error::local(ErrorCode::Decode, "message exceeds the size limit"));
+        return Err(Error::local(
+            ErrorCode::Decode,
+            "message exceeds the size limit",
+        ));
     }
     if msg.len() < HEADER_LEN {
-        return Err(Error::local(ErrorCode::Decode, "message shorter than its header"));
+        return Err(Error::local(
+            ErrorCode::Decode,
+            "message shorter than its header",
+        ));
     }
     let sender = u16::from_be_bytes([msg[35], msg[36]]);
     let receiver = u16::from_be_bytes([msg[37], msg[38]]);
     if sender == expect.me || !expect.senders.contains(&sender) {
-        return Err(Error::blame(ErrorCode::UnknownSender, sender, "sender is not a member of this session"));
+        return Err(Error::blame(
+            ErrorCode::UnknownSender,
+            sender,
+            "sender is not a member of this session",
+        ));
     }
     if msg[0] != WIRE_VERSION {
-        return Err(Error::blame(ErrorCode::UnsupportedVersion, sender, "unsupported message version"));
+        return Err(Error::blame(
+            ErrorCode::UnsupportedVersion,
+            sender,
+            "unsupported message version",
+        ));
     }
     if msg[1] != expect.protocol as u8 {
-        return Err(Error::blame(ErrorCode::WrongProtocol, sender, "message belongs to another protocol"));
+        return Err(Error::blame(
+            ErrorCode::WrongProtocol,
+            sender,
+            "message belongs to another protocol",
+        ));
     }
     if &msg[2..34] != expect.session.as_slice() {
-        return Err(Error::blame(ErrorCode::WrongSession, sender, "message belongs to another session"));
+        return Err(Error::blame(
+            ErrorCode::WrongSession,
+            sender,
+            "message belongs to another session",
+        ));
     }
     if msg[34] != expect.round {
-        return Err(Error::blame(ErrorCode::WrongRound, sender, "message belongs to another round"));
+        return Err(Error::blame(
+            ErrorCode::WrongRound,
+            sender,
+            "message belongs to another round",
+        ));
     }
     let want_receiver = if expect.direct { expect.me } else { BROADCAST };
     if receiver != want_receiver {
-        return Err(Error::blame(ErrorCode::WrongReceiver, sender, "message is addressed to another receiver"));
+        return Err(Error::blame(
+            ErrorCode::WrongReceiver,
+            sender,
+            "message is addressed to another receiver",
+        ));
     }
     let payload = &msg[HEADER_LEN..];
     if payload.len() != expect.payload_len {
-        return Err(Error::blame(ErrorCode::InvalidLength, sender, "payload has the wrong length for this round"));
+        return Err(Error::blame(
+            ErrorCode::InvalidLength,
+            sender,
+            "payload has the wrong length for this round",
+        ));
     }
     Ok((sender, payload))
 }
@@ -153,14 +187,24 @@ pub struct Inbox<T> {
 impl<T> Inbox<T> {
     /// An inbox expecting one message from each of `senders`.
     pub fn new(senders: impl IntoIterator<Item = u16>) -> Self {
-        Inbox { slots: senders.into_iter().map(|s| (s, None)).collect() }
+        Inbox {
+            slots: senders.into_iter().map(|s| (s, None)).collect(),
+        }
     }
 
     /// Stores `value` from `sender` unless one is already there.
     pub fn put(&mut self, sender: u16, value: T) -> Result<()> {
         match self.slots.iter_mut().find(|(s, _)| *s == sender) {
-            None => Err(Error::blame(ErrorCode::UnknownSender, sender, "sender is not expected in this round")),
-            Some((_, Some(_))) => Err(Error::blame(ErrorCode::DuplicateMessage, sender, "second message from this sender in this round")),
+            None => Err(Error::blame(
+                ErrorCode::UnknownSender,
+                sender,
+                "sender is not expected in this round",
+            )),
+            Some((_, Some(_))) => Err(Error::blame(
+                ErrorCode::DuplicateMessage,
+                sender,
+                "second message from this sender in this round",
+            )),
             Some((_, slot)) => {
                 *slot = Some(value);
                 Ok(())
@@ -175,7 +219,12 @@ impl<T> Inbox<T> {
 
     /// The senders still missing, ascending.
     pub fn missing(&self) -> Vec<u16> {
-        let mut m: Vec<u16> = self.slots.iter().filter(|(_, v)| v.is_none()).map(|(s, _)| *s).collect();
+        let mut m: Vec<u16> = self
+            .slots
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(s, _)| *s)
+            .collect();
         m.sort_unstable();
         m
     }
@@ -186,17 +235,26 @@ impl<T> Inbox<T> {
         if missing.is_empty() {
             Ok(())
         } else {
-            Err(Error::blame_all(ErrorCode::MissingMessages, missing, "round is missing messages"))
+            Err(Error::blame_all(
+                ErrorCode::MissingMessages,
+                missing,
+                "round is missing messages",
+            ))
         }
     }
 
     /// All `(sender, value)` pairs; call after `require_complete`.
     pub fn into_complete(self) -> Vec<(u16, T)> {
-        self.slots.into_iter().filter_map(|(s, v)| v.map(|v| (s, v))).collect()
+        self.slots
+            .into_iter()
+            .filter_map(|(s, v)| v.map(|v| (s, v)))
+            .collect()
     }
 
     /// Borrowing view of the delivered values.
     pub fn iter(&self) -> impl Iterator<Item = (u16, &T)> {
-        self.slots.iter().filter_map(|(s, v)| v.as_ref().map(|v| (*s, v)))
+        self.slots
+            .iter()
+            .filter_map(|(s, v)| v.as_ref().map(|v| (*s, v)))
     }
 }

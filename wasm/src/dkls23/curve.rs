@@ -3,10 +3,10 @@
 #![forbid(unsafe_code)]
 
 use crate::common::error::{Error, ErrorCode, Result};
+use k256::elliptic_curve::group::Group;
 use k256::elliptic_curve::group::GroupEncoding;
 use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::sec1::ToEncodedPoint;
-use k256::elliptic_curve::group::Group;
 use k256::elliptic_curve::PrimeField;
 use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
 use rand_chacha::ChaCha20Rng;
@@ -24,7 +24,10 @@ pub fn enc_scalar(s: &Scalar) -> [u8; 32] {
 /// Decodes a canonical scalar (< q).
 pub fn dec_scalar(b: &[u8]) -> Result<Scalar> {
     if b.len() != 32 {
-        return Err(Error::local(ErrorCode::InvalidScalar, "scalar must be 32 bytes"));
+        return Err(Error::local(
+            ErrorCode::InvalidScalar,
+            "scalar must be 32 bytes",
+        ));
     }
     Option::<Scalar>::from(Scalar::from_repr(*FieldBytes::from_slice(b)))
         .ok_or_else(|| Error::local(ErrorCode::InvalidScalar, "scalar encoding is not canonical"))
@@ -34,7 +37,10 @@ pub fn dec_scalar(b: &[u8]) -> Result<Scalar> {
 pub fn dec_nonzero_scalar(b: &[u8]) -> Result<Scalar> {
     let s = dec_scalar(b)?;
     if bool::from(s.is_zero()) {
-        return Err(Error::local(ErrorCode::InvalidScalar, "scalar must not be zero"));
+        return Err(Error::local(
+            ErrorCode::InvalidScalar,
+            "scalar must not be zero",
+        ));
     }
     Ok(s)
 }
@@ -52,7 +58,10 @@ pub fn enc_point(p: &ProjectivePoint) -> [u8; 33] {
 /// Decodes a compressed point: on the curve, canonical, not the identity.
 pub fn dec_point(b: &[u8]) -> Result<ProjectivePoint> {
     if b.len() != POINT_LEN {
-        return Err(Error::local(ErrorCode::InvalidPoint, "point must be 33 bytes"));
+        return Err(Error::local(
+            ErrorCode::InvalidPoint,
+            "point must be 33 bytes",
+        ));
     }
     let mut repr = <AffinePoint as GroupEncoding>::Repr::default();
     repr.copy_from_slice(b);
@@ -60,10 +69,16 @@ pub fn dec_point(b: &[u8]) -> Result<ProjectivePoint> {
         .ok_or_else(|| Error::local(ErrorCode::InvalidPoint, "point is not on the curve"))?;
     let p = ProjectivePoint::from(a);
     if bool::from(p.is_identity()) {
-        return Err(Error::local(ErrorCode::InvalidPoint, "point is the identity"));
+        return Err(Error::local(
+            ErrorCode::InvalidPoint,
+            "point is the identity",
+        ));
     }
     if enc_point(&p) != b {
-        return Err(Error::local(ErrorCode::InvalidPoint, "point encoding is not canonical"));
+        return Err(Error::local(
+            ErrorCode::InvalidPoint,
+            "point encoding is not canonical",
+        ));
     }
     Ok(p)
 }
@@ -73,7 +88,9 @@ pub fn random_scalar(rng: &mut ChaCha20Rng) -> Scalar {
     loop {
         let mut wide = [0u8; 64];
         rng.fill_bytes(&mut wide);
-        let s = <Scalar as Reduce<k256::elliptic_curve::bigint::U512>>::from_be_bytes_reduced(wide.into());
+        let s = <Scalar as Reduce<k256::elliptic_curve::bigint::U512>>::from_be_bytes_reduced(
+            wide.into(),
+        );
         wide.zeroize();
         if !bool::from(s.is_zero()) {
             return s;
@@ -109,11 +126,17 @@ pub fn lagrange(set: &[u16], i: u16) -> Scalar {
 /// Evaluates Σ a_k x^k.
 pub fn poly_eval(coefficients: &[Scalar], x: u16) -> Scalar {
     let x = id_scalar(x);
-    coefficients.iter().rev().fold(Scalar::ZERO, |acc, a| acc * x + a)
+    coefficients
+        .iter()
+        .rev()
+        .fold(Scalar::ZERO, |acc, a| acc * x + a)
 }
 
 /// Evaluates Σ A_k x^k in the exponent.
 pub fn commitment_eval(commitment: &[ProjectivePoint], x: u16) -> ProjectivePoint {
     let x = id_scalar(x);
-    commitment.iter().rev().fold(ProjectivePoint::IDENTITY, |acc, a| acc * x + a)
+    commitment
+        .iter()
+        .rev()
+        .fold(ProjectivePoint::IDENTITY, |acc, a| acc * x + a)
 }

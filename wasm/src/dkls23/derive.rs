@@ -26,22 +26,41 @@ pub struct Derived {
 /// Follows `path` (each index < 2^31) from (pk, chain) per BIP32 CKDpub.
 pub fn derive(public_key: &ProjectivePoint, chain: &[u8; 32], path: &[u32]) -> Result<Derived> {
     if path.len() > MAX_DEPTH {
-        return Err(Error::local(ErrorCode::InvalidParameters, "derivation path is too long"));
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "derivation path is too long",
+        ));
     }
-    let mut d = Derived { public_key: *public_key, chain: *chain, tweak: Scalar::ZERO };
+    let mut d = Derived {
+        public_key: *public_key,
+        chain: *chain,
+        tweak: Scalar::ZERO,
+    };
     for c in path {
         if *c >= 1 << 31 {
-            return Err(Error::local(ErrorCode::InvalidParameters, "hardened derivation is impossible for a threshold key"));
+            return Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "hardened derivation is impossible for a threshold key",
+            ));
         }
-        let mut mac = <Hmac<Sha512> as Mac>::new_from_slice(&d.chain).map_err(|_| Error::local(ErrorCode::InvalidParameters, "bad chain code"))?;
+        let mut mac = <Hmac<Sha512> as Mac>::new_from_slice(&d.chain)
+            .map_err(|_| Error::local(ErrorCode::InvalidParameters, "bad chain code"))?;
         mac.update(&enc_point(&d.public_key));
         mac.update(&c.to_be_bytes());
         let i = mac.finalize().into_bytes();
         let il = Option::<Scalar>::from(Scalar::from_repr(*FieldBytes::from_slice(&i[..32])))
-            .ok_or_else(|| Error::local(ErrorCode::InvalidParameters, "derivation index is invalid (IL >= q); use the next index"))?;
+            .ok_or_else(|| {
+                Error::local(
+                    ErrorCode::InvalidParameters,
+                    "derivation index is invalid (IL >= q); use the next index",
+                )
+            })?;
         let child = d.public_key + ProjectivePoint::GENERATOR * il;
         if bool::from(child.is_identity()) {
-            return Err(Error::local(ErrorCode::InvalidParameters, "derivation index is invalid (identity); use the next index"));
+            return Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "derivation index is invalid (identity); use the next index",
+            ));
         }
         d.public_key = child;
         d.chain.copy_from_slice(&i[32..]);

@@ -75,7 +75,11 @@ pub struct KeyShare {
 
 impl core::fmt::Debug for KeyShare {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("KeyShare").field("id", &self.id).field("threshold", &self.threshold).field("parties", &self.parties).finish_non_exhaustive()
+        f.debug_struct("KeyShare")
+            .field("id", &self.id)
+            .field("threshold", &self.threshold)
+            .field("parties", &self.parties)
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,23 +88,45 @@ impl KeyShare {
     /// (or none at all: a pending share, see `is_pending`).
     pub(crate) fn validate(self) -> Result<Self> {
         crate::common::params::validate_params(self.threshold, self.parties)?;
-        if self.id == 0 || self.id > self.parties || self.public_shares.len() != usize::from(self.parties) {
-            return Err(Error::local(ErrorCode::InvalidParameters, "key share has inconsistent party data"));
+        if self.id == 0
+            || self.id > self.parties
+            || self.public_shares.len() != usize::from(self.parties)
+        {
+            return Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "key share has inconsistent party data",
+            ));
         }
         if ProjectivePoint::GENERATOR * self.x != self.public_shares[usize::from(self.id - 1)] {
-            return Err(Error::local(ErrorCode::InvalidShare, "share does not match its public share"));
+            return Err(Error::local(
+                ErrorCode::InvalidShare,
+                "share does not match its public share",
+            ));
         }
         let ids: Vec<u16> = (1..=self.threshold).collect();
-        let pk = ids.iter().fold(ProjectivePoint::IDENTITY, |acc, i| acc + self.public_shares[usize::from(*i - 1)] * lagrange(&ids, *i));
+        let pk = ids.iter().fold(ProjectivePoint::IDENTITY, |acc, i| {
+            acc + self.public_shares[usize::from(*i - 1)] * lagrange(&ids, *i)
+        });
         if pk != self.public_key {
-            return Err(Error::local(ErrorCode::InvalidShare, "public shares do not match the public key"));
+            return Err(Error::local(
+                ErrorCode::InvalidShare,
+                "public shares do not match the public key",
+            ));
         }
         // Either complete (one setup per peer) or empty: a share fresh from a reshare is pending
         // its pairwise setup until the new committee runs a complete refresh (spec §5 step 6).
         let expected: Vec<u16> = (1..=self.parties).filter(|p| *p != self.id).collect();
         let peers: Vec<u16> = self.peers.iter().map(|p| p.peer).collect();
-        if (!peers.is_empty() && peers != expected) || self.peers.iter().any(|p| p.bob_keys.len() != KAPPA || p.alice_keys.len() != KAPPA) {
-            return Err(Error::local(ErrorCode::InvalidParameters, "key share lacks a pairwise setup"));
+        if (!peers.is_empty() && peers != expected)
+            || self
+                .peers
+                .iter()
+                .any(|p| p.bob_keys.len() != KAPPA || p.alice_keys.len() != KAPPA)
+        {
+            return Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "key share lacks a pairwise setup",
+            ));
         }
         Ok(self)
     }
@@ -141,7 +167,13 @@ impl KeyShare {
     }
 
     pub(crate) fn peer(&self, j: u16) -> Result<&PeerSetup> {
-        self.peers.iter().find(|p| p.peer == j).ok_or_else(|| Error::blame(ErrorCode::UnknownSender, j, "no pairwise setup with this party"))
+        self.peers.iter().find(|p| p.peer == j).ok_or_else(|| {
+            Error::blame(
+                ErrorCode::UnknownSender,
+                j,
+                "no pairwise setup with this party",
+            )
+        })
     }
 
     /// Serializes for encrypted storage.
@@ -155,7 +187,11 @@ impl KeyShare {
             epoch: self.epoch,
             x: enc_scalar(&self.x),
             public_key: enc_point(&self.public_key).to_vec(),
-            public_shares: self.public_shares.iter().map(|p| enc_point(p).to_vec()).collect(),
+            public_shares: self
+                .public_shares
+                .iter()
+                .map(|p| enc_point(p).to_vec())
+                .collect(),
             chain: self.chain,
             peers: self.peers.clone(),
         };
@@ -165,19 +201,36 @@ impl KeyShare {
     /// Parses and re-validates a stored blob.
     pub fn from_blob(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_BLOB_LEN {
-            return Err(Error::local(ErrorCode::Decode, "key blob exceeds the size limit"));
+            return Err(Error::local(
+                ErrorCode::Decode,
+                "key blob exceeds the size limit",
+            ));
         }
-        let (blob, rest): (Blob, &[u8]) = postcard::take_from_bytes(bytes).map_err(|_| Error::local(ErrorCode::Decode, "key blob does not parse"))?;
+        let (blob, rest): (Blob, &[u8]) = postcard::take_from_bytes(bytes)
+            .map_err(|_| Error::local(ErrorCode::Decode, "key blob does not parse"))?;
         if !rest.is_empty() {
-            return Err(Error::local(ErrorCode::Decode, "key blob has trailing bytes"));
+            return Err(Error::local(
+                ErrorCode::Decode,
+                "key blob has trailing bytes",
+            ));
         }
         if blob.version != BLOB_VERSION {
-            return Err(Error::local(ErrorCode::UnsupportedVersion, "unsupported key blob version"));
+            return Err(Error::local(
+                ErrorCode::UnsupportedVersion,
+                "unsupported key blob version",
+            ));
         }
         if blob.kind != BLOB_KIND {
-            return Err(Error::local(ErrorCode::WrongProtocol, "key blob is not a DKLs23 secp256k1 share"));
+            return Err(Error::local(
+                ErrorCode::WrongProtocol,
+                "key blob is not a DKLs23 secp256k1 share",
+            ));
         }
-        let public_shares = blob.public_shares.iter().map(|p| dec_point(p)).collect::<Result<Vec<_>>>()?;
+        let public_shares = blob
+            .public_shares
+            .iter()
+            .map(|p| dec_point(p))
+            .collect::<Result<Vec<_>>>()?;
         KeyShare {
             threshold: blob.threshold,
             parties: blob.parties,
@@ -192,4 +245,3 @@ impl KeyShare {
         .validate()
     }
 }
-

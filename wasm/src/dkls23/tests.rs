@@ -14,18 +14,37 @@ use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use k256::ProjectivePoint;
 
-
-pub(crate) fn run_dkg(t: u16, n: u16, old: Option<Vec<KeyShare>>, session: [u8; 32]) -> Vec<KeyShare> {
+pub(crate) fn run_dkg(
+    t: u16,
+    n: u16,
+    old: Option<Vec<KeyShare>>,
+    session: [u8; 32],
+) -> Vec<KeyShare> {
     let ids: Vec<u16> = (1..=n).collect();
     let mut rng = rng::from_seed(&[session[0] | 1; 32]).unwrap();
     let mut old = old.map(|v| v.into_iter().map(Some).collect::<Vec<_>>());
     let mut r1: Vec<dkg::Round1> = ids
         .iter()
-        .map(|me| dkg::round1(DkgParams { session, threshold: t, parties: n, me: *me }, old.as_mut().and_then(|o| o[usize::from(*me - 1)].take()), &mut rng).unwrap())
+        .map(|me| {
+            dkg::round1(
+                DkgParams {
+                    session,
+                    threshold: t,
+                    parties: n,
+                    me: *me,
+                },
+                old.as_mut().and_then(|o| o[usize::from(*me - 1)].take()),
+                &mut rng,
+            )
+            .unwrap()
+        })
         .collect();
     let msgs: Vec<Vec<u8>> = r1.iter().flat_map(|s| frames(s.outgoing())).collect();
     route(&ids, &msgs, |i, m| r1[i].receive(m).unwrap());
-    let mut r2: Vec<dkg::Round2> = r1.into_iter().map(|s| s.advance(&mut rng).unwrap()).collect();
+    let mut r2: Vec<dkg::Round2> = r1
+        .into_iter()
+        .map(|s| s.advance(&mut rng).unwrap())
+        .collect();
     let msgs: Vec<Vec<u8>> = r2.iter().flat_map(|s| frames(s.outgoing())).collect();
     route(&ids, &msgs, |i, m| r2[i].receive(m).unwrap());
     let mut r3: Vec<dkg::Round3> = r2.into_iter().map(|s| s.advance().unwrap()).collect();
@@ -34,28 +53,67 @@ pub(crate) fn run_dkg(t: u16, n: u16, old: Option<Vec<KeyShare>>, session: [u8; 
     r3.into_iter().map(|s| s.finish().unwrap()).collect()
 }
 
-pub(crate) fn run_sign(keys: &[KeyShare], signers: &[u16], digest: [u8; 32], path: &[u32]) -> crate::common::error::Result<EcdsaSignature> {
+pub(crate) fn run_sign(
+    keys: &[KeyShare],
+    signers: &[u16],
+    digest: [u8; 32],
+    path: &[u32],
+) -> crate::common::error::Result<EcdsaSignature> {
     let session = [signers.len() as u8 + 100; 32];
     let mut rng = rng::from_seed(&[7; 32]).unwrap();
     let mut s1 = Vec::new();
     for id in signers {
-        s1.push(sign::start(keys[usize::from(*id - 1)].clone(), SignRequest { session, signers: signers.to_vec(), digest, path: path.to_vec() }, &mut rng)?);
+        s1.push(sign::start(
+            keys[usize::from(*id - 1)].clone(),
+            SignRequest {
+                session,
+                signers: signers.to_vec(),
+                digest,
+                path: path.to_vec(),
+            },
+            &mut rng,
+        )?);
     }
     let msgs: Vec<Vec<u8>> = s1.iter().flat_map(|s| frames(s.outgoing())).collect();
     let mut err = None;
-    route(signers, &msgs, |i, m| if let Err(e) = s1[i].receive(m) { err = Some(e) });
-    if let Some(e) = err { return Err(e); }
+    route(signers, &msgs, |i, m| {
+        if let Err(e) = s1[i].receive(m) {
+            err = Some(e)
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
     let mut s2 = Vec::new();
-    for s in s1 { s2.push(s.advance(&mut rng)?); }
+    for s in s1 {
+        s2.push(s.advance(&mut rng)?);
+    }
     let msgs: Vec<Vec<u8>> = s2.iter().flat_map(|s| frames(s.outgoing())).collect();
-    route(signers, &msgs, |i, m| if let Err(e) = s2[i].receive(m) { err = Some(e) });
-    if let Some(e) = err { return Err(e); }
+    route(signers, &msgs, |i, m| {
+        if let Err(e) = s2[i].receive(m) {
+            err = Some(e)
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
     let mut s3 = Vec::new();
-    for s in s2 { s3.push(s.advance()?); }
+    for s in s2 {
+        s3.push(s.advance()?);
+    }
     let msgs: Vec<Vec<u8>> = s3.iter().flat_map(|s| frames(s.outgoing())).collect();
-    route(signers, &msgs, |i, m| if let Err(e) = s3[i].receive(m) { err = Some(e) });
-    if let Some(e) = err { return Err(e); }
-    let sigs: Vec<EcdsaSignature> = s3.into_iter().map(|s| s.finish()).collect::<crate::common::error::Result<_>>()?;
+    route(signers, &msgs, |i, m| {
+        if let Err(e) = s3[i].receive(m) {
+            err = Some(e)
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let sigs: Vec<EcdsaSignature> = s3
+        .into_iter()
+        .map(|s| s.finish())
+        .collect::<crate::common::error::Result<_>>()?;
     assert!(sigs.iter().all(|s| *s == sigs[0]));
     Ok(sigs[0].clone())
 }
@@ -65,7 +123,12 @@ fn check(sig: &EcdsaSignature, digest: &[u8; 32], pk: &[u8; 33]) {
     let s = Signature::try_from(&sig.signature[..]).unwrap();
     vk.verify_prehash(digest, &s).unwrap();
     assert!(s.normalize_s().is_none(), "low-s");
-    let recovered = VerifyingKey::recover_from_prehash(digest, &s, RecoveryId::from_byte(sig.recovery_id).unwrap()).unwrap();
+    let recovered = VerifyingKey::recover_from_prehash(
+        digest,
+        &s,
+        RecoveryId::from_byte(sig.recovery_id).unwrap(),
+    )
+    .unwrap();
     assert_eq!(recovered, vk);
 }
 
@@ -75,7 +138,12 @@ fn keygen_and_sign_2_of_3_every_subset_then_refresh_and_derive() {
     let pk = keys[0].public_key();
     for k in &keys {
         assert_eq!(k.public_key(), pk);
-        assert_eq!(KeyShare::from_blob(&k.to_blob().unwrap()).unwrap().public_key(), pk);
+        assert_eq!(
+            KeyShare::from_blob(&k.to_blob().unwrap())
+                .unwrap()
+                .public_key(),
+            pk
+        );
     }
     let digest = [0x42; 32];
     for signers in [vec![1u16, 2], vec![1, 3], vec![2, 3], vec![1, 2, 3]] {
@@ -83,7 +151,10 @@ fn keygen_and_sign_2_of_3_every_subset_then_refresh_and_derive() {
         assert_eq!(sig.public_key, pk);
         check(&sig, &digest, &pk);
     }
-    assert_eq!(run_sign(&keys, &[1], digest, &[]).unwrap_err().code, ErrorCode::NotEnoughSigners);
+    assert_eq!(
+        run_sign(&keys, &[1], digest, &[]).unwrap_err().code,
+        ErrorCode::NotEnoughSigners
+    );
 
     // Derivation: the child key is computed independently from (pk, chain) here.
     let path = [0u32, 5];
@@ -120,17 +191,25 @@ fn random_scalars_are_nonzero() {
     assert!(ProjectivePoint::GENERATOR * s != ProjectivePoint::IDENTITY);
 }
 
-
 /// Rounds one and two of signing `[1, 2]` under one session id; `nonces` fixes every signer's
 /// run nonce (the derivation before issue 11, where nothing per-run entered sid_O or sid_M).
 /// Returns Bob 2's choice bits towards 1, Alice 1's round-two message to 2, and sk_2.
-fn rerun_rounds(keys: &[KeyShare], seed: u8, nonces: Option<[u8; 32]>) -> ([u8; 52], Vec<u8>, k256::Scalar) {
+fn rerun_rounds(
+    keys: &[KeyShare],
+    seed: u8,
+    nonces: Option<[u8; 32]>,
+) -> ([u8; 52], Vec<u8>, k256::Scalar) {
     let (signers, session, digest) = (vec![1u16, 2], [0x5e; 32], [0x11; 32]);
     let mut rng = rng::from_seed(&[seed; 32]).unwrap();
     let mut s1: Vec<sign::SignRound1> = signers
         .iter()
         .map(|id| {
-            let req = SignRequest { session, signers: signers.clone(), digest, path: vec![] };
+            let req = SignRequest {
+                session,
+                signers: signers.clone(),
+                digest,
+                path: vec![],
+            };
             let key = keys[usize::from(*id - 1)].clone();
             match nonces {
                 Some(n) => sign::start_with_nonce(key, req, n, &mut rng).unwrap(),
@@ -141,8 +220,14 @@ fn rerun_rounds(keys: &[KeyShare], seed: u8, nonces: Option<[u8; 32]>) -> ([u8; 
     let msgs: Vec<Vec<u8>> = s1.iter().flat_map(|s| frames(s.outgoing())).collect();
     route(&signers, &msgs, |i, m| s1[i].receive(m).unwrap());
     let beta = s1[1].choice_bits(1);
-    let s2: Vec<sign::SignRound2> = s1.into_iter().map(|s| s.advance(&mut rng).unwrap()).collect();
-    let to_2 = frames(s2[0].outgoing()).into_iter().find(|m| to(m) == 2).unwrap();
+    let s2: Vec<sign::SignRound2> = s1
+        .into_iter()
+        .map(|s| s.advance(&mut rng).unwrap())
+        .collect();
+    let to_2 = frames(s2[0].outgoing())
+        .into_iter()
+        .find(|m| to(m) == 2)
+        .unwrap();
     (beta, to_2, s2[1].additive_share())
 }
 
@@ -155,7 +240,9 @@ fn rerun_candidates(run: &[([u8; 52], Vec<u8>, k256::Scalar); 2]) -> Vec<k256::S
     let (a, b) = (m2(&run[0].1), m2(&run[1].1));
     let tail = 4 * 416 * 32;
     let gamma1 = |m: &[u8]| dec_scalar(&m[tail + 128..tail + 160]).unwrap();
-    let tau = |m: &[u8], k: usize, w: usize| dec_scalar(&m[32 * (k * 4 + w)..32 * (k * 4 + w) + 32]).unwrap();
+    let tau = |m: &[u8], k: usize, w: usize| {
+        dec_scalar(&m[32 * (k * 4 + w)..32 * (k * 4 + w) + 32]).unwrap()
+    };
     let half = k256::Scalar::from(2u64).invert().unwrap();
     (0..416)
         .filter(|k| (run[0].0[k / 8] ^ run[1].0[k / 8]) >> (k % 8) & 1 == 1)
@@ -170,21 +257,41 @@ fn rerun_of_a_session_id_gave_the_co_signer_the_key_and_with_run_nonces_gives_no
     let pk_1 = |msg: &[u8]| super::curve::dec_point(&msg[39 + 97..39 + 130]).unwrap();
 
     // Old derivation (no per-run input): two honest runs of one session id, fresh randomness.
-    let old = [rerun_rounds(&keys, 1, Some([0xaa; 32])), rerun_rounds(&keys, 2, Some([0xaa; 32]))];
+    let old = [
+        rerun_rounds(&keys, 1, Some([0xaa; 32])),
+        rerun_rounds(&keys, 2, Some([0xaa; 32])),
+    ];
     let candidates = rerun_candidates(&old);
     assert!(candidates.len() > 100, "about half the 416 columns differ");
     let sk_1 = candidates[0];
-    assert!(candidates.iter().all(|c| *c == sk_1), "every differing column gives the same value");
-    assert_eq!(ProjectivePoint::GENERATOR * sk_1, pk_1(&old[0].1), "party 2 recovered party 1's sk_1");
-    assert_eq!(ProjectivePoint::GENERATOR * (sk_1 + old[0].2), pk, "and with its own sk_2, the whole key");
+    assert!(
+        candidates.iter().all(|c| *c == sk_1),
+        "every differing column gives the same value"
+    );
+    assert_eq!(
+        ProjectivePoint::GENERATOR * sk_1,
+        pk_1(&old[0].1),
+        "party 2 recovered party 1's sk_1"
+    );
+    assert_eq!(
+        ProjectivePoint::GENERATOR * (sk_1 + old[0].2),
+        pk,
+        "and with its own sk_2, the whole key"
+    );
 
     // With each signer's fresh nonce: the same computation on two honest runs yields garbage.
     let new = [rerun_rounds(&keys, 1, None), rerun_rounds(&keys, 2, None)];
     let candidates = rerun_candidates(&new);
     assert!(candidates.len() > 100);
     let target = pk_1(&new[0].1);
-    assert!(candidates.iter().all(|c| ProjectivePoint::GENERATOR * c != target && ProjectivePoint::GENERATOR * (c + new[0].2) != pk));
-    assert!(candidates.windows(2).any(|w| w[0] != w[1]), "no common value across columns");
+    assert!(candidates
+        .iter()
+        .all(|c| ProjectivePoint::GENERATOR * c != target
+            && ProjectivePoint::GENERATOR * (c + new[0].2) != pk));
+    assert!(
+        candidates.windows(2).any(|w| w[0] != w[1]),
+        "no common value across columns"
+    );
 }
 
 #[test]
@@ -192,16 +299,41 @@ fn a_run_nonce_the_peers_disagree_on_fails_the_session_typed_and_named() {
     let keys = run_dkg(2, 2, None, [0x32; 32]);
     let (signers, session, digest) = (vec![1u16, 2], [0x5f; 32], [0x12; 32]);
     let mut rng = rng::from_seed(&[3; 32]).unwrap();
-    let mut s1: Vec<sign::SignRound1> = signers.iter().map(|id| sign::start(keys[usize::from(*id - 1)].clone(), SignRequest { session, signers: signers.clone(), digest, path: vec![] }, &mut rng).unwrap()).collect();
+    let mut s1: Vec<sign::SignRound1> = signers
+        .iter()
+        .map(|id| {
+            sign::start(
+                keys[usize::from(*id - 1)].clone(),
+                SignRequest {
+                    session,
+                    signers: signers.clone(),
+                    digest,
+                    path: vec![],
+                },
+                &mut rng,
+            )
+            .unwrap()
+        })
+        .collect();
     let msgs: Vec<Vec<u8>> = s1.iter().flat_map(|s| frames(s.outgoing())).collect();
     // Party 1 sees another nonce from party 2 than the one party 2 extended under.
     let mut from_2 = msgs.iter().find(|m| from(m) == 2).unwrap().clone();
     from_2[39 + 32] ^= 1;
     s1[0].receive(&from_2).unwrap();
-    s1[1].receive(msgs.iter().find(|m| from(m) == 1).unwrap()).unwrap();
+    s1[1]
+        .receive(msgs.iter().find(|m| from(m) == 1).unwrap())
+        .unwrap();
     let mut it = s1.into_iter();
-    let err = it.next().unwrap().advance(&mut rng).err().expect("party 1 must not go on");
+    let err = it
+        .next()
+        .unwrap()
+        .advance(&mut rng)
+        .err()
+        .expect("party 1 must not go on");
     assert_eq!(err.code, ErrorCode::ConsistencyCheckFailed);
     assert_eq!(err.culprits, vec![2]);
-    assert!(it.next().unwrap().advance(&mut rng).is_ok(), "party 2's view is consistent");
+    assert!(
+        it.next().unwrap().advance(&mut rng).is_ok(),
+        "party 2's view is consistent"
+    );
 }

@@ -4,8 +4,8 @@
 #![forbid(unsafe_code)]
 
 use super::suite;
-use crate::common::params::validate_params;
 use crate::common::error::{Error, ErrorCode, Result};
+use crate::common::params::validate_params;
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::traits::{Identity, IsIdentity};
 use curve25519_dalek::Scalar;
@@ -68,30 +68,56 @@ impl KeyPackage {
     ) -> Result<Self> {
         validate_params(threshold, parties)?;
         if id == 0 || id > parties {
-            return Err(Error::local(ErrorCode::InvalidIdentifier, "party id outside 1..=parties"));
+            return Err(Error::local(
+                ErrorCode::InvalidIdentifier,
+                "party id outside 1..=parties",
+            ));
         }
         if verifying_shares.len() != usize::from(parties) {
-            return Err(Error::local(ErrorCode::InvalidLength, "one verifying share per party is required"));
+            return Err(Error::local(
+                ErrorCode::InvalidLength,
+                "one verifying share per party is required",
+            ));
         }
         if signing_share == Scalar::ZERO {
-            return Err(Error::local(ErrorCode::InvalidScalar, "signing share must not be zero"));
+            return Err(Error::local(
+                ErrorCode::InvalidScalar,
+                "signing share must not be zero",
+            ));
         }
         if group_public_key.is_identity() {
-            return Err(Error::local(ErrorCode::InvalidPoint, "group public key is the identity"));
+            return Err(Error::local(
+                ErrorCode::InvalidPoint,
+                "group public key is the identity",
+            ));
         }
         if EdwardsPoint::mul_base(&signing_share) != verifying_shares[usize::from(id - 1)] {
-            return Err(Error::local(ErrorCode::InvalidShare, "signing share does not match its verifying share"));
+            return Err(Error::local(
+                ErrorCode::InvalidShare,
+                "signing share does not match its verifying share",
+            ));
         }
         // Any `threshold` verifying shares must interpolate to the group key; check the first ones.
         let ids: Vec<u16> = (1..=threshold).collect();
         let mut acc = EdwardsPoint::identity();
         for i in &ids {
-            acc += verifying_shares[usize::from(*i - 1)] * suite::derive_interpolating_value(&ids, *i)?;
+            acc += verifying_shares[usize::from(*i - 1)]
+                * suite::derive_interpolating_value(&ids, *i)?;
         }
         if acc != group_public_key {
-            return Err(Error::local(ErrorCode::InvalidShare, "verifying shares do not match the group public key"));
+            return Err(Error::local(
+                ErrorCode::InvalidShare,
+                "verifying shares do not match the group public key",
+            ));
         }
-        Ok(KeyPackage { threshold, parties, id, signing_share, verifying_shares, group_public_key })
+        Ok(KeyPackage {
+            threshold,
+            parties,
+            id,
+            signing_share,
+            verifying_shares,
+            group_public_key,
+        })
     }
 
     /// This party's identifier.
@@ -117,7 +143,11 @@ impl KeyPackage {
     /// The verifying share of party `id`.
     pub(crate) fn verifying_share(&self, id: u16) -> Result<EdwardsPoint> {
         if id == 0 || id > self.parties {
-            return Err(Error::blame(ErrorCode::InvalidIdentifier, id, "party id outside 1..=parties"));
+            return Err(Error::blame(
+                ErrorCode::InvalidIdentifier,
+                id,
+                "party id outside 1..=parties",
+            ));
         }
         Ok(self.verifying_shares[usize::from(id - 1)])
     }
@@ -131,7 +161,11 @@ impl KeyPackage {
             parties: self.parties,
             id: self.id,
             signing_share: suite::serialize_scalar(&self.signing_share),
-            verifying_shares: self.verifying_shares.iter().map(suite::serialize_element).collect(),
+            verifying_shares: self
+                .verifying_shares
+                .iter()
+                .map(suite::serialize_element)
+                .collect(),
             group_public_key: suite::serialize_element(&self.group_public_key),
         };
         crate::common::secret::to_blob(&blob)
@@ -140,18 +174,30 @@ impl KeyPackage {
     /// Parses and re-validates a stored blob.
     pub fn from_blob(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > crate::common::wire::MAX_MESSAGE_LEN {
-            return Err(Error::local(ErrorCode::Decode, "key blob exceeds the size limit"));
+            return Err(Error::local(
+                ErrorCode::Decode,
+                "key blob exceeds the size limit",
+            ));
         }
-        let (blob, rest): (KeyBlob, &[u8]) =
-            postcard::take_from_bytes(bytes).map_err(|_| Error::local(ErrorCode::Decode, "key blob does not parse"))?;
+        let (blob, rest): (KeyBlob, &[u8]) = postcard::take_from_bytes(bytes)
+            .map_err(|_| Error::local(ErrorCode::Decode, "key blob does not parse"))?;
         if !rest.is_empty() {
-            return Err(Error::local(ErrorCode::Decode, "key blob has trailing bytes"));
+            return Err(Error::local(
+                ErrorCode::Decode,
+                "key blob has trailing bytes",
+            ));
         }
         if blob.version != KEY_BLOB_VERSION {
-            return Err(Error::local(ErrorCode::UnsupportedVersion, "unsupported key blob version"));
+            return Err(Error::local(
+                ErrorCode::UnsupportedVersion,
+                "unsupported key blob version",
+            ));
         }
         if blob.kind != KEY_BLOB_KIND {
-            return Err(Error::local(ErrorCode::WrongProtocol, "key blob is not a FROST(Ed25519) share"));
+            return Err(Error::local(
+                ErrorCode::WrongProtocol,
+                "key blob is not a FROST(Ed25519) share",
+            ));
         }
         let verifying_shares = blob
             .verifying_shares

@@ -22,7 +22,12 @@ impl core::fmt::Debug for SigningNonces {
 
 /// RFC 9591 §5.1 commit: two nonces from nonce_generate (§4.1) over the signer's secret share,
 /// with the 64 random bytes supplied by the caller (hiding randomness first).
-pub(crate) fn commit_with_randomness(id: u16, secret: &Scalar, hiding_randomness: &[u8; 32], binding_randomness: &[u8; 32]) -> (SigningNonces, Commitment) {
+pub(crate) fn commit_with_randomness(
+    id: u16,
+    secret: &Scalar,
+    hiding_randomness: &[u8; 32],
+    binding_randomness: &[u8; 32],
+) -> (SigningNonces, Commitment) {
     let nonces = SigningNonces {
         hiding: suite::nonce_generate(hiding_randomness, secret),
         binding: suite::nonce_generate(binding_randomness, secret),

@@ -26,15 +26,24 @@ impl SigningContext {
         let binding_factors = suite::compute_binding_factors(group_public_key, list, msg);
         let group_commitment = suite::compute_group_commitment(list, &binding_factors);
         let challenge = suite::compute_challenge(&group_commitment, group_public_key, msg);
-        SigningContext { ids: list.iter().map(|c| c.id).collect(), binding_factors, group_commitment, challenge }
+        SigningContext {
+            ids: list.iter().map(|c| c.id).collect(),
+            binding_factors,
+            group_commitment,
+            challenge,
+        }
     }
 }
 
 /// RFC 9591 §5.2 sign: z_i = d_i + e_i·ρ_i + λ_i·s_i·c. Takes the nonces by value so they are
 /// zeroized when this returns and can never sign twice.
 pub fn sign(key: &KeyPackage, nonces: SigningNonces, ctx: &SigningContext) -> Result<Scalar> {
-    let rho = suite::binding_factor_for(&ctx.binding_factors, key.id)
-        .map_err(|_| Error::local(ErrorCode::InvalidIdentifier, "own identifier is not in the signer list"))?;
+    let rho = suite::binding_factor_for(&ctx.binding_factors, key.id).map_err(|_| {
+        Error::local(
+            ErrorCode::InvalidIdentifier,
+            "own identifier is not in the signer list",
+        )
+    })?;
     let lambda = suite::derive_interpolating_value(&ctx.ids, key.id)?;
     Ok(nonces.hiding + nonces.binding * rho + lambda * key.signing_share * ctx.challenge)
 }

@@ -11,9 +11,9 @@ use super::suite::{self, Commitment};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::params::validate_identifiers;
 use crate::common::rng;
-use crate::hash::transcript::Transcript;
 use crate::common::round::{Expects, Reader, Receives, RoundInput};
 use crate::common::wire::{self, Header, Protocol, SessionId, BROADCAST, MAX_MESSAGE_LEN};
+use crate::hash::transcript::Transcript;
 use curve25519_dalek::Scalar;
 use rand_chacha::ChaCha20Rng;
 use zeroize::Zeroizing;
@@ -30,20 +30,34 @@ pub const MAX_SIGNING_MESSAGE_LEN: usize = MAX_MESSAGE_LEN;
 pub fn validate_signers(key: &KeyPackage, signers: &[u16]) -> Result<()> {
     validate_identifiers(signers, key.parties)?;
     if signers.len() < usize::from(key.threshold) {
-        return Err(Error::local(ErrorCode::NotEnoughSigners, "fewer signers than the key's threshold"));
+        return Err(Error::local(
+            ErrorCode::NotEnoughSigners,
+            "fewer signers than the key's threshold",
+        ));
     }
     if !signers.contains(&key.id) {
-        return Err(Error::local(ErrorCode::InvalidParameters, "the local party is not among the signers"));
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "the local party is not among the signers",
+        ));
     }
     Ok(())
 }
 
 /// What the signers agree to sign: bound into round one so a disagreement aborts before any
 /// share is released.
-fn request_digest(key: &KeyPackage, session: &SessionId, signers: &[u16], message: &[u8]) -> [u8; 32] {
+fn request_digest(
+    key: &KeyPackage,
+    session: &SessionId,
+    signers: &[u16],
+    message: &[u8],
+) -> [u8; 32] {
     let mut t = Transcript::new(b"tessera/frost-ed25519/sign/request/v1");
     let ids: Vec<u8> = signers.iter().flat_map(|s| s.to_be_bytes()).collect();
-    t.append(session).append(&key.group_public_key()).append(&ids).append(message);
+    t.append(session)
+        .append(&key.group_public_key())
+        .append(&ids)
+        .append(message);
     let mut d = [0u8; 32];
     d.copy_from_slice(&t.finish()[..32]);
     d
@@ -63,28 +77,68 @@ pub struct SignRound1 {
 
 /// Both rounds broadcast among the signers.
 fn expects(session: SessionId, round: u8, me: u16, payload_len: usize) -> Expects {
-    Expects { protocol: Protocol::FrostEd25519Sign, session, round, me, direct: false, payload_len }
+    Expects {
+        protocol: Protocol::FrostEd25519Sign,
+        session,
+        round,
+        me,
+        direct: false,
+        payload_len,
+    }
 }
 
 /// Starts a signing session: RFC 9591 §5.1 commit, and the round-one broadcast.
-pub fn start(key: KeyPackage, session: SessionId, signers: Vec<u16>, message: Vec<u8>, rng: &mut ChaCha20Rng) -> Result<SignRound1> {
+pub fn start(
+    key: KeyPackage,
+    session: SessionId,
+    signers: Vec<u16>,
+    message: Vec<u8>,
+    rng: &mut ChaCha20Rng,
+) -> Result<SignRound1> {
     validate_signers(&key, &signers)?;
     if message.len() > MAX_SIGNING_MESSAGE_LEN {
-        return Err(Error::local(ErrorCode::InvalidParameters, "message exceeds the size limit"));
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "message exceeds the size limit",
+        ));
     }
     let hiding_randomness = Zeroizing::new(rng::random_bytes32(rng));
     let binding_randomness = Zeroizing::new(rng::random_bytes32(rng));
-    let (nonces, own) = round1::commit_with_randomness(key.id, &key.signing_share, &hiding_randomness, &binding_randomness);
+    let (nonces, own) = round1::commit_with_randomness(
+        key.id,
+        &key.signing_share,
+        &hiding_randomness,
+        &binding_randomness,
+    );
     let digest = request_digest(&key, &session, &signers, &message);
     let mut payload = Vec::with_capacity(ROUND1_LEN);
     payload.extend_from_slice(&digest);
     payload.extend_from_slice(&suite::serialize_element(&own.hiding));
     payload.extend_from_slice(&suite::serialize_element(&own.binding));
-    let header = Header { protocol: Protocol::FrostEd25519Sign, session, round: ROUND1, sender: key.id, receiver: BROADCAST };
+    let header = Header {
+        protocol: Protocol::FrostEd25519Sign,
+        session,
+        round: ROUND1,
+        sender: key.id,
+        receiver: BROADCAST,
+    };
     let outgoing = wire::frame(&[header.seal(&payload)]);
     let others: Vec<u16> = signers.iter().copied().filter(|s| *s != key.id).collect();
-    let input = RoundInput::new(expects(session, ROUND1, key.id, ROUND1_LEN), others, outgoing);
-    Ok(SignRound1 { key, session, signers, message, digest, nonces, own, input })
+    let input = RoundInput::new(
+        expects(session, ROUND1, key.id, ROUND1_LEN),
+        others,
+        outgoing,
+    );
+    Ok(SignRound1 {
+        key,
+        session,
+        signers,
+        message,
+        digest,
+        nonces,
+        own,
+        input,
+    })
 }
 
 impl Receives for SignRound1 {
@@ -100,29 +154,62 @@ impl Receives for SignRound1 {
     fn read(&self, r: &mut Reader<'_>) -> Result<Commitment> {
         let sender = r.sender();
         if r.take(32)? != self.digest {
-            return Err(Error::blame(ErrorCode::InconsistentBroadcast, sender, "sender is signing a different request"));
+            return Err(Error::blame(
+                ErrorCode::InconsistentBroadcast,
+                sender,
+                "sender is signing a different request",
+            ));
         }
         let hiding = suite::deserialize_element(r.take(32)?).map_err(|e| e.from_party(sender))?;
         let binding = suite::deserialize_element(r.take(32)?).map_err(|e| e.from_party(sender))?;
-        Ok(Commitment { id: sender, hiding, binding })
+        Ok(Commitment {
+            id: sender,
+            hiding,
+            binding,
+        })
     }
 }
 
 impl SignRound1 {
-
     /// RFC 9591 §5.2: with every commitment in, consume the nonces and produce this signer's share.
     pub fn advance(self) -> Result<SignRound2> {
-        let SignRound1 { key, session, signers, message, nonces, own, input, .. } = self;
-        let mut list: Vec<Commitment> = input.into_complete()?.into_iter().map(|(_, c)| c).collect();
+        let SignRound1 {
+            key,
+            session,
+            signers,
+            message,
+            nonces,
+            own,
+            input,
+            ..
+        } = self;
+        let mut list: Vec<Commitment> =
+            input.into_complete()?.into_iter().map(|(_, c)| c).collect();
         list.push(own);
         list.sort_by_key(|c| c.id);
         let ctx = SigningContext::new(&key.group_public_key, &list, &message);
         let z = round2::sign(&key, nonces, &ctx)?;
-        let header = Header { protocol: Protocol::FrostEd25519Sign, session, round: ROUND2, sender: key.id, receiver: BROADCAST };
+        let header = Header {
+            protocol: Protocol::FrostEd25519Sign,
+            session,
+            round: ROUND2,
+            sender: key.id,
+            receiver: BROADCAST,
+        };
         let outgoing = wire::frame(&[header.seal(&suite::serialize_scalar(&z))]);
         let others: Vec<u16> = signers.iter().copied().filter(|s| *s != key.id).collect();
-        let input = RoundInput::new(expects(session, ROUND2, key.id, ROUND2_LEN), others, outgoing);
-        Ok(SignRound2 { key, ctx, list, own_share: z, input })
+        let input = RoundInput::new(
+            expects(session, ROUND2, key.id, ROUND2_LEN),
+            others,
+            outgoing,
+        );
+        Ok(SignRound2 {
+            key,
+            ctx,
+            list,
+            own_share: z,
+            input,
+        })
     }
 }
 
@@ -140,7 +227,6 @@ impl SignRound2 {
     pub fn binding_factors(&self) -> &[(u16, Scalar)] {
         &self.ctx.binding_factors
     }
-
 }
 
 impl Receives for SignRound2 {
@@ -156,12 +242,19 @@ impl Receives for SignRound2 {
     fn read(&self, r: &mut Reader<'_>) -> Result<Scalar> {
         let (sender, payload) = (r.sender(), r.rest());
         let z = suite::deserialize_scalar(payload).map_err(|e| e.from_party(sender))?;
-        let commitment = self
-            .list
-            .iter()
-            .find(|c| c.id == sender)
-            .ok_or_else(|| Error::blame(ErrorCode::UnknownSender, sender, "no commitment from this sender"))?;
-        aggregate::verify_signature_share(&self.ctx, commitment, &self.key.verifying_share(sender)?, &z)?;
+        let commitment = self.list.iter().find(|c| c.id == sender).ok_or_else(|| {
+            Error::blame(
+                ErrorCode::UnknownSender,
+                sender,
+                "no commitment from this sender",
+            )
+        })?;
+        aggregate::verify_signature_share(
+            &self.ctx,
+            commitment,
+            &self.key.verifying_share(sender)?,
+            &z,
+        )?;
         Ok(z)
     }
 }

@@ -55,18 +55,29 @@ pub fn serialize_element(p: &EdwardsPoint) -> [u8; 32] {
 /// RFC 9591 §6.1 DeserializeElement: canonical encoding, not the identity, in the prime-order
 /// subgroup (which also rules out every small-order point).
 pub fn deserialize_element(b: &[u8]) -> Result<EdwardsPoint> {
-    let bytes: [u8; 32] = b.try_into().map_err(|_| Error::local(ErrorCode::InvalidPoint, "element must be 32 bytes"))?;
+    let bytes: [u8; 32] = b
+        .try_into()
+        .map_err(|_| Error::local(ErrorCode::InvalidPoint, "element must be 32 bytes"))?;
     let p = CompressedEdwardsY(bytes)
         .decompress()
         .ok_or_else(|| Error::local(ErrorCode::InvalidPoint, "element is not on the curve"))?;
     if p.compress().to_bytes() != bytes {
-        return Err(Error::local(ErrorCode::InvalidPoint, "element encoding is not canonical"));
+        return Err(Error::local(
+            ErrorCode::InvalidPoint,
+            "element encoding is not canonical",
+        ));
     }
     if p.is_identity() {
-        return Err(Error::local(ErrorCode::InvalidPoint, "element is the identity"));
+        return Err(Error::local(
+            ErrorCode::InvalidPoint,
+            "element is the identity",
+        ));
     }
     if !p.is_torsion_free() {
-        return Err(Error::local(ErrorCode::InvalidPoint, "element is outside the prime-order subgroup"));
+        return Err(Error::local(
+            ErrorCode::InvalidPoint,
+            "element is outside the prime-order subgroup",
+        ));
     }
     Ok(p)
 }
@@ -78,7 +89,9 @@ pub fn serialize_scalar(s: &Scalar) -> [u8; 32] {
 
 /// RFC 9591 §6.1 DeserializeScalar: rejects encodings ≥ the group order.
 pub fn deserialize_scalar(b: &[u8]) -> Result<Scalar> {
-    let bytes: [u8; 32] = b.try_into().map_err(|_| Error::local(ErrorCode::InvalidScalar, "scalar must be 32 bytes"))?;
+    let bytes: [u8; 32] = b
+        .try_into()
+        .map_err(|_| Error::local(ErrorCode::InvalidScalar, "scalar must be 32 bytes"))?;
     Option::<Scalar>::from(Scalar::from_canonical_bytes(bytes))
         .ok_or_else(|| Error::local(ErrorCode::InvalidScalar, "scalar encoding is not canonical"))
 }
@@ -87,7 +100,10 @@ pub fn deserialize_scalar(b: &[u8]) -> Result<Scalar> {
 pub fn deserialize_nonzero_scalar(b: &[u8]) -> Result<Scalar> {
     let s = deserialize_scalar(b)?;
     if s == Scalar::ZERO {
-        return Err(Error::local(ErrorCode::InvalidScalar, "scalar must not be zero"));
+        return Err(Error::local(
+            ErrorCode::InvalidScalar,
+            "scalar must not be zero",
+        ));
     }
     Ok(s)
 }
@@ -106,7 +122,10 @@ pub fn nonce_generate(random_bytes: &[u8; 32], secret: &Scalar) -> Scalar {
 /// RFC 9591 §4.2 derive_interpolating_value: the Lagrange coefficient of `x_i` at 0 over `ids`.
 pub fn derive_interpolating_value(ids: &[u16], x_i: u16) -> Result<Scalar> {
     if !ids.contains(&x_i) {
-        return Err(Error::local(ErrorCode::InvalidIdentifier, "x_i is not in the signer list"));
+        return Err(Error::local(
+            ErrorCode::InvalidIdentifier,
+            "x_i is not in the signer list",
+        ));
     }
     let xi = identifier(x_i);
     let mut numerator = Scalar::ONE;
@@ -145,7 +164,11 @@ pub fn encode_group_commitment_list(list: &[Commitment]) -> Vec<u8> {
 }
 
 /// RFC 9591 §4.4 compute_binding_factors: one `(id, rho)` per commitment, in list order.
-pub fn compute_binding_factors(group_public_key: &EdwardsPoint, list: &[Commitment], msg: &[u8]) -> Vec<(u16, Scalar)> {
+pub fn compute_binding_factors(
+    group_public_key: &EdwardsPoint,
+    list: &[Commitment],
+    msg: &[u8],
+) -> Vec<(u16, Scalar)> {
     let mut prefix = Vec::with_capacity(32 + 64 + 64 + 32);
     prefix.extend_from_slice(&serialize_element(group_public_key));
     prefix.extend_from_slice(&h4(msg));
@@ -161,16 +184,29 @@ pub fn compute_binding_factors(group_public_key: &EdwardsPoint, list: &[Commitme
 }
 
 /// RFC 9591 §4.5 compute_group_commitment.
-pub fn compute_group_commitment(list: &[Commitment], binding_factors: &[(u16, Scalar)]) -> EdwardsPoint {
-    let hiding_sum = list.iter().fold(EdwardsPoint::identity(), |acc, c| acc + c.hiding);
+pub fn compute_group_commitment(
+    list: &[Commitment],
+    binding_factors: &[(u16, Scalar)],
+) -> EdwardsPoint {
+    let hiding_sum = list
+        .iter()
+        .fold(EdwardsPoint::identity(), |acc, c| acc + c.hiding);
     let scalars = binding_factors.iter().map(|(_, rho)| *rho);
     let points = list.iter().map(|c| c.binding);
     hiding_sum + EdwardsPoint::vartime_multiscalar_mul(scalars, points)
 }
 
 /// RFC 9591 §4.6 compute_challenge.
-pub fn compute_challenge(group_commitment: &EdwardsPoint, group_public_key: &EdwardsPoint, msg: &[u8]) -> Scalar {
-    h2(&[&serialize_element(group_commitment), &serialize_element(group_public_key), msg])
+pub fn compute_challenge(
+    group_commitment: &EdwardsPoint,
+    group_public_key: &EdwardsPoint,
+    msg: &[u8],
+) -> Scalar {
+    h2(&[
+        &serialize_element(group_commitment),
+        &serialize_element(group_public_key),
+        msg,
+    ])
 }
 
 /// Checks a sorted commitment list: unique ids and one per signer (RFC 9591 §5.2 preconditions).
@@ -179,5 +215,11 @@ pub fn binding_factor_for(binding_factors: &[(u16, Scalar)], id: u16) -> Result<
         .iter()
         .find(|(i, _)| *i == id)
         .map(|(_, rho)| *rho)
-        .ok_or_else(|| Error::blame(ErrorCode::InvalidIdentifier, id, "no binding factor for this signer"))
+        .ok_or_else(|| {
+            Error::blame(
+                ErrorCode::InvalidIdentifier,
+                id,
+                "no binding factor for this signer",
+            )
+        })
 }

@@ -87,11 +87,22 @@ fn rfc9591_e1_vectors_byte_for_byte() {
     let mut list = Vec::new();
     for v in &ROUND1 {
         let key = vector_key(v.id);
-        let (n, c) = round1::commit_with_randomness(v.id, &key.signing_share, &h32(v.hiding_randomness), &h32(v.binding_randomness));
+        let (n, c) = round1::commit_with_randomness(
+            v.id,
+            &key.signing_share,
+            &h32(v.hiding_randomness),
+            &h32(v.binding_randomness),
+        );
         assert_eq!(n.hiding.to_bytes().to_vec(), h(v.hiding_nonce));
         assert_eq!(n.binding.to_bytes().to_vec(), h(v.binding_nonce));
-        assert_eq!(suite::serialize_element(&c.hiding).to_vec(), h(v.hiding_commitment));
-        assert_eq!(suite::serialize_element(&c.binding).to_vec(), h(v.binding_commitment));
+        assert_eq!(
+            suite::serialize_element(&c.hiding).to_vec(),
+            h(v.hiding_commitment)
+        );
+        assert_eq!(
+            suite::serialize_element(&c.binding).to_vec(),
+            h(v.binding_commitment)
+        );
         nonces.push((key, n));
         list.push(c);
     }
@@ -105,11 +116,18 @@ fn rfc9591_e1_vectors_byte_for_byte() {
         input.extend_from_slice(&suite::h5(&suite::encode_group_commitment_list(&list)));
         input.extend_from_slice(&suite::identifier(v.id).to_bytes());
         assert_eq!(input, h(v.binding_factor_input));
-        assert_eq!(suite::binding_factor_for(&ctx.binding_factors, v.id).unwrap().to_bytes().to_vec(), h(v.binding_factor));
+        assert_eq!(
+            suite::binding_factor_for(&ctx.binding_factors, v.id)
+                .unwrap()
+                .to_bytes()
+                .to_vec(),
+            h(v.binding_factor)
+        );
         let z = round2::sign(&key, n, &ctx).unwrap();
         assert_eq!(z.to_bytes().to_vec(), h(v.sig_share));
         let c = list.iter().find(|c| c.id == v.id).unwrap();
-        aggregate::verify_signature_share(&ctx, c, &key.verifying_share(v.id).unwrap(), &z).unwrap();
+        aggregate::verify_signature_share(&ctx, c, &key.verifying_share(v.id).unwrap(), &z)
+            .unwrap();
         shares.push(z);
     }
     let sig = aggregate::aggregate(&ctx, &gpk, &shares).unwrap();
@@ -122,21 +140,33 @@ fn tampered_signature_share_is_blamed() {
     let gpk = suite::deserialize_element(&h(GROUP_PUBLIC_KEY)).unwrap();
     let key = vector_key(1);
     let (n1, c1) = round1::commit_with_randomness(1, &key.signing_share, &[1; 32], &[2; 32]);
-    let (_n3, c3) = round1::commit_with_randomness(3, &vector_key(3).signing_share, &[3; 32], &[4; 32]);
+    let (_n3, c3) =
+        round1::commit_with_randomness(3, &vector_key(3).signing_share, &[3; 32], &[4; 32]);
     let list = vec![c1, c3];
     let ctx = SigningContext::new(&gpk, &list, &msg);
     let z = round2::sign(&key, n1, &ctx).unwrap() + Scalar::ONE;
-    let err = aggregate::verify_signature_share(&ctx, &list[0], &key.verifying_share(1).unwrap(), &z).unwrap_err();
+    let err =
+        aggregate::verify_signature_share(&ctx, &list[0], &key.verifying_share(1).unwrap(), &z)
+            .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidSignatureShare);
     assert_eq!(err.culprits, vec![1]);
 }
 
-
-
 fn run_dkg(t: u16, n: u16) -> Vec<KeyPackage> {
     let session = [7u8; 32];
     let mut r1: Vec<dkg::Round1> = (1..=n)
-        .map(|me| dkg::round1(dkg::DkgParams { session, threshold: t, parties: n, me }, &mut rng::from_seed(&[me as u8; 32]).unwrap()).unwrap())
+        .map(|me| {
+            dkg::round1(
+                dkg::DkgParams {
+                    session,
+                    threshold: t,
+                    parties: n,
+                    me,
+                },
+                &mut rng::from_seed(&[me as u8; 32]).unwrap(),
+            )
+            .unwrap()
+        })
         .collect();
     let msgs: Vec<Vec<u8>> = r1.iter().flat_map(|s| frames(s.outgoing())).collect();
     for (i, s) in r1.iter_mut().enumerate() {
@@ -165,11 +195,25 @@ fn dkg_then_sign_every_subset_of_3_of_4() {
         let again = KeyPackage::from_blob(&k.to_blob().unwrap()).unwrap();
         assert_eq!(again.group_public_key(), gpk);
     }
-    for signers in [vec![1u16, 2, 3], vec![1, 2, 4], vec![2, 3, 4], vec![1, 2, 3, 4]] {
+    for signers in [
+        vec![1u16, 2, 3],
+        vec![1, 2, 4],
+        vec![2, 3, 4],
+        vec![1, 2, 3, 4],
+    ] {
         let session = [signers.len() as u8; 32];
         let mut s1: Vec<sign::SignRound1> = signers
             .iter()
-            .map(|id| sign::start(keys[usize::from(*id - 1)].clone(), session, signers.clone(), b"hello".to_vec(), &mut rng::from_seed(&[*id as u8 + 40; 32]).unwrap()).unwrap())
+            .map(|id| {
+                sign::start(
+                    keys[usize::from(*id - 1)].clone(),
+                    session,
+                    signers.clone(),
+                    b"hello".to_vec(),
+                    &mut rng::from_seed(&[*id as u8 + 40; 32]).unwrap(),
+                )
+                .unwrap()
+            })
             .collect();
         let msgs: Vec<Vec<u8>> = s1.iter().flat_map(|s| frames(s.outgoing())).collect();
         for (i, s) in s1.iter_mut().enumerate() {
@@ -191,31 +235,68 @@ fn dkg_then_sign_every_subset_of_3_of_4() {
         let sigs: Vec<[u8; 64]> = s2.into_iter().map(|s| s.finish().unwrap()).collect();
         assert!(sigs.iter().all(|s| s == &sigs[0]));
     }
-    let err = sign::start(keys[0].clone(), [1; 32], vec![1, 2], b"x".to_vec(), &mut rng::from_seed(&[9; 32]).unwrap()).err().unwrap();
+    let err = sign::start(
+        keys[0].clone(),
+        [1; 32],
+        vec![1, 2],
+        b"x".to_vec(),
+        &mut rng::from_seed(&[9; 32]).unwrap(),
+    )
+    .err()
+    .unwrap();
     assert_eq!(err.code, ErrorCode::NotEnoughSigners);
 }
 
 #[test]
 fn hostile_points_are_rejected() {
     // Identity, a small-order point (order 2: y = -1), and a non-canonical encoding of y = 1.
-    for b in [hostile::IDENTITY, hostile::ORDER_2, hostile::NON_CANONICAL_Y] {
-        assert_eq!(suite::deserialize_element(&b).unwrap_err().code, ErrorCode::InvalidPoint);
+    for b in [
+        hostile::IDENTITY,
+        hostile::ORDER_2,
+        hostile::NON_CANONICAL_Y,
+    ] {
+        assert_eq!(
+            suite::deserialize_element(&b).unwrap_err().code,
+            ErrorCode::InvalidPoint
+        );
     }
     // Mixed-order point: a valid point plus a torsion component.
     let p = EdwardsPoint::mul_base(&Scalar::from(5u64)) + suite_order2();
-    assert_eq!(suite::deserialize_element(&p.compress().to_bytes()).unwrap_err().code, ErrorCode::InvalidPoint);
-    let _ = Commitment { id: 1, hiding: p, binding: p };
+    assert_eq!(
+        suite::deserialize_element(&p.compress().to_bytes())
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidPoint
+    );
+    let _ = Commitment {
+        id: 1,
+        hiding: p,
+        binding: p,
+    };
 }
 
 fn suite_order2() -> EdwardsPoint {
-    curve25519_dalek::edwards::CompressedEdwardsY(hostile::ORDER_2).decompress().unwrap()
+    curve25519_dalek::edwards::CompressedEdwardsY(hostile::ORDER_2)
+        .decompress()
+        .unwrap()
 }
 
 #[test]
 fn hostile_scalars_are_rejected() {
-    assert_eq!(hostile::ORDER, h32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"));
+    assert_eq!(
+        hostile::ORDER,
+        h32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+    );
     for b in hostile::non_canonical_scalars() {
-        assert_eq!(suite::deserialize_scalar(&b).unwrap_err().code, ErrorCode::InvalidScalar);
+        assert_eq!(
+            suite::deserialize_scalar(&b).unwrap_err().code,
+            ErrorCode::InvalidScalar
+        );
     }
-    assert_eq!(suite::deserialize_nonzero_scalar(&[0; 32]).unwrap_err().code, ErrorCode::InvalidScalar);
+    assert_eq!(
+        suite::deserialize_nonzero_scalar(&[0; 32])
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidScalar
+    );
 }

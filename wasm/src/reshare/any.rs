@@ -62,12 +62,24 @@ any_round!(AnyRound3);
 
 impl AnyRound1 {
     /// Starts a reshare over curve 0 (secp256k1) or 1 (Ed25519); `key_blob` empty if none.
-    pub fn start(curve: u8, params: ReshareParams, key_blob: &[u8], rng: &mut ChaCha20Rng) -> Result<Self> {
-        let blob = if key_blob.is_empty() { None } else { Some(key_blob) };
+    pub fn start(
+        curve: u8,
+        params: ReshareParams,
+        key_blob: &[u8],
+        rng: &mut ChaCha20Rng,
+    ) -> Result<Self> {
+        let blob = if key_blob.is_empty() {
+            None
+        } else {
+            Some(key_blob)
+        };
         match curve {
             0 => Ok(AnyRound1::Secp256k1(start(params, blob, rng)?)),
             1 => Ok(AnyRound1::Ed25519(start(params, blob, rng)?)),
-            _ => Err(Error::local(ErrorCode::InvalidParameters, "curve must be 0 (secp256k1) or 1 (ed25519)")),
+            _ => Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "curve must be 0 (secp256k1) or 1 (ed25519)",
+            )),
         }
     }
     /// Produces round two.

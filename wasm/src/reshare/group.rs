@@ -4,12 +4,12 @@
 //! conversions between each curve's key blob and the curve-independent key material.
 #![forbid(unsafe_code)]
 
+use crate::common::error::{Error, ErrorCode, Result};
+use crate::common::wire::Protocol;
 use crate::dkls23::curve as secp;
 use crate::dkls23::keys::KeyShare;
-use crate::common::error::{Error, ErrorCode, Result};
 use crate::frost::keys::KeyPackage;
 use crate::frost::suite;
-use crate::common::wire::Protocol;
 use core::ops::{Add, Mul, Sub};
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::traits::Identity;
@@ -19,9 +19,17 @@ use zeroize::{Zeroize, Zeroizing};
 /// A prime-order group with its wire encodings and key-blob format.
 pub trait Group: Copy + Clone + PartialEq + Eq + core::fmt::Debug + 'static {
     /// Scalars mod the group order.
-    type Scalar: Copy + PartialEq + Zeroize + Add<Output = Self::Scalar> + Sub<Output = Self::Scalar> + Mul<Output = Self::Scalar>;
+    type Scalar: Copy
+        + PartialEq
+        + Zeroize
+        + Add<Output = Self::Scalar>
+        + Sub<Output = Self::Scalar>
+        + Mul<Output = Self::Scalar>;
     /// Group elements.
-    type Point: Copy + PartialEq + Add<Output = Self::Point> + Mul<Self::Scalar, Output = Self::Point>;
+    type Point: Copy
+        + PartialEq
+        + Add<Output = Self::Point>
+        + Mul<Self::Scalar, Output = Self::Point>;
     /// The wire protocol tag of a reshare over this group.
     const PROTOCOL: Protocol;
     /// Encoded point length.
@@ -103,13 +111,19 @@ pub fn lagrange<G: Group>(set: &[u16], i: u16) -> G::Scalar {
 /// Evaluates Σ a_k x^k.
 pub fn poly_eval<G: Group>(coefficients: &[G::Scalar], x: u16) -> G::Scalar {
     let x = G::id_scalar(x);
-    coefficients.iter().rev().fold(G::zero(), |acc, a| acc * x + *a)
+    coefficients
+        .iter()
+        .rev()
+        .fold(G::zero(), |acc, a| acc * x + *a)
 }
 
 /// Evaluates Σ B_k x^k in the exponent.
 pub fn commitment_eval<G: Group>(commitment: &[G::Point], x: u16) -> G::Point {
     let x = G::id_scalar(x);
-    commitment.iter().rev().fold(G::identity(), |acc, b| acc * x + *b)
+    commitment
+        .iter()
+        .rev()
+        .fold(G::identity(), |acc, b| acc * x + *b)
 }
 
 /// secp256k1 (DKLs23 keys).
@@ -153,12 +167,32 @@ impl Group for Secp256k1 {
     }
     fn load_key(blob: &[u8]) -> Result<OldKey<Self>> {
         let k = KeyShare::from_blob(blob)?;
-        Ok(OldKey { id: k.id, threshold: k.threshold, x: Zeroizing::new(k.x), ctx: Context { pk: k.public_key, shares: k.public_shares.clone(), chain: k.chain } })
+        Ok(OldKey {
+            id: k.id,
+            threshold: k.threshold,
+            x: Zeroizing::new(k.x),
+            ctx: Context {
+                pk: k.public_key,
+                shares: k.public_shares.clone(),
+                chain: k.chain,
+            },
+        })
     }
     fn store_key(key: &NewKey<Self>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-        let parties = u16::try_from(key.ctx.shares.len()).map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many parties"))?;
+        let parties = u16::try_from(key.ctx.shares.len())
+            .map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many parties"))?;
         // Spec §5 step 6: no pairwise setup yet ("pending"); a complete refresh creates it.
-        let share = KeyShare { threshold: key.threshold, parties, id: key.id, epoch: key.epoch, x: *key.x, public_key: key.ctx.pk, public_shares: key.ctx.shares.clone(), chain: key.ctx.chain, peers: Vec::new() };
+        let share = KeyShare {
+            threshold: key.threshold,
+            parties,
+            id: key.id,
+            epoch: key.epoch,
+            x: *key.x,
+            public_key: key.ctx.pk,
+            public_shares: key.ctx.shares.clone(),
+            chain: key.ctx.chain,
+            peers: Vec::new(),
+        };
         share.validate()?.to_blob()
     }
 }
@@ -179,7 +213,11 @@ impl Group for Ed25519 {
         suite::identifier(id)
     }
     fn invert(s: &Self::Scalar) -> Self::Scalar {
-        if *s == curve25519_dalek::Scalar::ZERO { *s } else { s.invert() }
+        if *s == curve25519_dalek::Scalar::ZERO {
+            *s
+        } else {
+            s.invert()
+        }
     }
     fn random_scalar(rng: &mut ChaCha20Rng) -> Self::Scalar {
         crate::common::rng::random_scalar(rng)
@@ -204,10 +242,28 @@ impl Group for Ed25519 {
     }
     fn load_key(blob: &[u8]) -> Result<OldKey<Self>> {
         let k = KeyPackage::from_blob(blob)?;
-        Ok(OldKey { id: k.id, threshold: k.threshold, x: Zeroizing::new(k.signing_share), ctx: Context { pk: k.group_public_key, shares: k.verifying_shares.clone(), chain: [0; 32] } })
+        Ok(OldKey {
+            id: k.id,
+            threshold: k.threshold,
+            x: Zeroizing::new(k.signing_share),
+            ctx: Context {
+                pk: k.group_public_key,
+                shares: k.verifying_shares.clone(),
+                chain: [0; 32],
+            },
+        })
     }
     fn store_key(key: &NewKey<Self>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-        let parties = u16::try_from(key.ctx.shares.len()).map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many parties"))?;
-        KeyPackage::new(key.threshold, parties, key.id, *key.x, key.ctx.shares.clone(), key.ctx.pk)?.to_blob()
+        let parties = u16::try_from(key.ctx.shares.len())
+            .map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many parties"))?;
+        KeyPackage::new(
+            key.threshold,
+            parties,
+            key.id,
+            *key.x,
+            key.ctx.shares.clone(),
+            key.ctx.pk,
+        )?
+        .to_blob()
     }
 }

@@ -16,10 +16,30 @@ pub struct Round3<G: Group> {
 }
 
 impl<G: Group> Round3<G> {
-    pub(crate) fn new(common: Common<G>, confirm: [u8; 32], key: Option<NewKey<G>>, outgoing: Vec<u8>) -> Self {
-        let expects = Expects { protocol: G::PROTOCOL, session: common.params.session, round: 3, me: common.me(), direct: false, payload_len: 32 };
-        let input = RoundInput::new(expects, common.layout.other_receivers(common.me()), outgoing);
-        Round3 { confirm, key, input }
+    pub(crate) fn new(
+        common: Common<G>,
+        confirm: [u8; 32],
+        key: Option<NewKey<G>>,
+        outgoing: Vec<u8>,
+    ) -> Self {
+        let expects = Expects {
+            protocol: G::PROTOCOL,
+            session: common.params.session,
+            round: 3,
+            me: common.me(),
+            direct: false,
+            payload_len: 32,
+        };
+        let input = RoundInput::new(
+            expects,
+            common.layout.other_receivers(common.me()),
+            outgoing,
+        );
+        Round3 {
+            confirm,
+            key,
+            input,
+        }
     }
 }
 
@@ -35,7 +55,11 @@ impl<G: Group> Receives for Round3<G> {
     /// Checks one receiver's confirmation hash.
     fn read(&self, r: &mut Reader<'_>) -> Result<()> {
         if r.rest() != self.confirm {
-            return Err(Error::blame(ErrorCode::InconsistentBroadcast, r.sender(), "parties disagree about the reshare transcript"));
+            return Err(Error::blame(
+                ErrorCode::InconsistentBroadcast,
+                r.sender(),
+                "parties disagree about the reshare transcript",
+            ));
         }
         Ok(())
     }

@@ -37,10 +37,19 @@ impl Role {
     /// Parses flattened `(old_id, new_id)` pairs, 0 meaning none.
     pub fn from_pairs(pairs: &[u16]) -> Result<Vec<Role>> {
         if pairs.len() % 2 != 0 {
-            return Err(Error::local(ErrorCode::InvalidParameters, "roles must be (old id, new id) pairs"));
+            return Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "roles must be (old id, new id) pairs",
+            ));
         }
         let some = |v: u16| if v == 0 { None } else { Some(v) };
-        Ok(pairs.chunks(2).map(|c| Role { old_id: some(c[0]), new_id: some(c[1]) }).collect())
+        Ok(pairs
+            .chunks(2)
+            .map(|c| Role {
+                old_id: some(c[0]),
+                new_id: some(c[1]),
+            })
+            .collect())
     }
 }
 
@@ -77,16 +86,30 @@ pub(crate) struct Layout {
 
 impl Layout {
     pub fn old_id(&self, participant: u16) -> Option<u16> {
-        self.dealers.iter().find(|(p, _)| *p == participant).map(|(_, o)| *o)
+        self.dealers
+            .iter()
+            .find(|(p, _)| *p == participant)
+            .map(|(_, o)| *o)
     }
     pub fn new_id(&self, participant: u16) -> Option<u16> {
-        self.receivers.iter().find(|(p, _)| *p == participant).map(|(_, n)| *n)
+        self.receivers
+            .iter()
+            .find(|(p, _)| *p == participant)
+            .map(|(_, n)| *n)
     }
     pub fn other_dealers(&self, me: u16) -> Vec<u16> {
-        self.dealers.iter().map(|(p, _)| *p).filter(|p| *p != me).collect()
+        self.dealers
+            .iter()
+            .map(|(p, _)| *p)
+            .filter(|p| *p != me)
+            .collect()
     }
     pub fn other_receivers(&self, me: u16) -> Vec<u16> {
-        self.receivers.iter().map(|(p, _)| *p).filter(|p| *p != me).collect()
+        self.receivers
+            .iter()
+            .map(|(p, _)| *p)
+            .filter(|p| *p != me)
+            .collect()
     }
 }
 
@@ -95,35 +118,78 @@ impl ReshareParams {
     pub(crate) fn layout(&self) -> Result<Layout> {
         let m = self.roles.len();
         if m < 2 || m > usize::from(MAX_PARTICIPANTS) {
-            return Err(Error::local(ErrorCode::InvalidParameters, "a reshare needs 2..=510 participants"));
+            return Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "a reshare needs 2..=510 participants",
+            ));
         }
         if self.me == 0 || usize::from(self.me) > m {
-            return Err(Error::local(ErrorCode::InvalidIdentifier, "own participant index outside 1..=participants"));
+            return Err(Error::local(
+                ErrorCode::InvalidIdentifier,
+                "own participant index outside 1..=participants",
+            ));
         }
-        if self.roles.iter().any(|r| r.old_id.is_none() && r.new_id.is_none()) {
-            return Err(Error::local(ErrorCode::InvalidParameters, "every participant needs a role"));
+        if self
+            .roles
+            .iter()
+            .any(|r| r.old_id.is_none() && r.new_id.is_none())
+        {
+            return Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "every participant needs a role",
+            ));
         }
         let index = |k: usize| (k + 1) as u16;
-        let dealers: Vec<(u16, u16)> = self.roles.iter().enumerate().filter_map(|(k, r)| r.old_id.map(|o| (index(k), o))).collect();
-        let receivers: Vec<(u16, u16)> = self.roles.iter().enumerate().filter_map(|(k, r)| r.new_id.map(|n| (index(k), n))).collect();
+        let dealers: Vec<(u16, u16)> = self
+            .roles
+            .iter()
+            .enumerate()
+            .filter_map(|(k, r)| r.old_id.map(|o| (index(k), o)))
+            .collect();
+        let receivers: Vec<(u16, u16)> = self
+            .roles
+            .iter()
+            .enumerate()
+            .filter_map(|(k, r)| r.new_id.map(|n| (index(k), n)))
+            .collect();
         let mut old_ids: Vec<u16> = dealers.iter().map(|(_, o)| *o).collect();
         old_ids.sort_unstable();
         old_ids.dedup();
-        if self.old_threshold < 2 || self.old_threshold > MAX_PARTIES || old_ids.len() != dealers.len() || dealers.len() != usize::from(self.old_threshold) {
-            return Err(Error::local(ErrorCode::InvalidParameters, "exactly old_threshold dealers with distinct old ids are required"));
+        if self.old_threshold < 2
+            || self.old_threshold > MAX_PARTIES
+            || old_ids.len() != dealers.len()
+            || dealers.len() != usize::from(self.old_threshold)
+        {
+            return Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "exactly old_threshold dealers with distinct old ids are required",
+            ));
         }
         if old_ids.iter().any(|o| *o == 0 || *o > MAX_PARTIES) {
-            return Err(Error::local(ErrorCode::InvalidIdentifier, "old id outside 1..=255"));
+            return Err(Error::local(
+                ErrorCode::InvalidIdentifier,
+                "old id outside 1..=255",
+            ));
         }
-        let new_parties = u16::try_from(receivers.len()).map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many receivers"))?;
+        let new_parties = u16::try_from(receivers.len())
+            .map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many receivers"))?;
         validate_params(self.new_threshold, new_parties)?;
         let mut new_ids: Vec<u16> = receivers.iter().map(|(_, n)| *n).collect();
         new_ids.sort_unstable();
         if new_ids != (1..=new_parties).collect::<Vec<u16>>() {
-            return Err(Error::local(ErrorCode::InvalidIdentifier, "new ids must be exactly 1..=number of receivers"));
+            return Err(Error::local(
+                ErrorCode::InvalidIdentifier,
+                "new ids must be exactly 1..=number of receivers",
+            ));
         }
         let others = (1..=m as u16).filter(|p| *p != self.me).collect();
-        Ok(Layout { others, dealers, receivers, old_ids, new_parties })
+        Ok(Layout {
+            others,
+            dealers,
+            receivers,
+            old_ids,
+            new_parties,
+        })
     }
 
     /// The canonical encoding of the parameters every participant must agree on.
@@ -153,11 +219,26 @@ pub(crate) struct Common<G: Group> {
 }
 
 impl<G: Group> Common<G> {
-    pub fn new(params: ReshareParams, layout: Layout, own_ctx: Option<Context<G>>, rng: &mut ChaCha20Rng) -> Self {
-        let dsid = sid(b"reshare", &[&[G::PROTOCOL as u8], &params.session, &params.encode()]);
+    pub fn new(
+        params: ReshareParams,
+        layout: Layout,
+        own_ctx: Option<Context<G>>,
+        rng: &mut ChaCha20Rng,
+    ) -> Self {
+        let dsid = sid(
+            b"reshare",
+            &[&[G::PROTOCOL as u8], &params.session, &params.encode()],
+        );
         let ephemeral = Zeroizing::new(G::random_scalar(rng));
         let e_me = G::mul_base(&ephemeral);
-        Common { params, layout, dsid, ephemeral, e_me, own_ctx }
+        Common {
+            params,
+            layout,
+            dsid,
+            ephemeral,
+            e_me,
+            own_ctx,
+        }
     }
     pub fn me(&self) -> u16 {
         self.params.me
@@ -173,19 +254,56 @@ impl<G: Group> Common<G> {
     /// `n u16 | B (t' points) | chain | salt | pk | X_1..X_n | sealed share if I receive`.
     pub fn r2_len(&self, n: usize) -> usize {
         let t = usize::from(self.params.new_threshold);
-        2 + G::POINT_LEN * t + 32 + 64 + G::POINT_LEN * (1 + n) + if self.layout.new_id(self.me()).is_some() { SEALED_LEN } else { 0 }
+        2 + G::POINT_LEN * t
+            + 32
+            + 64
+            + G::POINT_LEN * (1 + n)
+            + if self.layout.new_id(self.me()).is_some() {
+                SEALED_LEN
+            } else {
+                0
+            }
     }
     /// The pairwise AEAD of direct messages from `sender` to `receiver` (like `dkls23::keygen`).
-    pub fn cipher(&self, sender: u16, receiver: u16, e_s: &G::Point, e_r: &G::Point, shared: &G::Point) -> ChaCha20Poly1305 {
-        let k = Zeroizing::new(th(tag::P2P_KEY, &[&self.dsid, &sender.to_be_bytes(), &receiver.to_be_bytes(), &G::enc_point(e_s), &G::enc_point(e_r), &G::enc_point(shared)]));
+    pub fn cipher(
+        &self,
+        sender: u16,
+        receiver: u16,
+        e_s: &G::Point,
+        e_r: &G::Point,
+        shared: &G::Point,
+    ) -> ChaCha20Poly1305 {
+        let k = Zeroizing::new(th(
+            tag::P2P_KEY,
+            &[
+                &self.dsid,
+                &sender.to_be_bytes(),
+                &receiver.to_be_bytes(),
+                &G::enc_point(e_s),
+                &G::enc_point(e_r),
+                &G::enc_point(shared),
+            ],
+        ));
         ChaCha20Poly1305::new(Key::from_slice(&k[..]))
     }
 }
 
 /// ctx_hash = TH(pk ‖ old_threshold ‖ X_1..X_n), under the session (spec §5 step 4 context).
-pub(crate) fn context_hash<G: Group>(dsid: &[u8; 32], old_threshold: u16, ctx: &Context<G>) -> [u8; 32] {
+pub(crate) fn context_hash<G: Group>(
+    dsid: &[u8; 32],
+    old_threshold: u16,
+    ctx: &Context<G>,
+) -> [u8; 32] {
     let shares: Vec<u8> = ctx.shares.iter().flat_map(|p| G::enc_point(p)).collect();
-    th(tag::CONTEXT, &[dsid, &G::enc_point(&ctx.pk), &old_threshold.to_be_bytes(), &shares])
+    th(
+        tag::CONTEXT,
+        &[
+            dsid,
+            &G::enc_point(&ctx.pk),
+            &old_threshold.to_be_bytes(),
+            &shares,
+        ],
+    )
 }
 
 /// Encodes a list of points.
@@ -195,5 +313,9 @@ pub(crate) fn enc_points<G: Group>(points: &[G::Point]) -> Vec<u8> {
 
 /// The sender field of a raw message, if it has a header (routing only; `wire::open` checks it).
 pub(crate) fn peek_sender(msg: &[u8]) -> u16 {
-    if msg.len() >= HEADER_LEN { u16::from_be_bytes([msg[35], msg[36]]) } else { 0 }
+    if msg.len() >= HEADER_LEN {
+        u16::from_be_bytes([msg[35], msg[36]])
+    } else {
+        0
+    }
 }

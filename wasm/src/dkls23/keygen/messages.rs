@@ -22,4 +22,3 @@ pub struct PeerR2 {
     pub(super) share: Zeroizing<Scalar>,
     pub(super) seed: Zeroizing<[u8; 32]>,
 }
-

@@ -42,23 +42,62 @@ mod tests {
     fn share_not_matching_commitment_is_blamed() {
         let session = [4u8; 32];
         let mut rng = rng::from_seed(&[8; 32]).unwrap();
-        let mut r1: Vec<Round1> = (1..=2u16).map(|me| round1(DkgParams { session, threshold: 2, parties: 2, me }, None, &mut rng).unwrap()).collect();
+        let mut r1: Vec<Round1> = (1..=2u16)
+            .map(|me| {
+                round1(
+                    DkgParams {
+                        session,
+                        threshold: 2,
+                        parties: 2,
+                        me,
+                    },
+                    None,
+                    &mut rng,
+                )
+                .unwrap()
+            })
+            .collect();
         let m1: Vec<Vec<u8>> = r1.iter().flat_map(|s| frames(s.outgoing())).collect();
         r1[0].receive(&m1[1]).unwrap();
         r1[1].receive(&m1[0]).unwrap();
-        let mut r2: Vec<Round2> = r1.into_iter().map(|s| s.advance(&mut rng).unwrap()).collect();
+        let mut r2: Vec<Round2> = r1
+            .into_iter()
+            .map(|s| s.advance(&mut rng).unwrap())
+            .collect();
         let honest = frames(r2[1].outgoing()).remove(0);
         let evil = {
             let p2 = &r2[1];
             let e1 = p2.peers.iter().find(|(j, _)| *j == 1).unwrap().1.ephemeral;
             let cipher = p2p_cipher(&session, 2, 1, &p2.e_me, &e1, &(e1 * *p2.ephemeral));
-            let header = Header { protocol: Protocol::EcdsaDkg, session, round: 2, sender: 2, receiver: 1 };
+            let header = Header {
+                protocol: Protocol::EcdsaDkg,
+                session,
+                round: 2,
+                sender: 2,
+                receiver: 1,
+            };
             let aad = header.bytes();
             let at = 39 + p2.params.r2_len(false) - SEALED_LEN;
-            let mut secret = cipher.decrypt(Nonce::from_slice(&[0u8; 12]), Payload { msg: &honest[at..], aad: &aad }).unwrap();
+            let mut secret = cipher
+                .decrypt(
+                    Nonce::from_slice(&[0u8; 12]),
+                    Payload {
+                        msg: &honest[at..],
+                        aad: &aad,
+                    },
+                )
+                .unwrap();
             let wrong = crate::dkls23::curve::dec_scalar(&secret[..32]).unwrap() + Scalar::ONE;
             secret[..32].copy_from_slice(&crate::dkls23::curve::enc_scalar(&wrong));
-            let ct = cipher.encrypt(Nonce::from_slice(&[0u8; 12]), Payload { msg: &secret, aad: &aad }).unwrap();
+            let ct = cipher
+                .encrypt(
+                    Nonce::from_slice(&[0u8; 12]),
+                    Payload {
+                        msg: &secret,
+                        aad: &aad,
+                    },
+                )
+                .unwrap();
             let mut m = honest[..at].to_vec();
             m.extend_from_slice(&ct);
             m

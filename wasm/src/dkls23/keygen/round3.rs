@@ -25,14 +25,17 @@ impl Receives for Round3 {
     /// Checks one peer's confirmation hash.
     fn read(&self, r: &mut Reader<'_>) -> Result<()> {
         if r.rest() != self.confirm {
-            return Err(Error::blame(ErrorCode::InconsistentBroadcast, r.sender(), "parties disagree about the key generation transcript"));
+            return Err(Error::blame(
+                ErrorCode::InconsistentBroadcast,
+                r.sender(),
+                "parties disagree about the key generation transcript",
+            ));
         }
         Ok(())
     }
 }
 
 impl Round3 {
-
     /// With every confirmation in, releases the key share.
     pub fn finish(self) -> Result<KeyShare> {
         self.input.require_complete()?;

@@ -4,10 +4,10 @@
 //! Bob (the OT-extension receiver) is the base-OT sender; Alice is the base-OT receiver.
 #![forbid(unsafe_code)]
 
-use crate::dkls23::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
 use super::dlog;
-use crate::hash::{hs, tag, th};
 use crate::common::error::{Error, ErrorCode, Result};
+use crate::dkls23::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
+use crate::hash::{hs, tag, th};
 use k256::elliptic_curve::hash2curve::{ExpandMsgXmd, GroupDigest};
 use k256::elliptic_curve::ops::LinearCombination;
 use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable};
@@ -35,13 +35,32 @@ fn h_point(sid: &[u8; 32], l: usize, seed: &[u8]) -> Result<ProjectivePoint> {
 }
 
 fn key(sid: &[u8; 32], l: usize, p: &ProjectivePoint) -> [u8; 32] {
-    th(tag::OT_BASE_MSG, &[sid, &(l as u16).to_be_bytes(), &enc_point(p)])
+    th(
+        tag::OT_BASE_MSG,
+        &[sid, &(l as u16).to_be_bytes(), &enc_point(p)],
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
-fn or_challenge(sid: &[u8; 32], l: usize, h: &ProjectivePoint, u: &ProjectivePoint, v: &ProjectivePoint, pts: &[ProjectivePoint; 4]) -> Scalar {
+fn or_challenge(
+    sid: &[u8; 32],
+    l: usize,
+    h: &ProjectivePoint,
+    u: &ProjectivePoint,
+    v: &ProjectivePoint,
+    pts: &[ProjectivePoint; 4],
+) -> Scalar {
     let mut enc = Vec::with_capacity(8 * 33);
-    for p in [&ProjectivePoint::GENERATOR, h, u, v, &pts[0], &pts[1], &pts[2], &pts[3]] {
+    for p in [
+        &ProjectivePoint::GENERATOR,
+        h,
+        u,
+        v,
+        &pts[0],
+        &pts[1],
+        &pts[2],
+        &pts[3],
+    ] {
         enc.extend_from_slice(&enc_point(p));
     }
     hs(tag::ENC_FS, &[sid, &(l as u16).to_be_bytes(), &enc])
@@ -61,9 +80,16 @@ pub fn sender_start(sid: &[u8; 32], rng: &mut ChaCha20Rng) -> (Sender, Vec<u8>) 
 
 impl Sender {
     /// Sender step 2: verifies every OR proof and outputs the key pairs (k0_l, k1_l).
-    pub fn finish(self, sid: &[u8; 32], msg: &[u8]) -> Result<Zeroizing<Vec<([u8; 32], [u8; 32])>>> {
+    pub fn finish(
+        self,
+        sid: &[u8; 32],
+        msg: &[u8],
+    ) -> Result<Zeroizing<Vec<([u8; 32], [u8; 32])>>> {
         if msg.len() != RECEIVER_MSG_LEN {
-            return Err(Error::local(ErrorCode::InvalidLength, "base-OT receiver message has the wrong length"));
+            return Err(Error::local(
+                ErrorCode::InvalidLength,
+                "base-OT receiver message has the wrong length",
+            ));
         }
         let seed = &msg[..32];
         let mut keys = Zeroizing::new(Vec::with_capacity(KAPPA));
@@ -80,10 +106,18 @@ impl Sender {
             let e1 = e - e0;
             let v1 = v - h;
             let g = ProjectivePoint::GENERATOR;
-            let lc = |a: &ProjectivePoint, x: &Scalar, b: &ProjectivePoint, y: &Scalar| ProjectivePoint::lincomb(a, x, b, y);
-            let ok = lc(&g, &z0, &v, &e0) == pts[0] && lc(&h, &z0, &u, &e0) == pts[1] && lc(&g, &z1, &v1, &e1) == pts[2] && lc(&h, &z1, &u, &e1) == pts[3];
+            let lc = |a: &ProjectivePoint, x: &Scalar, b: &ProjectivePoint, y: &Scalar| {
+                ProjectivePoint::lincomb(a, x, b, y)
+            };
+            let ok = lc(&g, &z0, &v, &e0) == pts[0]
+                && lc(&h, &z0, &u, &e0) == pts[1]
+                && lc(&g, &z1, &v1, &e1) == pts[2]
+                && lc(&h, &z1, &u, &e1) == pts[3];
             if !ok {
-                return Err(Error::local(ErrorCode::InvalidProof, "base-OT OR proof does not verify"));
+                return Err(Error::local(
+                    ErrorCode::InvalidProof,
+                    "base-OT OR proof does not verify",
+                ));
             }
             keys.push((key(sid, l, &(v * *self.s)), key(sid, l, &(v1 * *self.s))));
         }
@@ -98,7 +132,11 @@ pub struct Receiver {
 
 /// Receiver step: for each l, u = r·h, v = r·G + b·h and an OR proof that (G, h, v, u) or
 /// (G, h, v − h, u) is a DH tuple, computed for both branches without branching on b.
-pub fn receiver_start(sid: &[u8; 32], choices: &[u8; 32], rng: &mut ChaCha20Rng) -> Result<(Receiver, Vec<u8>)> {
+pub fn receiver_start(
+    sid: &[u8; 32],
+    choices: &[u8; 32],
+    rng: &mut ChaCha20Rng,
+) -> Result<(Receiver, Vec<u8>)> {
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
     let mut out = Vec::with_capacity(RECEIVER_MSG_LEN);
@@ -116,7 +154,10 @@ pub fn receiver_start(sid: &[u8; 32], choices: &[u8; 32], rng: &mut ChaCha20Rng)
         let (e_sim, z_sim) = (random_scalar(rng), random_scalar(rng));
         let v_sim = ProjectivePoint::conditional_select(&v1, &v, b);
         let (a_real, b_real) = (g * *k, h * *k);
-        let (a_sim, b_sim) = (ProjectivePoint::lincomb(&g, &z_sim, &v_sim, &e_sim), ProjectivePoint::lincomb(&h, &z_sim, &u, &e_sim));
+        let (a_sim, b_sim) = (
+            ProjectivePoint::lincomb(&g, &z_sim, &v_sim, &e_sim),
+            ProjectivePoint::lincomb(&h, &z_sim, &u, &e_sim),
+        );
         let pts = [
             ProjectivePoint::conditional_select(&a_real, &a_sim, b),
             ProjectivePoint::conditional_select(&b_real, &b_sim, b),
@@ -144,6 +185,12 @@ impl Receiver {
     /// Receiver output: verifies the sender's proof (z ≠ O) and derives k_{b_l} = TH(r_l·z).
     pub fn finish(self, sid: &[u8; 32], sender_msg: &[u8]) -> Result<Zeroizing<Vec<[u8; 32]>>> {
         let z = dlog::verify(sender_msg, sid)?;
-        Ok(Zeroizing::new(self.r.iter().enumerate().map(|(l, r)| key(sid, l, &(z * r))).collect()))
+        Ok(Zeroizing::new(
+            self.r
+                .iter()
+                .enumerate()
+                .map(|(l, r)| key(sid, l, &(z * r)))
+                .collect(),
+        ))
     }
 }

@@ -4,9 +4,9 @@
 //! as the UC proofs of DKLs23 require. X is hashed too (the spec's SHOULD).
 #![forbid(unsafe_code)]
 
+use crate::common::error::{Error, ErrorCode, Result};
 use crate::dkls23::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
 use crate::hash::{tag, Th};
-use crate::common::error::{Error, ErrorCode, Result};
 use k256::elliptic_curve::ops::LinearCombination;
 use k256::{ProjectivePoint, Scalar};
 use rand_chacha::ChaCha20Rng;
@@ -20,7 +20,10 @@ pub const PROOF_LEN: usize = 33 + REPS * 33 + REPS * 36;
 
 fn prefix(session: &[u8], x: &[u8; 33], a_star: &[u8]) -> Th {
     let mut t = Th::new(tag::DLOG_FISCHLIN);
-    t.put(session).put(&enc_point(&ProjectivePoint::GENERATOR)).put(x).put(a_star);
+    t.put(session)
+        .put(&enc_point(&ProjectivePoint::GENERATOR))
+        .put(x)
+        .put(a_star);
     t
 }
 
@@ -49,7 +52,8 @@ pub fn prove(x: &Scalar, session: &[u8], rng: &mut ChaCha20Rng) -> Vec<u8> {
         loop {
             let mut e2 = [0u8; 4];
             rng.fill_bytes(&mut e2);
-            let z2 = enc_scalar(&(k[m + HALF] - Scalar::from(u64::from(u32::from_be_bytes(e2))) * x));
+            let z2 =
+                enc_scalar(&(k[m + HALF] - Scalar::from(u64::from(u32::from_be_bytes(e2))) * x));
             if first_byte(&pre, m + HALF, &e2, &z2) == target {
                 responses[m] = (e, z);
                 responses[m + HALF] = (e2, z2);
@@ -71,16 +75,24 @@ pub fn prove(x: &Scalar, session: &[u8], rng: &mut ChaCha20Rng) -> Vec<u8> {
 /// Verifies an encoded proof under `session` and returns the proven point X.
 pub fn verify(proof: &[u8], session: &[u8]) -> Result<ProjectivePoint> {
     if proof.len() != PROOF_LEN {
-        return Err(Error::local(ErrorCode::InvalidLength, "discrete-log proof has the wrong length"));
+        return Err(Error::local(
+            ErrorCode::InvalidLength,
+            "discrete-log proof has the wrong length",
+        ));
     }
-    let x_bytes: [u8; 33] = proof[..33].try_into().map_err(|_| Error::local(ErrorCode::Decode, "proof"))?;
+    let x_bytes: [u8; 33] = proof[..33]
+        .try_into()
+        .map_err(|_| Error::local(ErrorCode::Decode, "proof"))?;
     let big_x = dec_point(&x_bytes)?;
     let a_star = &proof[33..33 + REPS * 33];
     let mut a = Vec::with_capacity(REPS);
     for m in 0..REPS {
         let chunk = &a_star[33 * m..33 * (m + 1)];
         if a_star[..33 * m].chunks(33).any(|prev| prev == chunk) {
-            return Err(Error::local(ErrorCode::InvalidProof, "proof commitments repeat"));
+            return Err(Error::local(
+                ErrorCode::InvalidProof,
+                "proof commitments repeat",
+            ));
         }
         a.push(dec_point(chunk)?);
     }
@@ -88,18 +100,28 @@ pub fn verify(proof: &[u8], session: &[u8]) -> Result<ProjectivePoint> {
     let resp = &proof[33 + REPS * 33..];
     let mut firsts = [0u8; REPS];
     for m in 0..REPS {
-        let e: [u8; 4] = resp[36 * m..36 * m + 4].try_into().map_err(|_| Error::local(ErrorCode::Decode, "proof"))?;
-        let z_bytes: [u8; 32] = resp[36 * m + 4..36 * m + 36].try_into().map_err(|_| Error::local(ErrorCode::Decode, "proof"))?;
+        let e: [u8; 4] = resp[36 * m..36 * m + 4]
+            .try_into()
+            .map_err(|_| Error::local(ErrorCode::Decode, "proof"))?;
+        let z_bytes: [u8; 32] = resp[36 * m + 4..36 * m + 36]
+            .try_into()
+            .map_err(|_| Error::local(ErrorCode::Decode, "proof"))?;
         let z = dec_scalar(&z_bytes)?;
         let e_s = Scalar::from(u64::from(u32::from_be_bytes(e)));
         if ProjectivePoint::lincomb(&ProjectivePoint::GENERATOR, &z, &big_x, &e_s) != a[m] {
-            return Err(Error::local(ErrorCode::InvalidProof, "discrete-log proof does not verify"));
+            return Err(Error::local(
+                ErrorCode::InvalidProof,
+                "discrete-log proof does not verify",
+            ));
         }
         firsts[m] = first_byte(&pre, m, &e, &z_bytes);
     }
     for m in 0..HALF {
         if firsts[m] != firsts[m + HALF] {
-            return Err(Error::local(ErrorCode::InvalidProof, "discrete-log proof hash agreement fails"));
+            return Err(Error::local(
+                ErrorCode::InvalidProof,
+                "discrete-log proof hash agreement fails",
+            ));
         }
     }
     Ok(big_x)

@@ -11,10 +11,10 @@
 //! `column_inconsistent_alice_*`). sid_M here is the per-run id binding both parties' nonces.
 #![forbid(unsafe_code)]
 
-use crate::dkls23::curve::{dec_scalar, enc_scalar, random_scalar};
-use crate::hash::{hs, tag, th, Th};
 use super::ot_ext::{self, BobExtension, WIDTH, XI};
 use crate::common::error::{Error, ErrorCode, Result};
+use crate::dkls23::curve::{dec_scalar, enc_scalar, random_scalar};
+use crate::hash::{hs, tag, th, Th};
 use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable};
 use k256::Scalar;
 use rand_chacha::ChaCha20Rng;
@@ -26,7 +26,9 @@ pub const M2_LEN: usize = WIDTH * XI * 32 + 32 + 4 * 32;
 
 /// The gadget vector g_k = Hs(tag_gadget, sid_setup, ν, be16 k), k < 416 (Bob chose ν at setup).
 pub fn gadget(sid_setup: &[u8; 32], nu: &[u8; 32]) -> Vec<Scalar> {
-    (0..XI).map(|k| hs(tag::MUL_GADGET, &[sid_setup, nu, &(k as u16).to_be_bytes()])).collect()
+    (0..XI)
+        .map(|k| hs(tag::MUL_GADGET, &[sid_setup, nu, &(k as u16).to_be_bytes()]))
+        .collect()
 }
 
 /// TH(tag_m1, M1): Bob's message enters the challenge through this digest, so that he keeps 32
@@ -39,14 +41,20 @@ fn m1_digest(m1: &[u8]) -> [u8; 32] {
 fn challenges(sid_m: &[u8; 32], m1_digest: &[u8; 32], tau: &[u8]) -> ([Scalar; 2], [Scalar; 2]) {
     let e = th(tag::MUL_CHALLENGE, &[sid_m, m1_digest, tau]);
     let h = |tg: &[u8], m: u8| hs(tg, &[sid_m, &[m], &e]);
-    ([h(tag::MUL_CHI_TILDE, 0), h(tag::MUL_CHI_TILDE, 1)], [h(tag::MUL_CHI_HAT, 0), h(tag::MUL_CHI_HAT, 1)])
+    (
+        [h(tag::MUL_CHI_TILDE, 0), h(tag::MUL_CHI_TILDE, 1)],
+        [h(tag::MUL_CHI_HAT, 0), h(tag::MUL_CHI_HAT, 1)],
+    )
 }
 
 /// The spec's order (before this fix): the challenge from M1 alone, known to Alice before τ.
 #[cfg(test)]
 fn challenges_before_tau(sid_m: &[u8; 32], m1: &[u8]) -> ([Scalar; 2], [Scalar; 2]) {
     let h = |tg: &[u8], m: u8| hs(tg, &[sid_m, &[m], m1]);
-    ([h(tag::MUL_CHI_TILDE, 0), h(tag::MUL_CHI_TILDE, 1)], [h(tag::MUL_CHI_HAT, 0), h(tag::MUL_CHI_HAT, 1)])
+    (
+        [h(tag::MUL_CHI_TILDE, 0), h(tag::MUL_CHI_TILDE, 1)],
+        [h(tag::MUL_CHI_HAT, 0), h(tag::MUL_CHI_HAT, 1)],
+    )
 }
 
 fn verify_hash(sid_m: &[u8; 32], r: &[[Scalar; XI]; 2]) -> [u8; 32] {
@@ -72,21 +80,43 @@ pub struct BobMul {
 
 /// M1: Bob samples β, sets χ = Σ β_k·g_k and sends the OT-extension message under `sid_ext`
 /// (which binds his own nonce: he does not have Alice's yet).
-pub fn bob_m1(sid_ext: &[u8; 32], keys: &[([u8; 32], [u8; 32])], g: &[Scalar], rng: &mut ChaCha20Rng) -> (BobMul, Vec<u8>) {
+pub fn bob_m1(
+    sid_ext: &[u8; 32],
+    keys: &[([u8; 32], [u8; 32])],
+    g: &[Scalar],
+    rng: &mut ChaCha20Rng,
+) -> (BobMul, Vec<u8>) {
     let (ext, msg) = ot_ext::bob_extend(sid_ext, keys, rng);
     let mut chi = Zeroizing::new(Scalar::ZERO);
     for (k, gk) in g.iter().enumerate() {
         let b = Choice::from((ext.beta[k / 8] >> (k % 8)) & 1);
         *chi += Scalar::conditional_select(&Scalar::ZERO, gk, b);
     }
-    (BobMul { ext, chi, m1_digest: m1_digest(&msg) }, msg)
+    (
+        BobMul {
+            ext,
+            chi,
+            m1_digest: m1_digest(&msg),
+        },
+        msg,
+    )
 }
 
 /// M2: Alice checks the OT extension, then sends τ, H_r, μ and γ for her input `a`; returns
 /// her output c. A failed OT-extension check is `ConsistencyCheckFailed` (ban Bob). `sid_m` and
 /// `sid_pad` bind both parties' nonces, `sid_ext` Bob's (see `ot_ext`).
 #[allow(clippy::too_many_arguments)]
-pub fn alice_m2(sid_m: &[u8; 32], sid_ext: &[u8; 32], sid_pad: &[u8; 32], delta: &[u8; 32], keys: &[[u8; 32]], g: &[Scalar], a: [Scalar; 2], m1: &[u8], rng: &mut ChaCha20Rng) -> Result<([Scalar; 2], Vec<u8>)> {
+pub fn alice_m2(
+    sid_m: &[u8; 32],
+    sid_ext: &[u8; 32],
+    sid_pad: &[u8; 32],
+    delta: &[u8; 32],
+    keys: &[[u8; 32]],
+    g: &[Scalar],
+    a: [Scalar; 2],
+    m1: &[u8],
+    rng: &mut ChaCha20Rng,
+) -> Result<([Scalar; 2], Vec<u8>)> {
     let pads = ot_ext::alice_receive(sid_ext, sid_pad, delta, keys, m1)?;
     let a_tilde = Zeroizing::new([random_scalar(rng), random_scalar(rng)]);
     let a_hat = Zeroizing::new([random_scalar(rng), random_scalar(rng)]);
@@ -99,12 +129,30 @@ pub fn alice_m2(sid_m: &[u8; 32], sid_ext: &[u8; 32], sid_pad: &[u8; 32], delta:
     }
     // τ is fixed: only now is the challenge drawn.
     let (chi_tilde, chi_hat) = challenges(sid_m, &m1_digest(m1), &out);
-    Ok(alice_reply(sid_m, g, a, &a_tilde, &a_hat, &pads, (chi_tilde, chi_hat), out))
+    Ok(alice_reply(
+        sid_m,
+        g,
+        a,
+        &a_tilde,
+        &a_hat,
+        &pads,
+        (chi_tilde, chi_hat),
+        out,
+    ))
 }
 
 /// The rest of M2 after τ (already in `out`): H_r, μ and γ under the challenge; returns (c, M2).
 #[allow(clippy::too_many_arguments)]
-fn alice_reply(sid_m: &[u8; 32], g: &[Scalar], a: [Scalar; 2], a_tilde: &[Scalar; 2], a_hat: &[Scalar; 2], pads: &[[(Scalar, Scalar); WIDTH]], challenge: ([Scalar; 2], [Scalar; 2]), mut out: Vec<u8>) -> ([Scalar; 2], Vec<u8>) {
+fn alice_reply(
+    sid_m: &[u8; 32],
+    g: &[Scalar],
+    a: [Scalar; 2],
+    a_tilde: &[Scalar; 2],
+    a_hat: &[Scalar; 2],
+    pads: &[[(Scalar, Scalar); WIDTH]],
+    challenge: ([Scalar; 2], [Scalar; 2]),
+    mut out: Vec<u8>,
+) -> ([Scalar; 2], Vec<u8>) {
     let (chi_tilde, chi_hat) = challenge;
     let mut r = Box::new([[Scalar::ZERO; XI]; 2]);
     let mut c = [Scalar::ZERO; 2];
@@ -116,7 +164,9 @@ fn alice_reply(sid_m: &[u8; 32], g: &[Scalar], a: [Scalar; 2], a_tilde: &[Scalar
     }
     out.extend_from_slice(&verify_hash(sid_m, &r));
     for m in 0..2 {
-        out.extend_from_slice(&enc_scalar(&(chi_tilde[m] * a_tilde[m] + chi_hat[m] * a_hat[m])));
+        out.extend_from_slice(&enc_scalar(
+            &(chi_tilde[m] * a_tilde[m] + chi_hat[m] * a_hat[m]),
+        ));
     }
     for m in 0..2 {
         out.extend_from_slice(&enc_scalar(&(a[m] - a_tilde[m])));
@@ -127,9 +177,18 @@ fn alice_reply(sid_m: &[u8; 32], g: &[Scalar], a: [Scalar; 2], a_tilde: &[Scalar
 impl BobMul {
     /// M3: Bob checks Alice's reply and returns his output d. A failed check is
     /// `ConsistencyCheckFailed` (ban Alice); so is an Alice on another `sid_m`/`sid_pad` (nonce).
-    pub fn m3(self, sid_m: &[u8; 32], sid_pad: &[u8; 32], g: &[Scalar], m2: &[u8]) -> Result<[Scalar; 2]> {
+    pub fn m3(
+        self,
+        sid_m: &[u8; 32],
+        sid_pad: &[u8; 32],
+        g: &[Scalar],
+        m2: &[u8],
+    ) -> Result<[Scalar; 2]> {
         if m2.len() != M2_LEN {
-            return Err(Error::local(ErrorCode::InvalidLength, "multiplication message has the wrong length"));
+            return Err(Error::local(
+                ErrorCode::InvalidLength,
+                "multiplication message has the wrong length",
+            ));
         }
         let challenge = challenges(sid_m, &self.m1_digest, &m2[..WIDTH * XI * 32]);
         self.check_and_output(sid_m, sid_pad, g, m2, challenge)
@@ -141,13 +200,26 @@ impl BobMul {
         *self.ext.beta
     }
 
-    fn check_and_output(self, sid_m: &[u8; 32], sid_pad: &[u8; 32], g: &[Scalar], m2: &[u8], challenge: ([Scalar; 2], [Scalar; 2])) -> Result<[Scalar; 2]> {
+    fn check_and_output(
+        self,
+        sid_m: &[u8; 32],
+        sid_pad: &[u8; 32],
+        g: &[Scalar],
+        m2: &[u8],
+        challenge: ([Scalar; 2], [Scalar; 2]),
+    ) -> Result<[Scalar; 2]> {
         let (chi_tilde, chi_hat) = challenge;
         let pads = self.ext.pads(sid_pad);
         let tail = WIDTH * XI * 32;
         let h_r = &m2[tail..tail + 32];
-        let mu = [dec_scalar(&m2[tail + 32..tail + 64])?, dec_scalar(&m2[tail + 64..tail + 96])?];
-        let gamma = [dec_scalar(&m2[tail + 96..tail + 128])?, dec_scalar(&m2[tail + 128..tail + 160])?];
+        let mu = [
+            dec_scalar(&m2[tail + 32..tail + 64])?,
+            dec_scalar(&m2[tail + 64..tail + 96])?,
+        ];
+        let gamma = [
+            dec_scalar(&m2[tail + 96..tail + 128])?,
+            dec_scalar(&m2[tail + 128..tail + 160])?,
+        ];
         let mut r = Box::new([[Scalar::ZERO; XI]; 2]);
         let mut d = [*self.chi * gamma[0], *self.chi * gamma[1]];
         for k in 0..XI {
@@ -165,7 +237,10 @@ impl BobMul {
             }
         }
         if !bool::from(verify_hash(sid_m, &r).ct_eq(h_r)) {
-            return Err(Error::local(ErrorCode::ConsistencyCheckFailed, "multiplication consistency check failed"));
+            return Err(Error::local(
+                ErrorCode::ConsistencyCheckFailed,
+                "multiplication consistency check failed",
+            ));
         }
         Ok(d)
     }
@@ -193,10 +268,25 @@ mod tests {
         }
         let mut delta = [0u8; 32];
         rng.fill_bytes(&mut delta);
-        let alice_keys = bob_keys.iter().enumerate().map(|(l, (k0, k1))| if (delta[l / 8] >> (l % 8)) & 1 == 1 { *k1 } else { *k0 }).collect();
+        let alice_keys = bob_keys
+            .iter()
+            .enumerate()
+            .map(|(l, (k0, k1))| {
+                if (delta[l / 8] >> (l % 8)) & 1 == 1 {
+                    *k1
+                } else {
+                    *k0
+                }
+            })
+            .collect();
         let mut nu = [0u8; 32];
         rng.fill_bytes(&mut nu);
-        Pair { bob_keys, delta, alice_keys, g: gadget(&[1; 32], &nu) }
+        Pair {
+            bob_keys,
+            delta,
+            alice_keys,
+            g: gadget(&[1; 32], &nu),
+        }
     }
 
     const SID_EXT: [u8; 32] = [2; 32];
@@ -210,7 +300,18 @@ mod tests {
         let a = [random_scalar(&mut rng), random_scalar(&mut rng)];
         let run = |sid_run: &[u8; 32], sid_pad: &[u8; 32], rng: &mut ChaCha20Rng| {
             let (bob, m1) = bob_m1(&SID_EXT, &p.bob_keys, &p.g, rng);
-            let (c, m2) = alice_m2(sid_run, &SID_EXT, sid_pad, &p.delta, &p.alice_keys, &p.g, a, &m1, rng).unwrap();
+            let (c, m2) = alice_m2(
+                sid_run,
+                &SID_EXT,
+                sid_pad,
+                &p.delta,
+                &p.alice_keys,
+                &p.g,
+                a,
+                &m1,
+                rng,
+            )
+            .unwrap();
             let chi = *bob.chi;
             (c, chi, bob.m3(&SID_RUN, &SID_PAD, &p.g, &m2))
         };
@@ -226,14 +327,31 @@ mod tests {
         }
         // And a Bob extending under another sid_ext than Alice's fails hers.
         let (_, m1) = bob_m1(&[8; 32], &p.bob_keys, &p.g, &mut rng);
-        let err = alice_m2(&SID_RUN, &SID_EXT, &SID_PAD, &p.delta, &p.alice_keys, &p.g, a, &m1, &mut rng).unwrap_err();
+        let err = alice_m2(
+            &SID_RUN,
+            &SID_EXT,
+            &SID_PAD,
+            &p.delta,
+            &p.alice_keys,
+            &p.g,
+            a,
+            &m1,
+            &mut rng,
+        )
+        .unwrap_err();
         assert_eq!(err.code, ErrorCode::ConsistencyCheckFailed);
     }
 
     /// A malicious Alice uses a different correlation in every column (α_{k,m} = ã_m + δ_k) and
     /// compensates in the check columns (α_{k,m+2} = â_m − χ̃_m·δ_k/χ̂_m), so that
     /// χ̃·α_{k,m} + χ̂·α_{k,m+2} = μ_m in every column. That needs χ̃, χ̂ before τ.
-    fn column_inconsistent_m2(p: &Pair, m1: &[u8], guess: ([Scalar; 2], [Scalar; 2]), after_tau: bool, rng: &mut ChaCha20Rng) -> Vec<u8> {
+    fn column_inconsistent_m2(
+        p: &Pair,
+        m1: &[u8],
+        guess: ([Scalar; 2], [Scalar; 2]),
+        after_tau: bool,
+        rng: &mut ChaCha20Rng,
+    ) -> Vec<u8> {
         let pads = ot_ext::alice_receive(&SID_EXT, &SID_PAD, &p.delta, &p.alice_keys, m1).unwrap();
         let a = [random_scalar(rng), random_scalar(rng)];
         let a_tilde = [random_scalar(rng), random_scalar(rng)];
@@ -253,7 +371,11 @@ mod tests {
             }
         }
         // H_r and μ must be computed under the challenge Bob will use.
-        let challenge = if after_tau { challenges(&SID_RUN, &m1_digest(m1), &out) } else { guess };
+        let challenge = if after_tau {
+            challenges(&SID_RUN, &m1_digest(m1), &out)
+        } else {
+            guess
+        };
         alice_reply(&SID_RUN, &p.g, a, &a_tilde, &a_hat, &pads, challenge, out).1
     }
 
@@ -265,7 +387,11 @@ mod tests {
         let (bob, m1) = bob_m1(&SID_EXT, &p.bob_keys, &p.g, &mut rng);
         let old = challenges_before_tau(&SID_RUN, &m1);
         let m2 = column_inconsistent_m2(&p, &m1, old, false, &mut rng);
-        assert!(bob.check_and_output(&SID_RUN, &SID_PAD, &p.g, &m2, old).is_ok(), "the old order lets the inconsistent Alice through");
+        assert!(
+            bob.check_and_output(&SID_RUN, &SID_PAD, &p.g, &m2, old)
+                .is_ok(),
+            "the old order lets the inconsistent Alice through"
+        );
         // New order: the same strategy (the only guess she has before τ) is caught.
         let (bob, m1) = bob_m1(&SID_EXT, &p.bob_keys, &p.g, &mut rng);
         let guess = challenges_before_tau(&SID_RUN, &m1);

@@ -11,8 +11,8 @@
 #![forbid(unsafe_code)]
 
 use super::base_ot::KAPPA;
-use crate::hash::{tag, Th};
 use crate::common::error::{Error, ErrorCode, Result};
+use crate::hash::{tag, Th};
 use k256::Scalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
@@ -52,7 +52,12 @@ impl Gf {
     }
 
     fn xor(self, o: Gf) -> Gf {
-        Gf([self.0[0] ^ o.0[0], self.0[1] ^ o.0[1], self.0[2] ^ o.0[2], self.0[3] ^ o.0[3]])
+        Gf([
+            self.0[0] ^ o.0[0],
+            self.0[1] ^ o.0[1],
+            self.0[2] ^ o.0[2],
+            self.0[3] ^ o.0[3],
+        ])
     }
 
     /// Shift-and-add multiplication; branch-free in both operands.
@@ -77,7 +82,10 @@ impl Gf {
 
 /// Fold(y) = y1·χ1 ⊕ y2·χ2 ⊕ y3 over the three 208-bit blocks of a row.
 fn fold(y: &[u8], chi: &[Gf; 2]) -> Gf {
-    Gf::from_bytes(&y[..26]).mul(chi[0]).xor(Gf::from_bytes(&y[26..52]).mul(chi[1])).xor(Gf::from_bytes(&y[52..78]))
+    Gf::from_bytes(&y[..26])
+        .mul(chi[0])
+        .xor(Gf::from_bytes(&y[26..52]).mul(chi[1]))
+        .xor(Gf::from_bytes(&y[52..78]))
 }
 
 fn prg(sid_ext: &[u8; 32], l: usize, k: &[u8; 32]) -> [u8; ROW] {
@@ -122,7 +130,10 @@ fn transpose(rows: &[[u8; ROW]]) -> Vec<[u8; 32]> {
 /// The pad P_{k,w} = Hs(tag_rand, sid_pad, be16 k, u8 w, column); sid_pad binds both nonces.
 pub fn pad(sid_pad: &[u8; 32], k: usize, w: usize, column: &[u8; 32]) -> Scalar {
     let mut t = Th::new(tag::OT_EXT_RANDOMIZE);
-    t.put(sid_pad).put(&(k as u16).to_be_bytes()).put(&[w as u8]).put(column);
+    t.put(sid_pad)
+        .put(&(k as u16).to_be_bytes())
+        .put(&[w as u8])
+        .put(column);
     t.scalar()
 }
 
@@ -136,12 +147,22 @@ pub struct BobExtension {
 impl BobExtension {
     /// Bob's pads P_{k,w} = P_{β_k, k, w} (spec §2.4 "Pads").
     pub fn pads(&self, sid_pad: &[u8; 32]) -> Zeroizing<Vec<[Scalar; WIDTH]>> {
-        Zeroizing::new(self.columns.iter().enumerate().map(|(k, c)| [0, 1, 2, 3].map(|w| pad(sid_pad, k, w, c))).collect())
+        Zeroizing::new(
+            self.columns
+                .iter()
+                .enumerate()
+                .map(|(k, c)| [0, 1, 2, 3].map(|w| pad(sid_pad, k, w, c)))
+                .collect(),
+        )
     }
 }
 
 /// Bob: extends with random choice bits β; returns his state and the message (u, x̃, t̃).
-pub fn bob_extend(sid_ext: &[u8; 32], keys: &[([u8; 32], [u8; 32])], rng: &mut ChaCha20Rng) -> (BobExtension, Vec<u8>) {
+pub fn bob_extend(
+    sid_ext: &[u8; 32],
+    keys: &[([u8; 32], [u8; 32])],
+    rng: &mut ChaCha20Rng,
+) -> (BobExtension, Vec<u8>) {
     let mut x = Zeroizing::new([0u8; ROW]);
     rng.fill_bytes(&mut x[..]);
     let mut beta = Zeroizing::new([0u8; XI / 8]);
@@ -168,9 +189,18 @@ pub fn bob_extend(sid_ext: &[u8; 32], keys: &[([u8; 32], [u8; 32])], rng: &mut C
 
 /// Alice: checks Bob's message (constant time) and returns her pads (P0_{k,w}, P1_{k,w}).
 /// A failed check means Bob cheated (or used another `sid_ext`): the caller must ban him (spec §2.4).
-pub fn alice_receive(sid_ext: &[u8; 32], sid_pad: &[u8; 32], delta: &[u8; 32], keys: &[[u8; 32]], msg: &[u8]) -> Result<Zeroizing<Vec<[(Scalar, Scalar); WIDTH]>>> {
+pub fn alice_receive(
+    sid_ext: &[u8; 32],
+    sid_pad: &[u8; 32],
+    delta: &[u8; 32],
+    keys: &[[u8; 32]],
+    msg: &[u8],
+) -> Result<Zeroizing<Vec<[(Scalar, Scalar); WIDTH]>>> {
     if msg.len() != MSG_LEN || keys.len() != KAPPA {
-        return Err(Error::local(ErrorCode::InvalidLength, "OT-extension message has the wrong length"));
+        return Err(Error::local(
+            ErrorCode::InvalidLength,
+            "OT-extension message has the wrong length",
+        ));
     }
     let u = &msg[..KAPPA * ROW];
     let chi = chis(sid_ext, u);
@@ -188,12 +218,24 @@ pub fn alice_receive(sid_ext: &[u8; 32], sid_pad: &[u8; 32], delta: &[u8; 32], k
         let o = KAPPA * ROW + SIGMA_BYTES + l * SIGMA_BYTES;
         let t_tilde = Gf::from_bytes(&msg[o..o + SIGMA_BYTES]);
         let m64 = 0u64.wrapping_sub(u64::from(d));
-        let expected = t_tilde.xor(Gf([x_tilde.0[0] & m64, x_tilde.0[1] & m64, x_tilde.0[2] & m64, x_tilde.0[3] & m64]));
-        bad |= !fold(&q, &chi).to_bytes().ct_eq(&expected.to_bytes()).unwrap_u8() & 1;
+        let expected = t_tilde.xor(Gf([
+            x_tilde.0[0] & m64,
+            x_tilde.0[1] & m64,
+            x_tilde.0[2] & m64,
+            x_tilde.0[3] & m64,
+        ]));
+        bad |= !fold(&q, &chi)
+            .to_bytes()
+            .ct_eq(&expected.to_bytes())
+            .unwrap_u8()
+            & 1;
         rows.push(q);
     }
     if bad != 0 {
-        return Err(Error::local(ErrorCode::ConsistencyCheckFailed, "OT-extension consistency check failed"));
+        return Err(Error::local(
+            ErrorCode::ConsistencyCheckFailed,
+            "OT-extension consistency check failed",
+        ));
     }
     let cols = Zeroizing::new(transpose(&rows));
     Ok(Zeroizing::new(

@@ -9,6 +9,10 @@ use k256::Scalar;
 pub fn zeta(me: u16, sid_z: &[u8; 32], seeds: &[(u16, [u8; 32])]) -> Scalar {
     seeds.iter().fold(Scalar::ZERO, |acc, (j, seed)| {
         let h = hs(tag::ZERO_SHARE, &[sid_z, seed]);
-        if me < *j { acc - h } else { acc + h }
+        if me < *j {
+            acc - h
+        } else {
+            acc + h
+        }
     })
 }

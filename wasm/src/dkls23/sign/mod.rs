@@ -34,9 +34,9 @@ mod round1;
 mod round2;
 mod round3;
 
+pub use request::{EcdsaSignature, SignRequest, NONCE_LEN};
 #[cfg(test)]
 pub(crate) use round1::start_with_nonce;
-pub use request::{EcdsaSignature, SignRequest, NONCE_LEN};
 pub use round1::{start, SignRound1};
 pub use round2::SignRound2;
 pub use round3::SignRound3;

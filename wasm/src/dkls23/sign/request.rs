@@ -2,11 +2,11 @@
 //! lengths and the per-run session ids (module doc of `sign`).
 #![forbid(unsafe_code)]
 
+use crate::common::round::Expects;
+use crate::common::wire::{Header, Protocol, SessionId};
 use crate::dkls23::keygen::setup_sid;
 use crate::dkls23::keys::KeyShare;
 use crate::dkls23::primitives::{mul, ot_ext};
-use crate::common::round::Expects;
-use crate::common::wire::{Header, Protocol, SessionId};
 use crate::hash::sid;
 use k256::{ProjectivePoint, Scalar};
 use zeroize::Zeroizing;
@@ -58,14 +58,30 @@ impl Ctx {
     }
     /// The spec's sid_M(B, A) for this request (the same in every run of the session id).
     pub(super) fn pair_sid(&self, bob: u16, alice: u16) -> [u8; 32] {
-        sid(b"mul", &[&setup_sid(&self.key.epoch, bob, alice), &self.sign_sid])
+        sid(
+            b"mul",
+            &[&setup_sid(&self.key.epoch, bob, alice), &self.sign_sid],
+        )
     }
     /// What round `round` expects from every other signer.
     pub(super) fn expects(&self, round: u8, direct: bool, payload_len: usize) -> Expects {
-        Expects { protocol: Protocol::EcdsaSign, session: self.session, round, me: self.key.id, direct, payload_len }
+        Expects {
+            protocol: Protocol::EcdsaSign,
+            session: self.session,
+            round,
+            me: self.key.id,
+            direct,
+            payload_len,
+        }
     }
     pub(super) fn header(&self, round: u8, receiver: u16) -> Header {
-        Header { protocol: Protocol::EcdsaSign, session: self.session, round, sender: self.key.id, receiver }
+        Header {
+            protocol: Protocol::EcdsaSign,
+            session: self.session,
+            round,
+            sender: self.key.id,
+            receiver,
+        }
     }
 }
 
@@ -75,7 +91,11 @@ pub(super) fn ext_sid(pair_sid: &[u8; 32], bob_nonce: &[u8; NONCE_LEN]) -> [u8; 
 }
 
 /// (sid_run, sid_pad) of instance (B, A): both nonces (module doc).
-pub(super) fn run_sids(pair_sid: &[u8; 32], bob_nonce: &[u8; NONCE_LEN], alice_nonce: &[u8; NONCE_LEN]) -> ([u8; 32], [u8; 32]) {
+pub(super) fn run_sids(
+    pair_sid: &[u8; 32],
+    bob_nonce: &[u8; NONCE_LEN],
+    alice_nonce: &[u8; NONCE_LEN],
+) -> ([u8; 32], [u8; 32]) {
     let run = sid(b"mul-run", &[pair_sid, bob_nonce, alice_nonce]);
     let pad = sid(b"ot-pad", &[&run]);
     (run, pad)

@@ -3,8 +3,8 @@
 //! Alice, answer every peer's M1 (Step 7).
 #![forbid(unsafe_code)]
 
-use super::round2::SignRound2;
 use super::request::{ext_sid, run_sids, Ctx, SignRequest, NONCE_LEN, R1_LEN, R2_LEN};
+use super::round2::SignRound2;
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Reader, Receives, RoundInput};
 use crate::common::wire;
@@ -51,24 +51,62 @@ pub fn start(key: KeyShare, req: SignRequest, rng: &mut ChaCha20Rng) -> Result<S
 }
 
 /// `start` with a given nonce; tests fix it to model the derivation before issue 11.
-pub(crate) fn start_with_nonce(key: KeyShare, req: SignRequest, nonce: [u8; NONCE_LEN], rng: &mut ChaCha20Rng) -> Result<SignRound1> {
+pub(crate) fn start_with_nonce(
+    key: KeyShare,
+    req: SignRequest,
+    nonce: [u8; NONCE_LEN],
+    rng: &mut ChaCha20Rng,
+) -> Result<SignRound1> {
     if key.is_pending() {
-        return Err(Error::local(ErrorCode::InvalidParameters, "share is pending its pairwise setup; finish the reshare with a refresh"));
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "share is pending its pairwise setup; finish the reshare with a refresh",
+        ));
     }
     crate::common::params::validate_identifiers(&req.signers, key.parties)?;
     if req.signers.len() < usize::from(key.threshold) {
-        return Err(Error::local(ErrorCode::NotEnoughSigners, "fewer signers than the key's threshold"));
+        return Err(Error::local(
+            ErrorCode::NotEnoughSigners,
+            "fewer signers than the key's threshold",
+        ));
     }
     if !req.signers.contains(&key.id) {
-        return Err(Error::local(ErrorCode::InvalidParameters, "the local party is not among the signers"));
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "the local party is not among the signers",
+        ));
     }
     let derived = derive::derive(&key.public_key, &key.chain, &req.path)?;
     let x = Zeroizing::new(key.x + derived.tweak);
     let ids: Vec<u8> = req.signers.iter().flat_map(|s| s.to_be_bytes()).collect();
     // sign_id binds the sorted signer set, the key epoch, the derived key and the digest.
-    let sign_sid = sid(b"sign", &[&req.session, &key.epoch, &ids, &derived.chain, &enc_point(&derived.public_key), &req.digest]);
-    let others: Vec<u16> = req.signers.iter().copied().filter(|s| *s != key.id).collect();
-    let ctx = Ctx { signers: req.signers, others, sign_sid, session: req.session, digest: req.digest, public_key: derived.public_key, x, key };
+    let sign_sid = sid(
+        b"sign",
+        &[
+            &req.session,
+            &key.epoch,
+            &ids,
+            &derived.chain,
+            &enc_point(&derived.public_key),
+            &req.digest,
+        ],
+    );
+    let others: Vec<u16> = req
+        .signers
+        .iter()
+        .copied()
+        .filter(|s| *s != key.id)
+        .collect();
+    let ctx = Ctx {
+        signers: req.signers,
+        others,
+        sign_sid,
+        session: req.session,
+        digest: req.digest,
+        public_key: derived.public_key,
+        x,
+        key,
+    };
 
     let r = Zeroizing::new(random_scalar(rng));
     let phi = Zeroizing::new(random_scalar(rng));
@@ -86,16 +124,44 @@ pub(crate) fn start_with_nonce(key: KeyShare, req: SignRequest, nonce: [u8; NONC
         let mut payload = Vec::with_capacity(R1_LEN);
         payload.extend_from_slice(&ctx.sign_sid);
         payload.extend_from_slice(&nonce);
-        payload.extend_from_slice(&commit(&ctx.sign_sid, ctx.me(), j, &salt, &enc_point(&big_r)));
+        payload.extend_from_slice(&commit(
+            &ctx.sign_sid,
+            ctx.me(),
+            j,
+            &salt,
+            &enc_point(&big_r),
+        ));
         payload.extend_from_slice(&m1);
         messages.push(ctx.header(1, j).seal(&payload));
         salts.push((j, salt));
         bobs.push((j, bob));
     }
-    let seeds: Vec<(u16, [u8; 32])> = ctx.others.iter().map(|j| ctx.key.peer(*j).map(|p| (*j, p.zero_seed))).collect::<Result<_>>()?;
-    let zeta = Zeroizing::new(zero::zeta(ctx.me(), &sid(b"zero", &[&ctx.key.epoch, &ctx.sign_sid]), &seeds));
-    let input = RoundInput::new(ctx.expects(1, true, R1_LEN), ctx.others.clone(), wire::frame(&messages));
-    Ok(SignRound1 { ctx, nonce, r, phi, big_r, salts, bobs, zeta, input })
+    let seeds: Vec<(u16, [u8; 32])> = ctx
+        .others
+        .iter()
+        .map(|j| ctx.key.peer(*j).map(|p| (*j, p.zero_seed)))
+        .collect::<Result<_>>()?;
+    let zeta = Zeroizing::new(zero::zeta(
+        ctx.me(),
+        &sid(b"zero", &[&ctx.key.epoch, &ctx.sign_sid]),
+        &seeds,
+    ));
+    let input = RoundInput::new(
+        ctx.expects(1, true, R1_LEN),
+        ctx.others.clone(),
+        wire::frame(&messages),
+    );
+    Ok(SignRound1 {
+        ctx,
+        nonce,
+        r,
+        phi,
+        big_r,
+        salts,
+        bobs,
+        zeta,
+        input,
+    })
 }
 
 impl Receives for SignRound1 {
@@ -110,20 +176,37 @@ impl Receives for SignRound1 {
     /// Reads one signer's round-one message; a signer on another request is rejected.
     fn read(&self, r: &mut Reader<'_>) -> Result<In1> {
         if !bool::from(r.take(32)?.ct_eq(&self.ctx.sign_sid[..])) {
-            return Err(Error::blame(ErrorCode::InconsistentBroadcast, r.sender(), "sender is signing a different request (signers, key, path or digest)"));
+            return Err(Error::blame(
+                ErrorCode::InconsistentBroadcast,
+                r.sender(),
+                "sender is signing a different request (signers, key, path or digest)",
+            ));
         }
         let nonce = r.array::<NONCE_LEN>()?;
         let commitment = r.array::<32>()?;
-        Ok(In1 { nonce, commitment, m1: r.rest().to_vec() })
+        Ok(In1 {
+            nonce,
+            commitment,
+            m1: r.rest().to_vec(),
+        })
     }
 }
 
 impl SignRound1 {
-
     /// Round 2 (Step 7): as Alice towards each peer, multiply (r_i, sk_i) by the peer's χ.
     /// An OT-extension check failure is `ConsistencyCheckFailed` naming the peer (ban it).
     pub fn advance(self, rng: &mut ChaCha20Rng) -> Result<SignRound2> {
-        let SignRound1 { ctx, nonce, r, phi, big_r, salts, bobs, zeta, input } = self;
+        let SignRound1 {
+            ctx,
+            nonce,
+            r,
+            phi,
+            big_r,
+            salts,
+            bobs,
+            zeta,
+            input,
+        } = self;
         let me = ctx.me();
         let sk = Zeroizing::new(lagrange(&ctx.signers, me) * *ctx.x + *zeta);
         let pk_i = ProjectivePoint::GENERATOR * *sk;
@@ -136,9 +219,31 @@ impl SignRound1 {
             let pair = ctx.pair_sid(*j, me);
             let (sid_run, sid_pad) = run_sids(&pair, &in1.nonce, &nonce);
             let g = mul::gadget(&setup_sid(&ctx.key.epoch, *j, me), &peer.alice_nu);
-            let (c, m2) = mul::alice_m2(&sid_run, &ext_sid(&pair, &in1.nonce), &sid_pad, &peer.alice_delta, &peer.alice_keys, &g, [*r, *sk], &in1.m1, rng).map_err(|e| e.from_party(*j))?;
-            let chi = &bobs.iter().find(|(k, _)| k == j).ok_or_else(|| Error::blame(ErrorCode::UnknownSender, *j, "missing multiplication state"))?.1.chi;
-            let salt = &salts.iter().find(|(k, _)| k == j).ok_or_else(|| Error::blame(ErrorCode::UnknownSender, *j, "missing salt"))?.1;
+            let (c, m2) = mul::alice_m2(
+                &sid_run,
+                &ext_sid(&pair, &in1.nonce),
+                &sid_pad,
+                &peer.alice_delta,
+                &peer.alice_keys,
+                &g,
+                [*r, *sk],
+                &in1.m1,
+                rng,
+            )
+            .map_err(|e| e.from_party(*j))?;
+            let chi = &bobs
+                .iter()
+                .find(|(k, _)| k == j)
+                .ok_or_else(|| {
+                    Error::blame(ErrorCode::UnknownSender, *j, "missing multiplication state")
+                })?
+                .1
+                .chi;
+            let salt = &salts
+                .iter()
+                .find(|(k, _)| k == j)
+                .ok_or_else(|| Error::blame(ErrorCode::UnknownSender, *j, "missing salt"))?
+                .1;
             let mut payload = Vec::with_capacity(R2_LEN);
             payload.extend_from_slice(&enc_point(&big_r));
             payload.extend_from_slice(salt);
@@ -151,9 +256,29 @@ impl SignRound1 {
             cs.push((*j, Zeroizing::new(c)));
         }
         let nonces = received.iter().map(|(j, i)| (*j, i.nonce)).collect();
-        let commitments = received.into_iter().map(|(j, i)| (j, i.commitment)).collect();
-        let input = RoundInput::new(ctx.expects(2, true, R2_LEN), ctx.others.clone(), wire::frame(&messages));
-        Ok(SignRound2 { input, ctx, nonce, nonces, r, phi, sk, pk_i, big_r, bobs, cs, commitments })
+        let commitments = received
+            .into_iter()
+            .map(|(j, i)| (j, i.commitment))
+            .collect();
+        let input = RoundInput::new(
+            ctx.expects(2, true, R2_LEN),
+            ctx.others.clone(),
+            wire::frame(&messages),
+        );
+        Ok(SignRound2 {
+            input,
+            ctx,
+            nonce,
+            nonces,
+            r,
+            phi,
+            sk,
+            pk_i,
+            big_r,
+            bobs,
+            cs,
+            commitments,
+        })
     }
 }
 
@@ -161,6 +286,10 @@ impl SignRound1 {
 impl SignRound1 {
     /// As Bob towards `peer`: the choice bits β of this run (the rerun attack uses them).
     pub(crate) fn choice_bits(&self, peer: u16) -> [u8; ot_ext::XI / 8] {
-        self.bobs.iter().find(|(j, _)| *j == peer).map(|(_, b)| b.beta()).unwrap_or([0; ot_ext::XI / 8])
+        self.bobs
+            .iter()
+            .find(|(j, _)| *j == peer)
+            .map(|(_, b)| b.beta())
+            .unwrap_or([0; ot_ext::XI / 8])
     }
 }

@@ -2,8 +2,8 @@
 //! run every Step 8 check before computing (u_i, w_i).
 #![forbid(unsafe_code)]
 
-use super::round3::SignRound3;
 use super::request::{run_sids, Ctx, NONCE_LEN, R3_LEN};
+use super::round3::SignRound3;
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Reader, Receives, RoundInput};
 use crate::common::wire::{self, BROADCAST};
@@ -57,21 +57,56 @@ impl Receives for SignRound2 {
         let point = |a: usize| dec_point(&pl[a..a + 33]).map_err(|e| e.from_party(sender));
         let big_r = point(0)?;
         let salt: [u8; 64] = pl[33..97].try_into().unwrap_or([0; 64]);
-        let commitment = self.commitments.iter().find(|(j, _)| *j == sender).map(|(_, c)| *c).unwrap_or([0; 32]);
-        if !opens(&commitment, &self.ctx.sign_sid, sender, self.ctx.me(), &salt, &pl[0..33]) {
-            return Err(Error::blame(ErrorCode::InvalidProof, sender, "R_j does not open its round-one commitment"));
+        let commitment = self
+            .commitments
+            .iter()
+            .find(|(j, _)| *j == sender)
+            .map(|(_, c)| *c)
+            .unwrap_or([0; 32]);
+        if !opens(
+            &commitment,
+            &self.ctx.sign_sid,
+            sender,
+            self.ctx.me(),
+            &salt,
+            &pl[0..33],
+        ) {
+            return Err(Error::blame(
+                ErrorCode::InvalidProof,
+                sender,
+                "R_j does not open its round-one commitment",
+            ));
         }
         let (pk, gamma_u, gamma_v) = (point(97)?, point(130)?, point(163)?);
         let psi = dec_scalar(&pl[196..228]).map_err(|e| e.from_party(sender))?;
-        Ok(In2 { big_r, pk, gamma_u, gamma_v, psi, m2: pl[228..].to_vec() })
+        Ok(In2 {
+            big_r,
+            pk,
+            gamma_u,
+            gamma_v,
+            psi,
+            m2: pl[228..].to_vec(),
+        })
     }
 }
 
 impl SignRound2 {
-
     /// Round 3 (Steps 8–9): every check first, then (u_i, w_i).
     pub fn advance(self) -> Result<SignRound3> {
-        let SignRound2 { ctx, nonce, nonces, r, phi, sk, pk_i, big_r, bobs, cs, input, .. } = self;
+        let SignRound2 {
+            ctx,
+            nonce,
+            nonces,
+            r,
+            phi,
+            sk,
+            pk_i,
+            big_r,
+            bobs,
+            cs,
+            input,
+            ..
+        } = self;
         let me = ctx.me();
         let received = input.into_complete()?;
         let mut sum_pk = pk_i;
@@ -81,20 +116,45 @@ impl SignRound2 {
         let mut v = Zeroizing::new(Scalar::ZERO);
         for ((j, bob), (j2, in2)) in bobs.into_iter().zip(received.iter()) {
             if j != *j2 {
-                return Err(Error::blame(ErrorCode::UnknownSender, *j2, "signer order mismatch"));
+                return Err(Error::blame(
+                    ErrorCode::UnknownSender,
+                    *j2,
+                    "signer order mismatch",
+                ));
             }
             let peer = ctx.key.peer(j)?;
             // Instance (B = me, A = j): Bob's nonce is mine, Alice's is the one j sent in round 1.
-            let alice_nonce = nonces.iter().find(|(k, _)| *k == j).ok_or_else(|| Error::blame(ErrorCode::UnknownSender, j, "missing round-one nonce"))?.1;
+            let alice_nonce = nonces
+                .iter()
+                .find(|(k, _)| *k == j)
+                .ok_or_else(|| {
+                    Error::blame(ErrorCode::UnknownSender, j, "missing round-one nonce")
+                })?
+                .1;
             let (sid_run, sid_pad) = run_sids(&ctx.pair_sid(me, j), &nonce, &alice_nonce);
             let g = mul::gadget(&setup_sid(&ctx.key.epoch, me, j), &peer.bob_nu);
             let chi = *bob.chi;
-            let d = Zeroizing::new(bob.m3(&sid_run, &sid_pad, &g, &in2.m2).map_err(|e| e.from_party(j))?);
+            let d = Zeroizing::new(
+                bob.m3(&sid_run, &sid_pad, &g, &in2.m2)
+                    .map_err(|e| e.from_party(j))?,
+            );
             // Step 8 consistency checks (with pk_j, per the corrected paper text, spec §0.3).
-            if in2.big_r * chi != in2.gamma_u + ProjectivePoint::GENERATOR * d[0] || in2.pk * chi != in2.gamma_v + ProjectivePoint::GENERATOR * d[1] {
-                return Err(Error::blame(ErrorCode::ConsistencyCheckFailed, j, "Γ consistency check failed"));
+            if in2.big_r * chi != in2.gamma_u + ProjectivePoint::GENERATOR * d[0]
+                || in2.pk * chi != in2.gamma_v + ProjectivePoint::GENERATOR * d[1]
+            {
+                return Err(Error::blame(
+                    ErrorCode::ConsistencyCheckFailed,
+                    j,
+                    "Γ consistency check failed",
+                ));
             }
-            let c = &cs.iter().find(|(k, _)| *k == j).ok_or_else(|| Error::blame(ErrorCode::UnknownSender, j, "missing multiplication output"))?.1;
+            let c = &cs
+                .iter()
+                .find(|(k, _)| *k == j)
+                .ok_or_else(|| {
+                    Error::blame(ErrorCode::UnknownSender, j, "missing multiplication output")
+                })?
+                .1;
             sum_pk += in2.pk;
             sum_r += in2.big_r;
             *phi_total += in2.psi;
@@ -102,10 +162,16 @@ impl SignRound2 {
             *v += c[1] + d[1];
         }
         if sum_pk != ctx.public_key {
-            return Err(Error::local(ErrorCode::ConsistencyCheckFailed, "the signers' pk_i do not add up to the public key"));
+            return Err(Error::local(
+                ErrorCode::ConsistencyCheckFailed,
+                "the signers' pk_i do not add up to the public key",
+            ));
         }
         if bool::from(sum_r.is_identity()) {
-            return Err(Error::local(ErrorCode::ConsistencyCheckFailed, "the combined nonce point is the identity"));
+            return Err(Error::local(
+                ErrorCode::ConsistencyCheckFailed,
+                "the combined nonce point is the identity",
+            ));
         }
         *u += *r * *phi_total;
         *v += *sk * *phi_total;
@@ -115,8 +181,18 @@ impl SignRound2 {
         let mut payload = [0u8; 64];
         payload[..32].copy_from_slice(&enc_scalar(&u));
         payload[32..].copy_from_slice(&enc_scalar(&w));
-        let input = RoundInput::new(ctx.expects(3, false, R3_LEN), ctx.others.clone(), wire::frame(&[ctx.header(3, BROADCAST).seal(&payload)]));
-        Ok(SignRound3 { input, ctx, big_r: sum_r, u: *u, w })
+        let input = RoundInput::new(
+            ctx.expects(3, false, R3_LEN),
+            ctx.others.clone(),
+            wire::frame(&[ctx.header(3, BROADCAST).seal(&payload)]),
+        );
+        Ok(SignRound3 {
+            input,
+            ctx,
+            big_r: sum_r,
+            u: *u,
+            w,
+        })
     }
 }
 
