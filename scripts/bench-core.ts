@@ -12,11 +12,28 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { ed25519PublicKey, ed25519Sign, ed25519Verify, randomSeed, startEcdsaDkg, startEcdsaSign, startFrostDkg, startFrostSign, type EcdsaKeyShare, type FrostKeyShare, type OutgoingMessage } from '../src/core/index.ts';
+import {
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  randomSeed,
+  startEcdsaDkg,
+  startEcdsaSign,
+  startFrostDkg,
+  startFrostSign,
+  type EcdsaKeyShare,
+  type FrostKeyShare,
+  type OutgoingMessage,
+} from '../src/core/index.ts';
 
 type Party = { outgoing: OutgoingMessage[]; receive(m: Uint8Array): void };
 
-const { values } = parseArgs({ options: { iterations: { type: 'string', default: '20' }, 'no-native': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '20' },
+    'no-native': { type: 'boolean', default: false },
+  },
+});
 const iterations = Number(values.iterations);
 const runtime = 'Bun' in globalThis ? 'bun' : 'Deno' in globalThis ? 'deno' : 'node';
 const progress = (s: string) => process.stderr.write(`[bench:core] ${s}\n`);
@@ -49,7 +66,12 @@ function ecdsaKeygen(t: number, n: number): { keys: EcdsaKeyShare[]; ms: number;
   const session = randomSeed();
   const clock = new Map<number, number>();
   const ids = Array.from({ length: n }, (_, i) => i + 1);
-  const r1 = new Map(ids.map((me) => [me, timed(clock, me, () => startEcdsaDkg({ session, threshold: t, parties: n, me }))]));
+  const r1 = new Map(
+    ids.map((me) => [
+      me,
+      timed(clock, me, () => startEcdsaDkg({ session, threshold: t, parties: n, me })),
+    ]),
+  );
   const b1 = exchange(r1, clock);
   const r2 = new Map([...r1].map(([id, r]) => [id, timed(clock, id, () => r.advance())]));
   const b2 = exchange(r2, clock);
@@ -65,21 +87,34 @@ function ecdsaSign(keys: EcdsaKeyShare[], t: number): { rounds: number[]; bytes:
   const session = randomSeed();
   const digest = crypto.getRandomValues(new Uint8Array(32));
   const c = [0, 1, 2, 3].map(() => new Map<number, number>());
-  const r1 = new Map(signers.map((id) => [id, timed(c[0]!, id, () => startEcdsaSign({ key: keys[id - 1]!, session, signers, digest }))]));
+  const r1 = new Map(
+    signers.map((id) => [
+      id,
+      timed(c[0]!, id, () => startEcdsaSign({ key: keys[id - 1]!, session, signers, digest })),
+    ]),
+  );
   const b1 = exchange(r1, c[1]!);
   const r2 = new Map([...r1].map(([id, r]) => [id, timed(c[1]!, id, () => r.advance())]));
   const b2 = exchange(r2, c[2]!);
   const r3 = new Map([...r2].map(([id, r]) => [id, timed(c[2]!, id, () => r.advance())]));
   const b3 = exchange(r3, c[3]!);
   for (const [id, r] of r3) timed(c[3]!, id, () => r.finish());
-  return { rounds: c.map(avgClock), bytes: mean(signers.map((id) => (b1.get(id) ?? 0) + (b2.get(id) ?? 0) + (b3.get(id) ?? 0))) };
+  return {
+    rounds: c.map(avgClock),
+    bytes: mean(signers.map((id) => (b1.get(id) ?? 0) + (b2.get(id) ?? 0) + (b3.get(id) ?? 0))),
+  };
 }
 
 function frost(t: number, n: number): { keygenMs: number; signMs: number } {
   const session = randomSeed();
   const clock = new Map<number, number>();
   const ids = Array.from({ length: n }, (_, i) => i + 1);
-  const r1 = new Map(ids.map((me) => [me, timed(clock, me, () => startFrostDkg({ session, threshold: t, parties: n, me }))]));
+  const r1 = new Map(
+    ids.map((me) => [
+      me,
+      timed(clock, me, () => startFrostDkg({ session, threshold: t, parties: n, me })),
+    ]),
+  );
   exchange(r1, clock);
   const r2 = new Map([...r1].map(([id, r]) => [id, timed(clock, id, () => r.advance())]));
   exchange(r2, clock);
@@ -91,7 +126,12 @@ function frost(t: number, n: number): { keygenMs: number; signMs: number } {
     const signers = ids.slice(0, t);
     const s = randomSeed();
     const message = crypto.getRandomValues(new Uint8Array(32));
-    const s1 = new Map(signers.map((id) => [id, timed(sc, id, () => startFrostSign({ key: keys[id - 1]!, session: s, signers, message }))]));
+    const s1 = new Map(
+      signers.map((id) => [
+        id,
+        timed(sc, id, () => startFrostSign({ key: keys[id - 1]!, session: s, signers, message })),
+      ]),
+    );
     exchange(s1, sc);
     const s2 = new Map([...s1].map(([id, r]) => [id, timed(sc, id, () => r.advance())]));
     exchange(s2, sc);
@@ -105,11 +145,15 @@ type NativeRow = { threshold: number; parties: number; keygenMs: number; signRou
 function native(): NativeRow[] | undefined {
   if (values['no-native']) return undefined;
   progress('building and running the native twin (rustup stable, release)');
-  const res = spawnSync('cargo', ['run', '--quiet', '--release', '--example', 'bench', '--', String(iterations)], {
-    cwd: new URL('../wasm/', import.meta.url).pathname,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const res = spawnSync(
+    'cargo',
+    ['run', '--quiet', '--release', '--example', 'bench', '--', String(iterations)],
+    {
+      cwd: new URL('../wasm/', import.meta.url).pathname,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   if (res.status !== 0) {
     progress(`native run failed (status ${res.status}); ratios omitted`);
     return undefined;
@@ -118,24 +162,45 @@ function native(): NativeRow[] | undefined {
 }
 
 const rows: Record<string, unknown>[] = [];
-for (const [t, n] of [[2, 3], [3, 3], [3, 5]] as const) {
+for (const [t, n] of [
+  [2, 3],
+  [3, 3],
+  [3, 5],
+] as const) {
   progress(`ECDSA keygen ${t}-of-${n} (wasm, ${runtime})`);
   const kg = ecdsaKeygen(t, n);
   progress(`ECDSA signing ${t}-of-${n} x${iterations}`);
   const samples = Array.from({ length: iterations }, () => ecdsaSign(kg.keys, t));
   const rounds = [0, 1, 2, 3].map((r) => mean(samples.map((s) => s.rounds[r]!)));
-  rows.push({ curve: 'secp256k1', threshold: t, parties: n, keygenMs: kg.ms, keygenBytesPerParty: kg.bytes, signRoundMs: rounds, signMs: rounds.reduce((a, b) => a + b, 0), bytesPerSign: mean(samples.map((s) => s.bytes)) });
+  rows.push({
+    curve: 'secp256k1',
+    threshold: t,
+    parties: n,
+    keygenMs: kg.ms,
+    keygenBytesPerParty: kg.bytes,
+    signRoundMs: rounds,
+    signMs: rounds.reduce((a, b) => a + b, 0),
+    bytesPerSign: mean(samples.map((s) => s.bytes)),
+  });
 }
 const nat = native();
 for (const row of rows) {
   const twin = nat?.find((x) => x.threshold === row.threshold && x.parties === row.parties);
   if (twin) {
     const nSign = twin.signRoundMs.reduce((a, b) => a + b, 0);
-    Object.assign(row, { nativeKeygenMs: twin.keygenMs, nativeSignMs: nSign, keygenRatio: (row.keygenMs as number) / twin.keygenMs, signRatio: (row.signMs as number) / nSign });
+    Object.assign(row, {
+      nativeKeygenMs: twin.keygenMs,
+      nativeSignMs: nSign,
+      keygenRatio: (row.keygenMs as number) / twin.keygenMs,
+      signRatio: (row.signMs as number) / nSign,
+    });
   }
 }
 progress('FROST(Ed25519) 2-of-3 and 3-of-5');
-const frostRows = [[2, 3], [3, 5]].map(([t, n]) => ({ curve: 'ed25519', threshold: t!, parties: n!, ...frost(t!, n!) }));
+const frostRows = [
+  [2, 3],
+  [3, 5],
+].map(([t, n]) => ({ curve: 'ed25519', threshold: t!, parties: n!, ...frost(t!, n!) }));
 
 /** Microseconds per call of `fn`, after a short warm-up. */
 function usPerOp(n: number, fn: () => unknown): number {
@@ -153,23 +218,50 @@ const identity = {
   signUs: usPerOp(500, () => ed25519Sign(identitySecret, identityMessage)),
   verifyUs: usPerOp(500, () => ed25519Verify(identityPublic, identityMessage, identitySignature)),
   nobleSignUs: usPerOp(200, () => ed25519.sign(identityMessage, identitySecret)),
-  nobleVerifyUs: usPerOp(200, () => ed25519.verify(identitySignature, identityMessage, identityPublic)),
+  nobleVerifyUs: usPerOp(200, () =>
+    ed25519.verify(identitySignature, identityMessage, identityPublic),
+  ),
 };
 
 const f = (x: unknown, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '—');
-console.log(`\nTessera core, per party, ${runtime} ${process.version ?? ''} (wasm), ${iterations} signings per row\n`);
-console.log('| curve | t-of-n | keygen ms | sign r1 | r2 | r3 | out | sign ms | KiB sent/sign | native sign ms | wasm/native sign | wasm/native keygen |');
+console.log(
+  `\nTessera core, per party, ${runtime} ${process.version ?? ''} (wasm), ${iterations} signings per row\n`,
+);
+console.log(
+  '| curve | t-of-n | keygen ms | sign r1 | r2 | r3 | out | sign ms | KiB sent/sign | native sign ms | wasm/native sign | wasm/native keygen |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows as Record<string, number & number[]>[]) {
   const rr = r.signRoundMs as unknown as number[];
-  console.log(`| secp256k1 | ${r.threshold}-of-${r.parties} | ${f(r.keygenMs, 0)} | ${f(rr[0])} | ${f(rr[1])} | ${f(rr[2])} | ${f(rr[3])} | ${f(r.signMs)} | ${f((r.bytesPerSign as number) / 1024)} | ${f(r.nativeSignMs)} | ${f(r.signRatio)}× | ${f(r.keygenRatio)}× |`);
+  console.log(
+    `| secp256k1 | ${r.threshold}-of-${r.parties} | ${f(r.keygenMs, 0)} | ${f(rr[0])} | ${f(rr[1])} | ${f(rr[2])} | ${f(rr[3])} | ${f(r.signMs)} | ${f((r.bytesPerSign as number) / 1024)} | ${f(r.nativeSignMs)} | ${f(r.signRatio)}× | ${f(r.keygenRatio)}× |`,
+  );
 }
-for (const r of frostRows) console.log(`| ed25519 | ${r.threshold}-of-${r.parties} | ${f(r.keygenMs)} | | | | | ${f(r.signMs, 2)} | | | | |`);
-console.log(`\nNode identity (Ed25519, 200 B): sign ${f(identity.signUs, 0)} µs, verify ${f(identity.verifyUs, 0)} µs in the core; @noble/curves ${f(identity.nobleSignUs, 0)} / ${f(identity.nobleVerifyUs, 0)} µs`);
+for (const r of frostRows)
+  console.log(
+    `| ed25519 | ${r.threshold}-of-${r.parties} | ${f(r.keygenMs)} | | | | | ${f(r.signMs, 2)} | | | | |`,
+  );
+console.log(
+  `\nNode identity (Ed25519, 200 B): sign ${f(identity.signUs, 0)} µs, verify ${f(identity.verifyUs, 0)} µs in the core; @noble/curves ${f(identity.nobleSignUs, 0)} / ${f(identity.nobleVerifyUs, 0)} µs`,
+);
 
 const date = new Date().toISOString().slice(0, 10);
 const dir = new URL('../bench/results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 const file = new URL(`${date}-core-${runtime}.json`, dir);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), runtime, iterations, ecdsa: rows, eddsa: frostRows, identity }, null, 2) + '\n');
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      runtime,
+      iterations,
+      ecdsa: rows,
+      eddsa: frostRows,
+      identity,
+    },
+    null,
+    2,
+  ) + '\n',
+);
 console.log(`\nwrote ${file.pathname}`);

@@ -16,7 +16,18 @@ const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const src = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? join(root, 'src');
 
 /** Layer of each top-level folder of src/ (a file may import only its own rank or lower). */
-const RANK: Record<string, number> = { core: 0, auth: 0, protocol: 1, node: 2, api: 3, client: 3, cli: 4, bench: 4, runtime: 2, 'cli.ts': 5 };
+const RANK: Record<string, number> = {
+  core: 0,
+  auth: 0,
+  protocol: 1,
+  node: 2,
+  api: 3,
+  client: 3,
+  cli: 4,
+  bench: 4,
+  runtime: 2,
+  'cli.ts': 5,
+};
 /** Pairs of one rank that must not meet: bench is not built on the CLI. */
 const APART: [string, string][] = [['bench', 'cli']];
 
@@ -28,30 +39,37 @@ function files(dir: string): string[] {
   });
 }
 
-const SPEC = /(?:^|[\s;])(?:import|export)\s[^'";]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^\s*import\s*['"](\.{1,2}\/[^'"]+)['"]/gm;
+const SPEC =
+  /(?:^|[\s;])(?:import|export)\s[^'";]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^\s*import\s*['"](\.{1,2}\/[^'"]+)['"]/gm;
 
 /** Relative imports of one file, resolved to absolute paths. */
 export function importsOf(file: string, text: string): string[] {
   // Comments hold examples of import lines; they are not edges.
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
-  return [...code.matchAll(SPEC)].map((m) => normalize(join(dirname(file), (m[1] ?? m[2] ?? m[3])!)));
+  return [...code.matchAll(SPEC)].map((m) =>
+    normalize(join(dirname(file), (m[1] ?? m[2] ?? m[3])!)),
+  );
 }
 
 const top = (file: string) => relative(src, file).split('/')[0]!;
 
 const all = files(src);
-const graph = new Map(all.map((f) => [f, importsOf(f, readFileSync(f, 'utf8')).filter((t) => t.startsWith(src))]));
+const graph = new Map(
+  all.map((f) => [f, importsOf(f, readFileSync(f, 'utf8')).filter((t) => t.startsWith(src))]),
+);
 const problems: string[] = [];
 
 for (const [from, targets] of graph) {
   for (const to of targets) {
-    if (!graph.has(to) && !to.includes('/core/wasm/')) problems.push(`unresolved: ${relative(root, from)} imports ${relative(root, to)}`);
+    if (!graph.has(to) && !to.includes('/core/wasm/'))
+      problems.push(`unresolved: ${relative(root, from)} imports ${relative(root, to)}`);
     const a = top(from);
     const b = top(to);
     if (a === b) continue;
     const upward = (RANK[b] ?? 99) > (RANK[a] ?? 99);
     const apart = APART.some(([x, y]) => a === x && b === y);
-    if (upward || apart) problems.push(`layer: ${relative(root, from)} (${a}) imports ${relative(root, to)} (${b})`);
+    if (upward || apart)
+      problems.push(`layer: ${relative(root, from)} (${a}) imports ${relative(root, to)} (${b})`);
   }
 }
 
@@ -86,7 +104,9 @@ function cycles(graph: Map<string, string[]>, name: (f: string) => string): stri
     if (component.length > 1 || graph.get(v)!.includes(v)) {
       const loop = loopThrough(graph, component);
       const others = component.filter((f) => !loop.includes(f));
-      found.push(`cycle: ${loop.map(name).join(' → ')}${others.length ? ` (knotted with ${others.map(name).join(', ')})` : ''}`);
+      found.push(
+        `cycle: ${loop.map(name).join(' → ')}${others.length ? ` (knotted with ${others.map(name).join(', ')})` : ''}`,
+      );
     }
   };
   for (const v of graph.keys()) if (!idx.has(v)) strong(v);
@@ -128,15 +148,26 @@ function modulePath(base: string, file: string): string[] {
 
 /** The crate's files by their `use`/path references to each other. */
 function rustGraph(base: string): Map<string, string[]> {
-  const rs = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? rs(join(dir, n)) : n.endsWith('.rs') ? [join(dir, n)] : []));
+  const rs = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) =>
+      statSync(join(dir, n)).isDirectory()
+        ? rs(join(dir, n))
+        : n.endsWith('.rs')
+          ? [join(dir, n)]
+          : [],
+    );
   const all = rs(base);
   const byModule = new Map(all.map((f) => [modulePath(base, f).join('::'), f]));
   const g = new Map<string, string[]>();
   for (const file of all) {
     const me = modulePath(base, file);
-    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    const code = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '');
     const paths: string[][] = [];
-    for (const m of code.matchAll(/\b(crate|super|self)((?:::[A-Za-z_][A-Za-z0-9_]*)*)(::\{([^{}]*)\})?/g)) {
+    for (const m of code.matchAll(
+      /\b(crate|super|self)((?:::[A-Za-z_][A-Za-z0-9_]*)*)(::\{([^{}]*)\})?/g,
+    )) {
       const head = m[1] === 'crate' ? [] : m[1] === 'super' ? me.slice(0, -1) : me;
       const rest = (m[2] ?? '').split('::').filter(Boolean);
       // `super::super::x` climbs once more per `super`.
@@ -145,7 +176,10 @@ function rustGraph(base: string): Map<string, string[]> {
         if (seg === 'super') at = at.slice(0, -1);
         else at.push(seg);
       }
-      const group = m[4]?.split(',').map((x) => x.trim().split('::')[0]!).filter((x) => x && x !== 'self' && x !== '*');
+      const group = m[4]
+        ?.split(',')
+        .map((x) => x.trim().split('::')[0]!)
+        .filter((x) => x && x !== 'self' && x !== '*');
       if (group?.length) for (const x of group) paths.push([...at, x]);
       else paths.push(at);
     }
@@ -155,7 +189,12 @@ function rustGraph(base: string): Map<string, string[]> {
       while (k > 0 && !byModule.has(p.slice(0, k).join('::'))) k--;
       const target = byModule.get(p.slice(0, k).join('::'));
       // The file itself and its ancestors are the module tree, not an edge.
-      if (!target || target === file || (k <= me.length && p.slice(0, k).every((seg, i) => seg === me[i]))) continue;
+      if (
+        !target ||
+        target === file ||
+        (k <= me.length && p.slice(0, k).every((seg, i) => seg === me[i]))
+      )
+        continue;
       targets.add(target);
     }
     g.set(file, [...targets]);
@@ -171,5 +210,9 @@ if (process.argv.includes('--rust')) {
 }
 
 for (const p of problems) console.log(p);
-console.log(problems.length ? `${problems.length} problem(s)` : `no import cycle and no upward import in ${all.length} files of src/`);
+console.log(
+  problems.length
+    ? `${problems.length} problem(s)`
+    : `no import cycle and no upward import in ${all.length} files of src/`,
+);
 process.exit(problems.length ? 1 : 0);

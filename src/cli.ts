@@ -5,7 +5,13 @@
  */
 import process from 'node:process';
 import { UsageError } from './cli/args.ts';
-import { auditVerify, cluster, identityGenerate, initiatorGenerate, nodeStart } from './cli/node.ts';
+import {
+  auditVerify,
+  cluster,
+  identityGenerate,
+  initiatorGenerate,
+  nodeStart,
+} from './cli/node.ts';
 import { request } from './cli/request.ts';
 import { apiCommand } from './cli/api.ts';
 import { backup, restore } from './cli/backup.ts';
@@ -51,7 +57,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const sub = rest[0];
-  if (['keygen', 'sign', 'reshare', 'refresh', 'keys'].includes(command)) return apiCommand(command, rest);
+  if (['keygen', 'sign', 'reshare', 'refresh', 'keys'].includes(command))
+    return apiCommand(command, rest);
   if (command === 'dev') return dev(rest);
   if (command === 'bench') return benchCommand(rest);
   if (command === 'backup') return backup(rest);
@@ -62,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'cluster') return cluster(rest);
   if (command === 'audit') return auditVerify(rest);
   if (command === 'request') return request(rest);
-  throw new UsageError(`unknown command "${[command, sub].filter(Boolean).join(' ')}" (try "tessera --help")`);
+  throw new UsageError(
+    `unknown command "${[command, sub].filter(Boolean).join(' ')}" (try "tessera --help")`,
+  );
 }
 
 try {
@@ -73,7 +82,9 @@ try {
     process.exitCode = 2;
   } else {
     const e = err as { name?: string; code?: string; message?: string };
-    console.error(`tessera: ${e.name ?? 'Error'}${e.code ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}`);
+    console.error(
+      `tessera: ${e.name ?? 'Error'}${e.code ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}`,
+    );
     process.exitCode = 1;
   }
 }

@@ -6,13 +6,27 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { after, describe, test } from 'node:test';
 import { identityPassphrase, loadConfig, storageKey } from '../src/node/config.ts';
-import { generateIdentity, openPrivateIdentity, sealPrivateIdentity, WrongPassphraseError } from '../src/node/identity/identity.ts';
+import {
+  generateIdentity,
+  openPrivateIdentity,
+  sealPrivateIdentity,
+  WrongPassphraseError,
+} from '../src/node/identity/identity.ts';
 import { LineEditor } from '../src/cli/passphrase.ts';
 import { cliArgv, makeCluster, startNode } from './helpers/cluster.ts';
 import { makeCerts, startNats } from './helpers/nats.ts';
@@ -32,7 +46,13 @@ const env = () => {
 /** Runs the CLI with stdin a pipe (not a terminal). */
 function cli(args: string[], extraEnv: Record<string, string> = {}, input = '') {
   const [bin, ...pre] = cliArgv('node');
-  const r = spawnSync(bin!, [...pre, ...args], { cwd: ROOT, env: { ...env(), ...extraEnv }, input, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(bin!, [...pre, ...args], {
+    cwd: ROOT,
+    env: { ...env(), ...extraEnv },
+    input,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -85,9 +105,16 @@ while p.poll() is None or pump(0.1):
 report(status=p.returncode)
 `;
 
-function onPty(args: string[], steps: { expect: string; send: string }[], runtime: 'node' | 'bun' | 'deno' = 'node'): { status?: number; output: string; echo: boolean; icanon: boolean; error?: string } {
+function onPty(
+  args: string[],
+  steps: { expect: string; send: string }[],
+  runtime: 'node' | 'bun' | 'deno' = 'node',
+): { status?: number; output: string; echo: boolean; icanon: boolean; error?: string } {
   const spec = { argv: [...cliArgv(runtime), ...args], cwd: ROOT, env: env(), steps };
-  const r = spawnSync('python3', ['-c', PTY_DRIVER, JSON.stringify(spec)], { encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync('python3', ['-c', PTY_DRIVER, JSON.stringify(spec)], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -101,13 +128,17 @@ describe('the passphrase prompt, on a real pseudo-terminal', () => {
   for (const runtime of ['node', 'bun', 'deno'] as const) {
     test(`a paste ending in CR with a backspace in it, a mismatched confirmation, then a match given in one chunk (the CLI under ${runtime})`, async () => {
       const out = join(dir, `pty1-${runtime}`);
-      const r = onPty(['identity', 'generate', '--node', 'node0', '--encrypt', '--out', out], [
-        // One pasted chunk: a typo, DEL erasing it, CR.
-        { expect: 'passphrase: ', send: `${PASS.slice(0, -1)}X\u007f${PASS.slice(-1)}\r` },
-        { expect: 'confirm passphrase: ', send: 'correct horse battery stable\r' },
-        // Both lines in one chunk, the second after a CRLF (the LF is not a third, empty line).
-        { expect: 'try again', send: `${PASS}\r\n${PASS}\r` },
-      ], runtime);
+      const r = onPty(
+        ['identity', 'generate', '--node', 'node0', '--encrypt', '--out', out],
+        [
+          // One pasted chunk: a typo, DEL erasing it, CR.
+          { expect: 'passphrase: ', send: `${PASS.slice(0, -1)}X\u007f${PASS.slice(-1)}\r` },
+          { expect: 'confirm passphrase: ', send: 'correct horse battery stable\r' },
+          // Both lines in one chunk, the second after a CRLF (the LF is not a third, empty line).
+          { expect: 'try again', send: `${PASS}\r\n${PASS}\r` },
+        ],
+        runtime,
+      );
       assert.equal(r.error, undefined, r.output);
       assert.equal(r.status, 0, r.output);
       assert.match(r.output, /passphrases do not match; try again/);
@@ -118,18 +149,24 @@ describe('the passphrase prompt, on a real pseudo-terminal', () => {
       const bytes = new Uint8Array(readFileSync(key));
       assert.equal((await openPrivateIdentity(bytes, PASS)).nodeId, 'node0');
       // Not the raw bytes typed, and not the line with its CR.
-      await assert.rejects(openPrivateIdentity(bytes, `${PASS.slice(0, -1)}X\u007f${PASS.slice(-1)}`), wrongPassphrase);
+      await assert.rejects(
+        openPrivateIdentity(bytes, `${PASS.slice(0, -1)}X\u007f${PASS.slice(-1)}`),
+        wrongPassphrase,
+      );
       await assert.rejects(openPrivateIdentity(bytes, `${PASS}\r`), wrongPassphrase);
     });
   }
 
   test('a too-short passphrase is refused and asked again; Ctrl-D on an empty line gives up without writing a key', () => {
     const out = join(dir, 'pty2');
-    const r = onPty(['identity', 'generate', '--node', 'node0', '--encrypt', '--out', out], [
-      { expect: 'passphrase: ', send: 'short\r' },
-      { expect: 'try again', send: '' },
-      { expect: 'passphrase: ', send: '\u0004' },
-    ]);
+    const r = onPty(
+      ['identity', 'generate', '--node', 'node0', '--encrypt', '--out', out],
+      [
+        { expect: 'passphrase: ', send: 'short\r' },
+        { expect: 'try again', send: '' },
+        { expect: 'passphrase: ', send: '\u0004' },
+      ],
+    );
     assert.equal(r.error, undefined, r.output);
     assert.equal(r.status, 2, r.output);
     assert.match(r.output, /shorter than 12 characters; try again/);
@@ -140,7 +177,10 @@ describe('the passphrase prompt, on a real pseudo-terminal', () => {
 
   test('Ctrl-C exits 130 with the terminal restored and no key written', () => {
     const out = join(dir, 'pty3');
-    const r = onPty(['identity', 'generate', '--node', 'node0', '--encrypt', '--out', out], [{ expect: 'passphrase: ', send: 'half a pass\u0003' }]);
+    const r = onPty(
+      ['identity', 'generate', '--node', 'node0', '--encrypt', '--out', out],
+      [{ expect: 'passphrase: ', send: 'half a pass\u0003' }],
+    );
     assert.equal(r.error, undefined, r.output);
     assert.equal(r.status, 130, r.output);
     assert.ok(r.echo && r.icanon);
@@ -148,7 +188,11 @@ describe('the passphrase prompt, on a real pseudo-terminal', () => {
   });
 
   test('stdin that is not a terminal, with no passphrase source: a clear error, not a hang', () => {
-    const r = cli(['identity', 'generate', '--node', 'node0', '--encrypt', '--out', join(dir, 'nontty')], {}, 'correct horse battery staple\n');
+    const r = cli(
+      ['identity', 'generate', '--node', 'node0', '--encrypt', '--out', join(dir, 'nontty')],
+      {},
+      'correct horse battery staple\n',
+    );
     assert.equal(r.status, 2);
     assert.match(r.stderr, /stdin is not a terminal/);
   });
@@ -167,12 +211,35 @@ describe('every passphrase source: at least 12 characters, exactly one trailing 
   test('--passphrase-file: too short is refused naming the file; CRLF is stripped, surrounding spaces are not', async () => {
     const short = join(dir, 'short.pass');
     writeFileSync(short, 'elevenchars\n');
-    let r = cli(['identity', 'generate', '--node', 'node1', '--encrypt', '--passphrase-file', short, '--out', join(dir, 'pf')]);
+    let r = cli([
+      'identity',
+      'generate',
+      '--node',
+      'node1',
+      '--encrypt',
+      '--passphrase-file',
+      short,
+      '--out',
+      join(dir, 'pf'),
+    ]);
     assert.equal(r.status, 2);
-    assert.ok(r.stderr.includes(`passphrase file ${short} is shorter than 12 characters`), r.stderr);
+    assert.ok(
+      r.stderr.includes(`passphrase file ${short} is shorter than 12 characters`),
+      r.stderr,
+    );
     const spaced = join(dir, 'spaced.pass');
     writeFileSync(spaced, '  twelve chars  \r\n');
-    r = cli(['identity', 'generate', '--node', 'node1', '--encrypt', '--passphrase-file', spaced, '--out', join(dir, 'pf')]);
+    r = cli([
+      'identity',
+      'generate',
+      '--node',
+      'node1',
+      '--encrypt',
+      '--passphrase-file',
+      spaced,
+      '--out',
+      join(dir, 'pf'),
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const bytes = new Uint8Array(readFileSync(join(dir, 'pf', 'node1.key.age')));
     assert.equal((await openPrivateIdentity(bytes, '  twelve chars  ')).nodeId, 'node1');
@@ -181,7 +248,10 @@ describe('every passphrase source: at least 12 characters, exactly one trailing 
   });
 
   test('TESSERA_PASSPHRASE too short is refused naming the variable', () => {
-    const r = cli(['identity', 'generate', '--node', 'node2', '--encrypt', '--out', join(dir, 'envp')], { TESSERA_PASSPHRASE: 'short' });
+    const r = cli(
+      ['identity', 'generate', '--node', 'node2', '--encrypt', '--out', join(dir, 'envp')],
+      { TESSERA_PASSPHRASE: 'short' },
+    );
     assert.equal(r.status, 2);
     assert.match(r.stderr, /environment variable TESSERA_PASSPHRASE is shorter than 12 characters/);
   });
@@ -190,15 +260,31 @@ describe('every passphrase source: at least 12 characters, exactly one trailing 
     const d = join(dir, 'nodecfg');
     mkdirSync(d);
     writeFileSync(join(d, 'n.pass'), 'short\n');
-    writeFileSync(join(d, 'n.json'), JSON.stringify({ nodeId: 'n', manifest: 'cluster.json', identity: 'n.key.age', passphraseFile: 'n.pass', nats: { servers: ['nats://127.0.0.1:1'] }, storage: { driver: 'fs' } }));
+    writeFileSync(
+      join(d, 'n.json'),
+      JSON.stringify({
+        nodeId: 'n',
+        manifest: 'cluster.json',
+        identity: 'n.key.age',
+        passphraseFile: 'n.pass',
+        nats: { servers: ['nats://127.0.0.1:1'] },
+        storage: { driver: 'fs' },
+      }),
+    );
     const cfg = loadConfig(join(d, 'n.json'));
-    assert.throws(() => identityPassphrase(cfg), { name: 'PassphraseError', message: `the passphrase from passphrase file ${join(d, 'n.pass')} is shorter than 12 characters` });
+    assert.throws(() => identityPassphrase(cfg), {
+      name: 'PassphraseError',
+      message: `the passphrase from passphrase file ${join(d, 'n.pass')} is shorter than 12 characters`,
+    });
     writeFileSync(join(d, 'n.pass'), 'long enough passphrase\n\n');
     // Only one newline is stripped: the second is part of the passphrase.
     assert.equal(identityPassphrase(cfg), 'long enough passphrase\n');
     process.env.TESSERA_STORAGE_PASSPHRASE = 'too short';
     try {
-      assert.throws(() => storageKey(cfg, 'c'), { name: 'PassphraseError', message: /environment variable TESSERA_STORAGE_PASSPHRASE is shorter than 12/ });
+      assert.throws(() => storageKey(cfg, 'c'), {
+        name: 'PassphraseError',
+        message: /environment variable TESSERA_STORAGE_PASSPHRASE is shorter than 12/,
+      });
     } finally {
       delete process.env.TESSERA_STORAGE_PASSPHRASE;
     }
@@ -242,7 +328,10 @@ describe('secret files: 0600, exclusive create, --force replaces atomically', ()
     assert.equal(readFileSync(join(out, 'node0.key'), 'utf8'), key);
     assert.equal(readFileSync(join(out, 'ops.initiator.key'), 'utf8'), ops);
     chmodSync(join(out, 'node0.key'), 0o644);
-    assert.equal(cli(['identity', 'generate', '--node', 'node0', '--out', out, '--force']).status, 0);
+    assert.equal(
+      cli(['identity', 'generate', '--node', 'node0', '--out', out, '--force']).status,
+      0,
+    );
     assert.equal(cli(['initiator', 'generate', '--id', 'ops', '--out', out, '--force']).status, 0);
     assert.notEqual(readFileSync(join(out, 'node0.key'), 'utf8'), key);
     assert.notEqual(readFileSync(join(out, 'ops.initiator.key'), 'utf8'), ops);
@@ -274,17 +363,52 @@ describe('production: true refuses to start without each safeguard, and starts w
 
   const plaintextIdentity = async () => {
     const path = join(d, 'plain.key');
-    if (!existsSync(path)) writeFileSync(path, await sealPrivateIdentity(generateIdentity('node0').private, undefined), { mode: 0o600 });
+    if (!existsSync(path))
+      writeFileSync(path, await sealPrivateIdentity(generateIdentity('node0').private, undefined), {
+        mode: 0o600,
+      });
     return 'plain.key';
   };
-  const cases: { missing: string; edit: (c: Record<string, any>) => Promise<void> | void; says: RegExp }[] = [
-    { missing: 'TLS URLs', edit: (c) => void (c.nats.servers = [c.nats.servers[0].replace('tls://', 'nats://')]), says: /TLS NATS URLs \(use tls:\/\/, not nats:\/\// },
-    { missing: 'the CA', edit: (c) => void delete c.nats.tls.caFile, says: /a CA to verify the NATS server \(nats\.tls\.caFile\)/ },
-    { missing: 'the client certificate', edit: (c) => void delete c.nats.tls.certFile, says: /a client certificate and key for mutual TLS/ },
-    { missing: 'the client key', edit: (c) => void delete c.nats.tls.keyFile, says: /a client certificate and key for mutual TLS/ },
-    { missing: 'NATS credentials', edit: (c) => void delete c.nats.nkeySeedFile, says: /NATS credentials \(nats\.credsFile or nats\.nkeySeedFile\)/ },
-    { missing: 'an encrypted identity', edit: async (c) => void (c.identity = await plaintextIdentity()), says: /an encrypted identity \(.*plain\.key is plaintext/ },
-    { missing: 'persistent storage', edit: (c) => void (c.storage.driver = 'memory'), says: /persistent storage \(storage\.driver is memory: use fs or redis\)/ },
+  const cases: {
+    missing: string;
+    edit: (c: Record<string, any>) => Promise<void> | void;
+    says: RegExp;
+  }[] = [
+    {
+      missing: 'TLS URLs',
+      edit: (c) => void (c.nats.servers = [c.nats.servers[0].replace('tls://', 'nats://')]),
+      says: /TLS NATS URLs \(use tls:\/\/, not nats:\/\//,
+    },
+    {
+      missing: 'the CA',
+      edit: (c) => void delete c.nats.tls.caFile,
+      says: /a CA to verify the NATS server \(nats\.tls\.caFile\)/,
+    },
+    {
+      missing: 'the client certificate',
+      edit: (c) => void delete c.nats.tls.certFile,
+      says: /a client certificate and key for mutual TLS/,
+    },
+    {
+      missing: 'the client key',
+      edit: (c) => void delete c.nats.tls.keyFile,
+      says: /a client certificate and key for mutual TLS/,
+    },
+    {
+      missing: 'NATS credentials',
+      edit: (c) => void delete c.nats.nkeySeedFile,
+      says: /NATS credentials \(nats\.credsFile or nats\.nkeySeedFile\)/,
+    },
+    {
+      missing: 'an encrypted identity',
+      edit: async (c) => void (c.identity = await plaintextIdentity()),
+      says: /an encrypted identity \(.*plain\.key is plaintext/,
+    },
+    {
+      missing: 'persistent storage',
+      edit: (c) => void (c.storage.driver = 'memory'),
+      says: /persistent storage \(storage\.driver is memory: use fs or redis\)/,
+    },
   ];
   for (const { missing, edit, says } of cases) {
     test(`without ${missing}: refused, naming it and nothing else`, async () => {

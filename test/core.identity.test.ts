@@ -10,7 +10,13 @@ import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify, errors } from '../src/core/index.ts';
 
 /** RFC 8032 §7.1 Ed25519 vectors (TEST 1, 2, 3 and 1024). */
-const VECTORS: { name: string; secret: string; publicKey: string; message: string; signature: string }[] = [
+const VECTORS: {
+  name: string;
+  secret: string;
+  publicKey: string;
+  message: string;
+  signature: string;
+}[] = [
   {
     name: 'TEST 1 (empty message)',
     secret: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
@@ -61,7 +67,7 @@ const VECTORS: { name: string; secret: string; publicKey: string; message: strin
       'b93246f6b1116398a346f1a641f3b041e989f7914f90cc2c7fff357876e506b50d334ba77c225bc307ba537152f3f161' +
       '0e4eafe595f6d9d90d11faa933a15ef1369546868a7f3a45a96768d40fd9d03412c091c6315cf4fde7cb68606937380d' +
       'b2eaaa707b4c4185c32eddcdd306705e4dc1ffc872eeee475a64dfac86aba41c0618983f8741c5ef68d3a101e8a3b8ca' +
-    'c60c905c15fc910840b94c00a0b9d0',
+      'c60c905c15fc910840b94c00a0b9d0',
     signature:
       '0aab4c900501b3e24d7cdf4663326a3a87df5e4843b2cbdb67cbf6e460fec350aa5371b1508f9f4528ecea23c436d94b5e8fcd4f681e30a6ac00a9704a188a03',
   },
@@ -70,7 +76,8 @@ const VECTORS: { name: string; secret: string; publicKey: string; message: strin
 /** `n` random bytes (getRandomValues refuses more than 64 KiB per call). */
 function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
-  for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, Math.min(n, at + 65536)));
+  for (let at = 0; at < n; at += 65536)
+    crypto.getRandomValues(out.subarray(at, Math.min(n, at + 65536)));
   return out;
 }
 
@@ -87,7 +94,11 @@ describe('core identity: Ed25519 (RFC 8032)', () => {
       const msg = hexToBytes(v.message);
       assert.equal(bytesToHex(ed25519PublicKey(secret)), v.publicKey, v.name);
       assert.equal(bytesToHex(ed25519Sign(secret, msg)), v.signature, v.name);
-      assert.equal(ed25519Verify(hexToBytes(v.publicKey), msg, hexToBytes(v.signature)), true, v.name);
+      assert.equal(
+        ed25519Verify(hexToBytes(v.publicKey), msg, hexToBytes(v.signature)),
+        true,
+        v.name,
+      );
     }
     assert.equal(hexToBytes(VECTORS[3]!.message).length, 1023);
   });
@@ -102,7 +113,11 @@ describe('core identity: Ed25519 (RFC 8032)', () => {
       const sig = ed25519Sign(secret, msg);
       const nobleSig = ed25519.sign(msg, secret);
       assert.equal(bytesToHex(sig), bytesToHex(nobleSig), `signature #${i} (${len} bytes)`);
-      assert.equal(ed25519.verify(sig, msg, pk, { zip215: false }), true, `noble verifies core #${i}`);
+      assert.equal(
+        ed25519.verify(sig, msg, pk, { zip215: false }),
+        true,
+        `noble verifies core #${i}`,
+      );
       assert.equal(ed25519Verify(pk, msg, nobleSig), true, `core verifies noble #${i}`);
     }
   });
@@ -113,9 +128,12 @@ describe('core identity: Ed25519 (RFC 8032)', () => {
     const pk = ed25519PublicKey(secret);
     const sig = ed25519Sign(secret, msg);
     assert.equal(ed25519Verify(pk, msg, sig), true);
-    for (let bit = 0; bit < msg.length * 8; bit += 7) assert.equal(ed25519Verify(pk, flip(msg, bit), sig), false, `message bit ${bit}`);
-    for (let bit = 0; bit < 512; bit++) assert.equal(ed25519Verify(pk, msg, flip(sig, bit)), false, `signature bit ${bit}`);
-    for (let bit = 0; bit < 256; bit++) assert.equal(ed25519Verify(flip(pk, bit), msg, sig), false, `key bit ${bit}`);
+    for (let bit = 0; bit < msg.length * 8; bit += 7)
+      assert.equal(ed25519Verify(pk, flip(msg, bit), sig), false, `message bit ${bit}`);
+    for (let bit = 0; bit < 512; bit++)
+      assert.equal(ed25519Verify(pk, msg, flip(sig, bit)), false, `signature bit ${bit}`);
+    for (let bit = 0; bit < 256; bit++)
+      assert.equal(ed25519Verify(flip(pk, bit), msg, sig), false, `key bit ${bit}`);
     assert.equal(ed25519Verify(ed25519PublicKey(randomBytes(32)), msg, sig), false, 'another key');
     assert.equal(ed25519Verify(pk, msg.subarray(1), sig), false, 'truncated message');
     assert.equal(ed25519Verify(pk, new Uint8Array([...msg, 0]), sig), false, 'extended message');
@@ -154,7 +172,9 @@ describe('core identity: Ed25519 (RFC 8032)', () => {
     // A lax (ZIP 215) verifier accepts the forgery; the core must not.
     assert.equal(ed25519.verify(forged, new Uint8Array(0), identity, { zip215: true }), true);
     // y = p + 3: decodes in lax implementations, fails RFC 8032 §5.1.3 decoding.
-    const nonCanonical = hexToBytes('f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+    const nonCanonical = hexToBytes(
+      'f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    );
     assert.equal(ed25519Verify(nonCanonical, new Uint8Array(0), forged), false);
   });
 

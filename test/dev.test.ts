@@ -29,14 +29,24 @@ async function devCluster(withNats: boolean) {
     symlinkSync(bin!, join(dir, 'bin', 'node'));
     PATH = join(dir, 'bin');
   }
-  const proc = spawn(bin!, [...pre, 'dev', '--dir', join(dir, '.tessera/dev'), '--port', String(port)], { cwd: ROOT, env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    bin!,
+    [...pre, 'dev', '--dir', join(dir, '.tessera/dev'), '--port', String(port)],
+    { cwd: ROOT, env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   const exited = new Promise<void>((r) => proc.on('exit', () => r()));
-  for (let i = 0; i < 600 && !out.includes('Try it'); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 600 && !out.includes('Try it'); i++)
+    await new Promise((r) => setTimeout(r, 100));
   assert.match(out, /DEVELOPMENT SETUP/);
-  const env = { ...process.env, TESSERA_URL: `http://127.0.0.1:${port}`, TESSERA_INITIATOR_KEY: join(dir, '.tessera/dev/initiator.key'), TESSERA_MANIFEST: join(dir, '.tessera/dev/cluster.json') };
+  const env = {
+    ...process.env,
+    TESSERA_URL: `http://127.0.0.1:${port}`,
+    TESSERA_INITIATOR_KEY: join(dir, '.tessera/dev/initiator.key'),
+    TESSERA_MANIFEST: join(dir, '.tessera/dev/cluster.json'),
+  };
   const cli = (args: string[]) => {
     const r = spawnSync(bin!, [...pre, ...args, '--json'], { cwd: ROOT, env, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr + r.stdout);
@@ -60,11 +70,35 @@ for (const withNats of [true, false]) {
       try {
         if (!withNats) assert.match(dev.out(), /in-process bus/);
         const key = dev.cli(['keygen', '--threshold', '2']);
-        const ed = dev.cli(['sign', '--key', key.keyId, '--curve', 'ed25519', '--message', '68656c6c6f']);
-        assert.ok(edVerify(hexToBytes(ed.signature), hexToBytes('68656c6c6f'), hexToBytes(key.publicKeys.ed25519)));
+        const ed = dev.cli([
+          'sign',
+          '--key',
+          key.keyId,
+          '--curve',
+          'ed25519',
+          '--message',
+          '68656c6c6f',
+        ]);
+        assert.ok(
+          edVerify(
+            hexToBytes(ed.signature),
+            hexToBytes('68656c6c6f'),
+            hexToBytes(key.publicKeys.ed25519),
+          ),
+        );
         const { message, digest } = digestOf('hello');
-        const ec = dev.cli(['sign', '--key', key.keyId, '--curve', 'secp256k1', '--message', Buffer.from(digest).toString('hex')]);
-        assert.ok(nodeCryptoVerify(hexToBytes(ec.signature), message, hexToBytes(key.publicKeys.secp256k1)));
+        const ec = dev.cli([
+          'sign',
+          '--key',
+          key.keyId,
+          '--curve',
+          'secp256k1',
+          '--message',
+          Buffer.from(digest).toString('hex'),
+        ]);
+        assert.ok(
+          nodeCryptoVerify(hexToBytes(ec.signature), message, hexToBytes(key.publicKeys.secp256k1)),
+        );
       } finally {
         await dev.stop();
       }

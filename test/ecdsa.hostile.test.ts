@@ -40,7 +40,8 @@ describe('DKLs23 key generation rejects tampered messages of every type', () => 
 
   test('round 1: hostile ephemeral keys are rejected; no input panics', () => {
     const p1 = start(1);
-    for (const point of Object.values(hostilePoints)) rejects(() => p1.receive(patch(m1, H + 32, point)), 'INVALID_POINT', [2]);
+    for (const point of Object.values(hostilePoints))
+      rejects(() => p1.receive(patch(m1, H + 32, point)), 'INVALID_POINT', [2]);
     p1.receive(m1);
     fuzz((m) => p1.receive(m), m1);
   });
@@ -68,16 +69,30 @@ describe('DKLs23 key generation rejects tampered messages of every type', () => 
     const a2 = q2.advance();
     const m = a2.outgoing[0]!.bytes;
     envelopeAttacks((x) => a1.receive(x), m, 2, 1);
-    for (const point of Object.values(hostilePoints)) rejects(() => a1.receive(patch(m, H, point)), 'INVALID_POINT', [2]);
+    for (const point of Object.values(hostilePoints))
+      rejects(() => a1.receive(patch(m, H, point)), 'INVALID_POINT', [2]);
     // Another valid point in the Feldman vector, or a changed chain-code part: the opening fails.
-    rejects(() => a1.receive(patch(m, H, secp256k1.Point.BASE.toBytes(true))), 'INVALID_PROOF', [2]);
+    rejects(
+      () => a1.receive(patch(m, H, secp256k1.Point.BASE.toBytes(true))),
+      'INVALID_PROOF',
+      [2],
+    );
     rejects(() => a1.receive(patch(m, H + 66 + 3, [m[H + 66 + 3]! ^ 1])), 'INVALID_PROOF', [2]);
     // Proof of knowledge of the constant term (after F 66, cc 32, salt 64): hostile z, bad e.
     const pok = H + 66 + 96;
-    for (const sc of Object.values(hostileScalars)) rejects(() => a1.receive(patch(m, pok + 33 + 64 * 33 + 4, sc)), 'INVALID_SCALAR', [2]);
-    rejects(() => a1.receive(patch(m, pok + 33 + 64 * 33 + 1, [m[pok + 33 + 64 * 33 + 1]! ^ 0x77])), 'INVALID_PROOF', [2]);
+    for (const sc of Object.values(hostileScalars))
+      rejects(() => a1.receive(patch(m, pok + 33 + 64 * 33 + 4, sc)), 'INVALID_SCALAR', [2]);
+    rejects(
+      () => a1.receive(patch(m, pok + 33 + 64 * 33 + 1, [m[pok + 33 + 64 * 33 + 1]! ^ 0x77])),
+      'INVALID_PROOF',
+      [2],
+    );
     // The encrypted share and seed opening.
-    rejects(() => a1.receive(patch(m, m.length - 20, [m[m.length - 20]! ^ 1])), 'DECRYPTION_FAILED', [2]);
+    rejects(
+      () => a1.receive(patch(m, m.length - 20, [m[m.length - 20]! ^ 1])),
+      'DECRYPTION_FAILED',
+      [2],
+    );
     fuzz((x) => a1.receive(x), m);
     a1.receive(m);
     a2.receive(a1.outgoing[0]!.bytes);
@@ -96,9 +111,19 @@ describe('DKLs23 signing rejects tampered messages of every type', () => {
   const keys = runEcdsaDkg({ threshold: 2, parties: 3 });
   const digest = sha256(new TextEncoder().encode('transfer 1 BTC'));
   const begin = (signers = [1, 2], d = digest, s = session()) =>
-    new Map(signers.map((id) => [id, startEcdsaSign({ key: keys[id - 1]!, session: s, signers, digest: d })]));
+    new Map(
+      signers.map((id) => [
+        id,
+        startEcdsaSign({ key: keys[id - 1]!, session: s, signers, digest: d }),
+      ]),
+    );
 
-  type AnyRound = { outgoing: { from: number; to: number; bytes: Uint8Array }[]; receive(m: Uint8Array): void; advance?: () => AnyRound; finish?: () => unknown };
+  type AnyRound = {
+    outgoing: { from: number; to: number; bytes: Uint8Array }[];
+    receive(m: Uint8Array): void;
+    advance?: () => AnyRound;
+    finish?: () => unknown;
+  };
 
   /** Runs signers 1 and 2, editing party 2's message in `round`; returns the first error. */
   function signWith(round: number, edit: (m: Uint8Array) => Uint8Array): unknown {
@@ -107,7 +132,8 @@ describe('DKLs23 signing rejects tampered messages of every type', () => {
       for (let k = 1; k <= 3; k++) {
         for (const m of [...states.values()].flatMap((st) => st.outgoing)) {
           const bytes = k === round && m.from === 2 ? edit(m.bytes) : m.bytes;
-          for (const [id, st] of states) if (id !== m.from && (m.to === 0 || m.to === id)) st.receive(bytes);
+          for (const [id, st] of states)
+            if (id !== m.from && (m.to === 0 || m.to === id)) st.receive(bytes);
         }
         if (k < 3) states = new Map([...states].map(([id, st]) => [id, st.advance!()]));
       }
@@ -119,7 +145,10 @@ describe('DKLs23 signing rejects tampered messages of every type', () => {
   }
 
   test('an untampered run succeeds (the harness itself works)', () => {
-    assert.equal(signWith(1, (m) => m), undefined);
+    assert.equal(
+      signWith(1, (m) => m),
+      undefined,
+    );
   });
 
   test('round 1: a tampered sign id is another request; no input panics', () => {
@@ -132,28 +161,48 @@ describe('DKLs23 signing rejects tampered messages of every type', () => {
   // Round-one payload: sign_id (32) | run nonce (32) | Com(R_i) (32) | u, x̃, t̃ (M1).
   test("round 1: a tampered OT-extension message (u, x̃ or t̃) fails Alice's check, blaming Bob", () => {
     for (const at of [H + 96 + 5, H + 96 + 19_968 + 3, H + 96 + 19_968 + 26 + 100]) {
-      isCoreError(signWith(1, (m) => patch(m, at, [m[at]! ^ 1])), 'CONSISTENCY_CHECK_FAILED', [2]);
+      isCoreError(
+        signWith(1, (m) => patch(m, at, [m[at]! ^ 1])),
+        'CONSISTENCY_CHECK_FAILED',
+        [2],
+      );
     }
     // A commitment to R that R does not open is caught in round 2.
-    isCoreError(signWith(1, (m) => patch(m, H + 72, [m[H + 72]! ^ 1])), 'INVALID_PROOF', [2]);
+    isCoreError(
+      signWith(1, (m) => patch(m, H + 72, [m[H + 72]! ^ 1])),
+      'INVALID_PROOF',
+      [2],
+    );
   });
 
   test('round 1: a run nonce other than the one Bob extended under fails the session typed, blaming him', () => {
-    for (const at of [H + 32, H + 63]) isCoreError(signWith(1, (m) => patch(m, at, [m[at]! ^ 1])), 'CONSISTENCY_CHECK_FAILED', [2]);
+    for (const at of [H + 32, H + 63])
+      isCoreError(
+        signWith(1, (m) => patch(m, at, [m[at]! ^ 1])),
+        'CONSISTENCY_CHECK_FAILED',
+        [2],
+      );
   });
 
   test('round 2: envelope attacks, hostile points and scalars, and R_j that does not open', () => {
     const r = begin();
-    for (const [id, st] of r) for (const m of st.outgoing) if (m.to !== id) r.get(m.to)!.receive(m.bytes);
+    for (const [id, st] of r)
+      for (const m of st.outgoing) if (m.to !== id) r.get(m.to)!.receive(m.bytes);
     const a = new Map([...r].map(([id, st]) => [id, st.advance()]));
     const m = a.get(2)!.outgoing[0]!.bytes;
     const a1 = a.get(1)!;
     envelopeAttacks((x) => a1.receive(x), m, 2, 1);
     for (const at of [H, H + 97, H + 130, H + 163]) {
-      for (const point of Object.values(hostilePoints)) rejects(() => a1.receive(patch(m, at, point)), 'INVALID_POINT', [2]);
+      for (const point of Object.values(hostilePoints))
+        rejects(() => a1.receive(patch(m, at, point)), 'INVALID_POINT', [2]);
     }
-    for (const sc of Object.values(hostileScalars)) rejects(() => a1.receive(patch(m, H + 196, sc)), 'INVALID_SCALAR', [2]);
-    rejects(() => a1.receive(patch(m, H, secp256k1.Point.BASE.toBytes(true))), 'INVALID_PROOF', [2]);
+    for (const sc of Object.values(hostileScalars))
+      rejects(() => a1.receive(patch(m, H + 196, sc)), 'INVALID_SCALAR', [2]);
+    rejects(
+      () => a1.receive(patch(m, H, secp256k1.Point.BASE.toBytes(true))),
+      'INVALID_PROOF',
+      [2],
+    );
     fuzz((x) => a1.receive(x), m);
   });
 
@@ -165,11 +214,14 @@ describe('DKLs23 signing rejects tampered messages of every type', () => {
       ['Γ^u', (m) => patch(m, H + 130, g)],
       ['Γ^v', (m) => patch(m, H + 163, g)],
       // τ_{k,w} is used only where Bob's β_k = 1, so change τ_{k,0} for every k.
-      ['τ', (m) => {
-        const out = m.slice();
-        for (let k = 0; k < 416; k++) out[m2 + k * 128 + 31] = out[m2 + k * 128 + 31]! ^ 1;
-        return out;
-      }],
+      [
+        'τ',
+        (m) => {
+          const out = m.slice();
+          for (let k = 0; k < 416; k++) out[m2 + k * 128 + 31] = out[m2 + k * 128 + 31]! ^ 1;
+          return out;
+        },
+      ],
       ['μ_0', (m) => patch(m, m2 + 53_248 + 32 + 31, [m[m2 + 53_248 + 32 + 31]! ^ 1])],
       ['γ_0', (m) => patch(m, m2 + 53_248 + 96 + 31, [m[m2 + 53_248 + 96 + 31]! ^ 1])],
       ['H_r', (m) => patch(m, m2 + 53_248, [m[m2 + 53_248]! ^ 1])],
@@ -183,15 +235,25 @@ describe('DKLs23 signing rejects tampered messages of every type', () => {
   });
 
   test('a tampered ψ or w yields an invalid final signature: INVALID_SIGNATURE (quarantine, never retried)', () => {
-    isCoreError(signWith(2, (m) => patch(m, H + 196 + 31, [m[H + 196 + 31]! ^ 1])), 'INVALID_SIGNATURE', []);
-    isCoreError(signWith(3, (m) => patch(m, H + 63, [m[H + 63]! ^ 1])), 'INVALID_SIGNATURE', []);
+    isCoreError(
+      signWith(2, (m) => patch(m, H + 196 + 31, [m[H + 196 + 31]! ^ 1])),
+      'INVALID_SIGNATURE',
+      [],
+    );
+    isCoreError(
+      signWith(3, (m) => patch(m, H + 63, [m[H + 63]! ^ 1])),
+      'INVALID_SIGNATURE',
+      [],
+    );
   });
 
   test('round 3: envelope attacks and hostile scalars in u and w', () => {
     const r = begin() as unknown as Map<number, AnyRound>;
     let states = r;
     for (let k = 1; k <= 2; k++) {
-      for (const m of [...states.values()].flatMap((st) => st.outgoing)) for (const [id, st] of states) if (id !== m.from && (m.to === 0 || m.to === id)) st.receive(m.bytes);
+      for (const m of [...states.values()].flatMap((st) => st.outgoing))
+        for (const [id, st] of states)
+          if (id !== m.from && (m.to === 0 || m.to === id)) st.receive(m.bytes);
       states = new Map([...states].map(([id, st]) => [id, st.advance!()]));
     }
     const m = states.get(2)!.outgoing[0]!.bytes;

@@ -18,7 +18,8 @@ import { nobleVerify as ecdsaVerify } from './helpers/ecdsa.ts';
 import { fixedCluster, fixedFrostKeys, GOLDEN, goldenRecords } from './helpers/golden.ts';
 import { nobleVerify as ed25519Verify } from './helpers/verify.ts';
 
-const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
+const fixture = <T>(name: string): T =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
 const ascii = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -27,20 +28,35 @@ const blobs = fixture<{ frost: string[]; ecdsa: string[] }>('key-blobs.json');
 describe('key blob snapshots', () => {
   test('FROST(Ed25519): a DKG from fixed seeds writes the golden blobs byte for byte; they decode and sign', () => {
     const fresh = fixedFrostKeys();
-    assert.deepEqual(fresh.map((k) => hex(k.blob)), blobs.frost);
+    assert.deepEqual(
+      fresh.map((k) => hex(k.blob)),
+      blobs.frost,
+    );
     // The bytes wasm/src/snapshots.rs pins for party 1 (its sha256 over u32 length ‖ blob).
     const framed = Buffer.concat([Buffer.from([0, 0, 0, 166]), Buffer.from(fresh[0]!.blob)]);
-    assert.equal(createHash('sha256').update(framed).digest('hex'), 'e35be78ed6129fb2a1d2091280460150f83b844b5cd3743f2c14eb4957d99728');
+    assert.equal(
+      createHash('sha256').update(framed).digest('hex'),
+      'e35be78ed6129fb2a1d2091280460150f83b844b5cd3743f2c14eb4957d99728',
+    );
     const golden = blobs.frost.map((h) => frostKeyShare(bytes(h)));
     for (const [i, k] of golden.entries()) {
       assert.equal(k.blob.length, 166);
       // version | kind | threshold | parties | id, then the signing share (postcard).
       assert.deepEqual([...k.blob.slice(0, 5)], [1, 1, 2, 3, i + 1]);
-      assert.deepEqual({ id: k.id, threshold: k.threshold, parties: k.parties }, { id: i + 1, threshold: 2, parties: 3 });
+      assert.deepEqual(
+        { id: k.id, threshold: k.threshold, parties: k.parties },
+        { id: i + 1, threshold: 2, parties: 3 },
+      );
       assert.equal(hex(k.publicKey), hex(golden[0]!.publicKey));
     }
     const message = new TextEncoder().encode('golden FROST key');
-    assert.ok(ed25519Verify(runFrostSign({ keys: golden, signers: [1, 3], message }), message, golden[0]!.publicKey));
+    assert.ok(
+      ed25519Verify(
+        runFrostSign({ keys: golden, signers: [1, 3], message }),
+        message,
+        golden[0]!.publicKey,
+      ),
+    );
   });
 
   test('DKLs23(secp256k1): the golden blobs decode with their public facts and sign; a fresh blob has the same layout', () => {
@@ -48,10 +64,17 @@ describe('key blob snapshots', () => {
     const fresh = runEcdsaDkg({ threshold: 2, parties: 2, session: GOLDEN.ecdsaSession });
     for (const [i, k] of golden.entries()) {
       const b = k.blob;
-      assert.deepEqual({ id: k.id, threshold: k.threshold, parties: k.parties }, { id: i + 1, threshold: 2, parties: 2 });
+      assert.deepEqual(
+        { id: k.id, threshold: k.threshold, parties: k.parties },
+        { id: i + 1, threshold: 2, parties: 2 },
+      );
       // version | kind | threshold | parties | id | epoch[32] | x[32] | len 33 | public key | …
       assert.deepEqual([...b.slice(0, 5)], [1, 2, 2, 2, i + 1]);
-      assert.equal(hex(b.slice(5, 37)), hex(GOLDEN.ecdsaSession), 'the epoch is the key generation session');
+      assert.equal(
+        hex(b.slice(5, 37)),
+        hex(GOLDEN.ecdsaSession),
+        'the epoch is the key generation session',
+      );
       assert.equal(hex(k.epoch), hex(GOLDEN.ecdsaSession));
       assert.equal(b[69], 33);
       assert.equal(hex(b.slice(70, 103)), hex(k.publicKey));
@@ -63,7 +86,13 @@ describe('key blob snapshots', () => {
       assert.equal(f[69], 33);
     }
     const digest = new Uint8Array(32).fill(4);
-    assert.ok(ecdsaVerify(runEcdsaSign({ keys: golden, signers: [1, 2], digest }).signature, digest, golden[0]!.publicKey));
+    assert.ok(
+      ecdsaVerify(
+        runEcdsaSign({ keys: golden, signers: [1, 2], digest }).signature,
+        digest,
+        golden[0]!.publicKey,
+      ),
+    );
   });
 });
 
@@ -73,9 +102,16 @@ describe('storage record snapshots', () => {
   test('names are keyed hashes fixed by the storage key; records are "TSE2" | nonce[24] | padded ciphertext | tag[16]', async () => {
     const raw = createStorage();
     const store = await EncryptedStore.open(raw, GOLDEN.storageKey);
-    for (const r of goldenRecords) await (r.json === undefined ? store.put(r.name, r.version, r.bytes!) : store.putJson(r.name, r.json));
+    for (const r of goldenRecords)
+      await (r.json === undefined
+        ? store.put(r.name, r.version, r.bytes!)
+        : store.putJson(r.name, r.json));
     await store.flush();
-    assert.deepEqual((await raw.getKeys()).sort(), Object.keys(items), 'the same driver keys as the golden store');
+    assert.deepEqual(
+      (await raw.getKeys()).sort(),
+      Object.keys(items),
+      'the same driver keys as the golden store',
+    );
     for (const r of goldenRecords) {
       const at = store.storageKeyOf(r.name, r.version);
       assert.match(at, /^r:[0-9a-f]{64}$/);
@@ -88,7 +124,10 @@ describe('storage record snapshots', () => {
       assert.notEqual(hex(sealed.slice(4, 28)), golden.slice(8, 56), `${k}: a fresh nonce`);
       if (k.startsWith('r:')) {
         const padded = sealed.length - 4 - 24 - 16;
-        assert.ok(padded >= 256 && (padded & (padded - 1)) === 0, `${k}: padded to a power of two (${padded})`);
+        assert.ok(
+          padded >= 256 && (padded & (padded - 1)) === 0,
+          `${k}: padded to a power of two (${padded})`,
+        );
       }
     }
     await store.close();
@@ -98,7 +137,12 @@ describe('storage record snapshots', () => {
     const raw = createStorage();
     for (const [k, v] of Object.entries(items)) await raw.setItemRaw(k, bytes(v));
     const store = await EncryptedStore.open(raw, GOLDEN.storageKey);
-    assert.deepEqual(store.integrity, { rolledForward: [], missing: [], removedStale: [], migrated: 0 });
+    assert.deepEqual(store.integrity, {
+      rolledForward: [],
+      missing: [],
+      removedStale: [],
+      migrated: 0,
+    });
     for (const r of goldenRecords) {
       if (r.json === undefined) assert.deepEqual(await store.get(r.name, r.version), r.bytes);
       else assert.deepEqual(await store.getJson(r.name), r.json);
@@ -122,8 +166,15 @@ describe('peer envelope snapshots', () => {
     assert.equal(hex(fresh.slice(5, 37)), hex(e.session));
     assert.equal(fresh[37], e.round);
     const v = new DataView(fresh.buffer);
-    assert.deepEqual([v.getUint16(38), v.getUint16(40), v.getUint32(42), v.getUint32(70)], [1, 2, e.seq, e.body.length + 16]);
-    assert.equal(hex(fresh.slice(0, 46)), hex(golden.slice(0, 46)), 'every header byte before the nonce');
+    assert.deepEqual(
+      [v.getUint16(38), v.getUint16(40), v.getUint32(42), v.getUint32(70)],
+      [1, 2, e.seq, e.body.length + 16],
+    );
+    assert.equal(
+      hex(fresh.slice(0, 46)),
+      hex(golden.slice(0, 46)),
+      'every header byte before the nonce',
+    );
     assert.equal(hex(fresh.slice(70, 74)), hex(golden.slice(70, 74)));
     assert.notEqual(hex(fresh.slice(46, 70)), hex(golden.slice(46, 70)), 'a fresh nonce');
     const broadcast = seal(manifest, identities[0]!, 1, { ...e, broadcast: true });
@@ -131,11 +182,27 @@ describe('peer envelope snapshots', () => {
     assert.equal(open(manifest, identities[1]!, 2, broadcast).to, 0);
   });
 
-  test('an envelope sealed by an older build opens with the receiver\'s identity', () => {
+  test("an envelope sealed by an older build opens with the receiver's identity", () => {
     const o = open(manifest, identities[1]!, 2, golden);
     assert.deepEqual(
-      { kind: o.kind, session: hex(o.session), round: o.round, from: o.from, to: o.to, seq: o.seq, body: ascii(o.body) },
-      { kind: e.kind, session: hex(e.session), round: e.round, from: 1, to: 2, seq: e.seq, body: ascii(e.body) },
+      {
+        kind: o.kind,
+        session: hex(o.session),
+        round: o.round,
+        from: o.from,
+        to: o.to,
+        seq: o.seq,
+        body: ascii(o.body),
+      },
+      {
+        kind: e.kind,
+        session: hex(e.session),
+        round: e.round,
+        from: 1,
+        to: 2,
+        seq: e.seq,
+        body: ascii(e.body),
+      },
     );
   });
 });

@@ -26,23 +26,50 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 const u16 = (n: number) => Uint8Array.from([n >> 8, n & 0xff]);
-const u32 = (n: number) => Uint8Array.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+const u32 = (n: number) =>
+  Uint8Array.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 
 /** Tessera's request digest (wasm/src/frost/sign.rs), re-implemented independently. */
-function requestDigest(session: Uint8Array, gpk: Uint8Array, signers: number[], message: Uint8Array): Uint8Array {
-  const fields = [new TextEncoder().encode('tessera/frost-ed25519/sign/request/v1'), session, gpk, concat(...signers.map(u16)), message];
+function requestDigest(
+  session: Uint8Array,
+  gpk: Uint8Array,
+  signers: number[],
+  message: Uint8Array,
+): Uint8Array {
+  const fields = [
+    new TextEncoder().encode('tessera/frost-ed25519/sign/request/v1'),
+    session,
+    gpk,
+    concat(...signers.map(u16)),
+    message,
+  ];
   return sha512(concat(...fields.flatMap((f) => [u32(f.length), f]))).slice(0, 32);
 }
 
 /** A signing envelope (wasm/src/wire.rs) for a noble signer. */
-function envelope(session: Uint8Array, round: number, sender: number, payload: Uint8Array): Uint8Array {
+function envelope(
+  session: Uint8Array,
+  round: number,
+  sender: number,
+  payload: Uint8Array,
+): Uint8Array {
   return concat(Uint8Array.of(1, 2), session, Uint8Array.of(round), u16(sender), u16(0), payload);
 }
 
 /** RFC 9591 §4.4 binding factors, re-implemented independently of both implementations. */
-function bindingFactors(gpk: Uint8Array, list: { id: number; hiding: Uint8Array; binding: Uint8Array }[], msg: Uint8Array): Map<number, string> {
-  const h = (tag: string, m: Uint8Array) => sha512(concat(CONTEXT, new TextEncoder().encode(tag), m));
-  const scalar = (n: number) => { const b = new Uint8Array(32); b[0] = n & 0xff; b[1] = n >> 8; return b; };
+function bindingFactors(
+  gpk: Uint8Array,
+  list: { id: number; hiding: Uint8Array; binding: Uint8Array }[],
+  msg: Uint8Array,
+): Map<number, string> {
+  const h = (tag: string, m: Uint8Array) =>
+    sha512(concat(CONTEXT, new TextEncoder().encode(tag), m));
+  const scalar = (n: number) => {
+    const b = new Uint8Array(32);
+    b[0] = n & 0xff;
+    b[1] = n >> 8;
+    return b;
+  };
   const enc = concat(...list.flatMap((c) => [scalar(c.id), c.hiding, c.binding]));
   const prefix = concat(gpk, h('msg', msg), h('com', enc));
   const out = new Map<number, string>();
@@ -69,12 +96,22 @@ function mixedSession(threshold: number, parties: number, signers: number[], cor
   const verifyingShares = ids.map((i) => deal.public.verifyingShares[nid(i)]!);
   const secret = (i: number) => deal.secretShares[nid(i)]!;
   const coreKeys = new Map<number, FrostKeyShare>(
-    coreIds.map((i) => [i, importFrostKey({ threshold, parties, id: i, signingShare: secret(i).signingShare, verifyingShares, groupPublicKey: gpk })]),
+    coreIds.map((i) => [
+      i,
+      importFrostKey({
+        threshold,
+        parties,
+        id: i,
+        signingShare: secret(i).signingShare,
+        verifyingShares,
+        groupPublicKey: gpk,
+      }),
+    ]),
   );
   for (const k of coreKeys.values()) assert.equal(bytesToHex(k.publicKey), bytesToHex(gpk));
 
   const session = crypto.getRandomValues(new Uint8Array(32));
-  const message = crypto.getRandomValues(new Uint8Array(1 + (parties * 7) % 50));
+  const message = crypto.getRandomValues(new Uint8Array(1 + ((parties * 7) % 50)));
   const digest = requestDigest(session, gpk, signers, message);
 
   // Round one. Core signers are seeded; their noble twins draw the same randomness.
@@ -89,8 +126,16 @@ function mixedSession(threshold: number, parties: number, signers: number[], cor
       const r = signWithSeed({ key: coreKeys.get(i)!, session, signers, message }, seed.slice());
       const out = r.outgoing[0]!.bytes;
       assert.equal(bytesToHex(out.slice(H, H + 32)), bytesToHex(digest), 'request digest');
-      assert.equal(bytesToHex(out.slice(H + 32, H + 64)), bytesToHex(twin.commitments.hiding), `hiding commitment of core signer ${i}`);
-      assert.equal(bytesToHex(out.slice(H + 64, H + 96)), bytesToHex(twin.commitments.binding), `binding commitment of core signer ${i}`);
+      assert.equal(
+        bytesToHex(out.slice(H + 32, H + 64)),
+        bytesToHex(twin.commitments.hiding),
+        `hiding commitment of core signer ${i}`,
+      );
+      assert.equal(
+        bytesToHex(out.slice(H + 64, H + 96)),
+        bytesToHex(twin.commitments.binding),
+        `binding commitment of core signer ${i}`,
+      );
       round1.set(i, r);
       nonces.set(i, twin.nonces);
       commitments.push(twin.commitments);
@@ -99,14 +144,25 @@ function mixedSession(threshold: number, parties: number, signers: number[], cor
       const g = noble.commit(secret(i));
       nonces.set(i, g.nonces);
       commitments.push(g.commitments);
-      msgs1.push(envelope(session, 1, i, concat(digest, g.commitments.hiding, g.commitments.binding)));
+      msgs1.push(
+        envelope(session, 1, i, concat(digest, g.commitments.hiding, g.commitments.binding)),
+      );
     }
   }
-  for (const [i, r] of round1) for (const m of msgs1) if (((m[35]! << 8) | m[36]!) !== i) r.receive(m);
+  for (const [i, r] of round1)
+    for (const m of msgs1) if (((m[35]! << 8) | m[36]!) !== i) r.receive(m);
 
   // Round two: core shares must equal noble's shares computed from the twins' nonces.
   const round2 = new Map([...round1].map(([i, r]) => [i, r.advance()]));
-  const expectedRho = bindingFactors(gpk, signers.map((i) => ({ id: i, hiding: commitments[signers.indexOf(i)]!.hiding, binding: commitments[signers.indexOf(i)]!.binding })), message);
+  const expectedRho = bindingFactors(
+    gpk,
+    signers.map((i) => ({
+      id: i,
+      hiding: commitments[signers.indexOf(i)]!.hiding,
+      binding: commitments[signers.indexOf(i)]!.binding,
+    })),
+    message,
+  );
   const shares: Record<string, Uint8Array> = {};
   const msgs2: Uint8Array[] = [];
   for (const i of signers) {
@@ -118,17 +174,31 @@ function mixedSession(threshold: number, parties: number, signers: number[], cor
       assert.equal(bytesToHex(out.slice(H)), bytesToHex(z), `signature share of core signer ${i}`);
       const rho = r.bindingFactors();
       assert.deepEqual([...rho.keys()], signers);
-      for (const [id, b] of rho) assert.equal(bytesToHex(b), expectedRho.get(id), `binding factor of ${id} computed by core signer ${i}`);
-      assert.ok(noble.verifyShare(deal.public, commitments, message, nid(i), out.slice(H)), 'noble accepts the core share');
+      for (const [id, b] of rho)
+        assert.equal(
+          bytesToHex(b),
+          expectedRho.get(id),
+          `binding factor of ${id} computed by core signer ${i}`,
+        );
+      assert.ok(
+        noble.verifyShare(deal.public, commitments, message, nid(i), out.slice(H)),
+        'noble accepts the core share',
+      );
       msgs2.push(out);
     } else {
       msgs2.push(envelope(session, 2, i, z));
     }
   }
-  for (const [i, r] of round2) for (const m of msgs2) if (((m[35]! << 8) | m[36]!) !== i) r.receive(m);
+  for (const [i, r] of round2)
+    for (const m of msgs2) if (((m[35]! << 8) | m[36]!) !== i) r.receive(m);
   const coreSigs = [...round2.values()].map((r) => r.finish());
   const nobleSig = noble.aggregate(deal.public, commitments, message, shares);
-  for (const s of coreSigs) assert.equal(bytesToHex(s), bytesToHex(nobleSig), 'core and noble aggregate to the same signature');
+  for (const s of coreSigs)
+    assert.equal(
+      bytesToHex(s),
+      bytesToHex(nobleSig),
+      'core and noble aggregate to the same signature',
+    );
   assert.ok(nobleVerify(nobleSig, message, gpk));
   assert.ok(nodeCryptoVerify(nobleSig, message, gpk));
 }
@@ -137,7 +207,10 @@ describe('mixed FROST(Ed25519) sessions: wasm core and @noble/curves ed25519_FRO
   test('2-of-3: core signer 1 with noble signer 3', () => mixedSession(2, 3, [1, 3], [1]));
   test('2-of-3: noble signer 1 with core signer 2', () => mixedSession(2, 3, [1, 2], [2]));
   test('2-of-3: all three sign, two in the core', () => mixedSession(2, 3, [1, 2, 3], [1, 3]));
-  test('3-of-5: signers 2, 4, 5 with core signers 2 and 5', () => mixedSession(3, 5, [2, 4, 5], [2, 5]));
-  test('4-of-7: five signers, three in the core', () => mixedSession(4, 7, [1, 3, 4, 6, 7], [3, 6, 7]));
-  test('3-of-4: every signer in the core still matches noble twins byte for byte', () => mixedSession(3, 4, [1, 2, 3, 4], [1, 2, 3, 4]));
+  test('3-of-5: signers 2, 4, 5 with core signers 2 and 5', () =>
+    mixedSession(3, 5, [2, 4, 5], [2, 5]));
+  test('4-of-7: five signers, three in the core', () =>
+    mixedSession(4, 7, [1, 3, 4, 6, 7], [3, 6, 7]));
+  test('3-of-4: every signer in the core still matches noble twins byte for byte', () =>
+    mixedSession(3, 4, [1, 2, 3, 4], [1, 2, 3, 4]));
 });

@@ -34,15 +34,25 @@ describe('bans, quarantine and abort claims over a real nats-server', () => {
   const n0 = () => nodes[0]!;
   const n1 = () => nodes[1]!;
   const n2 = () => nodes[2]!;
-  const sign = (signers: string[], message = '11'.repeat(32)) => request({ op: 'sign', keyId: 'kb', curve: 'secp256k1', message, signers }) as OperationRequest & { op: 'sign' };
-  const everyone = (r: OperationRequest, who = nodes) => Promise.all(who.map((n) => run(n, r, confirmed)));
+  const sign = (signers: string[], message = '11'.repeat(32)) =>
+    request({
+      op: 'sign',
+      keyId: 'kb',
+      curve: 'secp256k1',
+      message,
+      signers,
+    }) as OperationRequest & { op: 'sign' };
+  const everyone = (r: OperationRequest, who = nodes) =>
+    Promise.all(who.map((n) => run(n, r, confirmed)));
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-bans-'));
     server = await startNats(dir);
     nc = await connect({ servers: server.url });
     ({ nodes } = await inProcessNodes(nc, 'bans', NODES));
-    await everyone(request({ op: 'keygen', keyId: 'kb', threshold: 2, parties: NODES, curves: ['secp256k1'] }));
+    await everyone(
+      request({ op: 'keygen', keyId: 'kb', threshold: 2, parties: NODES, curves: ['secp256k1'] }),
+    );
   });
 
   after(async () => {
@@ -74,13 +84,22 @@ describe('bans, quarantine and abort claims over a real nats-server', () => {
     const probe = sign(['node0', 'node1']);
     const session = sessionId(probe.requestId, 'sign/secp256k1');
     n1().transport.tamper = (e) => {
-      if (e.kind !== KIND.protocol || e.round !== 1 || e.to !== 1 || Buffer.compare(e.session, session) !== 0) return undefined;
+      if (
+        e.kind !== KIND.protocol ||
+        e.round !== 1 ||
+        e.to !== 1 ||
+        Buffer.compare(e.session, session) !== 0
+      )
+        return undefined;
       const body = e.body.slice();
       // A bit inside M1 (the OT-extension message), which follows sign_id, nonce and Com(R_i).
       body[39 + 96 + 10]! ^= 1;
       return body;
     };
-    const [mine, theirs] = await Promise.allSettled([run(n0(), probe, confirmed), run(n1(), probe, confirmed)]);
+    const [mine, theirs] = await Promise.allSettled([
+      run(n0(), probe, confirmed),
+      run(n1(), probe, confirmed),
+    ]);
     n1().transport.tamper = undefined;
     delete (sessions as Partial<SessionManager>).failLive;
     delete (store as Partial<EncryptedStore>).putJson;
@@ -99,7 +118,12 @@ describe('bans, quarantine and abort claims over a real nats-server', () => {
     // node1 only heard node0's abort: a claim, so it bans nobody.
     assert.equal(theirs.status, 'rejected');
     const heard = (theirs as PromiseRejectedResult).reason;
-    assert.ok(heard instanceof SessionAbortedError && heard.culprits.length === 0 && heard.claims[0]!.culprits[0] === 'node1', String(heard));
+    assert.ok(
+      heard instanceof SessionAbortedError &&
+        heard.culprits.length === 0 &&
+        heard.claims[0]!.culprits[0] === 'node1',
+      String(heard),
+    );
     assert.deepEqual(await bannedPeers(n1().store, 'kb'), []);
 
     // A refresh runs (every party, node1 included) but is not promoted yet: the ban holds.
@@ -122,7 +146,13 @@ describe('bans, quarantine and abort claims over a real nats-server', () => {
     const bad = sign(['node0', 'node1'], '44'.repeat(32));
     const session = sessionId(bad.requestId, 'sign/secp256k1');
     n1().transport.tamper = (e) => {
-      if (e.kind !== KIND.protocol || e.round !== 3 || e.to !== 1 || Buffer.compare(e.session, session) !== 0) return undefined;
+      if (
+        e.kind !== KIND.protocol ||
+        e.round !== 3 ||
+        e.to !== 1 ||
+        Buffer.compare(e.session, session) !== 0
+      )
+        return undefined;
       const body = e.body.slice();
       body[body.length - 1]! ^= 1;
       return body;
@@ -130,10 +160,16 @@ describe('bans, quarantine and abort claims over a real nats-server', () => {
     const [mine] = await Promise.allSettled([run(n0(), bad, confirmed), run(n1(), bad, confirmed)]);
     n1().transport.tamper = undefined;
     assert.equal(mine.status, 'rejected');
-    assert.equal(((mine as PromiseRejectedResult).reason as SessionError).code, 'INVALID_SIGNATURE');
+    assert.equal(
+      ((mine as PromiseRejectedResult).reason as SessionError).code,
+      'INVALID_SIGNATURE',
+    );
     assert.ok(await quarantined(n0().store, 'kb'));
     // Every later signing on node0 is refused, with any co-signer.
-    await assert.rejects(run(n0(), sign(['node0', 'node2']), confirmed), (x: unknown) => code('KEY_QUARANTINED')(x) && /quarantined/.test((x as Error).message));
+    await assert.rejects(
+      run(n0(), sign(['node0', 'node2']), confirmed),
+      (x: unknown) => code('KEY_QUARANTINED')(x) && /quarantined/.test((x as Error).message),
+    );
     // An unpromoted refresh does not lift it; the promoted one does.
     const refresh = request({ op: 'refresh', keyId: 'kb' });
     held.add(refresh.requestId);
@@ -151,7 +187,20 @@ describe('bans, quarantine and abort claims over a real nats-server', () => {
       const session = sessionId(r.requestId, 'sign/secp256k1');
       const mine = run(n0(), r, confirmed);
       // node1 says node2 cheated (it did not; node2 never even started).
-      n1().transport.send({ kind: KIND.abort, session, round: 1, to: 1, body: new TextEncoder().encode(JSON.stringify({ code: claimed, culprits: ['node2'], round: 1, message: 'node2 cheated' })) });
+      n1().transport.send({
+        kind: KIND.abort,
+        session,
+        round: 1,
+        to: 1,
+        body: new TextEncoder().encode(
+          JSON.stringify({
+            code: claimed,
+            culprits: ['node2'],
+            round: 1,
+            message: 'node2 cheated',
+          }),
+        ),
+      });
       const e = await mine.then(
         () => assert.fail('the signing should abort'),
         (x: unknown) => x,
@@ -159,7 +208,10 @@ describe('bans, quarantine and abort claims over a real nats-server', () => {
       assert.ok(e instanceof SessionAbortedError, String(e));
       assert.equal(e.code, 'ABORTED_BY_PEER');
       assert.deepEqual(e.culprits, []);
-      assert.deepEqual(e.claims.map((c) => [c.by, c.code, c.culprits]), [['node1', claimed, ['node2']]]);
+      assert.deepEqual(
+        e.claims.map((c) => [c.by, c.code, c.culprits]),
+        [['node1', claimed, ['node2']]],
+      );
       assert.match(e.message, new RegExp(`node1 says node2: ${claimed}`));
     }
     assert.deepEqual(await bannedPeers(n0().store, 'kb'), []);
@@ -185,6 +237,10 @@ describe('bans, quarantine and abort claims over a real nats-server', () => {
       node.store.get = get;
     }
     assert.ok(read.length >= 2, `${read.length} share reads`);
-    for (const b of read) assert.ok(b.length > 0 && b.every((x) => x === 0), 'a decrypted share buffer was left unwiped');
+    for (const b of read)
+      assert.ok(
+        b.length > 0 && b.every((x) => x === 0),
+        'a decrypted share buffer was left unwiped',
+      );
   });
 });

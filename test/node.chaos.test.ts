@@ -70,7 +70,13 @@ describe('signing over a bad network (duplicated, reordered and delayed messages
   const nodes: NodeProcess[] = [];
   let duplicated = 0;
   let n = 0;
-  const req = (r: Record<string, unknown>) => ({ ...r, requestId: `c-${Date.now()}-${n++}`, initiator: 'ops', timestamp: Date.now() }) as OperationRequest;
+  const req = (r: Record<string, unknown>) =>
+    ({
+      ...r,
+      requestId: `c-${Date.now()}-${n++}`,
+      initiator: 'ops',
+      timestamp: Date.now(),
+    }) as OperationRequest;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-chaos-'));
@@ -107,17 +113,52 @@ describe('signing over a bad network (duplicated, reordered and delayed messages
   });
 
   test('keygen and ten signings each complete or fail typed; duplicates are rejected, never applied', async () => {
-    const keygen = await submit(nc, manifest, req({ op: 'keygen', keyId: 'k1', threshold: 2, parties: NODES, curves: ['ed25519', 'secp256k1'] }), initiator, NODES, 120_000);
+    const keygen = await submit(
+      nc,
+      manifest,
+      req({
+        op: 'keygen',
+        keyId: 'k1',
+        threshold: 2,
+        parties: NODES,
+        curves: ['ed25519', 'secp256k1'],
+      }),
+      initiator,
+      NODES,
+      120_000,
+    );
     for (const r of keygen) assert.ok(r.ok || typeof r.error?.code === 'string', JSON.stringify(r));
-    assert.ok(keygen.every((r) => r.ok), `keygen over the bad network: ${JSON.stringify(keygen.map((r) => r.error))} ${JSON.stringify(nodes.flatMap((p) => p.logs).filter((l) => l.level !== 30).slice(0, 6))}`);
+    assert.ok(
+      keygen.every((r) => r.ok),
+      `keygen over the bad network: ${JSON.stringify(keygen.map((r) => r.error))} ${JSON.stringify(
+        nodes
+          .flatMap((p) => p.logs)
+          .filter((l) => l.level !== 30)
+          .slice(0, 6),
+      )}`,
+    );
     const pk = (keygen[0]!.result as { publicKeys: { ed25519: string } }).publicKeys.ed25519;
     let ok = 0;
     for (let i = 0; i < 10; i++) {
       const signers = i % 2 ? ['node0', 'node1'] : ['node1', 'node2'];
       const message = `0${i}`.padStart(4, '0');
-      const out = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message, signers }), initiator, signers, 60_000);
+      const out = await submit(
+        nc,
+        manifest,
+        req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message, signers }),
+        initiator,
+        signers,
+        60_000,
+      );
       for (const r of out) {
-        if (r.ok) assert.ok(ed25519.verify(hexToBytes((r.result as { signature: string }).signature), hexToBytes(message), hexToBytes(pk)));
+        if (r.ok)
+          assert.ok(
+            ed25519.verify(
+              hexToBytes((r.result as { signature: string }).signature),
+              hexToBytes(message),
+              hexToBytes(pk),
+            ),
+          );
         else assert.match(r.error!.code, /^[A-Z_]+$/);
       }
       if (out.every((r) => r.ok)) ok++;
@@ -126,6 +167,13 @@ describe('signing over a bad network (duplicated, reordered and delayed messages
     assert.equal(ok, 10, 'duplicates and delay alone must not break a signing');
     const rejected = nodes.flatMap((p) => p.logs).filter((l) => l.event === 'message_rejected');
     assert.ok(rejected.length > 0, 'duplicates were seen and rejected');
-    assert.ok(rejected.every((l) => ['REPLAYED', 'STALE_SESSION', 'LATE', 'DUPLICATE_MESSAGE', 'UNKNOWN_SESSION'].includes(l.code as string)), JSON.stringify(rejected.slice(0, 3)));
+    assert.ok(
+      rejected.every((l) =>
+        ['REPLAYED', 'STALE_SESSION', 'LATE', 'DUPLICATE_MESSAGE', 'UNKNOWN_SESSION'].includes(
+          l.code as string,
+        ),
+      ),
+      JSON.stringify(rejected.slice(0, 3)),
+    );
   });
 });

@@ -19,13 +19,24 @@ import { atomicFs } from '../src/node/storage/fs-atomic.ts';
 import type { Manifest } from '../src/node/identity/manifest.ts';
 import type { OperationRequest } from '../src/node/requests/requests.ts';
 import { EncryptedStore } from '../src/node/storage/storage.ts';
-import { allNodeOutput, assertNoSecrets, makeCluster, request, startNode, type Draft, type NodeProcess } from './helpers/cluster.ts';
+import {
+  allNodeOutput,
+  assertNoSecrets,
+  makeCluster,
+  request,
+  startNode,
+  type Draft,
+  type NodeProcess,
+} from './helpers/cluster.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
 
 const NODES = ['node0', 'node1', 'node2'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROOT = new URL('../', import.meta.url).pathname;
-const nodeBin = process.versions.bun || (process.versions as Record<string, string>).deno ? 'node' : process.execPath;
+const nodeBin =
+  process.versions.bun || (process.versions as Record<string, string>).deno
+    ? 'node'
+    : process.execPath;
 
 describe('a torn share write (item 4)', () => {
   test('SIGKILL during a share write leaves the old or the new record, never a torn one', async () => {
@@ -33,17 +44,27 @@ describe('a torn share write (item 4)', () => {
     const key = crypto.getRandomValues(new Uint8Array(32));
     try {
       for (const delay of [30, 90, 170, 260, 400]) {
-        const child = spawn(nodeBin, ['--import', 'tsx', join(ROOT, 'test/helpers/writer.ts'), dir, bytesToHex(key)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(
+          nodeBin,
+          ['--import', 'tsx', join(ROOT, 'test/helpers/writer.ts'), dir, bytesToHex(key)],
+          { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+        );
         await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
         await sleep(delay);
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGKILL');
         await exited;
-        const store = await EncryptedStore.open(createStorage({ driver: atomicFs({ base: dir }) }), key);
+        const store = await EncryptedStore.open(
+          createStorage({ driver: atomicFs({ base: dir }) }),
+          key,
+        );
         const rec = await store.get('share:k:secp256k1', 1);
         assert.ok(rec, `a record survives (delay ${delay} ms)`);
         assert.equal(rec.length, 1 << 20);
-        assert.ok(rec.every((b) => b === rec[0]), 'the record is whole');
+        assert.ok(
+          rec.every((b) => b === rec[0]),
+          'the record is whole',
+        );
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -65,8 +86,13 @@ describe('a three-node cluster under faults', () => {
     nodes.set(id, p);
     return p;
   };
-  const waitLog = async (p: NodeProcess, pred: (l: Record<string, unknown>) => boolean, ms = 20_000) => {
-    for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(50)) if (p.logs.some(pred)) return;
+  const waitLog = async (
+    p: NodeProcess,
+    pred: (l: Record<string, unknown>) => boolean,
+    ms = 20_000,
+  ) => {
+    for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(50))
+      if (p.logs.some(pred)) return;
     throw new Error('expected log line did not appear');
   };
 
@@ -76,7 +102,19 @@ describe('a three-node cluster under faults', () => {
     ({ manifest, initiator, configs } = await makeCluster(dir, NODES, server.url));
     for (const id of NODES) await start(id);
     nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
-    const keygen = await submit(nc, manifest, req({ op: 'keygen', keyId: 'k1', threshold: 2, parties: NODES, curves: ['secp256k1', 'ed25519'] }), initiator, NODES);
+    const keygen = await submit(
+      nc,
+      manifest,
+      req({
+        op: 'keygen',
+        keyId: 'k1',
+        threshold: 2,
+        parties: NODES,
+        curves: ['secp256k1', 'ed25519'],
+      }),
+      initiator,
+      NODES,
+    );
     for (const r of keygen) assert.ok(r.ok, JSON.stringify(r.error));
   });
 
@@ -94,31 +132,86 @@ describe('a three-node cluster under faults', () => {
     // Held before the request so a signing (tens of ms now) cannot finish before the kill:
     // node0's session is under way and node1 dies without ever answering it.
     node1.proc.kill('SIGSTOP');
-    const r = req({ op: 'sign', keyId: 'k1', curve: 'secp256k1', message: 'ab'.repeat(32), signers: ['node0', 'node1'] });
+    const r = req({
+      op: 'sign',
+      keyId: 'k1',
+      curve: 'secp256k1',
+      message: 'ab'.repeat(32),
+      signers: ['node0', 'node1'],
+    });
     const pending = submit(nc, manifest, r, initiator, ['node0'], 60_000);
-    await waitLog(nodes.get('node0')!, (l) => l.event === 'request_received' && l.requestId === r.requestId);
+    await waitLog(
+      nodes.get('node0')!,
+      (l) => l.event === 'request_received' && l.requestId === r.requestId,
+    );
     await node1.stop('SIGKILL');
     const [res] = await pending;
     assert.equal(res!.ok, false);
-    assert.ok(['UNREACHABLE', 'TIMEOUT', 'PARTY_NOT_READY', 'ABORTED_BY_PEER'].includes(res!.error!.code), JSON.stringify(res!.error));
+    assert.ok(
+      ['UNREACHABLE', 'TIMEOUT', 'PARTY_NOT_READY', 'ABORTED_BY_PEER'].includes(res!.error!.code),
+      JSON.stringify(res!.error),
+    );
     assert.deepEqual(res!.error!.culprits, ['node1']);
-    const ok = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'secp256k1', message: 'cd'.repeat(32), signers: ['node0', 'node2'] }), initiator, ['node0', 'node2']);
+    const ok = await submit(
+      nc,
+      manifest,
+      req({
+        op: 'sign',
+        keyId: 'k1',
+        curve: 'secp256k1',
+        message: 'cd'.repeat(32),
+        signers: ['node0', 'node2'],
+      }),
+      initiator,
+      ['node0', 'node2'],
+    );
     for (const x of ok) assert.ok(x.ok, JSON.stringify(x.error));
     await start('node1');
   });
 
   test('item 2: a party killed mid-keygen leaves no key registered anywhere; the retry with the same key id succeeds', async () => {
-    const r = req({ op: 'keygen', keyId: 'k2', threshold: 2, parties: NODES, curves: ['secp256k1'] });
+    const r = req({
+      op: 'keygen',
+      keyId: 'k2',
+      threshold: 2,
+      parties: NODES,
+      curves: ['secp256k1'],
+    });
     const pending = submit(nc, manifest, r, initiator, ['node0', 'node2'], 60_000);
-    await waitLog(nodes.get('node1')!, (l) => l.event === 'request_received' && l.requestId === r.requestId);
+    await waitLog(
+      nodes.get('node1')!,
+      (l) => l.event === 'request_received' && l.requestId === r.requestId,
+    );
     await sleep(300);
     await nodes.get('node1')!.stop('SIGKILL');
     for (const x of await pending) assert.equal(x.ok, false);
     // k2 cannot sign anywhere.
-    const sign = await submit(nc, manifest, req({ op: 'sign', keyId: 'k2', curve: 'secp256k1', message: '00'.repeat(32), signers: ['node0', 'node2'] }), initiator, ['node0', 'node2']);
-    for (const x of sign) assert.ok(!x.ok && ['UNKNOWN_KEY', 'KEY_NOT_ACTIVE'].includes(x.error!.code), JSON.stringify(x.error));
+    const sign = await submit(
+      nc,
+      manifest,
+      req({
+        op: 'sign',
+        keyId: 'k2',
+        curve: 'secp256k1',
+        message: '00'.repeat(32),
+        signers: ['node0', 'node2'],
+      }),
+      initiator,
+      ['node0', 'node2'],
+    );
+    for (const x of sign)
+      assert.ok(
+        !x.ok && ['UNKNOWN_KEY', 'KEY_NOT_ACTIVE'].includes(x.error!.code),
+        JSON.stringify(x.error),
+      );
     await start('node1');
-    const retry = await submit(nc, manifest, req({ op: 'keygen', keyId: 'k2', threshold: 2, parties: NODES, curves: ['secp256k1'] }), initiator, NODES);
+    const retry = await submit(
+      nc,
+      manifest,
+      req({ op: 'keygen', keyId: 'k2', threshold: 2, parties: NODES, curves: ['secp256k1'] }),
+      initiator,
+      NODES,
+    );
     for (const x of retry) assert.ok(x.ok, JSON.stringify(x.error));
   });
 
@@ -127,9 +220,18 @@ describe('a three-node cluster under faults', () => {
     // Stopped before the request arrives, so the signing cannot finish first; it sees the
     // request only after SIGCONT, when node0's session is long over.
     node2.proc.kill('SIGSTOP');
-    const r = req({ op: 'sign', keyId: 'k1', curve: 'secp256k1', message: 'ef'.repeat(32), signers: ['node0', 'node2'] });
+    const r = req({
+      op: 'sign',
+      keyId: 'k1',
+      curve: 'secp256k1',
+      message: 'ef'.repeat(32),
+      signers: ['node0', 'node2'],
+    });
     const pending = submit(nc, manifest, r, initiator, ['node0'], 60_000);
-    await waitLog(nodes.get('node0')!, (l) => l.event === 'request_received' && l.requestId === r.requestId);
+    await waitLog(
+      nodes.get('node0')!,
+      (l) => l.event === 'request_received' && l.requestId === r.requestId,
+    );
     try {
       const [res] = await pending;
       assert.equal(res!.ok, false, JSON.stringify(res));
@@ -138,8 +240,24 @@ describe('a three-node cluster under faults', () => {
       node2.proc.kill('SIGCONT');
     }
     // Whatever node2 sends for the finished session is refused as stale, naming it.
-    await waitLog(nodes.get('node0')!, (l) => l.event === 'message_rejected' && l.code === 'STALE_SESSION' && l.culprit === 'node2', 10_000);
-    const ok = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '0102', signers: ['node0', 'node2'] }), initiator, ['node0', 'node2']);
+    await waitLog(
+      nodes.get('node0')!,
+      (l) => l.event === 'message_rejected' && l.code === 'STALE_SESSION' && l.culprit === 'node2',
+      10_000,
+    );
+    const ok = await submit(
+      nc,
+      manifest,
+      req({
+        op: 'sign',
+        keyId: 'k1',
+        curve: 'ed25519',
+        message: '0102',
+        signers: ['node0', 'node2'],
+      }),
+      initiator,
+      ['node0', 'node2'],
+    );
     for (const x of ok) assert.ok(x.ok, JSON.stringify(x.error));
   });
 
@@ -152,18 +270,35 @@ describe('a three-node cluster under faults', () => {
     server = await startNats(join(dir, 'nats'), undefined, server.port);
     nodes.set('node1', await late);
     await sleep(1500);
-    const r = req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '0a0b', signers: ['node1', 'node2'] });
+    const r = req({
+      op: 'sign',
+      keyId: 'k1',
+      curve: 'ed25519',
+      message: '0a0b',
+      signers: ['node1', 'node2'],
+    });
     const first = await submit(nc, manifest, r, initiator, ['node1', 'node2'], 60_000);
     for (const x of first) assert.ok(x.ok, JSON.stringify(x.error));
     // Resubmitting after the restart is answered from the stored result, never run again.
     assert.deepEqual(await submit(nc, manifest, r, initiator, ['node1', 'node2']), first);
-    const audit = readFileSync(join(dir, 'node2.audit.jsonl'), 'utf8').split('\n').filter((l) => l.includes(r.requestId) && l.includes('"event":"request"'));
+    const audit = readFileSync(join(dir, 'node2.audit.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(r.requestId) && l.includes('"event":"request"'));
     assert.equal(audit.length, 1);
   });
 
   test('item 21: requests signed ±5 minutes off the node clock are refused with a signed REQUEST_EXPIRED', async () => {
     for (const skew of [-5 * 60_000, 5 * 60_000]) {
-      const [res] = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '01', signers: ['node0', 'node1'] }, skew), initiator, ['node0']);
+      const [res] = await submit(
+        nc,
+        manifest,
+        req(
+          { op: 'sign', keyId: 'k1', curve: 'ed25519', message: '01', signers: ['node0', 'node1'] },
+          skew,
+        ),
+        initiator,
+        ['node0'],
+      );
       assert.equal(res!.error?.code, 'REQUEST_EXPIRED');
     }
   });
@@ -174,7 +309,13 @@ describe('a three-node cluster under faults', () => {
     rmSync(path);
     mkdirSync(path); // appending to a directory fails
     try {
-      const r = req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '02', signers: ['node0', 'node1'] });
+      const r = req({
+        op: 'sign',
+        keyId: 'k1',
+        curve: 'ed25519',
+        message: '02',
+        signers: ['node0', 'node1'],
+      });
       await assert.rejects(submit(nc, manifest, r, initiator, ['node0'], 4000), /timed out/);
       await waitLog(nodes.get('node0')!, (l) => l.event === 'request_failed');
     } finally {
@@ -197,11 +338,29 @@ describe('a three-node cluster under faults', () => {
       writeFileSync(join(dir, 'node2-small.json'), JSON.stringify(cfg));
       const p = await startNode(join(dir, 'node2-small.json'));
       nodes.set('node2', p);
-      const res = await submit(nc, manifest, req({ op: 'keygen', keyId: 'k3', threshold: 2, parties: NODES, curves: ['secp256k1'] }), initiator, NODES);
+      const res = await submit(
+        nc,
+        manifest,
+        req({ op: 'keygen', keyId: 'k3', threshold: 2, parties: NODES, curves: ['secp256k1'] }),
+        initiator,
+        NODES,
+      );
       const mine = res.find((x) => x.nodeId === 'node2')!;
       assert.equal(mine.ok, false);
       assert.equal(mine.error!.code, 'STORAGE_FULL');
-      const sign = await submit(nc, manifest, req({ op: 'sign', keyId: 'k3', curve: 'secp256k1', message: '00'.repeat(32), signers: ['node0', 'node1'] }), initiator, ['node0', 'node1']);
+      const sign = await submit(
+        nc,
+        manifest,
+        req({
+          op: 'sign',
+          keyId: 'k3',
+          curve: 'secp256k1',
+          message: '00'.repeat(32),
+          signers: ['node0', 'node1'],
+        }),
+        initiator,
+        ['node0', 'node1'],
+      );
       for (const x of sign) assert.equal(x.error?.code, 'KEY_NOT_ACTIVE');
       await p.stop('SIGKILL');
     } finally {

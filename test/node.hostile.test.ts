@@ -67,9 +67,18 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     const run = async (session: Uint8Array) => {
       // node0 (party 1) signs with node1 (party 2); the test drives node1's rounds by hand.
       const inbox: Uint8Array[] = [];
-      node1.listen((o) => inbox.push(o.body), () => undefined);
+      node1.listen(
+        (o) => inbox.push(o.body),
+        () => undefined,
+      );
       await nc.flush();
-      const mine = node0.run<Uint8Array>({ session, parties, members: [1, 2], start: () => startFrostSign({ key: keys[0]!, session, signers: [1, 2], message }), roundTimeoutMs: 10_000 });
+      const mine = node0.run<Uint8Array>({
+        session,
+        parties,
+        members: [1, 2],
+        start: () => startFrostSign({ key: keys[0]!, session, signers: [1, 2], message }),
+        roundTimeoutMs: 10_000,
+      });
       const r1 = startFrostSign({ key: keys[1]!, session, signers: [1, 2], message });
       return { mine, r1, inbox };
     };
@@ -77,18 +86,50 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     // An earlier, finished session whose messages will be replayed later.
     const old = crypto.getRandomValues(new Uint8Array(32));
     const first = await run(old);
-    const oldR1 = seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session: old, round: 1, to: 1, seq: 1, body: first.r1.outgoing[0]!.bytes });
+    const oldR1 = seal(manifest, ids[1]!, 2, {
+      kind: KIND.protocol,
+      session: old,
+      round: 1,
+      to: 1,
+      seq: 1,
+      body: first.r1.outgoing[0]!.bytes,
+    });
     node1.sendRaw(old, 1, oldR1);
     while (first.inbox.length < 1) await new Promise((r) => setTimeout(r, 10));
     first.r1.receive(first.inbox.shift()!);
     const firstR2 = first.r1.advance();
-    node1.sendRaw(old, 1, seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session: old, round: 2, to: 1, seq: 2, body: firstR2.outgoing[0]!.bytes }));
-    assert.equal((await first.mine.catch((e) => { throw new Error(`${e.message}; rejections: ${JSON.stringify(node0.rejections)}`); })).length, 64);
+    node1.sendRaw(
+      old,
+      1,
+      seal(manifest, ids[1]!, 2, {
+        kind: KIND.protocol,
+        session: old,
+        round: 2,
+        to: 1,
+        seq: 2,
+        body: firstR2.outgoing[0]!.bytes,
+      }),
+    );
+    assert.equal(
+      (
+        await first.mine.catch((e) => {
+          throw new Error(`${e.message}; rejections: ${JSON.stringify(node0.rejections)}`);
+        })
+      ).length,
+      64,
+    );
     node1.close();
 
     const session = crypto.getRandomValues(new Uint8Array(32));
     const { mine, r1, inbox } = await run(session);
-    const genuine = seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body: r1.outgoing[0]!.bytes });
+    const genuine = seal(manifest, ids[1]!, 2, {
+      kind: KIND.protocol,
+      session,
+      round: 1,
+      to: 1,
+      seq: 1,
+      body: r1.outgoing[0]!.bytes,
+    });
 
     // 1. A forged envelope (one bit flipped) — and one sealed by node2 claiming to be node1.
     const forged = genuine.slice();
@@ -96,9 +137,31 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     node1.sendRaw(session, 1, forged);
     // It names no culprit: a tag that does not verify proves nothing about who sent it.
     assert.equal((await rejection('BAD_AUTH')).culprit, undefined);
-    node1.sendRaw(session, 1, seal(manifest, ids[2]!, 2, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body: r1.outgoing[0]!.bytes }));
+    node1.sendRaw(
+      session,
+      1,
+      seal(manifest, ids[2]!, 2, {
+        kind: KIND.protocol,
+        session,
+        round: 1,
+        to: 1,
+        seq: 1,
+        body: r1.outgoing[0]!.bytes,
+      }),
+    );
     // 2. A non-member (node2 is a party of the key but not a signer of this session).
-    node1.sendRaw(session, 1, seal(manifest, ids[2]!, 3, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body: r1.outgoing[0]!.bytes }));
+    node1.sendRaw(
+      session,
+      1,
+      seal(manifest, ids[2]!, 3, {
+        kind: KIND.protocol,
+        session,
+        round: 1,
+        to: 1,
+        seq: 1,
+        body: r1.outgoing[0]!.bytes,
+      }),
+    );
     assert.equal((await rejection('NOT_A_PARTY')).culprit, 'node2');
     // 3. A message replayed from the earlier session.
     node1.sendRaw(old, 1, oldR1);
@@ -107,7 +170,18 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     node1.sendRaw(session, 1, new Uint8Array(300_000));
     await rejection('OVERSIZED');
     // 5. A message for another round (round 0 while node0 is in round 1).
-    node1.sendRaw(session, 1, seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 0, to: 1, seq: 1, body: r1.outgoing[0]!.bytes }));
+    node1.sendRaw(
+      session,
+      1,
+      seal(manifest, ids[1]!, 2, {
+        kind: KIND.protocol,
+        session,
+        round: 0,
+        to: 1,
+        seq: 1,
+        body: r1.outgoing[0]!.bytes,
+      }),
+    );
     assert.equal((await rejection('LATE')).culprit, 'node1');
     // 6. The genuine message, then the same bytes again (a replay within the session).
     node1.sendRaw(session, 1, genuine);
@@ -118,7 +192,18 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     while (inbox.length < 1) await new Promise((r) => setTimeout(r, 10));
     r1.receive(inbox.shift()!);
     const r2 = r1.advance();
-    node1.sendRaw(session, 1, seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 2, to: 1, seq: 2, body: r2.outgoing[0]!.bytes }));
+    node1.sendRaw(
+      session,
+      1,
+      seal(manifest, ids[1]!, 2, {
+        kind: KIND.protocol,
+        session,
+        round: 2,
+        to: 1,
+        seq: 2,
+        body: r2.outgoing[0]!.bytes,
+      }),
+    );
     const sig = await mine;
     assert.ok(ed25519.verify(sig, message, keys[0]!.publicKey));
     node1.close();
@@ -127,8 +212,19 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
   test('a party that stays silent fails the session within its round timeout, naming it', async () => {
     const session = crypto.getRandomValues(new Uint8Array(32));
     await assert.rejects(
-      node0.run({ session, parties: ['node0', 'node1', 'node2'], members: [1, 3], start: () => startFrostSign({ key: keys[0]!, session, signers: [1, 3], message: new Uint8Array(1) }), roundTimeoutMs: 1500 }),
-      (e: unknown) => e instanceof SessionError && e.code === 'TIMEOUT' && e.culprits.includes('node2') && e.round === 1,
+      node0.run({
+        session,
+        parties: ['node0', 'node1', 'node2'],
+        members: [1, 3],
+        start: () =>
+          startFrostSign({ key: keys[0]!, session, signers: [1, 3], message: new Uint8Array(1) }),
+        roundTimeoutMs: 1500,
+      }),
+      (e: unknown) =>
+        e instanceof SessionError &&
+        e.code === 'TIMEOUT' &&
+        e.culprits.includes('node2') &&
+        e.round === 1,
     );
   });
 
@@ -136,20 +232,54 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     const ecdsa = runEcdsaDkg({ threshold: 2, parties: 3 });
     const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
     await store.put('share:kb:secp256k1', 1, ecdsa[0]!.blob);
-    await store.putJson('meta:kb', { keyId: 'kb', threshold: 2, parties: ['node0', 'node1', 'node2'], curves: ['secp256k1'], publicKeys: { secp256k1: bytesToHex(ecdsa[0]!.publicKey) }, versions: { secp256k1: 1 } });
-    const sign = (requestId: string): OperationRequest => ({ op: 'sign', requestId, initiator: 'ops', timestamp: Date.now(), keyId: 'kb', curve: 'secp256k1', message: '11'.repeat(32), signers: ['node0', 'node1'] });
+    await store.putJson('meta:kb', {
+      keyId: 'kb',
+      threshold: 2,
+      parties: ['node0', 'node1', 'node2'],
+      curves: ['secp256k1'],
+      publicKeys: { secp256k1: bytesToHex(ecdsa[0]!.publicKey) },
+      versions: { secp256k1: 1 },
+    });
+    const sign = (requestId: string): OperationRequest => ({
+      op: 'sign',
+      requestId,
+      initiator: 'ops',
+      timestamp: Date.now(),
+      keyId: 'kb',
+      curve: 'secp256k1',
+      message: '11'.repeat(32),
+      signers: ['node0', 'node1'],
+    });
     const all = async () => true;
     // node1 (played by the test) sends node0 an OT-extension message with one flipped bit.
     const r = sign('ban-1');
     const session = sessionId(r.requestId, 'sign/secp256k1');
     const mine = execute(r, 'node0', store, node0, { roundMs: 5000 }, all);
-    const evil = startEcdsaSign({ key: ecdsa[1]!, session, signers: [1, 2], digest: new Uint8Array(32).fill(0x11) });
+    const evil = startEcdsaSign({
+      key: ecdsa[1]!,
+      session,
+      signers: [1, 2],
+      digest: new Uint8Array(32).fill(0x11),
+    });
     const body = evil.outgoing[0]!.bytes.slice();
     body[39 + 96 + 10]! ^= 1; // inside u, after sign_id, the run nonce and Com(R_i)
-    node1.sendRaw(session, 1, seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body }));
-    await assert.rejects(mine, (e: unknown) => e instanceof SessionError && e.code === 'CONSISTENCY_CHECK_FAILED' && e.culprits.includes('node1'));
+    node1.sendRaw(
+      session,
+      1,
+      seal(manifest, ids[1]!, 2, { kind: KIND.protocol, session, round: 1, to: 1, seq: 1, body }),
+    );
+    await assert.rejects(
+      mine,
+      (e: unknown) =>
+        e instanceof SessionError &&
+        e.code === 'CONSISTENCY_CHECK_FAILED' &&
+        e.culprits.includes('node1'),
+    );
     assert.deepEqual(await bannedPeers(store, 'kb'), ['node1']);
     // The next signing with node1 is refused before any session starts.
-    await assert.rejects(execute(sign('ban-2'), 'node0', store, node0, {}, all), (e: unknown) => (e as { code?: string }).code === 'PEER_BANNED');
+    await assert.rejects(
+      execute(sign('ban-2'), 'node0', store, node0, {}, all),
+      (e: unknown) => (e as { code?: string }).code === 'PEER_BANNED',
+    );
   });
 });

@@ -32,60 +32,119 @@ const HOST = `10.231.${octet}.1`;
 const PEER = `10.231.${octet}.2`;
 const canRun = process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
 
-describe('a partitioned node (network namespace)', { skip: !canRun && 'needs root and iproute2' }, () => {
-  let dir: string;
-  let server: NatsServer;
-  let nc: NatsConnection;
-  let manifest: Manifest;
-  let initiator: Uint8Array;
-  const nodes: NodeProcess[] = [];
-  let n = 0;
-  const req = (r: Record<string, unknown>) => ({ ...r, requestId: `p-${Date.now()}-${n++}`, initiator: 'ops', timestamp: Date.now() }) as OperationRequest;
+describe(
+  'a partitioned node (network namespace)',
+  { skip: !canRun && 'needs root and iproute2' },
+  () => {
+    let dir: string;
+    let server: NatsServer;
+    let nc: NatsConnection;
+    let manifest: Manifest;
+    let initiator: Uint8Array;
+    const nodes: NodeProcess[] = [];
+    let n = 0;
+    const req = (r: Record<string, unknown>) =>
+      ({
+        ...r,
+        requestId: `p-${Date.now()}-${n++}`,
+        initiator: 'ops',
+        timestamp: Date.now(),
+      }) as OperationRequest;
 
-  before(async () => {
-    sh(['ip', 'netns', 'add', NS]);
-    sh(['ip', 'link', 'add', A, 'type', 'veth', 'peer', 'name', B]);
-    sh(['ip', 'link', 'set', B, 'netns', NS]);
-    sh(['ip', 'addr', 'add', `${HOST}/30`, 'dev', A]);
-    sh(['ip', 'link', 'set', A, 'up']);
-    sh(['ip', 'netns', 'exec', NS, 'ip', 'addr', 'add', `${PEER}/30`, 'dev', B]);
-    sh(['ip', 'netns', 'exec', NS, 'ip', 'link', 'set', B, 'up']);
-    sh(['ip', 'netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
-    dir = mkdtempSync(join(tmpdir(), 'tessera-partition-'));
-    server = await startNats(join(dir, 'nats'), undefined, undefined, HOST);
-    let configs: string[];
-    ({ manifest, initiator, configs } = await makeCluster(dir, NODES, server.url));
-    nodes.push(await startNode(configs[0]!));
-    nodes.push(await startNode(configs[1]!, ['ip', 'netns', 'exec', NS]));
-    nodes.push(await startNode(configs[2]!));
-    nc = await connect({ servers: server.url });
-    for (const r of await submit(nc, manifest, req({ op: 'keygen', keyId: 'k1', threshold: 2, parties: NODES, curves: ['ed25519'] }), initiator, NODES)) assert.ok(r.ok, JSON.stringify(r.error));
-  });
+    before(async () => {
+      sh(['ip', 'netns', 'add', NS]);
+      sh(['ip', 'link', 'add', A, 'type', 'veth', 'peer', 'name', B]);
+      sh(['ip', 'link', 'set', B, 'netns', NS]);
+      sh(['ip', 'addr', 'add', `${HOST}/30`, 'dev', A]);
+      sh(['ip', 'link', 'set', A, 'up']);
+      sh(['ip', 'netns', 'exec', NS, 'ip', 'addr', 'add', `${PEER}/30`, 'dev', B]);
+      sh(['ip', 'netns', 'exec', NS, 'ip', 'link', 'set', B, 'up']);
+      sh(['ip', 'netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
+      dir = mkdtempSync(join(tmpdir(), 'tessera-partition-'));
+      server = await startNats(join(dir, 'nats'), undefined, undefined, HOST);
+      let configs: string[];
+      ({ manifest, initiator, configs } = await makeCluster(dir, NODES, server.url));
+      nodes.push(await startNode(configs[0]!));
+      nodes.push(await startNode(configs[1]!, ['ip', 'netns', 'exec', NS]));
+      nodes.push(await startNode(configs[2]!));
+      nc = await connect({ servers: server.url });
+      for (const r of await submit(
+        nc,
+        manifest,
+        req({ op: 'keygen', keyId: 'k1', threshold: 2, parties: NODES, curves: ['ed25519'] }),
+        initiator,
+        NODES,
+      ))
+        assert.ok(r.ok, JSON.stringify(r.error));
+    });
 
-  after(async () => {
-    for (const p of nodes) await p.stop('SIGKILL');
-    await nc?.close().catch(() => undefined);
-    await server?.stop();
-    spawnSync('ip', ['link', 'del', A]);
-    spawnSync('ip', ['netns', 'del', NS]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+    after(async () => {
+      for (const p of nodes) await p.stop('SIGKILL');
+      await nc?.close().catch(() => undefined);
+      await server?.stop();
+      spawnSync('ip', ['link', 'del', A]);
+      spawnSync('ip', ['netns', 'del', NS]);
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
-  test('cut off, node1 is reported UNREACHABLE by name; healed, it signs again', async () => {
-    sh(['ip', 'link', 'set', A, 'down']);
-    const [res] = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '01', signers: ['node0', 'node1'] }), initiator, ['node0'], 60_000);
-    assert.equal(res!.ok, false);
-    assert.ok(['UNREACHABLE', 'PARTY_NOT_READY'].includes(res!.error!.code), JSON.stringify(res!.error));
-    assert.deepEqual(res!.error!.culprits, ['node1']);
-    // Signers that do not need node1 are unaffected.
-    for (const r of await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '02', signers: ['node0', 'node2'] }), initiator, ['node0', 'node2'])) assert.ok(r.ok);
-    sh(['ip', 'link', 'set', A, 'up']);
-    let ok = false;
-    for (let i = 0; i < 10 && !ok; i++) {
-      await new Promise((r) => setTimeout(r, 1500));
-      const out = await submit(nc, manifest, req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '03', signers: ['node0', 'node1'] }), initiator, ['node0', 'node1'], 30_000).catch(() => []);
-      ok = out.length === 2 && out.every((r) => r.ok);
-    }
-    assert.ok(ok, 'node1 signs again after the partition heals');
-  });
-});
+    test('cut off, node1 is reported UNREACHABLE by name; healed, it signs again', async () => {
+      sh(['ip', 'link', 'set', A, 'down']);
+      const [res] = await submit(
+        nc,
+        manifest,
+        req({
+          op: 'sign',
+          keyId: 'k1',
+          curve: 'ed25519',
+          message: '01',
+          signers: ['node0', 'node1'],
+        }),
+        initiator,
+        ['node0'],
+        60_000,
+      );
+      assert.equal(res!.ok, false);
+      assert.ok(
+        ['UNREACHABLE', 'PARTY_NOT_READY'].includes(res!.error!.code),
+        JSON.stringify(res!.error),
+      );
+      assert.deepEqual(res!.error!.culprits, ['node1']);
+      // Signers that do not need node1 are unaffected.
+      for (const r of await submit(
+        nc,
+        manifest,
+        req({
+          op: 'sign',
+          keyId: 'k1',
+          curve: 'ed25519',
+          message: '02',
+          signers: ['node0', 'node2'],
+        }),
+        initiator,
+        ['node0', 'node2'],
+      ))
+        assert.ok(r.ok);
+      sh(['ip', 'link', 'set', A, 'up']);
+      let ok = false;
+      for (let i = 0; i < 10 && !ok; i++) {
+        await new Promise((r) => setTimeout(r, 1500));
+        const out = await submit(
+          nc,
+          manifest,
+          req({
+            op: 'sign',
+            keyId: 'k1',
+            curve: 'ed25519',
+            message: '03',
+            signers: ['node0', 'node1'],
+          }),
+          initiator,
+          ['node0', 'node1'],
+          30_000,
+        ).catch(() => []);
+        ok = out.length === 2 && out.every((r) => r.ok);
+      }
+      assert.ok(ok, 'node1 signs again after the partition heals');
+    });
+  },
+);

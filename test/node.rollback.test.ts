@@ -7,7 +7,16 @@
  * rolls forward.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,7 +26,12 @@ import { atomicFs } from '../src/node/storage/fs-atomic.ts';
 import { bannedPeers } from '../src/node/operations/index.ts';
 import { natsBus } from '../src/node/bus/bus.ts';
 import { generateIdentity } from '../src/node/identity/identity.ts';
-import { EncryptedStore, RESTORED_MARK, StorageRollbackError, StorageTamperedError } from '../src/node/storage/storage.ts';
+import {
+  EncryptedStore,
+  RESTORED_MARK,
+  StorageRollbackError,
+  StorageTamperedError,
+} from '../src/node/storage/storage.ts';
 import { anchorStore } from '../src/node/storage/store-anchor.ts';
 import { connectNats } from '../src/node/transport/transport.ts';
 import { startNats } from './helpers/nats.ts';
@@ -26,11 +40,16 @@ const root = mkdtempSync(join(tmpdir(), 'tessera-rollback-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const key = crypto.getRandomValues(new Uint8Array(32));
-const open = (dir: string) => EncryptedStore.open(createStorage({ driver: atomicFs({ base: dir }) }), key);
+const open = (dir: string) =>
+  EncryptedStore.open(createStorage({ driver: atomicFs({ base: dir }) }), key);
 /** The on-disk path of a record (what an attacker would find by comparing snapshots). */
-const fileOf = (store: EncryptedStore, dir: string, name: string, version: number) => join(dir, ...store.storageKeyOf(name, version).split(':'));
+const fileOf = (store: EncryptedStore, dir: string, name: string, version: number) =>
+  join(dir, ...store.storageKeyOf(name, version).split(':'));
 const te = (s: string) => new TextEncoder().encode(s);
-const named = (Err: typeof StorageRollbackError | typeof StorageTamperedError, label: string) => (e: Error & { key?: string }) => e instanceof Err && e.key === label && !e.message.includes('/');
+const named =
+  (Err: typeof StorageRollbackError | typeof StorageTamperedError, label: string) =>
+  (e: Error & { key?: string }) =>
+    e instanceof Err && e.key === label && !e.message.includes('/');
 
 /** Every record kind a node writes, at two points in time; returns the directory and a snapshot of the first. */
 async function twoEpochs(name: string): Promise<{ dir: string; old: string }> {
@@ -75,11 +94,19 @@ describe('a disk attacker against the fs store', () => {
   test('deleted share, ban, request and session records are refused and reported at open', async () => {
     const { dir } = await twoEpochs('deletion');
     let s = await open(dir);
-    const gone = [['share:k1:secp256k1', 2], ['ban:k1', 0], ['request:r2', 0], ['sessions', 2]] as const;
+    const gone = [
+      ['share:k1:secp256k1', 2],
+      ['ban:k1', 0],
+      ['request:r2', 0],
+      ['sessions', 2],
+    ] as const;
     for (const [name, version] of gone) rmSync(fileOf(s, dir, name, version));
     s = await open(dir);
     assert.deepEqual([...s.integrity.missing].sort(), gone.map(([n, v]) => `${n}@${v}`).sort());
-    await assert.rejects(s.get('share:k1:secp256k1', 2), named(StorageTamperedError, 'share:k1:secp256k1@2'));
+    await assert.rejects(
+      s.get('share:k1:secp256k1', 2),
+      named(StorageTamperedError, 'share:k1:secp256k1@2'),
+    );
     await assert.rejects(bannedPeers(s, 'k1', 'e1'), named(StorageTamperedError, 'ban:k1@0'));
     // A deleted request record would let a redelivered request run again: it is refused instead.
     await assert.rejects(s.getJson('request:r2'), named(StorageTamperedError, 'request:r2@0'));
@@ -104,7 +131,10 @@ describe('a disk attacker against the fs store', () => {
     await assert.rejects(s.getJson('meta:k1'), named(StorageTamperedError, 'meta:k1@0'));
     // Put back while the node runs: refused on read.
     cpSync(fileOf(s, old, 'share:k1:secp256k1', 1), fileOf(s, dir, 'share:k1:secp256k1', 1));
-    await assert.rejects(s.get('share:k1:secp256k1', 1), named(StorageRollbackError, 'share:k1:secp256k1@1'));
+    await assert.rejects(
+      s.get('share:k1:secp256k1', 1),
+      named(StorageRollbackError, 'share:k1:secp256k1@1'),
+    );
     await s.close();
   });
 
@@ -119,7 +149,12 @@ describe('a disk attacker against the fs store', () => {
 
   test('one manifest shard copied back alone, or the root garbled: the store refuses to open', async () => {
     const { dir, old } = await twoEpochs('manifest');
-    const shards = readdirSync(join(dir, 'm')).filter((f) => f !== 'root' && existsSync(join(old, 'm', f)) && !readFileSync(join(dir, 'm', f)).equals(readFileSync(join(old, 'm', f))));
+    const shards = readdirSync(join(dir, 'm')).filter(
+      (f) =>
+        f !== 'root' &&
+        existsSync(join(old, 'm', f)) &&
+        !readFileSync(join(dir, 'm', f)).equals(readFileSync(join(old, 'm', f))),
+    );
     assert.ok(shards.length > 0);
     cpSync(join(old, 'm', shards[0]!), join(dir, 'm', shards[0]!));
     await assert.rejects(open(dir), named(StorageRollbackError, 'store manifest'));
@@ -155,7 +190,10 @@ describe('a disk attacker against the fs store', () => {
     const anchor = fileOf(s, dir, 'audit:position', 0);
     cpSync(fileOf(s, oldStore, 'audit:position', 0), anchor);
     s = await open(dir);
-    await assert.rejects(new AuditLog(logPath).anchor(s), named(StorageRollbackError, 'audit:position@0'));
+    await assert.rejects(
+      new AuditLog(logPath).anchor(s),
+      named(StorageRollbackError, 'audit:position@0'),
+    );
     await s.close();
   });
 
@@ -165,7 +203,8 @@ describe('a disk attacker against the fs store', () => {
     try {
       const id = generateIdentity('node0');
       const warnings: string[] = [];
-      const anchor = (s: EncryptedStore) => anchorStore(bus, 'anchm', id.private, id.public.ed25519, s, (m) => warnings.push(m));
+      const anchor = (s: EncryptedStore) =>
+        anchorStore(bus, 'anchm', id.private, id.public.ed25519, s, (m) => warnings.push(m));
       const dir = join(root, 'mcopy');
       const snapshot = (tag: string) => {
         rmSync(join(root, `mcopy-${tag}`), { recursive: true, force: true });
@@ -194,7 +233,10 @@ describe('a disk attacker against the fs store', () => {
       // The old manifest over the newer records: locally it looks like a crash (the records roll forward)...
       putBack('old');
       s = await open(dir);
-      assert.ok(s.integrity.rolledForward.includes('sessions@2'), String(s.integrity.rolledForward));
+      assert.ok(
+        s.integrity.rolledForward.includes('sessions@2'),
+        String(s.integrity.rolledForward),
+      );
       // ...but the generation its root held is below the anchor, compared before the roll-forward.
       assert.ok(s.generation > s.loadedGeneration);
       // As a node does before the check: its audit position written (unsynced).
@@ -212,7 +254,9 @@ describe('a disk attacker against the fs store', () => {
       // An honest crash between a durable record write and its manifest update starts (no anchor runs ahead of a fsynced root).
       putBack('new');
       s = await open(dir);
-      await (await anchor(s))();
+      await (
+        await anchor(s)
+      )();
       await s.close();
       snapshot('crash');
       s = await open(dir);
@@ -220,7 +264,10 @@ describe('a disk attacker against the fs store', () => {
       await s.close();
       putBack('crash');
       s = await open(dir);
-      assert.ok(s.integrity.rolledForward.includes('sessions@3'), String(s.integrity.rolledForward));
+      assert.ok(
+        s.integrity.rolledForward.includes('sessions@3'),
+        String(s.integrity.rolledForward),
+      );
       stop = await anchor(s);
       assert.deepEqual(await s.get('sessions', 3), te('["s3"]'));
       await stop();
@@ -239,7 +286,15 @@ describe('a disk attacker against the fs store', () => {
       const id = generateIdentity('node0');
       const warnings: string[] = [];
       const events: (string | undefined)[] = [];
-      const anchor = (s: EncryptedStore) => anchorStore(bus, 'anch', id.private, id.public.ed25519, s, (m, e) => void (warnings.push(m), events.push(e)));
+      const anchor = (s: EncryptedStore) =>
+        anchorStore(
+          bus,
+          'anch',
+          id.private,
+          id.public.ed25519,
+          s,
+          (m, e) => void (warnings.push(m), events.push(e)),
+        );
       const dir = join(root, 'whole');
       const old = join(root, 'whole-old');
       let s = await open(dir);
@@ -255,10 +310,17 @@ describe('a disk attacker against the fs store', () => {
       rmSync(dir, { recursive: true });
       cpSync(old, dir, { recursive: true });
       s = await open(dir);
-      assert.deepEqual(await s.getJson('ban:k1'), { peers: ['node2'] }, 'no local check can see it');
+      assert.deepEqual(
+        await s.getJson('ban:k1'),
+        { peers: ['node2'] },
+        'no local check can see it',
+      );
       await assert.rejects(anchor(s), named(StorageRollbackError, 'store'));
       // The refused store writes nothing more (a manifest root now would make the rollback look consistent).
-      await assert.rejects(s.putJson('ban:k1', { peers: [] }), named(StorageRollbackError, 'store'));
+      await assert.rejects(
+        s.putJson('ban:k1', { peers: [] }),
+        named(StorageRollbackError, 'store'),
+      );
       // A deliberate restore (tessera restore) marks the store: accepted once, then re-anchored at the restored generation.
       s = await open(dir);
       await s.putJson(RESTORED_MARK, { at: 'now' });
@@ -266,17 +328,23 @@ describe('a disk attacker against the fs store', () => {
       await stop();
       assert.equal(await s.getJson(RESTORED_MARK), undefined);
       s = await open(dir);
-      await (await anchor(s))();
+      await (
+        await anchor(s)
+      )();
       assert.deepEqual(warnings, []);
       // The anchor deleted in NATS: not a refusal (NATS alone cannot brick a node), but a warning.
       await (await bus.kv('tessera_anch_anchors', {})).delete('node0');
-      await (await anchor(s))();
+      await (
+        await anchor(s)
+      )();
       assert.deepEqual(events, ['store_anchor_missing']);
       warnings.length = 0;
       await s.close();
       // An empty store (a re-provisioned node) is accepted, with a warning.
       const fresh = await open(join(root, 'whole-fresh'));
-      await (await anchor(fresh))();
+      await (
+        await anchor(fresh)
+      )();
       assert.equal(warnings.length, 1);
       await fresh.close();
     } finally {

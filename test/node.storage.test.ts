@@ -12,8 +12,22 @@ import { deflateRawSync } from 'node:zlib';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { createStorage, type Storage } from 'unstorage';
 import { AuditLog, verifyAuditLog } from '../src/node/storage/audit.ts';
-import { CorruptKeyFileError, generateIdentity, openPrivateIdentity, sealPrivateIdentity, WrongPassphraseError } from '../src/node/identity/identity.ts';
-import { EncryptedStore, MissingStorageKeyError, StorageRollbackError, StorageTamperedError, WrongStorageKeyError, storageKeyFromFile, storageKeyFromPassphrase } from '../src/node/storage/storage.ts';
+import {
+  CorruptKeyFileError,
+  generateIdentity,
+  openPrivateIdentity,
+  sealPrivateIdentity,
+  WrongPassphraseError,
+} from '../src/node/identity/identity.ts';
+import {
+  EncryptedStore,
+  MissingStorageKeyError,
+  StorageRollbackError,
+  StorageTamperedError,
+  WrongStorageKeyError,
+  storageKeyFromFile,
+  storageKeyFromPassphrase,
+} from '../src/node/storage/storage.ts';
 import { connectNats, TransportConfigError } from '../src/node/transport/transport.ts';
 import { driverTable, startRedis } from './helpers/drivers.ts';
 
@@ -41,7 +55,11 @@ for (const row of table.rows) {
       const store = await EncryptedStore.open(raw, k);
       const share = crypto.getRandomValues(new Uint8Array(5000));
       await store.put('share:k1:secp256k1', 1, share);
-      await store.put('share:k1:secp256k1', 2, share.map((b) => b ^ 1));
+      await store.put(
+        'share:k1:secp256k1',
+        2,
+        share.map((b) => b ^ 1),
+      );
       await store.put('share:k2:secp256k1', 1, new Uint8Array([1, 2, 3]));
       assert.deepEqual(await store.get('share:k1:secp256k1', 1), share);
       assert.deepEqual(await store.versions('share:k1:secp256k1'), [1, 2]);
@@ -51,7 +69,8 @@ for (const row of table.rows) {
       const sealed = (await raw.getItemRaw(at('share:k1:secp256k1', 1))) as Uint8Array;
       assert.ok(!Buffer.from(sealed).includes(Buffer.from(share.slice(0, 64))));
       const listing = (await raw.getKeys()).join('\n');
-      for (const leak of ['k1', 'k2', 'secp256k1', 'share', '@']) assert.ok(!listing.includes(leak), `listing shows "${leak}": ${listing}`);
+      for (const leak of ['k1', 'k2', 'secp256k1', 'share', '@'])
+        assert.ok(!listing.includes(leak), `listing shows "${leak}": ${listing}`);
       // Tampered: one flipped bit.
       const bad = Uint8Array.from(sealed);
       bad[40]! ^= 1;
@@ -61,7 +80,10 @@ for (const row of table.rows) {
       await raw.setItemRaw(at('share:k1:secp256k1', 1), sealed.slice(0, 30));
       await assert.rejects(store.get('share:k1:secp256k1', 1), StorageTamperedError);
       // Swapped: another key's record under this name.
-      await raw.setItemRaw(at('share:k1:secp256k1', 1), await raw.getItemRaw(at('share:k2:secp256k1', 1)));
+      await raw.setItemRaw(
+        at('share:k1:secp256k1', 1),
+        await raw.getItemRaw(at('share:k2:secp256k1', 1)),
+      );
       await assert.rejects(store.get('share:k1:secp256k1', 1), StorageTamperedError);
       // Version 1's bytes presented as version 2.
       await raw.setItemRaw(at('share:k1:secp256k1', 2), sealed);
@@ -89,10 +111,19 @@ for (const row of table.rows) {
       await store.retire('share:k1:ed25519', 1);
       // Rolled back: an older copy of the same record.
       await raw.setItemRaw(store.storageKeyOf('ban:k1', 0), oldBan as Uint8Array);
-      await assert.rejects(store.getJson('ban:k1'), (e: StorageRollbackError) => e instanceof StorageRollbackError && e.key === 'ban:k1@0');
+      await assert.rejects(
+        store.getJson('ban:k1'),
+        (e: StorageRollbackError) => e instanceof StorageRollbackError && e.key === 'ban:k1@0',
+      );
       // Deleted.
       await raw.removeItem(store.storageKeyOf('request:r1', 0));
-      await assert.rejects(store.getJson('request:r1'), (e: StorageTamperedError) => e instanceof StorageTamperedError && e.key === 'request:r1@0' && /deleted/.test(e.message));
+      await assert.rejects(
+        store.getJson('request:r1'),
+        (e: StorageTamperedError) =>
+          e instanceof StorageTamperedError &&
+          e.key === 'request:r1@0' &&
+          /deleted/.test(e.message),
+      );
       // Replayed: a retired record put back.
       await raw.setItemRaw(store.storageKeyOf('share:k1:ed25519', 1), retired as Uint8Array);
       await assert.rejects(store.get('share:k1:ed25519', 1), StorageRollbackError);
@@ -106,10 +137,13 @@ for (const row of table.rows) {
       await assert.rejects(store.getJson('ban:k1'), StorageRollbackError);
       // A crash between a record write and its manifest update: the manifest is older than the record.
       const manifestKeys = (await raw.getKeys()).filter((x) => x.startsWith('m:'));
-      const before = await Promise.all(manifestKeys.map(async (x) => [x, await raw.getItemRaw(x)] as const));
+      const before = await Promise.all(
+        manifestKeys.map(async (x) => [x, await raw.getItemRaw(x)] as const),
+      );
       await store.putJson('meta:k1', { epoch: 'e2' });
       await store.flush();
-      for (const x of await raw.getKeys()) if (x.startsWith('m:') && !manifestKeys.includes(x)) await raw.removeItem(x);
+      for (const x of await raw.getKeys())
+        if (x.startsWith('m:') && !manifestKeys.includes(x)) await raw.removeItem(x);
       for (const [x, v] of before) await raw.setItemRaw(x, v as Uint8Array);
       store = await EncryptedStore.open(raw, k);
       assert.ok(store.integrity.rolledForward.includes('meta:k1@0'));
@@ -122,14 +156,22 @@ for (const row of table.rows) {
       await store.putJson('meta:k1', { epoch: 'e4' });
       await store.flush();
       await raw.setItemRaw(shard, oldShard as Uint8Array);
-      await assert.rejects(EncryptedStore.open(raw, k), (e: StorageRollbackError) => e instanceof StorageRollbackError && e.key === 'store manifest');
+      await assert.rejects(
+        EncryptedStore.open(raw, k),
+        (e: StorageRollbackError) =>
+          e instanceof StorageRollbackError && e.key === 'store manifest',
+      );
       await store.close();
     });
 
     test('an old-layout store (plaintext names) migrates on open, also after a crash mid-migration', async () => {
       const raw = make();
       const k = key();
-      await writeOldLayout(raw, k, [['share:k1:secp256k1', 3, new Uint8Array([7, 7])], ['meta:k1', 0, new TextEncoder().encode('{"epoch":"e1"}')], ['request:abc', 0, new TextEncoder().encode('{"ok":true}')]]);
+      await writeOldLayout(raw, k, [
+        ['share:k1:secp256k1', 3, new Uint8Array([7, 7])],
+        ['meta:k1', 0, new TextEncoder().encode('{"epoch":"e1"}')],
+        ['request:abc', 0, new TextEncoder().encode('{"ok":true}')],
+      ]);
       // A crash mid-migration (the second new record's write fails): some new records exist, the old names too.
       let written = 0;
       const crashing = new Proxy(raw, {
@@ -150,7 +192,11 @@ for (const row of table.rows) {
       assert.deepEqual(await store.versions('share:k1:secp256k1'), [3]);
       assert.deepEqual(await store.getJson('meta:k1'), { epoch: 'e1' });
       assert.deepEqual(await store.getJson('request:abc'), { ok: true });
-      assert.deepEqual((await store.records()).map((r) => `${r.name}@${r.version}`).sort(), ['meta:k1@0', 'request:abc@0', 'share:k1:secp256k1@3']);
+      assert.deepEqual((await store.records()).map((r) => `${r.name}@${r.version}`).sort(), [
+        'meta:k1@0',
+        'request:abc@0',
+        'share:k1:secp256k1@3',
+      ]);
       const listing = (await raw.getKeys()).join('\n');
       assert.ok(!listing.includes('@') && !listing.includes('k1'), listing);
       // Migrated once: a later open migrates nothing.
@@ -176,7 +222,8 @@ describe('crash consistency of the store manifest', () => {
         if (p === 'setItemRaw')
           return async (x: string, v: Uint8Array, o?: { durable?: boolean }) => {
             await t.setItemRaw(x, v, o);
-            if (x === 'm:root') assert.notEqual(o?.durable, false, 'the root is only written fsynced');
+            if (x === 'm:root')
+              assert.notEqual(o?.durable, false, 'the root is only written fsynced');
             if (o?.durable !== false || coin()) disk.set(x, v);
             crashes.push({ disk: new Map(disk), ledger: ledgerDone });
           };
@@ -201,21 +248,40 @@ describe('crash consistency of the store manifest', () => {
     for (const [n, crash] of crashes.entries()) {
       const copy = createStorage();
       for (const [x, v] of crash.disk) await copy.setItemRaw(x, v);
-      const after = await EncryptedStore.open(copy, k).catch((e: Error) => assert.fail(`power loss after write ${n}: ${e.message}`));
-      if (crash.ledger >= 0) assert.deepEqual(await after.get('sessions', crash.ledger % 4), ledger(crash.ledger), `power loss after write ${n}`);
+      const after = await EncryptedStore.open(copy, k).catch((e: Error) =>
+        assert.fail(`power loss after write ${n}: ${e.message}`),
+      );
+      if (crash.ledger >= 0)
+        assert.deepEqual(
+          await after.get('sessions', crash.ledger % 4),
+          ledger(crash.ledger),
+          `power loss after write ${n}`,
+        );
     }
   });
 });
 
 /** Writes records the way the old layout did (plaintext names, AAD = name and version). */
-async function writeOldLayout(raw: Storage, k: Uint8Array, records: [string, number, Uint8Array][]): Promise<void> {
+async function writeOldLayout(
+  raw: Storage,
+  k: Uint8Array,
+  records: [string, number, Uint8Array][],
+): Promise<void> {
   const seal = (name: string, version: number, plain: Uint8Array) => {
     const nonce = crypto.getRandomValues(new Uint8Array(24));
-    const ct = xchacha20poly1305(k, nonce, new TextEncoder().encode(`tessera/store/v1\0${name}\0${version}`)).encrypt(deflateRawSync(plain));
+    const ct = xchacha20poly1305(
+      k,
+      nonce,
+      new TextEncoder().encode(`tessera/store/v1\0${name}\0${version}`),
+    ).encrypt(deflateRawSync(plain));
     return Uint8Array.from([...new TextEncoder().encode('TSE1'), ...nonce, ...ct]);
   };
-  await raw.setItemRaw('tessera:keycheck', seal('tessera:keycheck', 0, new TextEncoder().encode('tessera')));
-  for (const [name, version, plain] of records) await raw.setItemRaw(`${name}@${version}`, seal(name, version, plain));
+  await raw.setItemRaw(
+    'tessera:keycheck',
+    seal('tessera:keycheck', 0, new TextEncoder().encode('tessera')),
+  );
+  for (const [name, version, plain] of records)
+    await raw.setItemRaw(`${name}@${version}`, seal(name, version, plain));
 }
 
 describe('storage keys, identities, transport policy and the audit log', () => {
@@ -238,13 +304,25 @@ describe('storage keys, identities, transport policy and the audit log', () => {
     await assert.rejects(openPrivateIdentity(sealed), WrongPassphraseError);
     const corrupt = Uint8Array.from(sealed);
     corrupt[corrupt.length - 10]! ^= 1;
-    await assert.rejects(openPrivateIdentity(corrupt, 'a long passphrase 123'), CorruptKeyFileError);
-    await assert.rejects(openPrivateIdentity(new TextEncoder().encode('{"nodeId":"x"}')), CorruptKeyFileError);
+    await assert.rejects(
+      openPrivateIdentity(corrupt, 'a long passphrase 123'),
+      CorruptKeyFileError,
+    );
+    await assert.rejects(
+      openPrivateIdentity(new TextEncoder().encode('{"nodeId":"x"}')),
+      CorruptKeyFileError,
+    );
   });
 
   test('production mode refuses plaintext NATS URLs and missing certificates', async () => {
-    await assert.rejects(connectNats({ servers: ['nats://127.0.0.1:4222'], production: true }), TransportConfigError);
-    await assert.rejects(connectNats({ servers: ['tls://127.0.0.1:4222'], production: true }), TransportConfigError);
+    await assert.rejects(
+      connectNats({ servers: ['nats://127.0.0.1:4222'], production: true }),
+      TransportConfigError,
+    );
+    await assert.rejects(
+      connectNats({ servers: ['tls://127.0.0.1:4222'], production: true }),
+      TransportConfigError,
+    );
   });
 
   test('the audit log is hash-chained: edits, deletions and reordering are detected; a reopened log continues the chain', () => {
@@ -257,13 +335,23 @@ describe('storage keys, identities, transport policy and the audit log', () => {
     assert.deepEqual(readdirSync(logDir), ['audit.jsonl']);
     if (process.platform !== 'win32') assert.equal(statSync(path).mode & 0o777, 0o600);
     const lines = readFileSync(path, 'utf8').trim().split('\n');
-    assert.deepEqual(lines.map((l) => (JSON.parse(l) as { requestId: string }).requestId), ['r0', 'r1', 'r2', 'r3', 'r4']);
-    writeFileSync(path, lines.map((l, i) => (i === 2 ? l.replace('r2', 'rX') : l)).join('\n') + '\n');
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { requestId: string }).requestId),
+      ['r0', 'r1', 'r2', 'r3', 'r4'],
+    );
+    writeFileSync(
+      path,
+      lines.map((l, i) => (i === 2 ? l.replace('r2', 'rX') : l)).join('\n') + '\n',
+    );
     assert.equal(verifyAuditLog(path).ok, false);
     writeFileSync(path, [lines[0], lines[2], lines[1], lines[3], lines[4]].join('\n') + '\n');
     assert.equal(verifyAuditLog(path).ok, false);
     writeFileSync(path, [lines[0], lines[1], lines[3], lines[4]].join('\n') + '\n');
-    assert.deepEqual(verifyAuditLog(path), { ok: false, line: 3, reason: 'hash chain broken (edited, deleted or reordered entries)' });
+    assert.deepEqual(verifyAuditLog(path), {
+      ok: false,
+      line: 3,
+      reason: 'hash chain broken (edited, deleted or reordered entries)',
+    });
     // The intact log, reopened by a restarted node: its next entry chains onto the last line.
     writeFileSync(path, lines.join('\n') + '\n');
     new AuditLog(path).append({ event: 'request', requestId: 'r5' });

@@ -9,7 +9,13 @@ import { describe, test } from 'node:test';
 import { CoreError, errors } from '../src/core/index.ts';
 import { deliver } from '../src/protocol/local.ts';
 import { patch } from './helpers/bytes.ts';
-import { CIPHERSUITES, complete, type AnyRound, type Ciphersuite, type KeyShare } from './helpers/ciphersuites.ts';
+import {
+  CIPHERSUITES,
+  complete,
+  type AnyRound,
+  type Ciphersuite,
+  type KeyShare,
+} from './helpers/ciphersuites.ts';
 import { envelopeAttacks } from './helpers/hostile.ts';
 import { rejects } from './helpers/rejects.ts';
 
@@ -19,16 +25,20 @@ const session = () => crypto.getRandomValues(new Uint8Array(32));
 function dkgRound1(suite: Ciphersuite, threshold: number, parties: number) {
   const s = session();
   const r1 = new Map<number, AnyRound>();
-  for (let me = 1; me <= parties; me++) r1.set(me, suite.startDkg({ session: s, threshold, parties, me }));
+  for (let me = 1; me <= parties; me++)
+    r1.set(me, suite.startDkg({ session: s, threshold, parties, me }));
   /** Party `from`'s round-one message for party `to` (the broadcast, for a broadcast round). */
-  const msg = (from: number, to = 1) => r1.get(from)!.outgoing.find((m) => m.to === to || m.to === 0)!.bytes;
+  const msg = (from: number, to = 1) =>
+    r1.get(from)!.outgoing.find((m) => m.to === to || m.to === 0)!.bytes;
   return { r1, msg };
 }
 
 /** Signs once with freshly generated keys: the key generation really completed. */
 function assertSigns(suite: Ciphersuite, keys: KeyShare[], signers: number[]): void {
   const { signed } = suite.input('still works');
-  assert.ok(suite.nobleVerify(suite.sign(keys, signers, signed).signature, signed, keys[0]!.publicKey));
+  assert.ok(
+    suite.nobleVerify(suite.sign(keys, signers, signed).signature, signed, keys[0]!.publicKey),
+  );
 }
 
 for (const suite of CIPHERSUITES) {
@@ -39,7 +49,11 @@ for (const suite of CIPHERSUITES) {
     test('round one: malformed envelopes and unknown senders are refused; the session then completes and signs', () => {
       const { r1, msg } = dkgRound1(suite, 2, parties);
       envelopeAttacks((m) => r1.get(1)!.receive(m), msg(2), 2, 1);
-      assert.deepEqual(r1.get(1)!.missing(), [2, 3].slice(0, parties - 1), 'no attack was kept as a message');
+      assert.deepEqual(
+        r1.get(1)!.missing(),
+        [2, 3].slice(0, parties - 1),
+        'no attack was kept as a message',
+      );
       assertSigns(suite, complete(r1) as KeyShare[], [1, 2]);
     });
 
@@ -47,7 +61,9 @@ for (const suite of CIPHERSUITES) {
       const { r1, msg } = dkgRound1(suite, 2, parties);
       r1.get(1)!.receive(msg(2));
       rejects(() => r1.get(1)!.receive(msg(2)), 'DUPLICATE_MESSAGE', [2]);
-      for (const [id, r] of r1) for (const from of r1.keys()) if (from !== id && !(id === 1 && from === 2)) r.receive(msg(from, id));
+      for (const [id, r] of r1)
+        for (const from of r1.keys())
+          if (from !== id && !(id === 1 && from === 2)) r.receive(msg(from, id));
       const r2 = new Map([...r1].map(([id, r]) => [id, r.advance!()]));
       assertSigns(suite, complete(r2) as KeyShare[], [1, 2]);
     });
@@ -64,7 +80,13 @@ for (const suite of CIPHERSUITES) {
     let made: KeyShare[] | undefined;
     const keys = () => (made ??= suite.dkg(2, 3));
     const { signed } = suite.input('pay 1 coin');
-    const start = (ids: number[], s: Uint8Array, input = signed) => new Map(ids.map((id) => [id, suite.startSign({ key: keys()[id - 1]!, session: s, signers: ids, signed: input })]));
+    const start = (ids: number[], s: Uint8Array, input = signed) =>
+      new Map(
+        ids.map((id) => [
+          id,
+          suite.startSign({ key: keys()[id - 1]!, session: s, signers: ids, signed: input }),
+        ]),
+      );
 
     test('round one: malformed envelopes, another request, a non-signer, the receiver itself; the signing then completes', () => {
       const s = session();
@@ -72,13 +94,23 @@ for (const suite of CIPHERSUITES) {
       const m2 = r1.get(2)!.outgoing[0]!.bytes;
       envelopeAttacks((m) => r1.get(1)!.receive(m), m2, 2, 1);
       const other = start([1, 2], s, suite.input('pay 100 coins').signed);
-      rejects(() => r1.get(1)!.receive(other.get(2)!.outgoing[0]!.bytes), 'INCONSISTENT_BROADCAST', [2]);
+      rejects(
+        () => r1.get(1)!.receive(other.get(2)!.outgoing[0]!.bytes),
+        'INCONSISTENT_BROADCAST',
+        [2],
+      );
       rejects(() => r1.get(1)!.receive(r1.get(1)!.outgoing[0]!.bytes), 'UNKNOWN_SENDER', [1]);
       // Party 3 is not a signer in this session: its message is refused.
       const r3 = start([1, 3], s);
-      rejects(() => r1.get(1)!.receive(r3.get(3)!.outgoing.find((m) => m.to === 0 || m.to === 1)!.bytes), 'UNKNOWN_SENDER', [3]);
+      rejects(
+        () => r1.get(1)!.receive(r3.get(3)!.outgoing.find((m) => m.to === 0 || m.to === 1)!.bytes),
+        'UNKNOWN_SENDER',
+        [3],
+      );
       assert.deepEqual(r1.get(1)!.missing(), [2]);
-      assert.ok(suite.nobleVerify(suite.signatureOf(complete(r1)[0]), signed, keys()[0]!.publicKey));
+      assert.ok(
+        suite.nobleVerify(suite.signatureOf(complete(r1)[0]), signed, keys()[0]!.publicKey),
+      );
     });
 
     test('a message replayed from an earlier session is WRONG_SESSION naming the sender', () => {
@@ -89,7 +121,10 @@ for (const suite of CIPHERSUITES) {
 
     test('nonces are single-use: advancing twice, or receiving after advancing, is STATE_CONSUMED', () => {
       const r1 = start([1, 2], session());
-      deliver(r1, [...r1.values()].flatMap((r) => r.outgoing));
+      deliver(
+        r1,
+        [...r1.values()].flatMap((r) => r.outgoing),
+      );
       const p1 = r1.get(1)!;
       p1.advance!();
       assert.throws(() => p1.advance!(), errors.StateConsumedError);
@@ -105,15 +140,31 @@ for (const suite of CIPHERSUITES) {
         [[2, 3], 'INVALID_PARAMETERS'],
         [[1], 'NOT_ENOUGH_SIGNERS'],
       ];
-      for (const [signers, code] of bad) rejects(() => suite.startSign({ key: k, session: session(), signers, signed }), code, []);
-      rejects(() => suite.startSign({ key: k, session: new Uint8Array(31), signers: [1, 2], signed }), 'INVALID_PARAMETERS', []);
+      for (const [signers, code] of bad)
+        rejects(() => suite.startSign({ key: k, session: session(), signers, signed }), code, []);
+      rejects(
+        () => suite.startSign({ key: k, session: new Uint8Array(31), signers: [1, 2], signed }),
+        'INVALID_PARAMETERS',
+        [],
+      );
     });
 
     test('a corrupted key blob is refused with a typed error', () => {
       const blob = keys()[0]!.blob;
-      const flipped = suite.checkedOnLoad(keys()[0]!).map((at) => patch(blob, at, [blob[at]! ^ 0xff]));
-      for (const b of [blob.slice(0, -1), Uint8Array.from([...blob, 0]), patch(blob, 0, [9]), new Uint8Array(0), ...flipped]) {
-        assert.throws(() => suite.startSign({ key: b, session: session(), signers: [1, 2], signed }), CoreError);
+      const flipped = suite
+        .checkedOnLoad(keys()[0]!)
+        .map((at) => patch(blob, at, [blob[at]! ^ 0xff]));
+      for (const b of [
+        blob.slice(0, -1),
+        Uint8Array.from([...blob, 0]),
+        patch(blob, 0, [9]),
+        new Uint8Array(0),
+        ...flipped,
+      ]) {
+        assert.throws(
+          () => suite.startSign({ key: b, session: session(), signers: [1, 2], signed }),
+          CoreError,
+        );
       }
     });
   });

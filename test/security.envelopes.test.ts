@@ -43,7 +43,9 @@ describe('security: unauthenticated envelopes', () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-sec-env-'));
     server = await startNats(join(dir, 'nats'));
     port = await freePort();
-    const made = await makeCluster(dir, NODES, server.url, undefined, { apiPorts: [port, await freePort(), await freePort()] });
+    const made = await makeCluster(dir, NODES, server.url, undefined, {
+      apiPorts: [port, await freePort(), await freePort()],
+    });
     ops = { id: 'ops', kind: 'ed25519', secretKey: made.initiator };
     for (const c of made.configs) nodes.push(await startNode(c));
   });
@@ -55,7 +57,11 @@ describe('security: unauthenticated envelopes', () => {
   });
 
   async function send(path: string, body: string) {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { ...signHttp(ops, 'it', 'POST', path, body), 'content-type': 'application/json' }, body });
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method: 'POST',
+      headers: { ...signHttp(ops, 'it', 'POST', path, body), 'content-type': 'application/json' },
+      body,
+    });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   }
 
@@ -73,7 +79,8 @@ describe('security: unauthenticated envelopes', () => {
     nc.publish(subject, new Uint8Array(300_000));
     await nc.flush();
     const rejected = () => nodes[0]!.logs.filter((l) => l.event === 'message_rejected');
-    for (let i = 0; i < 300 && !rejected().some((l) => l.code === 'OVERSIZED'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300 && !rejected().some((l) => l.code === 'OVERSIZED'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const elapsed = Date.now() - t0;
     const lines = rejected();
     const codes = ['BAD_AUTH', 'MALFORMED', 'NOT_FOR_ME'];
@@ -84,7 +91,11 @@ describe('security: unauthenticated envelopes', () => {
     }
     for (const l of lines) {
       assert.equal(l.culprit, undefined, JSON.stringify(l));
-      assert.doesNotMatch(String(l.reason), /node1/, 'the reason names an index claim, never a node as sender');
+      assert.doesNotMatch(
+        String(l.reason),
+        /node1/,
+        'the reason names an index claim, never a node as sender',
+      );
     }
     await nc.drain();
 
@@ -92,7 +103,10 @@ describe('security: unauthenticated envelopes', () => {
     const made = await send('/v1/keys', JSON.stringify({ threshold: 2 }));
     assert.equal(made.status, 201, JSON.stringify(made.json));
     for (const curve of ['ed25519', 'secp256k1']) {
-      const s = await send(`/v1/keys/${made.json.keyId}/sign`, JSON.stringify({ curve, message: '11'.repeat(32), signers: ['node0', 'node1'] }));
+      const s = await send(
+        `/v1/keys/${made.json.keyId}/sign`,
+        JSON.stringify({ curve, message: '11'.repeat(32), signers: ['node0', 'node1'] }),
+      );
       assert.equal(s.status, 200, JSON.stringify(s.json));
     }
   });
@@ -100,7 +114,11 @@ describe('security: unauthenticated envelopes', () => {
   test('the rate limiter: one line per code and culprit per window, the next one carrying the suppressed count', () => {
     let now = 0;
     const out: [string, string | undefined, number][] = [];
-    const log = PeerTransport.rateLimited<{ code: string; culprit?: string }>((r, suppressed) => out.push([r.code, r.culprit, suppressed]), 1000, () => now);
+    const log = PeerTransport.rateLimited<{ code: string; culprit?: string }>(
+      (r, suppressed) => out.push([r.code, r.culprit, suppressed]),
+      1000,
+      () => now,
+    );
     for (let i = 0; i < 50; i++) log({ code: 'BAD_AUTH' });
     log({ code: 'REPLAYED', culprit: 'node1' });
     log({ code: 'REPLAYED', culprit: 'node2' });

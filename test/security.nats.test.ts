@@ -22,7 +22,12 @@ import { submit } from '../src/client/nats.ts';
 import { names } from '../src/node/cluster/state.ts';
 import { openPrivateIdentity, type PrivateIdentity } from '../src/node/identity/identity.ts';
 import type { Manifest } from '../src/node/identity/manifest.ts';
-import { identityAuthenticator, natsAuthorization, nkeyUserOf, nodeInbox } from '../src/node/transport/nats-auth.ts';
+import {
+  identityAuthenticator,
+  natsAuthorization,
+  nkeyUserOf,
+  nodeInbox,
+} from '../src/node/transport/nats-auth.ts';
 import { connectNats, TransportConfigError } from '../src/node/transport/transport.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
@@ -64,7 +69,13 @@ describe('NATS authorization generated from the manifest (real nats-server, node
   let serverLog = '';
   const n = () => names(manifest.cluster);
 
-  const connectAs = (secret: Uint8Array, inboxPrefix?: string) => connect({ servers: server.url, authenticator: identityAuthenticator(secret), maxReconnectAttempts: 0, ...(inboxPrefix ? { inboxPrefix } : {}) });
+  const connectAs = (secret: Uint8Array, inboxPrefix?: string) =>
+    connect({
+      servers: server.url,
+      authenticator: identityAuthenticator(secret),
+      maxReconnectAttempts: 0,
+      ...(inboxPrefix ? { inboxPrefix } : {}),
+    });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-natsauth-'));
@@ -76,9 +87,15 @@ describe('NATS authorization generated from the manifest (real nats-server, node
     server = await startNats(join(dir, 'nats'), undefined, port, '127.0.0.1', authorization);
     server.proc.stderr!.on('data', (b: Buffer) => void (serverLog += b.toString()));
     for (const c of configs) nodes.push(await startNode(c));
-    admin = await connect({ servers: server.url, authenticator: nkeyAuthenticator(adminKey.getSeed()) });
+    admin = await connect({
+      servers: server.url,
+      authenticator: nkeyAuthenticator(adminKey.getSeed()),
+    });
     asInitiator = await connectAs(initiator);
-    node1 = await openPrivateIdentity(new Uint8Array(readFileSync(join(dir, 'node1.key.age'))), readFileSync(join(dir, 'node1.pass'), 'utf8'));
+    node1 = await openPrivateIdentity(
+      new Uint8Array(readFileSync(join(dir, 'node1.key.age'))),
+      readFileSync(join(dir, 'node1.pass'), 'utf8'),
+    );
   });
 
   after(async () => {
@@ -92,24 +109,76 @@ describe('NATS authorization generated from the manifest (real nats-server, node
 
   test('tessera cluster nats-config prints the same block from the manifest file', () => {
     const [bin, ...pre] = cliArgv();
-    const r = spawnSync(bin!, [...pre, 'cluster', 'nats-config', '--manifest', join(dir, 'cluster.json')], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(
+      bin!,
+      [...pre, 'cluster', 'nats-config', '--manifest', join(dir, 'cluster.json')],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, natsAuthorization(manifest));
-    const bad = spawnSync(bin!, [...pre, 'cluster', 'nats-config', '--manifest', join(dir, 'cluster.json'), '--admin-nkey', 'UNOTAKEY'], { cwd: ROOT, encoding: 'utf8' });
+    const bad = spawnSync(
+      bin!,
+      [
+        ...pre,
+        'cluster',
+        'nats-config',
+        '--manifest',
+        join(dir, 'cluster.json'),
+        '--admin-nkey',
+        'UNOTAKEY',
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /not an nkey user public key/);
   });
 
   test('an anonymous client is refused, and so is an unknown nkey', async () => {
-    await assert.rejects(connect({ servers: server.url, maxReconnectAttempts: 0 }), /authorization/i);
-    await assert.rejects(connect({ servers: server.url, authenticator: nkeyAuthenticator(nkeys.createUser().getSeed()), maxReconnectAttempts: 0 }), /authorization/i);
+    await assert.rejects(
+      connect({ servers: server.url, maxReconnectAttempts: 0 }),
+      /authorization/i,
+    );
+    await assert.rejects(
+      connect({
+        servers: server.url,
+        authenticator: nkeyAuthenticator(nkeys.createUser().getSeed()),
+        maxReconnectAttempts: 0,
+      }),
+      /authorization/i,
+    );
   });
 
   test('the cluster runs keygen and signing with the initiator credential', async () => {
-    const keygen = await submit(asInitiator, manifest, request({ op: 'keygen', keyId: 'k1', threshold: 2, parties: NODES, curves: ['ed25519'] }), initiator, NODES, 120_000);
-    assert.ok(keygen.every((r) => r.ok), JSON.stringify(keygen));
-    const sign = await submit(asInitiator, manifest, request({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '68656c6c6f', signers: ['node0', 'node2'] }), initiator, ['node0', 'node2'], 120_000);
-    assert.ok(sign.every((r) => r.ok), JSON.stringify(sign));
+    const keygen = await submit(
+      asInitiator,
+      manifest,
+      request({ op: 'keygen', keyId: 'k1', threshold: 2, parties: NODES, curves: ['ed25519'] }),
+      initiator,
+      NODES,
+      120_000,
+    );
+    assert.ok(
+      keygen.every((r) => r.ok),
+      JSON.stringify(keygen),
+    );
+    const sign = await submit(
+      asInitiator,
+      manifest,
+      request({
+        op: 'sign',
+        keyId: 'k1',
+        curve: 'ed25519',
+        message: '68656c6c6f',
+        signers: ['node0', 'node2'],
+      }),
+      initiator,
+      ['node0', 'node2'],
+      120_000,
+    );
+    assert.ok(
+      sign.every((r) => r.ok),
+      JSON.stringify(sign),
+    );
   });
 
   test("node1's credential cannot write node2's heartbeat, result or key statement", async () => {
@@ -122,12 +191,17 @@ describe('NATS authorization generated from the manifest (real nats-server, node
       assert.ok(before, 'node2 beats');
       await assert.rejects(beats.put('node2', '{"nodeId":"node2","ts":0}'), /permission/i);
       const after = await (await adminKvm.open(n().heartbeats)).get('node2');
-      assert.ok(after && !after.string().includes('"ts":0}'), 'the heartbeat is still node2\'s own');
+      assert.ok(after && !after.string().includes('"ts":0}'), "the heartbeat is still node2's own");
       // Its own heartbeat it may write.
       await beats.put('node1', '{}');
 
       const results = await kvm.open(n().results);
-      const forged = attest(node1, { requestId: 'planted', nodeId: 'node2', ok: false, error: { code: 'X', message: 'x', culprits: [] } });
+      const forged = attest(node1, {
+        requestId: 'planted',
+        nodeId: 'node2',
+        ok: false,
+        error: { code: 'X', message: 'x', culprits: [] },
+      });
       await assert.rejects(results.create('planted.node2', JSON.stringify(forged)), /permission/i);
       assert.equal(await (await adminKvm.open(n().results)).get('planted.node2'), null);
 
@@ -137,7 +211,10 @@ describe('NATS authorization generated from the manifest (real nats-server, node
       await assert.rejects(keys.put('k1.node2', '{}'), /permission/i);
       await assert.rejects(keys.delete('k1.node2'), /permission/i);
       const statement = await adminKeys.get('k1.node2');
-      assert.ok(statement?.string().includes('"nodeId":"node2"'), 'node2\'s key statement is intact');
+      assert.ok(
+        statement?.string().includes('"nodeId":"node2"'),
+        "node2's key statement is intact",
+      );
     } finally {
       await nc.close();
     }
@@ -173,11 +250,17 @@ describe('NATS authorization generated from the manifest (real nats-server, node
         await assert.rejects(jsm.streams.delete(n().stream), /permission/i);
         await assert.rejects(jsm.streams.purge(n().stream), /permission/i);
         await assert.rejects(jsm.streams.delete(`KV_${n().nonces}`), /permission/i);
-        await assert.rejects(jsm.streams.update(`KV_${n().nonces}`, { max_msgs: 1 }), /permission/i);
+        await assert.rejects(
+          jsm.streams.update(`KV_${n().nonces}`, { max_msgs: 1 }),
+          /permission/i,
+        );
         await assert.rejects(jsm.consumers.delete(n().stream, 'node_node2'), /permission/i);
       }
       // node1 may not even read node2's consumer.
-      await assert.rejects((await jetstreamManager(nc)).consumers.info(n().stream, 'node_node2'), /permission/i);
+      await assert.rejects(
+        (await jetstreamManager(nc)).consumers.info(n().stream, 'node_node2'),
+        /permission/i,
+      );
       const jsm = await jetstreamManager(admin);
       assert.equal((await jsm.streams.info(n().stream)).config.name, n().stream);
       assert.equal((await jsm.streams.info(`KV_${n().nonces}`)).config.max_msgs, -1);
@@ -197,12 +280,35 @@ describe('NATS authorization generated from the manifest (real nats-server, node
   });
 
   test('after the attacks the cluster still signs', async () => {
-    const sign = await submit(asInitiator, manifest, request({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '6869', signers: ['node1', 'node2'] }), initiator, ['node1', 'node2'], 120_000);
-    assert.ok(sign.every((r) => r.ok), JSON.stringify(sign));
+    const sign = await submit(
+      asInitiator,
+      manifest,
+      request({
+        op: 'sign',
+        keyId: 'k1',
+        curve: 'ed25519',
+        message: '6869',
+        signers: ['node1', 'node2'],
+      }),
+      initiator,
+      ['node1', 'node2'],
+      120_000,
+    );
+    assert.ok(
+      sign.every((r) => r.ok),
+      JSON.stringify(sign),
+    );
     // The attacks were logged by nats-server as node1's; node0 and node2 (never impersonated here) hit no permission they lack.
     const violations = serverLog.split('\n').filter((l) => /violation/i.test(l));
-    assert.ok(violations.some((l) => l.includes(nkeyUserOf(manifest.nodes[1]!.ed25519))), serverLog.slice(-2000));
-    for (const i of [0, 2]) assert.deepEqual(violations.filter((l) => l.includes(nkeyUserOf(manifest.nodes[i]!.ed25519))), []);
+    assert.ok(
+      violations.some((l) => l.includes(nkeyUserOf(manifest.nodes[1]!.ed25519))),
+      serverLog.slice(-2000),
+    );
+    for (const i of [0, 2])
+      assert.deepEqual(
+        violations.filter((l) => l.includes(nkeyUserOf(manifest.nodes[i]!.ed25519))),
+        [],
+      );
   });
 });
 
@@ -213,10 +319,24 @@ describe('identity nkeys', () => {
     const nonce = 'AbCdEf_-12345Xy';
     const got = auth(nonce) as { nkey: string; sig: string };
     assert.equal(got.nkey, nkeyUserOf(bytesToHex(ed25519.getPublicKey(secret))));
-    assert.ok(nkeys.fromPublic(got.nkey).verify(new TextEncoder().encode(nonce), nkeys.decode(got.sig)));
-    assert.ok(ed25519.verify(nkeys.decode(got.sig), new TextEncoder().encode(nonce), ed25519.getPublicKey(secret)), 'the same Ed25519 key');
+    assert.ok(
+      nkeys.fromPublic(got.nkey).verify(new TextEncoder().encode(nonce), nkeys.decode(got.sig)),
+    );
+    assert.ok(
+      ed25519.verify(
+        nkeys.decode(got.sig),
+        new TextEncoder().encode(nonce),
+        ed25519.getPublicKey(secret),
+      ),
+      'the same Ed25519 key',
+    );
     // A hostile server's "nonce" that is one of Tessera's signed messages gets no signature.
-    for (const evil of ['tessera/heartbeat/v1\nit\n{"active":0,"nodeId":"node1","ts":1}', '{"nodeId":"node1","ok":true,"requestId":"r"}', 'a/b']) assert.throws(() => auth(evil), /refusing to sign/);
+    for (const evil of [
+      'tessera/heartbeat/v1\nit\n{"active":0,"nodeId":"node1","ts":1}',
+      '{"nodeId":"node1","ok":true,"requestId":"r"}',
+      'a/b',
+    ])
+      assert.throws(() => auth(evil), /refusing to sign/);
     // No nonce (a server without authorization): no credential at all.
     assert.equal(auth(undefined), undefined);
   });
@@ -227,7 +347,16 @@ describe('identity nkeys', () => {
     // TLS with client certificates, but no authorization block.
     const open = await startNats(join(dir, 'nats'), certs, undefined, '127.0.0.1', '');
     try {
-      await assert.rejects(connectNats({ servers: [open.url], tls: { caFile: certs.ca, certFile: certs.clientCert, keyFile: certs.clientKey }, nkeySeedFile: certs.nkeySeed, production: true }), (e: Error) => e instanceof TransportConfigError && /does not require authentication/.test(e.message));
+      await assert.rejects(
+        connectNats({
+          servers: [open.url],
+          tls: { caFile: certs.ca, certFile: certs.clientCert, keyFile: certs.clientKey },
+          nkeySeedFile: certs.nkeySeed,
+          production: true,
+        }),
+        (e: Error) =>
+          e instanceof TransportConfigError && /does not require authentication/.test(e.message),
+      );
     } finally {
       await open.stop();
       rmSync(dir, { recursive: true, force: true });

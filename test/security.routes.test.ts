@@ -20,22 +20,34 @@ import { after, before, describe, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { freePort } from '../src/runtime/ports.ts';
-import { makeCerts, startRoutedNats, type RouteConfig, type RoutedNatsServer } from './helpers/nats.ts';
+import {
+  makeCerts,
+  startRoutedNats,
+  type RouteConfig,
+  type RoutedNatsServer,
+} from './helpers/nats.ts';
 
 const CLUSTER = 'prod'; // the Tessera cluster id: its subjects are tessera.prod.…
 const BUCKET = `tessera-${CLUSTER}-keys`;
 const ROUNDS = 300; // bounded polling: at most this many rounds, 100 ms apart
 /** The error line nats-server 2.9 logs when it refuses a route connection for `reason`. */
-const refusal = (reason: string) => new RegExp(`\\[ERR\\] 127\\.0\\.0\\.1:\\d+ - rid:\\d+ - ${reason}`);
-const NOT_TLS = refusal('TLS route handshake error: tls: first record does not look like a TLS handshake');
+const refusal = (reason: string) =>
+  new RegExp(`\\[ERR\\] 127\\.0\\.0\\.1:\\d+ - rid:\\d+ - ${reason}`);
+const NOT_TLS = refusal(
+  'TLS route handshake error: tls: first record does not look like a TLS handshake',
+);
 const NO_CERT = refusal("TLS route handshake error: tls: client didn't provide a certificate");
-const FOREIGN_CA = refusal('TLS route handshake error: tls: failed to verify client certificate: x509: certificate signed by unknown authority');
+const FOREIGN_CA = refusal(
+  'TLS route handshake error: tls: failed to verify client certificate: x509: certificate signed by unknown authority',
+);
 const BAD_PASSWORD = refusal('authentication error');
 
 const pause = () => new Promise((r) => setTimeout(r, 100));
 
 async function routez(s: RoutedNatsServer): Promise<string[]> {
-  const body = (await (await fetch(`${s.monitorUrl}/routez`)).json()) as { routes?: { remote_id: string }[] | null };
+  const body = (await (await fetch(`${s.monitorUrl}/routez`)).json()) as {
+    routes?: { remote_id: string }[] | null;
+  };
   return (body.routes ?? []).map((r) => r.remote_id).sort();
 }
 
@@ -52,7 +64,9 @@ async function until(check: () => Promise<boolean> | boolean, what: string): Pro
 /** Everything `nc` receives on the cluster's subjects and its key bucket's subjects, until `stop()`. */
 function listen(nc: NatsConnection): { seen: string[]; stop(): void } {
   const seen: string[] = [];
-  const subs = [`tessera.${CLUSTER}.>`, `$KV.${BUCKET}.>`].map((subject) => nc.subscribe(subject, { callback: (_, m) => void seen.push(`${m.subject} ${m.string()}`) }));
+  const subs = [`tessera.${CLUSTER}.>`, `$KV.${BUCKET}.>`].map((subject) =>
+    nc.subscribe(subject, { callback: (_, m) => void seen.push(`${m.subject} ${m.string()}`) }),
+  );
   return { seen, stop: () => subs.forEach((s) => s.unsubscribe()) };
 }
 
@@ -87,15 +101,30 @@ describe('a rogue nats-server on the route port (README production routes: route
       tls: { cert, key, ca: routeCa.ca },
       jetstream: true,
     });
-    a = await startRoutedNats(join(dir, 'a'), genuine('a', ports[0]!, routeCa.serverCert, routeCa.serverKey));
-    b = await startRoutedNats(join(dir, 'b'), genuine('b', ports[1]!, routeCa.clientCert, routeCa.clientKey));
+    a = await startRoutedNats(
+      join(dir, 'a'),
+      genuine('a', ports[0]!, routeCa.serverCert, routeCa.serverKey),
+    );
+    b = await startRoutedNats(
+      join(dir, 'b'),
+      genuine('b', ports[1]!, routeCa.clientCert, routeCa.clientKey),
+    );
     ids = { a: await serverId(a), b: await serverId(b) };
-    await until(async () => (await routez(a)).join() === ids.b && (await routez(b)).join() === ids.a, 'the genuine route a ↔ b');
+    await until(
+      async () => (await routez(a)).join() === ids.b && (await routez(b)).join() === ids.a,
+      'the genuine route a ↔ b',
+    );
     ncA = await connect({ servers: a.url });
     ncB = await connect({ servers: b.url });
     // JetStream's meta leader needs both servers; until it is elected bucket creation fails.
     let created: KV | undefined;
-    await until(async () => Boolean((created = await new Kvm(ncA).create(BUCKET, { replicas: 2 }).catch(() => undefined))), 'the key bucket');
+    await until(
+      async () =>
+        Boolean(
+          (created = await new Kvm(ncA).create(BUCKET, { replicas: 2 }).catch(() => undefined)),
+        ),
+      'the key bucket',
+    );
     kvA = created!;
   });
 
@@ -112,7 +141,16 @@ describe('a rogue nats-server on the route port (README production routes: route
    * key bucket, `rogueNc` publishes a forged envelope and a raw `$KV.` write, and a client of `b`
    * publishes a barrier. Stops when `done` holds for what was seen.
    */
-  async function exchange(rogueNc: NatsConnection, done: (s: { rogue: string[]; genuine: string[]; barrierRounds: number; forgedStored: boolean; genuineRounds: number }) => boolean) {
+  async function exchange(
+    rogueNc: NatsConnection,
+    done: (s: {
+      rogue: string[];
+      genuine: string[];
+      barrierRounds: number;
+      forgedStored: boolean;
+      genuineRounds: number;
+    }) => boolean,
+  ) {
     const tag = randomBytes(4).toString('hex');
     const listeners = [listen(rogueNc), listen(ncA), listen(ncB)];
     const [rogue, atA, atB] = listeners.map((l) => l.seen) as [string[], string[], string[]];
@@ -121,14 +159,19 @@ describe('a rogue nats-server on the route port (README production routes: route
       rogue: rogue.filter((l) => l.includes(`genuine-${tag}`)),
       genuine: [...atA, ...atB].filter((l) => l.includes(`forged-${tag}`)),
       barrierRounds: atA.filter((l) => l.includes(`barrier-${tag}`)).length,
-      genuineRounds: atB.filter((l) => l.startsWith(`tessera.${CLUSTER}.s.`) && l.includes(`genuine-${tag}`)).length,
+      genuineRounds: atB.filter(
+        (l) => l.startsWith(`tessera.${CLUSTER}.s.`) && l.includes(`genuine-${tag}`),
+      ).length,
       forgedStored: false,
     });
     try {
       for (let round = 0; round < ROUNDS; round++, await pause()) {
         ncA.publish(`tessera.${CLUSTER}.s.${tag}.node1.node0`, `genuine-${tag} envelope ${round}`);
         await kvA.put(`k${tag}`, `genuine-${tag} key record ${round}`);
-        rogueNc.publish(`tessera.${CLUSTER}.s.${tag}.node0.node1`, `forged-${tag} envelope ${round}`);
+        rogueNc.publish(
+          `tessera.${CLUSTER}.s.${tag}.node0.node1`,
+          `forged-${tag} envelope ${round}`,
+        );
         rogueNc.publish(`$KV.${BUCKET}.f${tag}`, `forged-${tag} key record ${round}`);
         await rogueNc.flush();
         ncB.publish(`tessera.${CLUSTER}.barrier`, `barrier-${tag} ${round}`);
@@ -150,7 +193,10 @@ describe('a rogue nats-server on the route port (README production routes: route
       ncA.publish(`tessera.${CLUSTER}.s.ctl.node1.node0`, 'across');
       await kvA.put('ctl', 'across');
       await ncA.flush();
-      return atB.includes(`tessera.${CLUSTER}.s.ctl.node1.node0 across`) && atB.includes(`$KV.${BUCKET}.ctl across`);
+      return (
+        atB.includes(`tessera.${CLUSTER}.s.ctl.node1.node0 across`) &&
+        atB.includes(`$KV.${BUCKET}.ctl across`)
+      );
     }, 'a message and a key-bucket write published at a to reach a client of b');
     stop();
     const kvB = await new Kvm(ncB).open(BUCKET);
@@ -159,24 +205,70 @@ describe('a rogue nats-server on the route port (README production routes: route
   });
 
   /** Starts a rogue server whose only route is `a`'s route port, as `route` says, and a client of it. */
-  async function startRogue(name: string, route: Pick<RouteConfig, 'tls'> & { credentials?: string }): Promise<{ rogue: RoutedNatsServer; nc: NatsConnection; id: string; logFrom: number }> {
+  async function startRogue(
+    name: string,
+    route: Pick<RouteConfig, 'tls'> & { credentials?: string },
+  ): Promise<{ rogue: RoutedNatsServer; nc: NatsConnection; id: string; logFrom: number }> {
     const logFrom = a.log().length;
     const userinfo = route.credentials ? `${route.credentials}@` : '';
-    const rogue = await startRoutedNats(join(dir, name), { name, cluster: 'tessera', routePort: await freePort(), routes: [`nats-route://${userinfo}127.0.0.1:${a.routePort}`], tls: route.tls });
+    const rogue = await startRoutedNats(join(dir, name), {
+      name,
+      cluster: 'tessera',
+      routePort: await freePort(),
+      routes: [`nats-route://${userinfo}127.0.0.1:${a.routePort}`],
+      tls: route.tls,
+    });
     rogues.push(rogue);
     const nc = await connect({ servers: rogue.url });
     return { rogue, nc, id: await serverId(rogue), logFrom };
   }
 
   // The rogue trusts the routes' CA (a public certificate), so every refusal below is the genuine server's.
-  const refusedCases: { what: string; refusedBy: RegExp; route: () => Pick<RouteConfig, 'tls'> & { credentials?: string } }[] = [
+  const refusedCases: {
+    what: string;
+    refusedBy: RegExp;
+    route: () => Pick<RouteConfig, 'tls'> & { credentials?: string };
+  }[] = [
     { what: 'no TLS and no credentials', refusedBy: NOT_TLS, route: () => ({}) },
-    { what: 'no TLS and the route password (leaked)', refusedBy: NOT_TLS, route: () => ({ credentials: `route:${password}` }) },
-    { what: 'TLS without a certificate, and the route password', refusedBy: NO_CERT, route: () => ({ tls: { ca: routeCa.ca }, credentials: `route:${password}` }) },
-    { what: 'a certificate of its own CA, and the route password', refusedBy: FOREIGN_CA, route: () => ({ tls: { cert: rogueCa.serverCert, key: rogueCa.serverKey, ca: routeCa.ca }, credentials: `route:${password}` }) },
-    { what: "a certificate of the clients' CA (not the routes' CA), and the route password", refusedBy: FOREIGN_CA, route: () => ({ tls: { cert: clientCa.clientCert, key: clientCa.clientKey, ca: routeCa.ca }, credentials: `route:${password}` }) },
-    { what: 'a routes-CA certificate (stolen) and a wrong password', refusedBy: BAD_PASSWORD, route: () => ({ tls: { cert: routeCa.clientCert, key: routeCa.clientKey, ca: routeCa.ca }, credentials: 'route:guessed' }) },
-    { what: 'a routes-CA certificate (stolen) and no credentials', refusedBy: BAD_PASSWORD, route: () => ({ tls: { cert: routeCa.clientCert, key: routeCa.clientKey, ca: routeCa.ca } }) },
+    {
+      what: 'no TLS and the route password (leaked)',
+      refusedBy: NOT_TLS,
+      route: () => ({ credentials: `route:${password}` }),
+    },
+    {
+      what: 'TLS without a certificate, and the route password',
+      refusedBy: NO_CERT,
+      route: () => ({ tls: { ca: routeCa.ca }, credentials: `route:${password}` }),
+    },
+    {
+      what: 'a certificate of its own CA, and the route password',
+      refusedBy: FOREIGN_CA,
+      route: () => ({
+        tls: { cert: rogueCa.serverCert, key: rogueCa.serverKey, ca: routeCa.ca },
+        credentials: `route:${password}`,
+      }),
+    },
+    {
+      what: "a certificate of the clients' CA (not the routes' CA), and the route password",
+      refusedBy: FOREIGN_CA,
+      route: () => ({
+        tls: { cert: clientCa.clientCert, key: clientCa.clientKey, ca: routeCa.ca },
+        credentials: `route:${password}`,
+      }),
+    },
+    {
+      what: 'a routes-CA certificate (stolen) and a wrong password',
+      refusedBy: BAD_PASSWORD,
+      route: () => ({
+        tls: { cert: routeCa.clientCert, key: routeCa.clientKey, ca: routeCa.ca },
+        credentials: 'route:guessed',
+      }),
+    },
+    {
+      what: 'a routes-CA certificate (stolen) and no credentials',
+      refusedBy: BAD_PASSWORD,
+      route: () => ({ tls: { cert: routeCa.clientCert, key: routeCa.clientKey, ca: routeCa.ca } }),
+    },
   ];
 
   for (const [i, c] of refusedCases.entries()) {
@@ -184,7 +276,15 @@ describe('a rogue nats-server on the route port (README production routes: route
       const { rogue, nc, id, logFrom } = await startRogue(`rogue${i}`, c.route());
       try {
         // It really dialled a's route port and was refused for the expected reason, more than once (it keeps retrying).
-        await until(() => a.log().slice(logFrom).split('\n').filter((l) => c.refusedBy.test(l)).length >= 2, `a to log two refusals of the rogue route:\n${a.log().slice(logFrom)}\n--- rogue:\n${rogue.log()}`);
+        await until(
+          () =>
+            a
+              .log()
+              .slice(logFrom)
+              .split('\n')
+              .filter((l) => c.refusedBy.test(l)).length >= 2,
+          `a to log two refusals of the rogue route:\n${a.log().slice(logFrom)}\n--- rogue:\n${rogue.log()}`,
+        );
         const s = await exchange(nc, (s) => s.genuineRounds >= 3 && s.barrierRounds >= 3);
         assert.deepEqual(s.rogue, [], 'the rogue client read genuine traffic');
         assert.deepEqual(s.genuine, [], "the rogue client's publications reached genuine clients");
@@ -201,11 +301,24 @@ describe('a rogue nats-server on the route port (README production routes: route
   }
 
   test('control: a rogue holding a routes-CA certificate and the route password joins, reads and writes', async () => {
-    const { rogue, nc, id } = await startRogue('insider', { tls: { cert: routeCa.clientCert, key: routeCa.clientKey, ca: routeCa.ca }, credentials: `route:${password}` });
+    const { rogue, nc, id } = await startRogue('insider', {
+      tls: { cert: routeCa.clientCert, key: routeCa.clientKey, ca: routeCa.ca },
+      credentials: `route:${password}`,
+    });
     try {
       await until(async () => (await routez(a)).includes(id), 'the insider to become a route of a');
-      const s = await exchange(nc, (s) => s.rogue.some((l) => l.startsWith(`tessera.${CLUSTER}.s.`)) && s.rogue.some((l) => l.startsWith(`$KV.${BUCKET}.`)) && s.genuine.length > 0 && s.forgedStored);
-      assert.ok(s.genuine.some((l) => l.startsWith(`tessera.${CLUSTER}.s.`)), JSON.stringify(s.genuine));
+      const s = await exchange(
+        nc,
+        (s) =>
+          s.rogue.some((l) => l.startsWith(`tessera.${CLUSTER}.s.`)) &&
+          s.rogue.some((l) => l.startsWith(`$KV.${BUCKET}.`)) &&
+          s.genuine.length > 0 &&
+          s.forgedStored,
+      );
+      assert.ok(
+        s.genuine.some((l) => l.startsWith(`tessera.${CLUSTER}.s.`)),
+        JSON.stringify(s.genuine),
+      );
     } finally {
       await nc.close();
       await rogue.stop();

@@ -40,7 +40,12 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     server = await startNats(join(dir, 'nats'));
     const generated = ['node0', 'node1', 'node2'].map((n) => generateIdentity(n));
     ids = generated.map((g) => g.private);
-    manifest = { version: 1, cluster: 'statetest', nodes: generated.map((g) => g.public), initiators: [] };
+    manifest = {
+      version: 1,
+      cluster: 'statetest',
+      nodes: generated.map((g) => g.public),
+      initiators: [],
+    };
     nc = await connect({ servers: server.url });
     attacker = await connect({ servers: server.url });
     state = await ClusterState.open(natsBus(nc), manifest);
@@ -70,7 +75,10 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     await other.beat(ids[1]!, 0);
     await sleep(100);
     assert.deepEqual(await state.notReady(['node1'], 5_000), ['node1']);
-    assert.ok(forgeries.filter((f) => f.record === 'heartbeat' && f.key === 'node1').length >= 3, JSON.stringify(forgeries));
+    assert.ok(
+      forgeries.filter((f) => f.record === 'heartbeat' && f.key === 'node1').length >= 3,
+      JSON.stringify(forgeries),
+    );
     // The genuine beat counts.
     await state.beat(ids[1]!, 0);
     await sleep(100);
@@ -86,7 +94,10 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     await state.beat(ids[0]!, 0);
     await sleep(100);
     assert.deepEqual(await fresh.notReady(['node0'], 5_000), []);
-    await beats.put('node0', JSON.stringify({ nodeId: 'node0', ts: now + 60_000, active: 0, sig: '00'.repeat(64) }));
+    await beats.put(
+      'node0',
+      JSON.stringify({ nodeId: 'node0', ts: now + 60_000, active: 0, sig: '00'.repeat(64) }),
+    );
     await sleep(100);
     // With a window already passed (the genuine beat is older than 1 ms by now), node0 is stale:
     // the forged beat, although "fresh", did not count.
@@ -95,16 +106,42 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
   });
 
   test('a result is created once: planted junk is replaced, a verified result is never overwritten, a forged one is never returned', async () => {
-    const ok = (requestId: string, nodeId = 'node0', result: Record<string, unknown> = { signature: 'aa' }): NodeResult => attest(ids[manifest.nodes.findIndex((n) => n.nodeId === nodeId)]!, { requestId, nodeId, ok: true, result });
+    const ok = (
+      requestId: string,
+      nodeId = 'node0',
+      result: Record<string, unknown> = { signature: 'aa' },
+    ): NodeResult =>
+      attest(ids[manifest.nodes.findIndex((n) => n.nodeId === nodeId)]!, {
+        requestId,
+        nodeId,
+        ok: true,
+        result,
+      });
     // 1. Junk planted before node0 publishes: node0's result replaces it.
-    await results.put('rq1.node0', JSON.stringify({ requestId: 'rq1', nodeId: 'node0', ok: false, error: { code: 'REQUEST_EXPIRED' }, attestation: '00'.repeat(64) }));
+    await results.put(
+      'rq1.node0',
+      JSON.stringify({
+        requestId: 'rq1',
+        nodeId: 'node0',
+        ok: false,
+        error: { code: 'REQUEST_EXPIRED' },
+        attestation: '00'.repeat(64),
+      }),
+    );
     assert.equal(await state.result('rq1', 'node0'), undefined);
     assert.ok(forgeries.some((f) => f.record === 'result' && f.key === 'rq1.node0'));
     const genuine = ok('rq1');
     await state.putResult(genuine);
     assert.deepEqual(await state.result('rq1', 'node0'), genuine);
     // 2. A second, different attested result (e.g. a refusal signed later) does not replace it.
-    await state.putResult(attest(ids[0]!, { requestId: 'rq1', nodeId: 'node0', ok: false, error: { code: 'REQUEST_EXPIRED', message: 'late', culprits: [] } }));
+    await state.putResult(
+      attest(ids[0]!, {
+        requestId: 'rq1',
+        nodeId: 'node0',
+        ok: false,
+        error: { code: 'REQUEST_EXPIRED', message: 'late', culprits: [] },
+      }),
+    );
     assert.deepEqual(await state.result('rq1', 'node0'), genuine);
     // The same result again (a redelivery) is a no-op.
     await state.putResult(genuine);
@@ -119,7 +156,10 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     const before = forgeries.length;
     const waiting = state.awaitResults('rq4', ['node0', 'node1'], 3_000);
     await sleep(50);
-    await results.put('rq4.node1', JSON.stringify({ ...ok('rq4', 'node1'), result: { signature: 'bb' } }));
+    await results.put(
+      'rq4.node1',
+      JSON.stringify({ ...ok('rq4', 'node1'), result: { signature: 'bb' } }),
+    );
     await state.putResult(ok('rq4', 'node0'));
     const got = await waiting;
     assert.deepEqual([...got.keys()], ['node0']);
@@ -133,7 +173,14 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
       w.signer = ids[i]!;
       await w.put(record as never);
     };
-    const e1 = { keyId: 'k1', threshold: 2, parties: ['node0', 'node1', 'node2'], curves: ['secp256k1'], publicKeys: { secp256k1: '02'.padEnd(66, 'a') }, epoch: 'E1' };
+    const e1 = {
+      keyId: 'k1',
+      threshold: 2,
+      parties: ['node0', 'node1', 'node2'],
+      curves: ['secp256k1'],
+      publicKeys: { secp256k1: '02'.padEnd(66, 'a') },
+      epoch: 'E1',
+    };
     // An unsigned record of the old form is no record.
     await keys.put('k1', JSON.stringify(e1));
     assert.equal(await state.get('k1'), undefined);
@@ -151,13 +198,22 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     const before = forgeries.length;
     await keys.put('k1.node2', (await keys.get('k1.node0'))!.string());
     assert.equal(await state.get('k1'), undefined, 'node1 alone is below the threshold');
-    await keys.put('k1.node2', JSON.stringify({ ...forgedKeys, nodeId: 'node2', sig: '00'.repeat(64) }));
+    await keys.put(
+      'k1.node2',
+      JSON.stringify({ ...forgedKeys, nodeId: 'node2', sig: '00'.repeat(64) }),
+    );
     assert.equal(await state.get('k1'), undefined);
-    assert.ok(forgeries.slice(before).filter((f) => f.record === 'key' && f.key === 'k1.node2').length >= 2, JSON.stringify(forgeries.slice(before)));
+    assert.ok(
+      forgeries.slice(before).filter((f) => f.record === 'key' && f.key === 'k1.node2').length >= 2,
+      JSON.stringify(forgeries.slice(before)),
+    );
     await as(0, e1);
     assert.deepEqual(await state.get('k1'), e1);
     // A junk epoch in a slot is just another forgery.
-    await keys.put('k1.node0', JSON.stringify({ ...e1, epoch: 'junk', nodeId: 'node0', sig: '11'.repeat(64) }));
+    await keys.put(
+      'k1.node0',
+      JSON.stringify({ ...e1, epoch: 'junk', nodeId: 'node0', sig: '11'.repeat(64) }),
+    );
     assert.equal(await state.get('k1'), undefined);
     await as(0, e1);
     await as(2, e1);
@@ -186,10 +242,22 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     const get = cached.keys.get.bind(cached.keys);
     cached.keys.get = (k: string) => (reads++, get(k));
     const eventually = async (want: unknown) => {
-      for (let i = 0; i < 40 && JSON.stringify(await cached.get('k9')) !== JSON.stringify(want); i++) await sleep(25);
+      for (
+        let i = 0;
+        i < 40 && JSON.stringify(await cached.get('k9')) !== JSON.stringify(want);
+        i++
+      )
+        await sleep(25);
       assert.deepEqual(await cached.get('k9'), want);
     };
-    const e1 = { keyId: 'k9', threshold: 2, parties: ['node0', 'node1', 'node2'], curves: ['ed25519'], publicKeys: { ed25519: 'aa'.repeat(32) }, epoch: 'E1' };
+    const e1 = {
+      keyId: 'k9',
+      threshold: 2,
+      parties: ['node0', 'node1', 'node2'],
+      curves: ['ed25519'],
+      publicKeys: { ed25519: 'aa'.repeat(32) },
+      epoch: 'E1',
+    };
     await as(0, e1);
     await as(1, e1);
     await eventually(e1);
@@ -207,7 +275,10 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     await keys.delete('k9.node1');
     await eventually(undefined);
     // A forged statement in the slot is read (the write dropped the entry) and ignored.
-    await keys.put('k9.node1', JSON.stringify({ ...e1, epoch: 'E0', nodeId: 'node1', sig: '22'.repeat(64) }));
+    await keys.put(
+      'k9.node1',
+      JSON.stringify({ ...e1, epoch: 'E0', nodeId: 'node1', sig: '22'.repeat(64) }),
+    );
     await eventually(undefined);
     await as(1, e1);
     await eventually(e1);
@@ -218,28 +289,83 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     await eventually(e2);
   });
 
-  test('only a key change\'s outcome confirms it: a re-drive, a signing or a failure under the same request id, or another key\'s, confirms nothing', () => {
-    const outcome = { keyId: 'k2', threshold: 2, parties: ['node0', 'node1'], publicKeys: { ed25519: '11'.repeat(32) } };
+  test("only a key change's outcome confirms it: a re-drive, a signing or a failure under the same request id, or another key's, confirms nothing", () => {
+    const outcome = {
+      keyId: 'k2',
+      threshold: 2,
+      parties: ['node0', 'node1'],
+      publicKeys: { ed25519: '11'.repeat(32) },
+    };
     assert.ok(confirmsKeyChange({ ok: true, result: outcome }, 'k2'));
-    assert.ok(confirmsKeyChange({ ok: true, result: { ...outcome, refreshed: ['ed25519'] } }, 'k2'));
-    assert.ok(!confirmsKeyChange({ ok: true, result: { keyId: 'k2', held: false, behind: [] } }, 'k2'), 'a re-drive status');
-    assert.ok(!confirmsKeyChange({ ok: true, result: { keyId: 'k2', held: true, publicKeys: outcome.publicKeys, behind: [] } }, 'k2'), 'a re-drive status, however shaped');
-    assert.ok(!confirmsKeyChange({ ok: true, result: { curve: 'ed25519', signature: 'aa', publicKey: '11', keyId: 'k2', publicKeys: outcome.publicKeys } }, 'k2'), 'a signing');
+    assert.ok(
+      confirmsKeyChange({ ok: true, result: { ...outcome, refreshed: ['ed25519'] } }, 'k2'),
+    );
+    assert.ok(
+      !confirmsKeyChange({ ok: true, result: { keyId: 'k2', held: false, behind: [] } }, 'k2'),
+      'a re-drive status',
+    );
+    assert.ok(
+      !confirmsKeyChange(
+        {
+          ok: true,
+          result: { keyId: 'k2', held: true, publicKeys: outcome.publicKeys, behind: [] },
+        },
+        'k2',
+      ),
+      'a re-drive status, however shaped',
+    );
+    assert.ok(
+      !confirmsKeyChange(
+        {
+          ok: true,
+          result: {
+            curve: 'ed25519',
+            signature: 'aa',
+            publicKey: '11',
+            keyId: 'k2',
+            publicKeys: outcome.publicKeys,
+          },
+        },
+        'k2',
+      ),
+      'a signing',
+    );
     assert.ok(!confirmsKeyChange({ ok: false, result: outcome }, 'k2'));
     assert.ok(!confirmsKeyChange({ ok: true, result: outcome }, 'k3'), 'another key');
   });
 
   test('a clobbered confirmation does not leave a promotion stuck: the party that activated re-publishes it until every party states the version', async () => {
-    const record = { keyId: 'k2', threshold: 2, parties: ['node0', 'node1'], curves: ['ed25519'] as Curve[], publicKeys: { ed25519: '11'.repeat(32) }, epoch: 'KG' };
-    const confirmation = (i: number) => attest(ids[i]!, { requestId: 'KG', nodeId: `node${i}`, ok: true, result: { keyId: 'k2', publicKeys: record.publicKeys } });
+    const record = {
+      keyId: 'k2',
+      threshold: 2,
+      parties: ['node0', 'node1'],
+      curves: ['ed25519'] as Curve[],
+      publicKeys: { ed25519: '11'.repeat(32) },
+      epoch: 'KG',
+    };
+    const confirmation = (i: number) =>
+      attest(ids[i]!, {
+        requestId: 'KG',
+        nodeId: `node${i}`,
+        ok: true,
+        result: { keyId: 'k2', publicKeys: record.publicKeys },
+      });
     const node = async (i: number, meta: Record<string, unknown>) => {
       const store = await EncryptedStore.memory(crypto.getRandomValues(new Uint8Array(32)));
       await store.putJson('meta:k2', { ...record, versions: { ed25519: 1 }, ...meta });
       await store.putJson('request:KG', confirmation(i));
       const cluster = await ClusterState.open(natsBus(nc), manifest);
       cluster.signer = ids[i]!;
-      const confirmed = async (id: string, parties: string[], keyId: string) => (await Promise.all(parties.map((p) => cluster.result(id, p)))).every((r) => r && confirmsKeyChange(r, keyId));
-      return { store, cluster, sweep: () => sweepPromotions(store, `node${i}`, cluster, confirmed), redrive: (keyId = 'k2') => redriveKey(store, `node${i}`, cluster, confirmed, keyId) };
+      const confirmed = async (id: string, parties: string[], keyId: string) =>
+        (await Promise.all(parties.map((p) => cluster.result(id, p)))).every(
+          (r) => r && confirmsKeyChange(r, keyId),
+        );
+      return {
+        store,
+        cluster,
+        sweep: () => sweepPromotions(store, `node${i}`, cluster, confirmed),
+        redrive: (keyId = 'k2') => redriveKey(store, `node${i}`, cluster, confirmed, keyId),
+      };
     };
     // node0 saw both confirmations and activated the key; then its confirmation was clobbered on
     // the bus before node1 read it, so node1's key is still pending.
@@ -249,16 +375,32 @@ describe('cluster state on a bus anyone can write (real nats-server)', () => {
     await b.cluster.putResult(confirmation(1));
     await results.put('KG.node0', JSON.stringify({ ...confirmation(0), ok: false }));
     assert.deepEqual(await b.sweep(), { promoted: [], republished: 1, restated: 0 });
-    assert.equal((await b.store.getJson<{ keygenRequest?: string }>('meta:k2'))?.keygenRequest, 'KG');
+    assert.equal(
+      (await b.store.getJson<{ keygenRequest?: string }>('meta:k2'))?.keygenRequest,
+      'KG',
+    );
     // What `tessera keys promote` shows on each node: node1 waits for node0's confirmation.
-    assert.deepEqual(await b.redrive(), { keyId: 'k2', held: true, behind: [], pending: { requestId: 'KG', waitingFor: ['node0'] } });
-    assert.deepEqual(await a.redrive(), { keyId: 'k2', held: true, epoch: 'KG', behind: ['node1'] });
+    assert.deepEqual(await b.redrive(), {
+      keyId: 'k2',
+      held: true,
+      behind: [],
+      pending: { requestId: 'KG', waitingFor: ['node0'] },
+    });
+    assert.deepEqual(await a.redrive(), {
+      keyId: 'k2',
+      held: true,
+      epoch: 'KG',
+      behind: ['node1'],
+    });
     assert.deepEqual(await a.redrive('nope'), { keyId: 'nope', held: false, behind: [] });
     // node0's sweep sees node1 has not stated the version and publishes its confirmation again.
     assert.equal((await a.sweep()).republished, 1);
     assert.deepEqual(await b.sweep(), { promoted: ['k2'], republished: 1, restated: 0 });
     assert.deepEqual(await b.redrive(), { keyId: 'k2', held: true, epoch: 'KG', behind: [] });
-    assert.equal((await b.store.getJson<{ keygenRequest?: string }>('meta:k2'))?.keygenRequest, undefined);
+    assert.equal(
+      (await b.store.getJson<{ keygenRequest?: string }>('meta:k2'))?.keygenRequest,
+      undefined,
+    );
     assert.equal((await state.get('k2'))?.epoch, 'KG');
     // Every party now states the version: nothing left to re-publish.
     assert.equal((await a.sweep()).republished, 0);

@@ -21,21 +21,29 @@ export async function readBody(req: Request, limit: number, timeoutMs: number): 
 
 async function readOnce(req: Request, limit: number, timeoutMs: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (declared > limit) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is larger than ${limit} bytes`);
+  if (declared > limit)
+    throw new ApiError(413, 'BODY_TOO_LARGE', `the body is larger than ${limit} bytes`);
   if (!req.body) return '';
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ApiError(408, 'REQUEST_TIMEOUT', `the body did not arrive within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new ApiError(408, 'REQUEST_TIMEOUT', `the body did not arrive within ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
   });
   try {
     for (;;) {
       const { done, value } = await Promise.race([reader.read(), deadline]);
       if (done) break;
       size += value.byteLength;
-      if (size > limit) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is larger than ${limit} bytes`);
+      if (size > limit)
+        throw new ApiError(413, 'BODY_TOO_LARGE', `the body is larger than ${limit} bytes`);
       chunks.push(value);
     }
   } catch (e) {

@@ -43,10 +43,18 @@ export const API_ERROR_CODES = [
 ] as const;
 
 /** Every typed code an answer can carry: the core's, a session's, a node's refusal, authentication's and the API's own. */
-export type ErrorCode = CoreErrorCode | SessionErrorCode | RequestErrorCode | AuthErrorCode | (typeof API_ERROR_CODES)[number];
+export type ErrorCode =
+  | CoreErrorCode
+  | SessionErrorCode
+  | RequestErrorCode
+  | AuthErrorCode
+  | (typeof API_ERROR_CODES)[number];
 
 /** A protocol failure the core names (a peer sent something invalid) is 502 unless listed below. */
-const PEER_FAULT = Object.fromEntries(CORE_ERROR_CODES.map((c) => [c, 502])) as Record<CoreErrorCode, number>;
+const PEER_FAULT = Object.fromEntries(CORE_ERROR_CODES.map((c) => [c, 502])) as Record<
+  CoreErrorCode,
+  number
+>;
 
 /** The HTTP status of every typed code: a code added to any list above and missing here fails the type check. */
 const STATUS = {
@@ -107,13 +115,17 @@ export function statusOf(code: string): number {
 /** Codes whose message is always this text: their usual one carries paths, or values read from the bus. */
 const FIXED: Record<string, string> = {
   INTERNAL: 'internal error',
-  STORAGE_ERROR: "the node could not read or write its storage",
+  STORAGE_ERROR: 'the node could not read or write its storage',
   STORAGE_FULL: "the node's storage is full",
   KEY_BUSY: 'the key is being refreshed or reshared; retry when that finishes',
   NOT_FOUND: 'no such route',
 };
 /** Messages used when the original one is refused. */
-const FALLBACK: Record<string, string> = { UNKNOWN_KEY: 'no such key', VALIDATION: 'the request is not valid', MALFORMED_JSON: 'the body is not valid JSON' };
+const FALLBACK: Record<string, string> = {
+  UNKNOWN_KEY: 'no such key',
+  VALIDATION: 'the request is not valid',
+  MALFORMED_JSON: 'the body is not valid JSON',
+};
 
 const CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
 const ERRNO = /^E[A-Z0-9]{2,}$/;
@@ -150,7 +162,9 @@ function fields(o: Record<string, unknown>, depth: number): Record<string, unkno
     if (!/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(k) || k === 'code' || k === 'message') continue;
     // Node ids name culprits: an id that is not one is dropped, not echoed.
     if (k === 'culprits' || k === 'nodeId') {
-      const ids = (Array.isArray(x) ? x : [x]).filter((id): id is string => typeof id === 'string' && ID.test(id)).slice(0, 64);
+      const ids = (Array.isArray(x) ? x : [x])
+        .filter((id): id is string => typeof id === 'string' && ID.test(id))
+        .slice(0, 64);
       if (k === 'culprits') out[k] = ids;
       else if (ids[0]) out[k] = ids[0];
       continue;
@@ -164,7 +178,11 @@ function fields(o: Record<string, unknown>, depth: number): Record<string, unkno
 /** An error object (`{ code, message, ...details }`) as the API may show it. */
 export function publicError(e: Record<string, unknown>, depth = 0): Record<string, unknown> {
   const code = publicCode(e.code);
-  const message = FIXED[code] ?? (typeof e.message === 'string' && safeText(e.message)) ?? FALLBACK[code] ?? `the request failed (${code})`;
+  const message =
+    FIXED[code] ??
+    (typeof e.message === 'string' && safeText(e.message)) ??
+    FALLBACK[code] ??
+    `the request failed (${code})`;
   return { code, message, ...fields(e, depth) };
 }
 
@@ -175,7 +193,13 @@ export function errorBody(code: string, message: string, details: Record<string,
 
 /** Any JSON error body (whoever built it) with its `error` rewritten by `publicError` and its other fields cleaned the same way. */
 export function publicErrorBody(body: unknown): Record<string, unknown> {
-  const o = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-  const e = o.error && typeof o.error === 'object' && !Array.isArray(o.error) ? (o.error as Record<string, unknown>) : { code: 'INTERNAL' };
+  const o =
+    body && typeof body === 'object' && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : {};
+  const e =
+    o.error && typeof o.error === 'object' && !Array.isArray(o.error)
+      ? (o.error as Record<string, unknown>)
+      : { code: 'INTERNAL' };
   return { ...fields(o, 0), error: publicError(e) };
 }

@@ -5,12 +5,23 @@
  */
 
 type Labels = Record<string, string>;
-const key = (l: Labels) => Object.keys(l).sort().map((k) => `${k}="${l[k]!.replace(/["\\\n]/g, '_')}"`).join(',');
+const key = (l: Labels) =>
+  Object.keys(l)
+    .sort()
+    .map((k) => `${k}="${l[k]!.replace(/["\\\n]/g, '_')}"`)
+    .join(',');
 
 /** Counters and histograms for one process. */
 export class Metrics {
   private counters = new Map<string, { help: string; values: Map<string, number> }>();
-  private histograms = new Map<string, { help: string; buckets: number[]; values: Map<string, { counts: number[]; sum: number; count: number }> }>();
+  private histograms = new Map<
+    string,
+    {
+      help: string;
+      buckets: number[];
+      values: Map<string, { counts: number[]; sum: number; count: number }>;
+    }
+  >();
   private gauges = new Map<string, { help: string; read: () => number }>();
 
   /** Adds `by` to a counter. */
@@ -22,7 +33,13 @@ export class Metrics {
   }
 
   /** Records one observation (seconds) in a histogram. */
-  observe(name: string, help: string, labels: Labels, value: number, buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]): void {
+  observe(
+    name: string,
+    help: string,
+    labels: Labels,
+    value: number,
+    buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  ): void {
     const h = this.histograms.get(name) ?? { help, buckets, values: new Map() };
     this.histograms.set(name, h);
     const k = key(labels);
@@ -52,10 +69,15 @@ export class Metrics {
       for (const [k, v] of h.values) {
         const sep = k ? `${k},` : '';
         h.buckets.forEach((b, i) => out.push(`${name}_bucket{${sep}le="${b}"} ${v.counts[i]}`));
-        out.push(`${name}_bucket{${sep}le="+Inf"} ${v.count}`, `${name}_sum${k ? `{${k}}` : ''} ${v.sum}`, `${name}_count${k ? `{${k}}` : ''} ${v.count}`);
+        out.push(
+          `${name}_bucket{${sep}le="+Inf"} ${v.count}`,
+          `${name}_sum${k ? `{${k}}` : ''} ${v.sum}`,
+          `${name}_count${k ? `{${k}}` : ''} ${v.count}`,
+        );
       }
     }
-    for (const [name, g] of this.gauges) out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${g.read()}`);
+    for (const [name, g] of this.gauges)
+      out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${g.read()}`);
     return out.join('\n') + '\n';
   }
 }

@@ -6,7 +6,12 @@
  */
 import { bytesToHex } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AuthError, readSignedHeaders, verifySignedHttp, type SignedHttp } from '../auth/signed-http.ts';
+import {
+  AuthError,
+  readSignedHeaders,
+  verifySignedHttp,
+  type SignedHttp,
+} from '../auth/signed-http.ts';
 import type { ClusterState } from '../node/cluster/state.ts';
 import { httpOperation } from '../node/requests/http-requests.ts';
 import type { Manifest } from '../node/identity/manifest.ts';
@@ -36,7 +41,13 @@ export interface OperateDeps {
   /** Takes the request's operation slot once its signature verified (throws a 429 ApiError when full). */
   admit?: (req: Request) => void;
   /** Progress and audit hook (request id, op, outcome). */
-  onFinish?: (e: { requestId: string; op: string; status: number; code?: string; ms: number }) => void;
+  onFinish?: (e: {
+    requestId: string;
+    op: string;
+    status: number;
+    code?: string;
+    ms: number;
+  }) => void;
 }
 
 export type { Answer };
@@ -48,12 +59,23 @@ export async function authenticate(req: Request, deps: OperateDeps): Promise<Sig
   try {
     const h = readSignedHeaders((n) => req.headers.get(n));
     const approvals = req.headers.get('x-tessera-approvals') ?? undefined;
-    const signed: SignedHttp = { method: req.method.toUpperCase(), path: url.pathname + url.search, ...h, body, ...(approvals ? { approvals } : {}) };
+    const signed: SignedHttp = {
+      method: req.method.toUpperCase(),
+      path: url.pathname + url.search,
+      ...h,
+      body,
+      ...(approvals ? { approvals } : {}),
+    };
     verifySignedHttp(deps.manifest, signed);
     deps.admit?.(req);
     const cluster = deps.cluster();
-    if (!cluster) throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
-    if (!(await cluster.claimNonce(signed.keyId, signed.nonce))) throw new AuthError('NONCE_REPLAYED', 'this nonce was already used; sign every request with a fresh nonce');
+    if (!cluster)
+      throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
+    if (!(await cluster.claimNonce(signed.keyId, signed.nonce)))
+      throw new AuthError(
+        'NONCE_REPLAYED',
+        'this nonce was already used; sign every request with a fresh nonce',
+      );
     return signed;
   } catch (e) {
     if (e instanceof AuthError) throw new ApiError(statusOf(e.code), e.code, e.message);
@@ -62,10 +84,20 @@ export async function authenticate(req: Request, deps: OperateDeps): Promise<Sig
 }
 
 /** Runs an authenticated operation request and shapes the answer. */
-export async function operate(signed: SignedHttp, idempotencyKey: string | undefined, deps: OperateDeps): Promise<Answer> {
+export async function operate(
+  signed: SignedHttp,
+  idempotencyKey: string | undefined,
+  deps: OperateDeps,
+): Promise<Answer> {
   const cluster = deps.cluster();
-  if (!cluster) throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
-  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) throw new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-255 visible ASCII characters');
+  if (!cluster)
+    throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
+  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
+    throw new ApiError(
+      400,
+      'INVALID_IDEMPOTENCY_KEY',
+      'Idempotency-Key must be 1-255 visible ASCII characters',
+    );
   // The operation and its approvals first: an answer is never replayed to a request the policy refuses.
   let op: OperationRequest;
   try {
@@ -75,18 +107,47 @@ export async function operate(signed: SignedHttp, idempotencyKey: string | undef
     if (e instanceof AuthError) throw new ApiError(statusOf(e.code), e.code, e.message);
     throw e;
   }
-  const fingerprint = bytesToHex(sha256(new TextEncoder().encode(`${signed.method}\n${signed.path}\n${signed.body}`)));
+  const fingerprint = bytesToHex(
+    sha256(new TextEncoder().encode(`${signed.method}\n${signed.path}\n${signed.body}`)),
+  );
   if (idempotencyKey) {
     const prior = await cluster.idempotent(signed.keyId, idempotencyKey);
-    if (prior === 'running') throw new ApiError(409, 'REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still running; retry later');
+    if (prior === 'running')
+      throw new ApiError(
+        409,
+        'REQUEST_IN_PROGRESS',
+        'a request with this Idempotency-Key is still running; retry later',
+      );
     // Never served: the bus holds an answer no API node of this cluster signed (or its attestations fail).
-    if (prior === 'forged') throw new ApiError(502, 'FORGED_RECORD', 'the stored answer of this Idempotency-Key is forged or tampered (idempotency record); it is ignored: retry with a new Idempotency-Key');
+    if (prior === 'forged')
+      throw new ApiError(
+        502,
+        'FORGED_RECORD',
+        'the stored answer of this Idempotency-Key is forged or tampered (idempotency record); it is ignored: retry with a new Idempotency-Key',
+      );
     if (prior) {
-      if (prior.bodyHash !== fingerprint) throw new ApiError(409, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
-      return { status: prior.status, body: prior.body as Record<string, unknown>, headers: { 'Idempotent-Replayed': 'true' } };
+      if (prior.bodyHash !== fingerprint)
+        throw new ApiError(
+          409,
+          'IDEMPOTENCY_KEY_REUSED',
+          'this Idempotency-Key was used for a different request',
+        );
+      return {
+        status: prior.status,
+        body: prior.body as Record<string, unknown>,
+        headers: { 'Idempotent-Replayed': 'true' },
+      };
     }
   }
-  if (idempotencyKey && !(await cluster.claimIdempotency(signed.keyId, idempotencyKey, fingerprint))) throw new ApiError(409, 'REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still running; retry later');
+  if (
+    idempotencyKey &&
+    !(await cluster.claimIdempotency(signed.keyId, idempotencyKey, fingerprint))
+  )
+    throw new ApiError(
+      409,
+      'REQUEST_IN_PROGRESS',
+      'a request with this Idempotency-Key is still running; retry later',
+    );
   const t0 = performance.now();
   let answer: Answer | undefined;
   let failure: ApiError | undefined;
@@ -98,25 +159,55 @@ export async function operate(signed: SignedHttp, idempotencyKey: string | undef
     throw failure;
   } finally {
     const status = answer?.status ?? failure?.status ?? 500;
-    deps.onFinish?.({ requestId: op.requestId, op: op.op, status, code: failure?.code, ms: performance.now() - t0 });
+    deps.onFinish?.({
+      requestId: op.requestId,
+      op: op.op,
+      status,
+      code: failure?.code,
+      ms: performance.now() - t0,
+    });
     if (idempotencyKey) {
       // A definite answer is kept; a timeout or outage is not, so a retry can run again.
-      const keep = answer ?? (failure && failure.status < 500 ? { status: failure.status, body: { error: { code: failure.code, message: failure.message, ...failure.details } } } : undefined);
-      if (keep) await cluster.answer(signed.keyId, idempotencyKey, { bodyHash: fingerprint, status: keep.status, body: keep.body }).catch(() => undefined);
+      const keep =
+        answer ??
+        (failure && failure.status < 500
+          ? {
+              status: failure.status,
+              body: { error: { code: failure.code, message: failure.message, ...failure.details } },
+            }
+          : undefined);
+      if (keep)
+        await cluster
+          .answer(signed.keyId, idempotencyKey, {
+            bodyHash: fingerprint,
+            status: keep.status,
+            body: keep.body,
+          })
+          .catch(() => undefined);
       else await cluster.forgetIdempotency(signed.keyId, idempotencyKey);
     }
   }
 }
 
 /** Drives an operation cluster-wide (its own module says how: operations/<op>.ts `answer`). */
-function dispatch(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, deps: OperateDeps): Promise<Answer> {
+function dispatch(
+  op: OperationRequest,
+  signed: SignedHttp,
+  cluster: ClusterState,
+  deps: OperateDeps,
+): Promise<Answer> {
   const drive: Drive = {
     manifest: deps.manifest,
     cluster,
     ready: (parties) => ready(cluster, parties),
     results: (expect, fast) => submitAndWait(op, signed, cluster, expect, deps, fast),
     answers: async (ms) => {
-      const waiting = cluster.awaitResults(op.requestId, deps.manifest.nodes.map((n) => n.nodeId), ms, { all: true });
+      const waiting = cluster.awaitResults(
+        op.requestId,
+        deps.manifest.nodes.map((n) => n.nodeId),
+        ms,
+        { all: true },
+      );
       await cluster.submit({ http: signed }, op.requestId);
       return waiting;
     },
@@ -130,16 +221,31 @@ function dispatch(op: OperationRequest, signed: SignedHttp, cluster: ClusterStat
 
 /** No valid record of `keyId`: 404, or 502 when the bucket holds statements its nodes did not sign (never served). */
 export function noKey(cluster: ClusterState, keyId: string): ApiError {
-  if (cluster.forgedRecord(keyId)) return new ApiError(502, 'FORGED_RECORD', `the key record of ${keyId} holds statements its nodes did not sign and no valid record (key record); they are ignored`);
+  if (cluster.forgedRecord(keyId))
+    return new ApiError(
+      502,
+      'FORGED_RECORD',
+      `the key record of ${keyId} holds statements its nodes did not sign and no valid record (key record); they are ignored`,
+    );
   return new ApiError(404, 'UNKNOWN_KEY', `no key ${keyId}`);
 }
 
 async function ready(cluster: ClusterState, parties: string[]): Promise<void> {
   const missing = await cluster.notReady(parties, 5_000);
-  if (missing.length) throw new ApiError(503, 'PARTY_NOT_READY', `not ready: ${missing.join(', ')}`, { culprits: missing });
+  if (missing.length)
+    throw new ApiError(503, 'PARTY_NOT_READY', `not ready: ${missing.join(', ')}`, {
+      culprits: missing,
+    });
 }
 
-async function submitAndWait(op: OperationRequest, signed: SignedHttp, cluster: ClusterState, expect: string[], deps: OperateDeps, fast = false): Promise<NodeResult[]> {
+async function submitAndWait(
+  op: OperationRequest,
+  signed: SignedHttp,
+  cluster: ClusterState,
+  expect: string[],
+  deps: OperateDeps,
+  fast = false,
+): Promise<NodeResult[]> {
   const results = cluster.awaitResults(op.requestId, expect, deps.limits.operationTimeoutMs);
   await cluster.submit({ http: signed }, op.requestId, fast);
   const got = await results;
@@ -149,9 +255,23 @@ async function submitAndWait(op: OperationRequest, signed: SignedHttp, cluster: 
     // Prefer a failure that names someone else (the root cause) over the aborts it caused.
     const root = failed.find((r) => r.error!.code !== 'ABORTED_BY_PEER') ?? failed[0]!;
     const e = root.error!;
-    throw new ApiError(statusOf(e.code), e.code, e.message, { culprits: e.culprits, nodes: failed.map((r) => ({ nodeId: r.nodeId, code: r.error!.code, message: r.error!.message, culprits: r.error!.culprits })) });
+    throw new ApiError(statusOf(e.code), e.code, e.message, {
+      culprits: e.culprits,
+      nodes: failed.map((r) => ({
+        nodeId: r.nodeId,
+        code: r.error!.code,
+        message: r.error!.message,
+        culprits: r.error!.culprits,
+      })),
+    });
   }
   const missing = expect.filter((id) => !got.has(id));
-  if (missing.length) throw new ApiError(504, 'TIMEOUT', `no result from ${missing.join(', ')} within ${deps.limits.operationTimeoutMs} ms`, { culprits: missing });
+  if (missing.length)
+    throw new ApiError(
+      504,
+      'TIMEOUT',
+      `no result from ${missing.join(', ')} within ${deps.limits.operationTimeoutMs} ms`,
+      { culprits: missing },
+    );
   return all;
 }

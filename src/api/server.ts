@@ -28,7 +28,10 @@ export async function startNode(cfg: NodeConfig, log: Logger, bus?: Bus): Promis
     const app = createApi({
       manifest,
       cluster: () => (node && node.bus.connected() ? node.cluster : undefined),
-      notReady: () => (node ? node.notReady(manifest.nodes.map((n) => n.nodeId)) : Promise.resolve(manifest.nodes.map((n) => n.nodeId))),
+      notReady: () =>
+        node
+          ? node.notReady(manifest.nodes.map((n) => n.nodeId))
+          : Promise.resolve(manifest.nodes.map((n) => n.nodeId)),
       missing: () => node?.missingInfrastructure() ?? [],
       limits: cfg.api,
       log: (e) => log.info(e, String(e.event)),
@@ -36,8 +39,14 @@ export async function startNode(cfg: NodeConfig, log: Logger, bus?: Bus): Promis
     // Headers get the body's short deadline too; the whole request both, plus slack so the
     // app's typed 408 normally answers before the runtime's own.
     const bodyMs = cfg.api.bodyTimeoutMs ?? DEFAULT_LIMITS.bodyTimeoutMs;
-    api = await serve(app.fetch, cfg.api.host ?? '127.0.0.1', cfg.api.port ?? 8080, { headersTimeoutMs: bodyMs, requestTimeoutMs: 2 * bodyMs + 1_000 });
-    log.info({ event: 'api_listening', host: cfg.api.host ?? '127.0.0.1', port: api.port }, 'HTTP API listening');
+    api = await serve(app.fetch, cfg.api.host ?? '127.0.0.1', cfg.api.port ?? 8080, {
+      headersTimeoutMs: bodyMs,
+      requestTimeoutMs: 2 * bodyMs + 1_000,
+    });
+    log.info(
+      { event: 'api_listening', host: cfg.api.host ?? '127.0.0.1', port: api.port },
+      'HTTP API listening',
+    );
   }
   try {
     node = await TesseraNode.start(cfg, log, bus);

@@ -62,13 +62,24 @@ export interface ApprovalPolicy {
 }
 
 /** Why a signed request was refused (all map to HTTP 401). */
-export const AUTH_ERROR_CODES = ['UNAUTHENTICATED', 'UNKNOWN_INITIATOR', 'BAD_SIGNATURE', 'REQUEST_EXPIRED', 'NONCE_REPLAYED', 'DUPLICATE_HEADER', 'APPROVALS_REQUIRED'] as const;
+export const AUTH_ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'UNKNOWN_INITIATOR',
+  'BAD_SIGNATURE',
+  'REQUEST_EXPIRED',
+  'NONCE_REPLAYED',
+  'DUPLICATE_HEADER',
+  'APPROVALS_REQUIRED',
+] as const;
 /** Why a signed request does not authenticate (or lacks its approvals). */
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
 export class AuthError extends Error {
   override name = 'AuthError';
-  constructor(readonly code: AuthErrorCode, message: string) {
+  constructor(
+    readonly code: AuthErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -82,8 +93,17 @@ export interface SigningScope {
 }
 
 /** The bytes an initiator signs for one HTTP request. */
-export function signingBytes(scope: SigningScope, method: string, path: string, timestamp: number, nonce: string, body: Uint8Array): Uint8Array {
-  return enc.encode(`tessera-http/v2\n${scope.cluster}\n${scope.initiator}\n${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bytesToHex(sha256(body))}`);
+export function signingBytes(
+  scope: SigningScope,
+  method: string,
+  path: string,
+  timestamp: number,
+  nonce: string,
+  body: Uint8Array,
+): Uint8Array {
+  return enc.encode(
+    `tessera-http/v2\n${scope.cluster}\n${scope.initiator}\n${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bytesToHex(sha256(body))}`,
+  );
 }
 
 const APPROVAL_TAG = enc.encode('tessera-approval/v2\n');
@@ -107,21 +127,43 @@ export interface InitiatorSecret {
 }
 
 /** The four headers for one request to `cluster` (fresh timestamp and nonce unless given). */
-export function signHttp(key: InitiatorSecret, cluster: string, method: string, path: string, body: string, now = Date.now(), nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16)))): Record<string, string> {
-  const sig = signWith(key, signingBytes({ cluster, initiator: key.id }, method, path, now, nonce, enc.encode(body)));
-  return { 'X-Tessera-Key-Id': key.id, 'X-Tessera-Timestamp': String(now), 'X-Tessera-Nonce': nonce, 'X-Tessera-Signature': b64(sig) };
+export function signHttp(
+  key: InitiatorSecret,
+  cluster: string,
+  method: string,
+  path: string,
+  body: string,
+  now = Date.now(),
+  nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16))),
+): Record<string, string> {
+  const sig = signWith(
+    key,
+    signingBytes({ cluster, initiator: key.id }, method, path, now, nonce, enc.encode(body)),
+  );
+  return {
+    'X-Tessera-Key-Id': key.id,
+    'X-Tessera-Timestamp': String(now),
+    'X-Tessera-Nonce': nonce,
+    'X-Tessera-Signature': b64(sig),
+  };
 }
 
 /** Signs `msg` with an initiator or authorizer key (Ed25519, or P-256 over SHA-256, compact). */
 export function signWith(key: InitiatorSecret, msg: Uint8Array): Uint8Array {
-  return key.kind === 'ed25519' ? ed25519Sign(key.secretKey, msg) : p256.sign(msg, key.secretKey, { prehash: true, format: 'compact' });
+  return key.kind === 'ed25519'
+    ? ed25519Sign(key.secretKey, msg)
+    : p256.sign(msg, key.secretKey, { prehash: true, format: 'compact' });
 }
 
 /** Whether `sig` is `key`'s signature of `msg` (Ed25519 strict; P-256 compact or DER); false when malformed. */
 export function verifyWith(key: InitiatorKey, sig: Uint8Array, msg: Uint8Array): boolean {
   try {
     if (key.ed25519) return ed25519Verify(hexToBytes(key.ed25519), msg, sig);
-    if (key.p256) return p256.verify(sig, msg, hexToBytes(key.p256), { prehash: true, format: sig.length === 64 ? 'compact' : 'der' });
+    if (key.p256)
+      return p256.verify(sig, msg, hexToBytes(key.p256), {
+        prehash: true,
+        format: sig.length === 64 ? 'compact' : 'der',
+      });
   } catch {
     /* malformed */
   }
@@ -129,8 +171,22 @@ export function verifyWith(key: InitiatorKey, sig: Uint8Array, msg: Uint8Array):
 }
 
 /** One authorizer's approval of a request to `cluster` signed with `headers` (one item of X-Tessera-Approvals). */
-export function signApproval(key: InitiatorSecret, cluster: string, method: string, path: string, body: string, headers: Record<string, string>): string {
-  const signed = signingBytes({ cluster, initiator: headers['X-Tessera-Key-Id']! }, method, path, Number(headers['X-Tessera-Timestamp']), headers['X-Tessera-Nonce']!, enc.encode(body));
+export function signApproval(
+  key: InitiatorSecret,
+  cluster: string,
+  method: string,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): string {
+  const signed = signingBytes(
+    { cluster, initiator: headers['X-Tessera-Key-Id']! },
+    method,
+    path,
+    Number(headers['X-Tessera-Timestamp']),
+    headers['X-Tessera-Nonce']!,
+    enc.encode(body),
+  );
   return approvalOf(key, signed);
 }
 
@@ -140,17 +196,28 @@ export function approvalOf(key: InitiatorSecret, signed: Uint8Array): string {
 }
 
 /** Whether `policy` asks approvals for `op`. */
-export const needsApprovals = (policy: ApprovalPolicy | undefined, op: string): policy is ApprovalPolicy => !!policy && (!policy.ops || policy.ops.includes(op));
+export const needsApprovals = (
+  policy: ApprovalPolicy | undefined,
+  op: string,
+): policy is ApprovalPolicy => !!policy && (!policy.ops || policy.ops.includes(op));
 
 /**
  * Checks m-of-k approvals (space-separated `id:base64signature`) of the request whose initiator
  * signed `signed`, when the policy covers `op`; throws APPROVALS_REQUIRED naming the shortfall.
  */
-export function verifyApprovals(policy: ApprovalPolicy | undefined, op: string, signed: Uint8Array, approvals: string | undefined): string[] {
+export function verifyApprovals(
+  policy: ApprovalPolicy | undefined,
+  op: string,
+  signed: Uint8Array,
+  approvals: string | undefined,
+): string[] {
   if (!needsApprovals(policy, op)) return [];
   const msg = approvalBytes(signed);
   const ok = new Set<string>();
-  for (const item of (typeof approvals === 'string' ? approvals : '').split(' ').filter(Boolean).slice(0, 64)) {
+  for (const item of (typeof approvals === 'string' ? approvals : '')
+    .split(' ')
+    .filter(Boolean)
+    .slice(0, 64)) {
     const at = item.indexOf(':');
     const key = policy.authorizers.find((a) => a.id === item.slice(0, at));
     let sig: Uint8Array;
@@ -161,43 +228,83 @@ export function verifyApprovals(policy: ApprovalPolicy | undefined, op: string, 
     }
     if (key && verifyWith(key, sig, msg)) ok.add(key.id);
   }
-  if (ok.size < policy.required) throw new AuthError('APPROVALS_REQUIRED', `${op} needs ${policy.required} authorizer approval(s); ${ok.size} valid given`);
+  if (ok.size < policy.required)
+    throw new AuthError(
+      'APPROVALS_REQUIRED',
+      `${op} needs ${policy.required} authorizer approval(s); ${ok.size} valid given`,
+    );
   return [...ok].sort();
 }
 
 /** Collects the scheme's headers from a request; refuses missing or repeated ones. */
-export function readSignedHeaders(get: (name: string) => string | null | undefined): Omit<SignedHttp, 'method' | 'path' | 'body'> {
+export function readSignedHeaders(
+  get: (name: string) => string | null | undefined,
+): Omit<SignedHttp, 'method' | 'path' | 'body'> {
   const v: Record<string, string> = {};
   for (const [k, name] of Object.entries(HEADERS)) {
     const raw = get(name);
-    if (raw === null || raw === undefined || raw === '') throw new AuthError('UNAUTHENTICATED', `missing header ${name}`);
+    if (raw === null || raw === undefined || raw === '')
+      throw new AuthError('UNAUTHENTICATED', `missing header ${name}`);
     // Fetch joins repeated headers with ", "; none of these values may contain a comma.
-    if (raw.includes(',')) throw new AuthError('DUPLICATE_HEADER', `header ${name} appears more than once`);
+    if (raw.includes(','))
+      throw new AuthError('DUPLICATE_HEADER', `header ${name} appears more than once`);
     v[k] = raw.trim();
   }
-  if (!/^\d{1,16}$/.test(v.timestamp!)) throw new AuthError('UNAUTHENTICATED', 'x-tessera-timestamp must be Unix milliseconds');
-  if (!/^([0-9a-f]{2}){16,64}$/.test(v.nonce!)) throw new AuthError('UNAUTHENTICATED', 'x-tessera-nonce must be 16-64 random bytes in lowercase hex');
-  return { keyId: v.keyId!, timestamp: Number(v.timestamp), nonce: v.nonce!, signature: v.signature! };
+  if (!/^\d{1,16}$/.test(v.timestamp!))
+    throw new AuthError('UNAUTHENTICATED', 'x-tessera-timestamp must be Unix milliseconds');
+  if (!/^([0-9a-f]{2}){16,64}$/.test(v.nonce!))
+    throw new AuthError(
+      'UNAUTHENTICATED',
+      'x-tessera-nonce must be 16-64 random bytes in lowercase hex',
+    );
+  return {
+    keyId: v.keyId!,
+    timestamp: Number(v.timestamp),
+    nonce: v.nonce!,
+    signature: v.signature!,
+  };
 }
 
 /** The bytes the initiator of `s` signed for `cluster`. */
 export function signedBytesOf(cluster: string, s: SignedHttp): Uint8Array {
-  return signingBytes({ cluster, initiator: s.keyId }, s.method, s.path, s.timestamp, s.nonce, enc.encode(s.body));
+  return signingBytes(
+    { cluster, initiator: s.keyId },
+    s.method,
+    s.path,
+    s.timestamp,
+    s.nonce,
+    enc.encode(s.body),
+  );
 }
 
 /** Verifies a signed request's signature (for this cluster) and time window; returns the initiator. */
-export function verifySignedHttp(manifest: { cluster: string; initiators: readonly InitiatorKey[] }, s: SignedHttp, now = Date.now()): InitiatorKey {
+export function verifySignedHttp(
+  manifest: { cluster: string; initiators: readonly InitiatorKey[] },
+  s: SignedHttp,
+  now = Date.now(),
+): InitiatorKey {
   const initiator = manifest.initiators.find((i) => i.id === s.keyId);
-  if (!initiator) throw new AuthError('UNKNOWN_INITIATOR', `initiator "${String(s.keyId).slice(0, 64)}" is not in the cluster manifest`);
+  if (!initiator)
+    throw new AuthError(
+      'UNKNOWN_INITIATOR',
+      `initiator "${String(s.keyId).slice(0, 64)}" is not in the cluster manifest`,
+    );
   let ok = false;
   try {
     ok = verifyWith(initiator, unb64(s.signature), signedBytesOf(manifest.cluster, s));
   } catch {
     ok = false;
   }
-  if (!ok) throw new AuthError('BAD_SIGNATURE', `signature does not verify under initiator ${initiator.id} for cluster ${manifest.cluster}`);
+  if (!ok)
+    throw new AuthError(
+      'BAD_SIGNATURE',
+      `signature does not verify under initiator ${initiator.id} for cluster ${manifest.cluster}`,
+    );
   if (!Number.isSafeInteger(s.timestamp) || Math.abs(now - s.timestamp) > SIGNED_HTTP_WINDOW_MS) {
-    throw new AuthError('REQUEST_EXPIRED', `timestamp is outside ±${SIGNED_HTTP_WINDOW_MS / 1000} s of the server clock`);
+    throw new AuthError(
+      'REQUEST_EXPIRED',
+      `timestamp is outside ±${SIGNED_HTTP_WINDOW_MS / 1000} s of the server clock`,
+    );
   }
   return initiator;
 }

@@ -29,18 +29,40 @@ export interface BenchCluster {
 }
 
 /** Starts nats-server and `nodes` node processes under `runtime`. */
-export async function startBenchCluster(opts: { nodes: number; runtime: Runtime; maxInflight?: number; log?: (s: string) => void }): Promise<BenchCluster> {
+export async function startBenchCluster(opts: {
+  nodes: number;
+  runtime: Runtime;
+  maxInflight?: number;
+  log?: (s: string) => void;
+}): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   // JetStream encrypted at rest, as in production (the key by environment, never argv or a file).
   // No authorization block: a throwaway server on 127.0.0.1, and the numbers stay comparable with
   // earlier runs (nodes send no credential when the server asks for none).
-  const nats = await startNatsServer({ dir, monitor: true, jetStream: { key: randomHex(32) }, readyTimeoutMs: 60_000 });
+  const nats = await startNatsServer({
+    dir,
+    monitor: true,
+    jetStream: { key: randomHex(32) },
+    readyTimeoutMs: 60_000,
+  });
   const nodeIds = Array.from({ length: opts.nodes }, (_, i) => `node${i}`);
-  const cluster = await provisionCluster(dir, { cluster: 'bench', nodes: nodeIds, initiator: 'bench' });
+  const cluster = await provisionCluster(dir, {
+    cluster: 'bench',
+    nodes: nodeIds,
+    initiator: 'bench',
+  });
   const ports: number[] = [];
   for (const nodeId of nodeIds) ports.push(await freePort());
-  const configs = nodeIds.map((nodeId, i) => cluster.configure(nodeId, { nats: { servers: [nats.url] }, maxConcurrent: 256, api: { host: '127.0.0.1', port: ports[i], maxInflight: opts.maxInflight ?? 1024 } }));
-  const nodes = configs.map((config, i) => spawnNode(config, { runtime: opts.runtime, label: nodeIds[i] }));
+  const configs = nodeIds.map((nodeId, i) =>
+    cluster.configure(nodeId, {
+      nats: { servers: [nats.url] },
+      maxConcurrent: 256,
+      api: { host: '127.0.0.1', port: ports[i], maxInflight: opts.maxInflight ?? 1024 },
+    }),
+  );
+  const nodes = configs.map((config, i) =>
+    spawnNode(config, { runtime: opts.runtime, label: nodeIds[i] }),
+  );
   try {
     await Promise.all(nodes.map((n) => n.started(60_000)));
   } catch (e) {

@@ -10,7 +10,12 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { TesseraApiError, TesseraClient, type KeyInfo, type SignatureResult } from '../client/http.ts';
+import {
+  TesseraApiError,
+  TesseraClient,
+  type KeyInfo,
+  type SignatureResult,
+} from '../client/http.ts';
 import { verifySignature } from '../client/verify.ts';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
 import type { Manifest } from '../node/identity/manifest.ts';
@@ -36,8 +41,13 @@ export interface BenchOptions {
 }
 
 /** Percentile of sorted samples. */
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-const median = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+const median = (xs: number[]) =>
+  pct(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** A one-line progress display on stderr. */
@@ -63,18 +73,31 @@ class Progress {
 }
 
 let counter = 0;
-const digest = () => sha256(new TextEncoder().encode(`bench ${Date.now()} ${counter++} ${Math.random()}`));
+const digest = () =>
+  sha256(new TextEncoder().encode(`bench ${Date.now()} ${counter++} ${Math.random()}`));
 
 /** The last answer of each curve's signing (for the verification cost). */
-const lastAnswer = new Map<Curve, { result: SignatureResult; message: string; signers: string[] }>();
+const lastAnswer = new Map<
+  Curve,
+  { result: SignatureResult; message: string; signers: string[] }
+>();
 
 /** Signs once; returns milliseconds (request to verified signature). */
-async function signOnce(c: TesseraClient, key: KeyInfo, curve: Curve, signers: string[]): Promise<number> {
+async function signOnce(
+  c: TesseraClient,
+  key: KeyInfo,
+  curve: Curve,
+  signers: string[],
+): Promise<number> {
   const t0 = performance.now();
   const message = curve === 'secp256k1' ? digest() : bytesToHex(digest());
   const result = await c.sign(key.keyId, { curve, message, signers });
   const ms = performance.now() - t0;
-  lastAnswer.set(curve, { result, message: typeof message === 'string' ? message : bytesToHex(message), signers });
+  lastAnswer.set(curve, {
+    result,
+    message: typeof message === 'string' ? message : bytesToHex(message),
+    signers,
+  });
   return ms;
 }
 
@@ -83,17 +106,32 @@ async function signOnce(c: TesseraClient, key: KeyInfo, curve: Curve, signers: s
  * of them (each signer's attestation and its content, then the signature under the key), and the
  * signature check alone, which a client did before it checked attestations.
  */
-function verificationCost(manifest: Manifest, key: KeyInfo, curve: Curve): { checksUs: number; signatureOnlyUs: number } | undefined {
+function verificationCost(
+  manifest: Manifest,
+  key: KeyInfo,
+  curve: Curve,
+): { checksUs: number; signatureOnlyUs: number } | undefined {
   const a = lastAnswer.get(curve);
   if (!a) return undefined;
-  const verified = { keyId: key.keyId, threshold: key.threshold, parties: key.parties, curves: key.curves ?? [curve], publicKeys: key.publicKeys, chainCode: key.chainCode, epoch: key.epoch ?? '' };
+  const verified = {
+    keyId: key.keyId,
+    threshold: key.threshold,
+    parties: key.parties,
+    curves: key.curves ?? [curve],
+    publicKeys: key.publicKeys,
+    chainCode: key.chainCode,
+    epoch: key.epoch ?? '',
+  };
   const op = { keyId: key.keyId, curve, message: a.message, signers: a.signers };
   const body = a.result as unknown as Record<string, unknown>;
   const sig = hexToBytes(a.result.signature);
   const msg = hexToBytes(a.message);
   const pub = hexToBytes(a.result.publicKey);
   const all = () => verifySignature(manifest, body, a.result.requestId, op, verified);
-  const alone = () => void (curve === 'ed25519' ? ed25519.verify(sig, msg, pub) : secp256k1.verify(sig, msg, pub, { prehash: false }));
+  const alone = () =>
+    void (curve === 'ed25519'
+      ? ed25519.verify(sig, msg, pub)
+      : secp256k1.verify(sig, msg, pub, { prehash: false }));
   // Interleaved, so that both see the same machine; the first 50 of each (warm-up) are dropped.
   const xs: number[] = [];
   const ys: number[] = [];
@@ -106,16 +144,29 @@ function verificationCost(manifest: Manifest, key: KeyInfo, curve: Curve): { che
     xs.push(us(all));
     ys.push(us(alone));
   }
-  return { checksUs: round(median(xs.slice(50)), 0), signatureOnlyUs: round(median(ys.slice(50)), 0) };
+  return {
+    checksUs: round(median(xs.slice(50)), 0),
+    signatureOnlyUs: round(median(ys.slice(50)), 0),
+  };
 }
 
 /** Runs `total` signatures with `workers` in flight, round-robin over the API nodes. */
-async function load(clients: TesseraClient[], key: KeyInfo, curve: Curve, signers: string[], workers: number, total: number, tick: (n: number) => void, rss?: { pids: number[]; peak: number }) {
+async function load(
+  clients: TesseraClient[],
+  key: KeyInfo,
+  curve: Curve,
+  signers: string[],
+  workers: number,
+  total: number,
+  tick: (n: number) => void,
+  rss?: { pids: number[]; peak: number },
+) {
   let next = 0;
   let done = 0;
   const errors: Record<string, number> = {};
   const lat: number[] = [];
-  const sampler = rss && setInterval(() => (rss.peak = Math.max(rss.peak, ...rss.pids.map(rssOf))), 200);
+  const sampler =
+    rss && setInterval(() => (rss.peak = Math.max(rss.peak, ...rss.pids.map(rssOf))), 200);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
@@ -143,12 +194,28 @@ export async function bench(opts: BenchOptions) {
   let cluster: BenchCluster;
   if (opts.target) {
     const t = opts.target;
-    cluster = { urls: t.urls, nodeIds: t.manifest.nodes.map((n) => n.nodeId), manifest: t.manifest, initiator: t.initiator, pids: [], natsInBytes: async () => NaN, stop: async () => undefined };
+    cluster = {
+      urls: t.urls,
+      nodeIds: t.manifest.nodes.map((n) => n.nodeId),
+      manifest: t.manifest,
+      initiator: t.initiator,
+      pids: [],
+      natsInBytes: async () => NaN,
+      stop: async () => undefined,
+    };
   } else {
     p.note(`starting nats-server and 5 nodes under ${opts.runtime}`);
-    cluster = await startBenchCluster({ nodes: 5, runtime: opts.runtime, maxInflight: opts.soakMinutes ? 64 : 1024 });
+    cluster = await startBenchCluster({
+      nodes: 5,
+      runtime: opts.runtime,
+      maxInflight: opts.soakMinutes ? 64 : 1024,
+    });
   }
-  const clients = cluster.urls.slice(0, 3).map((url) => new TesseraClient({ url, initiator: cluster.initiator, manifest: cluster.manifest }));
+  const clients = cluster.urls
+    .slice(0, 3)
+    .map(
+      (url) => new TesseraClient({ url, initiator: cluster.initiator, manifest: cluster.manifest }),
+    );
   const c = clients[0]!;
   const three = cluster.nodeIds.slice(0, 3);
   try {
@@ -156,7 +223,13 @@ export async function bench(opts: BenchOptions) {
     // Keygen (both curves).
     const keygen: Record<string, { ms: number; bytes: number }> = {};
     const keys: Record<string, KeyInfo> = {};
-    for (const [t, n] of ([[2, 3], [3, 5], [3, 3]] as const).filter(([, n]) => n <= cluster.nodeIds.length)) {
+    for (const [t, n] of (
+      [
+        [2, 3],
+        [3, 5],
+        [3, 3],
+      ] as const
+    ).filter(([, n]) => n <= cluster.nodeIds.length)) {
       const label = `${t}-of-${n}`;
       const times: number[] = [];
       const bytes: number[] = [];
@@ -173,7 +246,8 @@ export async function bench(opts: BenchOptions) {
       if (label !== '3-of-3') keygen[label] = { ms: median(times), bytes: median(bytes) };
     }
     // Unloaded latency, request to verified signature, one at a time.
-    const latency: Record<string, { p50: number; p90: number; p99: number; bytesPerSign: number }> = {};
+    const latency: Record<string, { p50: number; p90: number; p99: number; bytesPerSign: number }> =
+      {};
     for (const curve of ['secp256k1', 'ed25519'] as Curve[]) {
       for (const label of ['2-of-3', '3-of-3']) {
         const key = keys[label]!;
@@ -188,27 +262,75 @@ export async function bench(opts: BenchOptions) {
         p.step(`latency ${curve} ${label}`, opts.samples, opts.samples);
         const bytes = ((await cluster.natsInBytes()) - b0) / opts.samples;
         lat.sort((a, b) => a - b);
-        latency[`${curve} ${label}`] = { p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), bytesPerSign: bytes };
+        latency[`${curve} ${label}`] = {
+          p50: pct(lat, 50),
+          p90: pct(lat, 90),
+          p99: pct(lat, 99),
+          bytesPerSign: bytes,
+        };
       }
     }
-    const verification = Object.fromEntries((['secp256k1', 'ed25519'] as Curve[]).map((curve) => [curve, verificationCost(cluster.manifest, keys['3-of-3']!, curve)]));
+    const verification = Object.fromEntries(
+      (['secp256k1', 'ed25519'] as Curve[]).map((curve) => [
+        curve,
+        verificationCost(cluster.manifest, keys['3-of-3']!, curve),
+      ]),
+    );
     // Throughput at each concurrency (zero failures required).
-    const throughput: Record<string, Record<number, { perS: number; errors: Record<string, number>; p50: number; p99: number }>> = {};
+    const throughput: Record<
+      string,
+      Record<number, { perS: number; errors: Record<string, number>; p50: number; p99: number }>
+    > = {};
     const rss = { pids: cluster.pids.slice(0, 3), peak: 0 };
-    for (const [curve, label] of [['secp256k1', '3-of-3'], ['secp256k1', '2-of-3'], ['ed25519', '2-of-3']] as [Curve, string][]) {
+    for (const [curve, label] of [
+      ['secp256k1', '3-of-3'],
+      ['secp256k1', '2-of-3'],
+      ['ed25519', '2-of-3'],
+    ] as [Curve, string][]) {
       const key = keys[label]!;
-      const row: Record<number, { perS: number; errors: Record<string, number>; p50: number; p99: number }> = {};
+      const row: Record<
+        number,
+        { perS: number; errors: Record<string, number>; p50: number; p99: number }
+      > = {};
       for (const workers of opts.concurrency) {
         const total = Math.max(opts.minPerLevel, workers * opts.perWorker);
         const name = `throughput ${curve} ${label} ×${workers}`;
-        row[workers] = await load(clients, key, curve, three.slice(0, key.threshold), workers, total, (n) => p.step(name, n, total), rss);
+        row[workers] = await load(
+          clients,
+          key,
+          curve,
+          three.slice(0, key.threshold),
+          workers,
+          total,
+          (n) => p.step(name, n, total),
+          rss,
+        );
       }
       throughput[`${curve} ${label}`] = row;
     }
     const loadRss = rss.peak;
     let soak: Record<string, unknown> | undefined;
-    if (opts.soakMinutes > 0) soak = await soakRun(clients, keys['2-of-3']!, three.slice(0, 2), throughput['secp256k1 2-of-3']!, opts.soakMinutes, p);
-    return { runtime: opts.target ? 'external' : opts.runtime, keygen, latency, verification, throughput, rss: { idleMiB: idleRss.map((b) => round(b / 2 ** 20)), peakUnderLoadMiB: round(loadRss / 2 ** 20) }, soak };
+    if (opts.soakMinutes > 0)
+      soak = await soakRun(
+        clients,
+        keys['2-of-3']!,
+        three.slice(0, 2),
+        throughput['secp256k1 2-of-3']!,
+        opts.soakMinutes,
+        p,
+      );
+    return {
+      runtime: opts.target ? 'external' : opts.runtime,
+      keygen,
+      latency,
+      verification,
+      throughput,
+      rss: {
+        idleMiB: idleRss.map((b) => round(b / 2 ** 20)),
+        peakUnderLoadMiB: round(loadRss / 2 ** 20),
+      },
+      soak,
+    };
   } finally {
     await cluster.stop();
   }
@@ -219,7 +341,14 @@ export async function bench(opts: BenchOptions) {
  * fixed arrival rate) for `minutes`, then burst far beyond the API's in-flight cap and count
  * the typed refusals (429/503) instead of unbounded queueing.
  */
-async function soakRun(clients: TesseraClient[], key: KeyInfo, signers: string[], levels: Record<number, { perS: number }>, minutes: number, p: Progress) {
+async function soakRun(
+  clients: TesseraClient[],
+  key: KeyInfo,
+  signers: string[],
+  levels: Record<number, { perS: number }>,
+  minutes: number,
+  p: Progress,
+) {
   const saturation = Math.max(...Object.values(levels).map((l) => l.perS));
   const rate = saturation * 0.7;
   const until = performance.now() + minutes * 60_000;
@@ -241,7 +370,11 @@ async function soakRun(clients: TesseraClient[], key: KeyInfo, signers: string[]
         .finally(() => inflight.delete(pr));
       inflight.add(pr);
     }
-    p.step(`soak at ${round(rate)}/s for ${minutes} min`, Math.round((performance.now() - t0) / 1000), minutes * 60);
+    p.step(
+      `soak at ${round(rate)}/s for ${minutes} min`,
+      Math.round((performance.now() - t0) / 1000),
+      minutes * 60,
+    );
     await new Promise((r) => setTimeout(r, 100));
   }
   await Promise.all(inflight);
@@ -259,40 +392,105 @@ async function soakRun(clients: TesseraClient[], key: KeyInfo, signers: string[]
         }),
     ),
   );
-  return { saturationPerS: round(saturation), ratePerS: round(rate), minutes, signatures: lat.length, errors, p50Ms: round(pct(lat, 50)), p99Ms: round(pct(lat, 99)), p99OverP50: round(pct(lat, 99) / pct(lat, 50), 2), overload: { concurrent: burst, statuses } };
+  return {
+    saturationPerS: round(saturation),
+    ratePerS: round(rate),
+    minutes,
+    signatures: lat.length,
+    errors,
+    p50Ms: round(pct(lat, 50)),
+    p99Ms: round(pct(lat, 99)),
+    p99OverP50: round(pct(lat, 99) / pct(lat, 50), 2),
+    overload: { concurrent: burst, statuses },
+  };
 }
 
 type Result = Awaited<ReturnType<typeof bench>>;
 
 /** The `--json` summary. */
 export function summary(r: Result) {
-  const best = (row?: Record<number, { perS: number; errors: Record<string, number> }>) => round(Math.max(0, ...Object.values(row ?? {}).filter((l) => !Object.keys(l.errors).length).map((l) => l.perS)));
+  const best = (row?: Record<number, { perS: number; errors: Record<string, number> }>) =>
+    round(
+      Math.max(
+        0,
+        ...Object.values(row ?? {})
+          .filter((l) => !Object.keys(l.errors).length)
+          .map((l) => l.perS),
+      ),
+    );
   const e = r.latency['secp256k1 2-of-3']!;
   const d = r.latency['ed25519 2-of-3']!;
   return {
     runtime: r.runtime,
-    ecdsa: { p50Ms: round(e.p50), p99Ms: round(e.p99), throughputPerS: best(r.throughput['secp256k1 3-of-3']), bytesPerSign: Math.round(r.latency['secp256k1 3-of-3']!.bytesPerSign) },
-    eddsa: { p50Ms: round(d.p50), p99Ms: round(d.p99), throughputPerS: best(r.throughput['ed25519 2-of-3']) },
+    ecdsa: {
+      p50Ms: round(e.p50),
+      p99Ms: round(e.p99),
+      throughputPerS: best(r.throughput['secp256k1 3-of-3']),
+      bytesPerSign: Math.round(r.latency['secp256k1 3-of-3']!.bytesPerSign),
+    },
+    eddsa: {
+      p50Ms: round(d.p50),
+      p99Ms: round(d.p99),
+      throughputPerS: best(r.throughput['ed25519 2-of-3']),
+    },
     keygenMs: Math.round(r.keygen['2-of-3']!.ms),
-    clientChecksUs: { ecdsa: r.verification.secp256k1?.checksUs, eddsa: r.verification.ed25519?.checksUs },
+    clientChecksUs: {
+      ecdsa: r.verification.secp256k1?.checksUs,
+      eddsa: r.verification.ed25519?.checksUs,
+    },
   };
 }
 
 /** The human table. */
 export function table(r: Result): string {
   const out: string[] = [];
-  out.push(`runtime: ${r.runtime}`, '', '| keygen (both curves) | median ms | bytes into NATS |', '|---|---|---|');
-  for (const [k, v] of Object.entries(r.keygen)) out.push(`| ${k} | ${Math.round(v.ms)} | ${Math.round(v.bytes).toLocaleString('en')} |`);
-  out.push('', '| signing, unloaded | p50 ms | p90 ms | p99 ms | bytes into NATS / signature |', '|---|---|---|---|---|');
-  for (const [k, v] of Object.entries(r.latency)) out.push(`| ${k} | ${round(v.p50)} | ${round(v.p90)} | ${round(v.p99)} | ${Math.round(v.bytesPerSign).toLocaleString('en')} |`);
-  out.push('', "| client checks of one signing (3-of-3) | all checks µs | signature alone µs |", '|---|---|---|');
-  for (const [k, v] of Object.entries(r.verification)) if (v) out.push(`| ${k} | ${v.checksUs} | ${v.signatureOnlyUs} |`);
+  out.push(
+    `runtime: ${r.runtime}`,
+    '',
+    '| keygen (both curves) | median ms | bytes into NATS |',
+    '|---|---|---|',
+  );
+  for (const [k, v] of Object.entries(r.keygen))
+    out.push(`| ${k} | ${Math.round(v.ms)} | ${Math.round(v.bytes).toLocaleString('en')} |`);
+  out.push(
+    '',
+    '| signing, unloaded | p50 ms | p90 ms | p99 ms | bytes into NATS / signature |',
+    '|---|---|---|---|---|',
+  );
+  for (const [k, v] of Object.entries(r.latency))
+    out.push(
+      `| ${k} | ${round(v.p50)} | ${round(v.p90)} | ${round(v.p99)} | ${Math.round(v.bytesPerSign).toLocaleString('en')} |`,
+    );
+  out.push(
+    '',
+    '| client checks of one signing (3-of-3) | all checks µs | signature alone µs |',
+    '|---|---|---|',
+  );
+  for (const [k, v] of Object.entries(r.verification))
+    if (v) out.push(`| ${k} | ${v.checksUs} | ${v.signatureOnlyUs} |`);
   const levels = Object.keys(Object.values(r.throughput)[0] ?? {});
-  out.push('', `| throughput (signatures/s) | ${levels.map((l) => `×${l}`).join(' | ')} |`, `|---|${levels.map(() => '---').join('|')}|`);
+  out.push(
+    '',
+    `| throughput (signatures/s) | ${levels.map((l) => `×${l}`).join(' | ')} |`,
+    `|---|${levels.map(() => '---').join('|')}|`,
+  );
   for (const [k, row] of Object.entries(r.throughput)) {
-    out.push(`| ${k} | ${levels.map((l) => { const x = row[Number(l)]!; const errs = Object.entries(x.errors).map(([c, n]) => `${n}×${c}`).join(', '); return `${round(x.perS)}${errs ? ` (errors: ${errs})` : ''}`; }).join(' | ')} |`);
+    out.push(
+      `| ${k} | ${levels
+        .map((l) => {
+          const x = row[Number(l)]!;
+          const errs = Object.entries(x.errors)
+            .map(([c, n]) => `${n}×${c}`)
+            .join(', ');
+          return `${round(x.perS)}${errs ? ` (errors: ${errs})` : ''}`;
+        })
+        .join(' | ')} |`,
+    );
   }
-  out.push('', `node RSS: idle ${r.rss.idleMiB.join(' / ')} MiB; peak under load ${r.rss.peakUnderLoadMiB} MiB`);
+  out.push(
+    '',
+    `node RSS: idle ${r.rss.idleMiB.join(' / ')} MiB; peak under load ${r.rss.peakUnderLoadMiB} MiB`,
+  );
   if (r.soak) out.push('', `soak: ${JSON.stringify(r.soak)}`);
   return out.join('\n');
 }
@@ -301,6 +499,9 @@ export function table(r: Result): string {
 export function save(r: Result): string {
   mkdirSync('bench/results', { recursive: true });
   const path = `bench/results/${new Date().toISOString().slice(0, 10)}-${r.runtime}${r.soak ? '-soak' : ''}.json`;
-  writeFileSync(path, JSON.stringify({ date: new Date().toISOString(), summary: summary(r), ...r }, null, 2) + '\n');
+  writeFileSync(
+    path,
+    JSON.stringify({ date: new Date().toISOString(), summary: summary(r), ...r }, null, 2) + '\n',
+  );
   return path;
 }

@@ -21,16 +21,25 @@ export const usage = `usage: tessera backup --config node0.json --recipient age1
 
 async function openStore(configPath: string) {
   const cfg = loadConfig(configPath);
-  if (cfg.storage.driver !== 'fs') throw new UsageError('backup and restore read fs stores; for Redis use its own snapshots plus the storage key');
+  if (cfg.storage.driver !== 'fs')
+    throw new UsageError(
+      'backup and restore read fs stores; for Redis use its own snapshots plus the storage key',
+    );
   const manifest = validateManifest(JSON.parse(readFileSync(cfg.manifest, 'utf8')));
-  const store = await EncryptedStore.open(createStorage({ driver: atomicFs({ base: cfg.storage.base ?? `./.tessera/${cfg.nodeId}` }) }), storageKey(cfg, manifest.cluster));
+  const store = await EncryptedStore.open(
+    createStorage({ driver: atomicFs({ base: cfg.storage.base ?? `./.tessera/${cfg.nodeId}` }) }),
+    storageKey(cfg, manifest.cluster),
+  );
   return { store, who: { nodeId: cfg.nodeId, cluster: manifest.cluster } };
 }
 
 /** `tessera backup …` */
 export async function backup(argv: string[]): Promise<number> {
   if (argv[0] === 'keygen') {
-    const v = options(argv.slice(1), { out: { type: 'string' }, force: { type: 'boolean', default: false } }) as { out?: string; force: boolean };
+    const v = options(argv.slice(1), {
+      out: { type: 'string' },
+      force: { type: 'boolean', default: false },
+    }) as { out?: string; force: boolean };
     if (!v.out) throw new UsageError(usage);
     const id = await generateIdentity();
     // Replacing a backup identity makes every backup taken for it undecryptable: only with --force.
@@ -38,13 +47,20 @@ export async function backup(argv: string[]): Promise<number> {
     console.log(await identityToRecipient(id));
     return 0;
   }
-  const v = options(argv, { config: { type: 'string' }, recipient: { type: 'string', multiple: true }, out: { type: 'string' }, force: { type: 'boolean', default: false } }) as { config?: string; recipient?: string[]; out?: string; force: boolean };
+  const v = options(argv, {
+    config: { type: 'string' },
+    recipient: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    force: { type: 'boolean', default: false },
+  }) as { config?: string; recipient?: string[]; out?: string; force: boolean };
   if (!v.config || !v.recipient?.length || !v.out) throw new UsageError(usage);
   const { store, who } = await openStore(v.config);
   try {
     const { bytes, records } = await exportBackup(store, who, v.recipient);
     writeSecretFile(v.out, bytes, { force: v.force });
-    console.log(`wrote ${v.out}: ${records} records of ${who.cluster}/${who.nodeId}, age-encrypted to ${v.recipient.length} recipient(s)`);
+    console.log(
+      `wrote ${v.out}: ${records} records of ${who.cluster}/${who.nodeId}, age-encrypted to ${v.recipient.length} recipient(s)`,
+    );
   } finally {
     await store.close();
   }
@@ -53,12 +69,25 @@ export async function backup(argv: string[]): Promise<number> {
 
 /** `tessera restore …` */
 export async function restore(argv: string[]): Promise<number> {
-  const v = options(argv, { config: { type: 'string' }, identity: { type: 'string' }, in: { type: 'string' }, force: { type: 'boolean', default: false } }) as { config?: string; identity?: string; in?: string; force: boolean };
+  const v = options(argv, {
+    config: { type: 'string' },
+    identity: { type: 'string' },
+    in: { type: 'string' },
+    force: { type: 'boolean', default: false },
+  }) as { config?: string; identity?: string; in?: string; force: boolean };
   if (!v.config || !v.identity || !v.in) throw new UsageError(usage);
   const { store, who } = await openStore(v.config);
   try {
-    const r = await importBackup(store, new Uint8Array(readFileSync(v.in)), readFileSync(v.identity, 'utf8').trim(), who, v.force);
-    console.log(`restored ${r.records} records of ${who.cluster}/${who.nodeId} from a backup taken ${r.createdAt}`);
+    const r = await importBackup(
+      store,
+      new Uint8Array(readFileSync(v.in)),
+      readFileSync(v.identity, 'utf8').trim(),
+      who,
+      v.force,
+    );
+    console.log(
+      `restored ${r.records} records of ${who.cluster}/${who.nodeId} from a backup taken ${r.createdAt}`,
+    );
   } finally {
     await store.close();
   }

@@ -25,7 +25,23 @@ export const usage = `usage: tessera bench [--runtime node|bun|deno|all] [--samp
 export async function benchCommand(argv: string[]): Promise<number> {
   let v;
   try {
-    v = parseArgs({ args: argv, strict: true, options: { runtime: { type: 'string', default: 'node' }, samples: { type: 'string' }, keygens: { type: 'string' }, concurrency: { type: 'string' }, soak: { type: 'string', default: '0' }, url: { type: 'string' }, 'initiator-key': { type: 'string' }, manifest: { type: 'string' }, quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }).values;
+    v = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        runtime: { type: 'string', default: 'node' },
+        samples: { type: 'string' },
+        keygens: { type: 'string' },
+        concurrency: { type: 'string' },
+        soak: { type: 'string', default: '0' },
+        url: { type: 'string' },
+        'initiator-key': { type: 'string' },
+        manifest: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]!);
   }
@@ -34,10 +50,19 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const target = v.url
-    ? { urls: v.url.split(','), manifest: validateManifest(JSON.parse(readFileSync(v.manifest ?? 'cluster.json', 'utf8'))), initiator: loadInitiator(v['initiator-key'] ?? 'initiator.key') }
+    ? {
+        urls: v.url.split(','),
+        manifest: validateManifest(JSON.parse(readFileSync(v.manifest ?? 'cluster.json', 'utf8'))),
+        initiator: loadInitiator(v['initiator-key'] ?? 'initiator.key'),
+      }
     : undefined;
-  const runtimes: Runtime[] = target ? ['node'] : v.runtime === 'all' ? ['node', 'bun', 'deno'] : [v.runtime as Runtime];
-  if (runtimes.some((r) => !['node', 'bun', 'deno'].includes(r))) throw new UsageError('--runtime must be node, bun, deno or all');
+  const runtimes: Runtime[] = target
+    ? ['node']
+    : v.runtime === 'all'
+      ? ['node', 'bun', 'deno']
+      : [v.runtime as Runtime];
+  if (runtimes.some((r) => !['node', 'bun', 'deno'].includes(r)))
+    throw new UsageError('--runtime must be node, bun, deno or all');
   const int = (s: string | undefined, d: number) => (s === undefined ? d : Number(s));
   for (const runtime of runtimes) {
     const r = await bench({

@@ -18,7 +18,12 @@ import { memoryBus } from '../node/bus/bus.ts';
 import { loadConfig } from '../node/config.ts';
 import { validateManifest } from '../node/identity/manifest.ts';
 import { natsAuthorizationOf, provisionCluster, writeNodeConfig } from '../node/provision.ts';
-import { keyFile, natsServerOnPath, startNatsServer, type NatsServer } from '../runtime/nats-server.ts';
+import {
+  keyFile,
+  natsServerOnPath,
+  startNatsServer,
+  type NatsServer,
+} from '../runtime/nats-server.ts';
 import { spawnNode, type NodeProcess } from '../runtime/node-process.ts';
 import { portFree } from '../runtime/ports.ts';
 import { UsageError } from './args.ts';
@@ -31,23 +36,44 @@ async function scaffold(dir: string): Promise<void> {
   if (existsSync(join(dir, 'cluster.json'))) return;
   // JetStream state left from a cluster this one replaces (its anchors, requests) is not ours.
   rmSync(join(dir, 'nats'), { recursive: true, force: true });
-  await provisionCluster(dir, { cluster: 'dev', nodes: NODES, initiator: 'dev', initiatorKeyFile: true });
+  await provisionCluster(dir, {
+    cluster: 'dev',
+    nodes: NODES,
+    initiator: 'dev',
+    initiatorKeyFile: true,
+  });
 }
 
 const configFor = (dir: string, nodeId: string, i: number, natsUrl: string, apiPort: number) =>
-  writeNodeConfig(dir, nodeId, { nats: { servers: [natsUrl] }, api: { host: '127.0.0.1', port: apiPort + i } });
+  writeNodeConfig(dir, nodeId, {
+    nats: { servers: [natsUrl] },
+    api: { host: '127.0.0.1', port: apiPort + i },
+  });
 
 /** nats-server on the first free port from 4222, JetStream encrypted at rest, only the cluster's users. */
 function startNats(dir: string): Promise<NatsServer> {
-  const authorization = natsAuthorizationOf(dir, validateManifest(JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8'))));
+  const authorization = natsAuthorizationOf(
+    dir,
+    validateManifest(JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8'))),
+  );
   // The key is made once (an existing plaintext store is encrypted on start).
   const key = keyFile(join(dir, 'nats.jetstream.key'));
-  return startNatsServer({ dir, portFrom: 4222, jetStream: { key, storeDir: join(dir, 'nats') }, config: [authorization] });
+  return startNatsServer({
+    dir,
+    portFrom: 4222,
+    jetStream: { key, storeDir: join(dir, 'nats') },
+    config: [authorization],
+  });
 }
 
 /** A node process whose log lines (warnings and errors by default) are shown prefixed. */
 const nodeProcess = (config: string, nodeId: string): NodeProcess =>
-  spawnNode(config, { label: nodeId, logLevel: process.env.TESSERA_LOG_LEVEL ?? 'warn', stderr: 'inherit', onLine: (line) => void process.stderr.write(`[${nodeId}] ${line}\n`) });
+  spawnNode(config, {
+    label: nodeId,
+    logLevel: process.env.TESSERA_LOG_LEVEL ?? 'warn',
+    stderr: 'inherit',
+    onLine: (line) => void process.stderr.write(`[${nodeId}] ${line}\n`),
+  });
 
 const banner = (port: number, dir: string) => `
   ┌──────────────────────────────────────────────────────────────────────────┐
@@ -70,16 +96,30 @@ const banner = (port: number, dir: string) => `
 
 /** Runs the development cluster until interrupted. */
 export async function dev(argv: string[]): Promise<number> {
-  const v = parseArgs({ args: argv, strict: true, options: { dir: { type: 'string', default: DEV_DIR }, port: { type: 'string', default: '8080' } } }).values;
+  const v = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      dir: { type: 'string', default: DEV_DIR },
+      port: { type: 'string', default: '8080' },
+    },
+  }).values;
   const dir = resolve(v.dir!);
   const port = Number(v.port);
   await scaffold(dir);
-  for (const i of NODES.keys()) if (!(await portFree(port + i))) throw new UsageError(`port ${port + i} is in use (is another Tessera running?); pass --port`);
+  for (const i of NODES.keys())
+    if (!(await portFree(port + i)))
+      throw new UsageError(`port ${port + i} is in use (is another Tessera running?); pass --port`);
   if (!natsServerOnPath()) return inProcess(dir, port);
   const nats = await startNats(dir);
-  const nodes = NODES.map((nodeId, i) => nodeProcess(configFor(dir, nodeId, i, nats.url, port), nodeId));
+  const nodes = NODES.map((nodeId, i) =>
+    nodeProcess(configFor(dir, nodeId, i, nats.url, port), nodeId),
+  );
   const stopAll = async () => {
-    await Promise.race([Promise.all(nodes.map((n) => n.stop())), new Promise((r) => setTimeout(r, 20_000))]);
+    await Promise.race([
+      Promise.all(nodes.map((n) => n.stop())),
+      new Promise((r) => setTimeout(r, 20_000)),
+    ]);
     await nats.stop();
   };
   process.stderr.write('starting nats-server and 3 nodes…\n');
@@ -92,7 +132,9 @@ export async function dev(argv: string[]): Promise<number> {
   }
   if (!ready) {
     await stopAll();
-    throw new Error('the local cluster did not become ready within 60 s (see the node output above)');
+    throw new Error(
+      'the local cluster did not become ready within 60 s (see the node output above)',
+    );
   }
   console.log(banner(port, v.dir!));
   await interrupted();
@@ -108,12 +150,21 @@ const interrupted = () =>
 
 /** Without nats-server: the three nodes in this process over the in-process bus. */
 async function inProcess(dir: string, port: number): Promise<number> {
-  process.stderr.write('nats-server is not on PATH: running the 3 nodes in this process over an in-process bus (no durability, one core). For the real engine install nats-server (apt-get install nats-server, brew install nats-server).\n');
+  process.stderr.write(
+    'nats-server is not on PATH: running the 3 nodes in this process over an in-process bus (no durability, one core). For the real engine install nats-server (apt-get install nats-server, brew install nats-server).\n',
+  );
   const bus = memoryBus();
   const log = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'warn' });
   const nodes: RunningNode[] = [];
   try {
-    for (const [i, nodeId] of NODES.entries()) nodes.push(await startNode(loadConfig(configFor(dir, nodeId, i, 'memory://', port)), log.child({ nodeId }), bus));
+    for (const [i, nodeId] of NODES.entries())
+      nodes.push(
+        await startNode(
+          loadConfig(configFor(dir, nodeId, i, 'memory://', port)),
+          log.child({ nodeId }),
+          bus,
+        ),
+      );
   } catch (e) {
     await Promise.allSettled(nodes.map((n) => n.stop()));
     throw e;

@@ -22,11 +22,17 @@ export function natsConfig(argv: string[]): number {
     console.log(usage);
     return 0;
   }
-  const v = options(argv, { manifest: { type: 'string', default: 'cluster.json' }, 'admin-nkey': { type: 'string' }, 'initiator-nkey': { type: 'string', multiple: true }, 'node-nkey': { type: 'string', multiple: true } });
+  const v = options(argv, {
+    manifest: { type: 'string', default: 'cluster.json' },
+    'admin-nkey': { type: 'string' },
+    'initiator-nkey': { type: 'string', multiple: true },
+    'node-nkey': { type: 'string', multiple: true },
+  });
   const nodeNkeys: Record<string, string> = {};
   for (const pair of (v['node-nkey'] as string[] | undefined) ?? []) {
     const [id, key, ...more] = pair.split('=');
-    if (!id || !key || more.length) throw new UsageError(`--node-nkey takes node=U…, got "${pair.slice(0, 80)}"`);
+    if (!id || !key || more.length)
+      throw new UsageError(`--node-nkey takes node=U…, got "${pair.slice(0, 80)}"`);
     nodeNkeys[id] = key;
   }
   const path = v.manifest as string;
@@ -38,7 +44,13 @@ export function natsConfig(argv: string[]): number {
   }
   const manifest = validateManifest(JSON.parse(text));
   try {
-    process.stdout.write(natsAuthorization(manifest, { adminNkey: v['admin-nkey'] as string | undefined, initiatorNkeys: v['initiator-nkey'] as string[] | undefined, nodeNkeys }));
+    process.stdout.write(
+      natsAuthorization(manifest, {
+        adminNkey: v['admin-nkey'] as string | undefined,
+        initiatorNkeys: v['initiator-nkey'] as string[] | undefined,
+        nodeNkeys,
+      }),
+    );
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;

@@ -8,7 +8,12 @@
  * @module
  */
 import process from 'node:process';
-import { checkPassphrase, PassphraseError, passphraseFromEnv, readPassphraseFile } from '../node/storage/secret-file.ts';
+import {
+  checkPassphrase,
+  PassphraseError,
+  passphraseFromEnv,
+  readPassphraseFile,
+} from '../node/storage/secret-file.ts';
 import { UsageError } from './args.ts';
 
 /** One event of the line editor: a finished line, or an abort. */
@@ -72,7 +77,10 @@ class TerminalReader {
     } else this.queue.push(e);
   }
   private readonly onData = (b: Buffer | string) => {
-    for (const e of this.editor.feed(typeof b === 'string' ? b : this.decoder.decode(b, { stream: true }))) this.deliver(e);
+    for (const e of this.editor.feed(
+      typeof b === 'string' ? b : this.decoder.decode(b, { stream: true }),
+    ))
+      this.deliver(e);
   };
   // The terminal went away: whatever was typed is not a confirmed line.
   private readonly onEnd = () => this.deliver({ abort: 'eof' });
@@ -103,10 +111,18 @@ class TerminalReader {
  * Prompts on the terminal for a passphrase of at least MIN_PASSPHRASE characters; with `confirm`
  * (a new passphrase) asks twice and compares. Gives up after `tries` failed attempts.
  */
-export async function promptPassphrase(opts: { confirm: boolean; tries?: number; input?: NodeJS.ReadStream; output?: NodeJS.WriteStream }): Promise<string> {
+export async function promptPassphrase(opts: {
+  confirm: boolean;
+  tries?: number;
+  input?: NodeJS.ReadStream;
+  output?: NodeJS.WriteStream;
+}): Promise<string> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stderr;
-  if (!input.isTTY) throw new UsageError('no passphrase source: stdin is not a terminal (use --passphrase-file or TESSERA_PASSPHRASE)');
+  if (!input.isTTY)
+    throw new UsageError(
+      'no passphrase source: stdin is not a terminal (use --passphrase-file or TESSERA_PASSPHRASE)',
+    );
   const reader = new TerminalReader(input);
   const ask = async (prompt: string): Promise<string> => {
     output.write(prompt);
@@ -129,7 +145,8 @@ export async function promptPassphrase(opts: { confirm: boolean; tries?: number;
       } catch (err) {
         problem = (err as Error).message;
       }
-      if (!problem && opts.confirm && (await ask('confirm passphrase: ')) !== first) problem = 'passphrases do not match';
+      if (!problem && opts.confirm && (await ask('confirm passphrase: ')) !== first)
+        problem = 'passphrases do not match';
       if (!problem) return first;
       if (attempt >= tries) throw new UsageError(`${problem}; giving up after ${tries} attempts`);
       output.write(`${problem}; try again\n`);
@@ -143,7 +160,10 @@ export async function promptPassphrase(opts: { confirm: boolean; tries?: number;
  * A command's passphrase: `--passphrase-file`, else TESSERA_PASSPHRASE, else the terminal
  * prompt (asked twice when `creating`). Each source must give at least MIN_PASSPHRASE characters.
  */
-export async function passphraseFor(passphraseFile: string | undefined, creating: boolean): Promise<string> {
+export async function passphraseFor(
+  passphraseFile: string | undefined,
+  creating: boolean,
+): Promise<string> {
   try {
     if (passphraseFile) return readPassphraseFile(passphraseFile);
     const env = passphraseFromEnv('TESSERA_PASSPHRASE');

@@ -60,7 +60,12 @@ export async function request(argv: string[]): Promise<number> {
   const manifest = validateManifest(JSON.parse(readFileSync(v.manifest!, 'utf8')));
   const initiator = loadInitiator(v['initiator-key'], v.initiator);
   const approvers = (v['approver-key'] ?? []).map((path) => loadInitiator(path));
-  const base = { requestId: `req-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, initiator: initiator.id, timestamp: Date.now(), keyId: v['key-id'] };
+  const base = {
+    requestId: `req-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+    initiator: initiator.id,
+    timestamp: Date.now(),
+    keyId: v['key-id'],
+  };
   let req: OperationRequest;
   let expect: string[];
   if (op === 'keygen') {
@@ -74,20 +79,43 @@ export async function request(argv: string[]): Promise<number> {
   } else {
     if (!v.curve || !v.message) throw new UsageError('sign needs --curve and --message');
     const signers = v.signers ? v.signers.split(',') : [];
-    if (!signers.length) throw new UsageError('sign needs --signers (node ids, at least the threshold)');
-    req = { ...base, op, curve: v.curve as Curve, message: v.message.toLowerCase(), signers, ...(v.path ? { derivationPath: intListOption('path', v.path) } : {}) };
+    if (!signers.length)
+      throw new UsageError('sign needs --signers (node ids, at least the threshold)');
+    req = {
+      ...base,
+      op,
+      curve: v.curve as Curve,
+      message: v.message.toLowerCase(),
+      signers,
+      ...(v.path ? { derivationPath: intListOption('path', v.path) } : {}),
+    };
     expect = signers;
   }
   // Nodes drop a request short of approvals without a result: say so now instead of timing out.
   const policy = manifest.approvals;
-  if (needsApprovals(policy, op) && approvers.length < policy.required) throw new UsageError(`${op} needs ${policy.required} authorizer approval(s) under the manifest's policy; pass --approver-key for each (${approvers.length} given)`);
+  if (needsApprovals(policy, op) && approvers.length < policy.required)
+    throw new UsageError(
+      `${op} needs ${policy.required} authorizer approval(s) under the manifest's policy; pass --approver-key for each (${approvers.length} given)`,
+    );
   // An authorized server knows an Ed25519 initiator by the nkey of its key (tessera cluster nats-config), or by --nkey-seed.
-  const nc = await connectNats({ servers: [v.nats!], tls: v.ca ? { caFile: v.ca, certFile: v.cert, keyFile: v.key } : undefined, ...(v['nkey-seed'] ? { nkeySeedFile: v['nkey-seed'] } : initiator.kind === 'ed25519' ? { identitySecret: initiator.secretKey } : {}) });
+  const nc = await connectNats({
+    servers: [v.nats!],
+    tls: v.ca ? { caFile: v.ca, certFile: v.cert, keyFile: v.key } : undefined,
+    ...(v['nkey-seed']
+      ? { nkeySeedFile: v['nkey-seed'] }
+      : initiator.kind === 'ed25519'
+        ? { identitySecret: initiator.secretKey }
+        : {}),
+  });
   process.stderr.write(`[request] ${op} ${req.requestId}: waiting for ${expect.join(', ')}\n`);
   try {
     const results = await submit(nc, manifest, req, initiator, expect, 120_000, approvers);
     if (v.json) console.log(JSON.stringify(results));
-    else for (const r of results) console.log(`${r.nodeId}: ${r.ok ? 'ok' : 'FAILED'} (attestation verified) ${JSON.stringify(r.ok ? r.result : r.error)}`);
+    else
+      for (const r of results)
+        console.log(
+          `${r.nodeId}: ${r.ok ? 'ok' : 'FAILED'} (attestation verified) ${JSON.stringify(r.ok ? r.result : r.error)}`,
+        );
     return results.every((r) => r.ok) ? 0 : 1;
   } finally {
     await nc.drain();

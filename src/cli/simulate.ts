@@ -29,7 +29,12 @@ export interface SimulateResult {
 }
 
 /** Runs the simulation and returns its result (throws `UsageError` on bad arguments). */
-export function simulate(argv: string[]): { result: SimulateResult; json: boolean; parties: number; threshold: number } {
+export function simulate(argv: string[]): {
+  result: SimulateResult;
+  json: boolean;
+  parties: number;
+  threshold: number;
+} {
   let parsed;
   try {
     parsed = parseArgs({
@@ -51,20 +56,43 @@ export function simulate(argv: string[]): { result: SimulateResult; json: boolea
   }
   const v = parsed.values;
   const curve = v.curve;
-  if (curve !== 'ed25519' && curve !== 'secp256k1') throw new UsageError(`--curve must be ed25519 or secp256k1, got "${curve}"`);
+  if (curve !== 'ed25519' && curve !== 'secp256k1')
+    throw new UsageError(`--curve must be ed25519 or secp256k1, got "${curve}"`);
   const parties = intOption('parties', v.parties, 3);
   const threshold = intOption('threshold', v.threshold, 2);
-  if (parties < 2 || parties > 255) throw new UsageError(`--parties must be between 2 and 255, got ${parties}`);
-  if (threshold < 2 || threshold > parties) throw new UsageError(`--threshold (minimum number of signers) must be between 2 and --parties (${parties}), got ${threshold}`);
-  const signers = v.signers ? intListOption('signers', v.signers) : Array.from({ length: threshold }, (_, i) => i + 1);
-  if (new Set(signers).size !== signers.length) throw new UsageError('--signers must not repeat a party');
+  if (parties < 2 || parties > 255)
+    throw new UsageError(`--parties must be between 2 and 255, got ${parties}`);
+  if (threshold < 2 || threshold > parties)
+    throw new UsageError(
+      `--threshold (minimum number of signers) must be between 2 and --parties (${parties}), got ${threshold}`,
+    );
+  const signers = v.signers
+    ? intListOption('signers', v.signers)
+    : Array.from({ length: threshold }, (_, i) => i + 1);
+  if (new Set(signers).size !== signers.length)
+    throw new UsageError('--signers must not repeat a party');
   const outside = signers.find((s) => s < 1 || s > parties);
-  if (outside !== undefined) throw new UsageError(`--signers: party ${outside} is outside 1..${parties}`);
-  if (signers.length < threshold) throw new UsageError(`--signers: ${signers.length} signer(s) given but the threshold (minimum number of signers) is ${threshold}`);
-  const message = v.message === undefined ? (curve === 'ed25519' ? new TextEncoder().encode('hello') : new Uint8Array(32).fill(0x11)) : hexOption('message', v.message);
-  if (curve === 'secp256k1' && message.length !== 32) throw new UsageError(`--message must be a 32-byte digest (64 hex characters) for secp256k1, got ${message.length} bytes`);
+  if (outside !== undefined)
+    throw new UsageError(`--signers: party ${outside} is outside 1..${parties}`);
+  if (signers.length < threshold)
+    throw new UsageError(
+      `--signers: ${signers.length} signer(s) given but the threshold (minimum number of signers) is ${threshold}`,
+    );
+  const message =
+    v.message === undefined
+      ? curve === 'ed25519'
+        ? new TextEncoder().encode('hello')
+        : new Uint8Array(32).fill(0x11)
+      : hexOption('message', v.message);
+  if (curve === 'secp256k1' && message.length !== 32)
+    throw new UsageError(
+      `--message must be a 32-byte digest (64 hex characters) for secp256k1, got ${message.length} bytes`,
+    );
   const path = v.path ? intListOption('path', v.path) : [];
-  if (path.some((c) => c >= 2 ** 31)) throw new UsageError('--path indexes must be below 2^31 (hardened derivation is impossible for a threshold key)');
+  if (path.some((c) => c >= 2 ** 31))
+    throw new UsageError(
+      '--path indexes must be below 2^31 (hardened derivation is impossible for a threshold key)',
+    );
   if (curve === 'ed25519' && path.length) throw new UsageError('--path applies to secp256k1 only');
   const sorted = [...signers].sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
@@ -77,19 +105,43 @@ export function simulate(argv: string[]): { result: SimulateResult; json: boolea
     const t2 = performance.now();
     const publicKey = keys[0]!.publicKey;
     // Independent check with @noble/curves (RFC 8032 verification), beyond the core's own.
-    if (!ed25519.verify(signature, message, publicKey)) throw new Error('internal error: the signature does not verify');
-    return { json: v.json!, parties, threshold, result: { curve, publicKey: bytesToHex(publicKey), signature: bytesToHex(signature), signers: sorted, timingsMs: { keygen: round(t1 - t0), sign: round(t2 - t1) } } };
+    if (!ed25519.verify(signature, message, publicKey))
+      throw new Error('internal error: the signature does not verify');
+    return {
+      json: v.json!,
+      parties,
+      threshold,
+      result: {
+        curve,
+        publicKey: bytesToHex(publicKey),
+        signature: bytesToHex(signature),
+        signers: sorted,
+        timingsMs: { keygen: round(t1 - t0), sign: round(t2 - t1) },
+      },
+    };
   }
-  const keys = runEcdsaDkg({ threshold, parties, progress: (what) => console.error(`[keygen] ${what}`) });
+  const keys = runEcdsaDkg({
+    threshold,
+    parties,
+    progress: (what) => console.error(`[keygen] ${what}`),
+  });
   const t1 = performance.now();
   const sig = runEcdsaSign({ keys, signers, digest: message, derivationPath: path });
   const t2 = performance.now();
-  if (!secp256k1.verify(sig.signature, message, sig.publicKey, { prehash: false })) throw new Error('internal error: the signature does not verify');
+  if (!secp256k1.verify(sig.signature, message, sig.publicKey, { prehash: false }))
+    throw new Error('internal error: the signature does not verify');
   return {
     json: v.json!,
     parties,
     threshold,
-    result: { curve, publicKey: bytesToHex(sig.publicKey), signature: bytesToHex(sig.signature), recoveryId: sig.recoveryId, signers: sorted, timingsMs: { keygen: round(t1 - t0), sign: round(t2 - t1) } },
+    result: {
+      curve,
+      publicKey: bytesToHex(sig.publicKey),
+      signature: bytesToHex(sig.signature),
+      recoveryId: sig.recoveryId,
+      signers: sorted,
+      timingsMs: { keygen: round(t1 - t0), sign: round(t2 - t1) },
+    },
   };
 }
 

@@ -7,12 +7,30 @@
  * @module
  */
 import { bytesToHex } from '@noble/curves/utils.js';
-import { requestIdOf, signApproval, signHttp, type InitiatorSecret, type SignedHttp } from '../auth/signed-http.ts';
+import {
+  requestIdOf,
+  signApproval,
+  signHttp,
+  type InitiatorSecret,
+  type SignedHttp,
+} from '../auth/signed-http.ts';
 import { operationOf } from '../node/requests/http-requests.ts';
 import { validateManifest, type Manifest } from '../node/identity/manifest.ts';
 import type { PromotionStatus } from '../node/cluster/promotion.ts';
-import { verifyAttestation, type Curve, type NodeResult, type OperationRequest } from '../node/requests/requests.ts';
-import { answerMatchesKey, verifyKeyResults, verifyKeyStatements, verifySignature, VerificationError, type VerifiedKey } from './verify.ts';
+import {
+  verifyAttestation,
+  type Curve,
+  type NodeResult,
+  type OperationRequest,
+} from '../node/requests/requests.ts';
+import {
+  answerMatchesKey,
+  verifyKeyResults,
+  verifyKeyStatements,
+  verifySignature,
+  VerificationError,
+  type VerifiedKey,
+} from './verify.ts';
 
 export { VerificationError, type VerifiedKey } from './verify.ts';
 
@@ -35,7 +53,10 @@ export interface PromotionReport {
   keyId: string;
   requestId: string;
   /** Nodes holding the key: their status, or the error they attested. */
-  nodes: ((PromotionStatus & { nodeId: string }) | { nodeId: string; error: { code: string; message: string; culprits: string[] } })[];
+  nodes: (
+    | (PromotionStatus & { nodeId: string })
+    | { nodeId: string; error: { code: string; message: string; culprits: string[] } }
+  )[];
   /** Nodes of the manifest that did not attest in time (down, partitioned). */
   unanswered: string[];
 }
@@ -115,22 +136,49 @@ export class TesseraClient {
   private readonly keys = new Map<string, VerifiedKey>();
 
   constructor(readonly opts: ClientOptions) {
-    if (!opts?.manifest) throw new TypeError('TesseraClient needs the cluster manifest (options.manifest) to verify the nodes\' attestations; there is no unverified mode');
+    if (!opts?.manifest)
+      throw new TypeError(
+        "TesseraClient needs the cluster manifest (options.manifest) to verify the nodes' attestations; there is no unverified mode",
+      );
     this.manifest = validateManifest(opts.manifest);
     this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
   /** Sends one signed request and parses the JSON answer (TesseraApiError on an error status). Nothing in it is verified. */
-  async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, call: CallOptions = {}): Promise<T> {
+  async request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    call: CallOptions = {},
+  ): Promise<T> {
     return (await this.send(method, path, body, call)).body as T;
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body: unknown, call: CallOptions = {}): Promise<Sent> {
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    call: CallOptions = {},
+  ): Promise<Sent> {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const headers: Record<string, string> = { ...signHttp(this.opts.initiator, this.manifest.cluster, method, path, text), ...(text ? { 'content-type': 'application/json' } : {}) };
-    if (this.opts.approvers?.length) headers['X-Tessera-Approvals'] = this.opts.approvers.map((a) => signApproval(a, this.manifest.cluster, method, path, text, headers)).join(' ');
+    const headers: Record<string, string> = {
+      ...signHttp(this.opts.initiator, this.manifest.cluster, method, path, text),
+      ...(text ? { 'content-type': 'application/json' } : {}),
+    };
+    if (this.opts.approvers?.length)
+      headers['X-Tessera-Approvals'] = this.opts.approvers
+        .map((a) => signApproval(a, this.manifest.cluster, method, path, text, headers))
+        .join(' ');
     if (call.idempotencyKey) headers['Idempotency-Key'] = call.idempotencyKey;
-    const signed: SignedHttp = { method, path, keyId: this.opts.initiator.id, timestamp: Number(headers['X-Tessera-Timestamp']), nonce: headers['X-Tessera-Nonce']!, signature: headers['X-Tessera-Signature']!, body: text };
+    const signed: SignedHttp = {
+      method,
+      path,
+      keyId: this.opts.initiator.id,
+      timestamp: Number(headers['X-Tessera-Timestamp']),
+      nonce: headers['X-Tessera-Nonce']!,
+      signature: headers['X-Tessera-Signature']!,
+      body: text,
+    };
     const id = requestIdOf(signed);
     const ids = new Set([id]);
     if (call.idempotencyKey) {
@@ -138,32 +186,64 @@ export class TesseraClient {
       const prior = signedRequests.get(slot) ?? new Set<string>();
       for (const p of prior) ids.add(p);
       prior.add(id);
-      if (signedRequests.size >= MAX_REMEMBERED) signedRequests.delete(signedRequests.keys().next().value!);
+      if (signedRequests.size >= MAX_REMEMBERED)
+        signedRequests.delete(signedRequests.keys().next().value!);
       signedRequests.set(slot, prior);
     }
-    const res = await this.fetch(new URL(path, this.opts.url), { method, headers, body: text || undefined, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 180_000) });
-    const json = (await res.json().catch(() => undefined)) as { error?: { code: string; message: string; culprits?: string[] } } | undefined;
-    if (!res.ok) throw new TesseraApiError(res.status, json?.error?.code ?? 'HTTP_ERROR', json?.error?.message ?? `HTTP ${res.status}`, json?.error?.culprits ?? []);
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new VerificationError(`${method} ${path}: the answer is not a JSON object`);
+    const res = await this.fetch(new URL(path, this.opts.url), {
+      method,
+      headers,
+      body: text || undefined,
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 180_000),
+    });
+    const json = (await res.json().catch(() => undefined)) as
+      { error?: { code: string; message: string; culprits?: string[] } } | undefined;
+    if (!res.ok)
+      throw new TesseraApiError(
+        res.status,
+        json?.error?.code ?? 'HTTP_ERROR',
+        json?.error?.message ?? `HTTP ${res.status}`,
+        json?.error?.culprits ?? [],
+      );
+    if (!json || typeof json !== 'object' || Array.isArray(json))
+      throw new VerificationError(`${method} ${path}: the answer is not a JSON object`);
     return { body: json as Record<string, unknown>, signed, ids };
   }
 
   /** The operation every node derives from what this client signed, and the request id its attestations must carry. */
-  private operation<T extends OperationRequest['op']>(sent: Sent, op: T): { op: Extract<OperationRequest, { op: T }>; requestId: string } {
+  private operation<T extends OperationRequest['op']>(
+    sent: Sent,
+    op: T,
+  ): { op: Extract<OperationRequest, { op: T }>; requestId: string } {
     let parsed: OperationRequest;
     try {
       parsed = operationOf(this.manifest, sent.signed);
     } catch (e) {
-      throw new VerificationError(`the API accepted a request the nodes refuse (${(e as Error).message})`);
+      throw new VerificationError(
+        `the API accepted a request the nodes refuse (${(e as Error).message})`,
+      );
     }
-    if (parsed.op !== op) throw new VerificationError(`expected a ${op} request, signed a ${parsed.op}`);
+    if (parsed.op !== op)
+      throw new VerificationError(`expected a ${op} request, signed a ${parsed.op}`);
     // Ids of the attestations: this request's, or, on an Idempotency-Key replay, an earlier attempt this process signed.
-    const claimed = Array.isArray(sent.body.attestations) ? (sent.body.attestations as { requestId?: unknown }[])[0]?.requestId : undefined;
-    const requestId = typeof claimed === 'string' && sent.ids.has(claimed) ? claimed : parsed.requestId;
-    if (sent.body.requestId !== undefined && sent.body.requestId !== requestId) throw new VerificationError(`${op}: the API says the request id is ${String(sent.body.requestId).slice(0, 64)}; this client signed ${requestId}`);
+    const claimed = Array.isArray(sent.body.attestations)
+      ? (sent.body.attestations as { requestId?: unknown }[])[0]?.requestId
+      : undefined;
+    const requestId =
+      typeof claimed === 'string' && sent.ids.has(claimed) ? claimed : parsed.requestId;
+    if (sent.body.requestId !== undefined && sent.body.requestId !== requestId)
+      throw new VerificationError(
+        `${op}: the API says the request id is ${String(sent.body.requestId).slice(0, 64)}; this client signed ${requestId}`,
+      );
     // A keygen's key id is derived from its request id.
-    const derived = op === 'keygen' && requestId !== parsed.requestId ? { keyId: `key_${requestId.slice(1, 25)}` } : {};
-    return { op: { ...parsed, ...derived, requestId } as Extract<OperationRequest, { op: T }>, requestId };
+    const derived =
+      op === 'keygen' && requestId !== parsed.requestId
+        ? { keyId: `key_${requestId.slice(1, 25)}` }
+        : {};
+    return {
+      op: { ...parsed, ...derived, requestId } as Extract<OperationRequest, { op: T }>,
+      requestId,
+    };
   }
 
   private remember(key: VerifiedKey): VerifiedKey {
@@ -172,23 +252,47 @@ export class TesseraClient {
   }
 
   /** Generates a key; `threshold` is the minimum number of signers. Every party must attest the same public keys. */
-  async createKey(p: { threshold: number; parties?: string[]; curves?: Curve[] }, call?: CallOptions): Promise<KeyInfo> {
+  async createKey(
+    p: { threshold: number; parties?: string[]; curves?: Curve[] },
+    call?: CallOptions,
+  ): Promise<KeyInfo> {
     const sent = await this.send('POST', '/v1/keys', p, call);
     const { op, requestId } = this.operation(sent, 'keygen');
-    const key = verifyKeyResults(this.manifest, sent.body.attestations, requestId, op.parties, op, `keygen ${op.keyId}`);
+    const key = verifyKeyResults(
+      this.manifest,
+      sent.body.attestations,
+      requestId,
+      op.parties,
+      op,
+      `keygen ${op.keyId}`,
+    );
     answerMatchesKey(sent.body, key, `keygen ${op.keyId}`);
     this.remember(key);
-    return { ...(sent.body as unknown as KeyInfo), curves: key.curves, epoch: key.epoch, requestId };
+    return {
+      ...(sent.body as unknown as KeyInfo),
+      curves: key.curves,
+      epoch: key.epoch,
+      requestId,
+    };
   }
 
   /** A key's public record, verified: every party attested it in the request that made its current shares. */
   async getKey(keyId: string): Promise<KeyInfo> {
     const { body } = await this.send('GET', `/v1/keys/${encodeURIComponent(keyId)}`, undefined);
     const what = `key record ${keyId}`;
-    if (body.keyId !== keyId) throw new VerificationError(`${what}: the API answered for key ${String(body.keyId).slice(0, 64)}`);
-    if (typeof body.epoch !== 'string') throw new VerificationError(`${what}: the record names no epoch, so nothing vouches for it`);
+    if (body.keyId !== keyId)
+      throw new VerificationError(
+        `${what}: the API answered for key ${String(body.keyId).slice(0, 64)}`,
+      );
+    if (typeof body.epoch !== 'string')
+      throw new VerificationError(`${what}: the record names no epoch, so nothing vouches for it`);
     const parties = body.parties as string[];
-    if (!Array.isArray(parties) || !Array.isArray(body.curves) || typeof body.threshold !== 'number') throw new VerificationError(`${what}: parties, curves and threshold are missing`);
+    if (
+      !Array.isArray(parties) ||
+      !Array.isArray(body.curves) ||
+      typeof body.threshold !== 'number'
+    )
+      throw new VerificationError(`${what}: parties, curves and threshold are missing`);
     // The parties' signed statements vouch for the record for as long as the key exists; the
     // attested results of its epoch, while they are kept (24 h), serve where statements are absent.
     let key: VerifiedKey;
@@ -196,9 +300,19 @@ export class TesseraClient {
       key = verifyKeyStatements(this.manifest, body, what);
     } catch (byStatements) {
       try {
-        key = verifyKeyResults(this.manifest, body.attestations, body.epoch, parties, { keyId, threshold: body.threshold, parties, curves: body.curves as Curve[] }, what, "the record's epoch");
+        key = verifyKeyResults(
+          this.manifest,
+          body.attestations,
+          body.epoch,
+          parties,
+          { keyId, threshold: body.threshold, parties, curves: body.curves as Curve[] },
+          what,
+          "the record's epoch",
+        );
       } catch (byResults) {
-        throw new VerificationError(`${(byStatements as Error).message}; and ${(byResults as Error).message}`);
+        throw new VerificationError(
+          `${(byStatements as Error).message}; and ${(byResults as Error).message}`,
+        );
       }
     }
     answerMatchesKey(body, key, what);
@@ -215,10 +329,29 @@ export class TesseraClient {
   }
 
   /** Signs `message` (secp256k1: a 32-byte digest); returns it once every signer's attestation and the signature (@noble) verify. */
-  async sign(keyId: string, p: { curve: Curve; message: Uint8Array | string; derivationPath?: number[]; signers?: string[] }, call?: CallOptions): Promise<SignatureResult> {
+  async sign(
+    keyId: string,
+    p: {
+      curve: Curve;
+      message: Uint8Array | string;
+      derivationPath?: number[];
+      signers?: string[];
+    },
+    call?: CallOptions,
+  ): Promise<SignatureResult> {
     let key = await this.key(keyId);
     const message = toHex(p.message);
-    const sent = await this.send('POST', `/v1/keys/${encodeURIComponent(keyId)}/sign`, { curve: p.curve, message, ...(p.derivationPath ? { derivationPath: p.derivationPath } : {}), ...(p.signers ? { signers: p.signers } : {}) }, call);
+    const sent = await this.send(
+      'POST',
+      `/v1/keys/${encodeURIComponent(keyId)}/sign`,
+      {
+        curve: p.curve,
+        message,
+        ...(p.derivationPath ? { derivationPath: p.derivationPath } : {}),
+        ...(p.signers ? { signers: p.signers } : {}),
+      },
+      call,
+    );
     const { op, requestId } = this.operation(sent, 'sign');
     try {
       verifySignature(this.manifest, sent.body, requestId, op, key);
@@ -226,7 +359,11 @@ export class TesseraClient {
       // The remembered parties or threshold may be outdated by someone else's reshare: check once more against the current record.
       if (!(e instanceof VerificationError) || key !== this.keys.get(keyId)) throw e;
       const current = await this.key(keyId, true);
-      if (current.threshold === key.threshold && JSON.stringify(current.parties) === JSON.stringify(key.parties)) throw e;
+      if (
+        current.threshold === key.threshold &&
+        JSON.stringify(current.parties) === JSON.stringify(key.parties)
+      )
+        throw e;
       key = current;
       verifySignature(this.manifest, sent.body, requestId, op, key);
     }
@@ -234,26 +371,59 @@ export class TesseraClient {
   }
 
   /** Moves a key to `parties` with `threshold` (minimum signers); every old and new party must attest the same public keys. */
-  async reshare(keyId: string, p: { threshold: number; parties: string[] }, call?: CallOptions): Promise<KeyInfo> {
+  async reshare(
+    keyId: string,
+    p: { threshold: number; parties: string[] },
+    call?: CallOptions,
+  ): Promise<KeyInfo> {
     const before = await this.key(keyId, true);
     const sent = await this.send('POST', `/v1/keys/${encodeURIComponent(keyId)}/reshare`, p, call);
     const { op, requestId } = this.operation(sent, 'reshare');
     const committee = [...before.parties, ...op.parties.filter((x) => !before.parties.includes(x))];
-    const key = verifyKeyResults(this.manifest, sent.body.attestations, requestId, committee, { keyId, threshold: op.threshold, parties: op.parties, curves: before.curves, known: before }, `reshare ${keyId}`);
+    const key = verifyKeyResults(
+      this.manifest,
+      sent.body.attestations,
+      requestId,
+      committee,
+      { keyId, threshold: op.threshold, parties: op.parties, curves: before.curves, known: before },
+      `reshare ${keyId}`,
+    );
     answerMatchesKey(sent.body, key, `reshare ${keyId}`);
     this.remember(key);
-    return { ...(sent.body as unknown as KeyInfo), curves: key.curves, epoch: key.epoch, requestId };
+    return {
+      ...(sent.body as unknown as KeyInfo),
+      curves: key.curves,
+      epoch: key.epoch,
+      requestId,
+    };
   }
 
   /** Refreshes every share of a key; every party must attest unchanged public keys. */
   async refresh(keyId: string, call?: CallOptions): Promise<KeyInfo> {
     const before = await this.key(keyId, true);
-    const sent = await this.send('POST', `/v1/keys/${encodeURIComponent(keyId)}/refresh`, undefined, call);
+    const sent = await this.send(
+      'POST',
+      `/v1/keys/${encodeURIComponent(keyId)}/refresh`,
+      undefined,
+      call,
+    );
     const { requestId } = this.operation(sent, 'refresh');
-    const key = verifyKeyResults(this.manifest, sent.body.attestations, requestId, before.parties, { ...before, known: before }, `refresh ${keyId}`);
+    const key = verifyKeyResults(
+      this.manifest,
+      sent.body.attestations,
+      requestId,
+      before.parties,
+      { ...before, known: before },
+      `refresh ${keyId}`,
+    );
     answerMatchesKey(sent.body, key, `refresh ${keyId}`);
     this.remember(key);
-    return { ...(sent.body as unknown as KeyInfo), curves: key.curves, epoch: key.epoch, requestId };
+    return {
+      ...(sent.body as unknown as KeyInfo),
+      curves: key.curves,
+      epoch: key.epoch,
+      requestId,
+    };
   }
 
   /**
@@ -262,32 +432,67 @@ export class TesseraClient {
    * did not attest in time are `unanswered`.
    */
   async promote(keyId: string, call?: CallOptions): Promise<PromotionReport> {
-    const sent = await this.send('POST', `/v1/keys/${encodeURIComponent(keyId)}/promote`, undefined, call);
+    const sent = await this.send(
+      'POST',
+      `/v1/keys/${encodeURIComponent(keyId)}/promote`,
+      undefined,
+      call,
+    );
     const { requestId } = this.operation(sent, 'promote');
     const what = `promote ${keyId}`;
     const attested = new Map<string, NodeResult>();
-    for (const a of Array.isArray(sent.body.attestations) ? (sent.body.attestations as NodeResult[]) : []) {
-      if (!a || typeof a !== 'object' || typeof a.nodeId !== 'string' || !verifyAttestation(this.manifest, a)) throw new VerificationError(`${what}: an attestation does not verify under its node's key in the manifest`);
-      if (a.requestId !== requestId) throw new VerificationError(`${what}: ${a.nodeId} attested request ${String(a.requestId).slice(0, 64)}, not ${requestId}`);
-      if (attested.has(a.nodeId)) throw new VerificationError(`${what}: ${a.nodeId} attested twice`);
-      if (a.ok && (a.result as { keyId?: unknown })?.keyId !== keyId) throw new VerificationError(`${what}: ${a.nodeId} attested another key`);
+    for (const a of Array.isArray(sent.body.attestations)
+      ? (sent.body.attestations as NodeResult[])
+      : []) {
+      if (
+        !a ||
+        typeof a !== 'object' ||
+        typeof a.nodeId !== 'string' ||
+        !verifyAttestation(this.manifest, a)
+      )
+        throw new VerificationError(
+          `${what}: an attestation does not verify under its node's key in the manifest`,
+        );
+      if (a.requestId !== requestId)
+        throw new VerificationError(
+          `${what}: ${a.nodeId} attested request ${String(a.requestId).slice(0, 64)}, not ${requestId}`,
+        );
+      if (attested.has(a.nodeId))
+        throw new VerificationError(`${what}: ${a.nodeId} attested twice`);
+      if (a.ok && (a.result as { keyId?: unknown })?.keyId !== keyId)
+        throw new VerificationError(`${what}: ${a.nodeId} attested another key`);
       attested.set(a.nodeId, a);
     }
     const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
     const status = (a: NodeResult) => {
       const r = a.result as Record<string, unknown> | undefined;
       const pending = r?.pending as { requestId?: unknown; waitingFor?: unknown } | undefined;
-      const shaped = r && typeof r.held === 'boolean' && strings(r.behind) && (r.epoch === undefined || typeof r.epoch === 'string') && (pending === undefined || (typeof pending.requestId === 'string' && strings(pending.waitingFor)));
-      if (!shaped) throw new VerificationError(`${what}: ${a.nodeId} attested a status of the wrong shape`);
+      const shaped =
+        r &&
+        typeof r.held === 'boolean' &&
+        strings(r.behind) &&
+        (r.epoch === undefined || typeof r.epoch === 'string') &&
+        (pending === undefined ||
+          (typeof pending.requestId === 'string' && strings(pending.waitingFor)));
+      if (!shaped)
+        throw new VerificationError(`${what}: ${a.nodeId} attested a status of the wrong shape`);
       return { ...(r as unknown as PromotionStatus), nodeId: a.nodeId };
     };
     const failure = (a: NodeResult) => {
       const e = a.error;
-      if (!e || typeof e.code !== 'string' || typeof e.message !== 'string' || !strings(e.culprits)) throw new VerificationError(`${what}: ${a.nodeId} attested a failure of the wrong shape`);
+      if (!e || typeof e.code !== 'string' || typeof e.message !== 'string' || !strings(e.culprits))
+        throw new VerificationError(`${what}: ${a.nodeId} attested a failure of the wrong shape`);
       return { nodeId: a.nodeId, error: e };
     };
-    const nodes = [...attested.values()].filter((a) => !a.ok || (a.result as { held?: boolean })?.held).map((a) => (a.ok ? status(a) : failure(a)));
-    return { keyId, requestId, nodes, unanswered: this.manifest.nodes.map((n) => n.nodeId).filter((id) => !attested.has(id)) };
+    const nodes = [...attested.values()]
+      .filter((a) => !a.ok || (a.result as { held?: boolean })?.held)
+      .map((a) => (a.ok ? status(a) : failure(a)));
+    return {
+      keyId,
+      requestId,
+      nodes,
+      unanswered: this.manifest.nodes.map((n) => n.nodeId).filter((id) => !attested.has(id)),
+    };
   }
 
   /** `GET /readyz` (no signature needed; not verified: readiness is advisory). */

@@ -150,14 +150,30 @@ function withSeed<T>(fn: (seed: Uint8Array) => T): T {
 
 /** Starts a DKLs23 key generation as party `opts.me`. */
 export function startEcdsaDkg(opts: EcdsaDkgOptions): EcdsaDkgRound1 {
-  return withSeed((seed) => new EcdsaDkgRound1(call(() => new core.EcdsaDkgRound1(opts.session, opts.threshold, opts.parties, opts.me, seed))));
+  return withSeed(
+    (seed) =>
+      new EcdsaDkgRound1(
+        call(
+          () => new core.EcdsaDkgRound1(opts.session, opts.threshold, opts.parties, opts.me, seed),
+        ),
+      ),
+  );
 }
 
 /** Starts a complete refresh of `key` (every party takes part, under a fresh session id).
  * With `wipeKey`, the key blob is zeroed after the call (see `EcdsaSignOptions.wipeKey`). */
-export function startEcdsaRefresh(opts: { key: EcdsaKeyShare | Uint8Array; session: Uint8Array; wipeKey?: boolean }): EcdsaDkgRound1 {
+export function startEcdsaRefresh(opts: {
+  key: EcdsaKeyShare | Uint8Array;
+  session: Uint8Array;
+  wipeKey?: boolean;
+}): EcdsaDkgRound1 {
   const blob = opts.key instanceof Uint8Array ? opts.key : opts.key.blob;
-  return wipingAfter(blob, opts.wipeKey, () => withSeed((seed) => new EcdsaDkgRound1(call(() => core.EcdsaDkgRound1.refresh(blob, opts.session, seed)))));
+  return wipingAfter(blob, opts.wipeKey, () =>
+    withSeed(
+      (seed) =>
+        new EcdsaDkgRound1(call(() => core.EcdsaDkgRound1.refresh(blob, opts.session, seed))),
+    ),
+  );
 }
 
 /** Starts signing a 32-byte digest (DKLs23 round one). With `wipeKey`, zeroes the key blob after the call. */
@@ -168,13 +184,37 @@ export function startEcdsaSign(opts: EcdsaSignOptions): EcdsaSignRound1 {
   if ((opts.derivationPath ?? []).some((c) => !Number.isInteger(c) || c < 0 || c >= 2 ** 31)) {
     throw new RangeError('derivation path indexes must be integers in 0..2^31-1 (non-hardened)');
   }
-  return wipingAfter(blob, opts.wipeKey, () => withSeed((seed) => new EcdsaSignRound1(call(() => new core.EcdsaSignRound1(blob, opts.session, signers, opts.digest, path, seed)))));
+  return wipingAfter(blob, opts.wipeKey, () =>
+    withSeed(
+      (seed) =>
+        new EcdsaSignRound1(
+          call(
+            () => new core.EcdsaSignRound1(blob, opts.session, signers, opts.digest, path, seed),
+          ),
+        ),
+    ),
+  );
 }
 
 /** Reads the public facts of an ECDSA key blob (and validates it). */
 export function ecdsaKeyShare(blob: Uint8Array): EcdsaKeyShare {
-  const info = JSON.parse(call(() => core.ecdsaKeyInfo(blob))) as { id: number; threshold: number; parties: number; publicKey: string; chainCode: string; epoch: string };
-  return { blob, id: info.id, threshold: info.threshold, parties: info.parties, publicKey: fromHex(info.publicKey), chainCode: fromHex(info.chainCode), epoch: fromHex(info.epoch) };
+  const info = JSON.parse(call(() => core.ecdsaKeyInfo(blob))) as {
+    id: number;
+    threshold: number;
+    parties: number;
+    publicKey: string;
+    chainCode: string;
+    epoch: string;
+  };
+  return {
+    blob,
+    id: info.id,
+    threshold: info.threshold,
+    parties: info.parties,
+    publicKey: fromHex(info.publicKey),
+    chainCode: fromHex(info.chainCode),
+    epoch: fromHex(info.epoch),
+  };
 }
 
 function fromHex(hex: string): Uint8Array {

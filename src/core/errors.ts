@@ -7,11 +7,30 @@
 
 /** Every code the core can raise. */
 export const CORE_ERROR_CODES = [
-  'DECODE', 'UNSUPPORTED_VERSION', 'WRONG_PROTOCOL', 'WRONG_SESSION', 'WRONG_ROUND', 'WRONG_RECEIVER',
-  'UNKNOWN_SENDER', 'DUPLICATE_MESSAGE', 'MISSING_MESSAGES', 'INVALID_POINT', 'INVALID_SCALAR',
-  'INVALID_IDENTIFIER', 'INVALID_PROOF', 'INVALID_SHARE', 'INVALID_SIGNATURE_SHARE', 'INCONSISTENT_BROADCAST',
-  'INVALID_LENGTH', 'DECRYPTION_FAILED', 'INVALID_PARAMETERS', 'NOT_ENOUGH_SIGNERS', 'INVALID_SIGNATURE',
-  'STATE_CONSUMED', 'CONSISTENCY_CHECK_FAILED', 'PEER_BANNED',
+  'DECODE',
+  'UNSUPPORTED_VERSION',
+  'WRONG_PROTOCOL',
+  'WRONG_SESSION',
+  'WRONG_ROUND',
+  'WRONG_RECEIVER',
+  'UNKNOWN_SENDER',
+  'DUPLICATE_MESSAGE',
+  'MISSING_MESSAGES',
+  'INVALID_POINT',
+  'INVALID_SCALAR',
+  'INVALID_IDENTIFIER',
+  'INVALID_PROOF',
+  'INVALID_SHARE',
+  'INVALID_SIGNATURE_SHARE',
+  'INCONSISTENT_BROADCAST',
+  'INVALID_LENGTH',
+  'DECRYPTION_FAILED',
+  'INVALID_PARAMETERS',
+  'NOT_ENOUGH_SIGNERS',
+  'INVALID_SIGNATURE',
+  'STATE_CONSUMED',
+  'CONSISTENCY_CHECK_FAILED',
+  'PEER_BANNED',
 ] as const;
 /** A core error code. */
 export type CoreErrorCode = (typeof CORE_ERROR_CODES)[number];
@@ -22,7 +41,12 @@ export class CoreError extends Error {
   readonly code: CoreErrorCode;
   /** Party ids to blame, ascending. */
   readonly culprits: readonly number[];
-  constructor(code: CoreErrorCode, detail: string, culprits: readonly number[], options?: { cause?: unknown }) {
+  constructor(
+    code: CoreErrorCode,
+    detail: string,
+    culprits: readonly number[],
+    options?: { cause?: unknown },
+  ) {
     super(culprits.length ? `${detail} (culprits: ${culprits.join(', ')})` : detail, options);
     this.code = code;
     this.culprits = culprits;
@@ -77,7 +101,11 @@ export function fromWasm(err: unknown): unknown {
   const message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
   if (!message.startsWith('tessera:')) return err;
   try {
-    const parsed = JSON.parse(message.slice('tessera:'.length)) as { code: string; culprits: number[]; detail: string };
+    const parsed = JSON.parse(message.slice('tessera:'.length)) as {
+      code: string;
+      culprits: number[];
+      detail: string;
+    };
     const cls = byCode.get(parsed.code);
     if (!cls) return err;
     return new cls(parsed.detail, parsed.culprits, { cause: err });

@@ -98,7 +98,8 @@ export class FrostSignRound2 extends Round<wasm.FrostSignRound2> {
   bindingFactors(): Map<number, Uint8Array> {
     const raw = call(() => this.inner.bindingFactors());
     const out = new Map<number, Uint8Array>();
-    for (let at = 0; at < raw.length; at += 34) out.set((raw[at]! << 8) | raw[at + 1]!, raw.slice(at + 2, at + 34));
+    for (let at = 0; at < raw.length; at += 34)
+      out.set((raw[at]! << 8) | raw[at + 1]!, raw.slice(at + 2, at + 34));
     return out;
   }
   /** With every share received, returns the 64-byte Ed25519 signature (checked by the core). */
@@ -120,7 +121,11 @@ export function startFrostSign(opts: FrostSignOptions): FrostSignRound1 {
 /** @internal Seeded DKG start; reachable only through `hazmat.ts`. The seed is wiped after use. */
 export function dkgWithSeed(opts: FrostDkgOptions, seed: Uint8Array): FrostDkgRound1 {
   try {
-    return new FrostDkgRound1(call(() => new core.FrostDkgRound1(opts.session, opts.threshold, opts.parties, opts.me, seed)));
+    return new FrostDkgRound1(
+      call(
+        () => new core.FrostDkgRound1(opts.session, opts.threshold, opts.parties, opts.me, seed),
+      ),
+    );
   } finally {
     seed.fill(0);
   }
@@ -131,7 +136,14 @@ export function signWithSeed(opts: FrostSignOptions, seed: Uint8Array): FrostSig
   const blob = opts.key instanceof Uint8Array ? opts.key : opts.key.blob;
   const signers = Uint16Array.from([...opts.signers].sort((a, b) => a - b));
   try {
-    return wipingAfter(blob, opts.wipeKey, () => new FrostSignRound1(call(() => new core.FrostSignRound1(blob, opts.session, signers, opts.message, seed))));
+    return wipingAfter(
+      blob,
+      opts.wipeKey,
+      () =>
+        new FrostSignRound1(
+          call(() => new core.FrostSignRound1(blob, opts.session, signers, opts.message, seed)),
+        ),
+    );
   } finally {
     seed.fill(0);
   }
@@ -139,8 +151,19 @@ export function signWithSeed(opts: FrostSignOptions, seed: Uint8Array): FrostSig
 
 /** Reads the public facts of a key blob (and validates it). */
 export function frostKeyShare(blob: Uint8Array): FrostKeyShare {
-  const info = JSON.parse(call(() => core.frostKeyInfo(blob))) as { id: number; threshold: number; parties: number; groupPublicKey: string };
-  return { blob, id: info.id, threshold: info.threshold, parties: info.parties, publicKey: hexToBytes(info.groupPublicKey) };
+  const info = JSON.parse(call(() => core.frostKeyInfo(blob))) as {
+    id: number;
+    threshold: number;
+    parties: number;
+    groupPublicKey: string;
+  };
+  return {
+    blob,
+    id: info.id,
+    threshold: info.threshold,
+    parties: info.parties,
+    publicKey: hexToBytes(info.groupPublicKey),
+  };
 }
 
 function hexToBytes(hex: string): Uint8Array {

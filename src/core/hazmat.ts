@@ -31,5 +31,9 @@ export interface FrostKeyImport {
 export function importFrostKey(k: FrostKeyImport): FrostKeyShare {
   const shares = new Uint8Array(32 * k.verifyingShares.length);
   k.verifyingShares.forEach((s, i) => shares.set(s, 32 * i));
-  return frostKeyShare(call(() => core.frostKeyImport(k.threshold, k.parties, k.id, k.signingShare, shares, k.groupPublicKey)));
+  return frostKeyShare(
+    call(() =>
+      core.frostKeyImport(k.threshold, k.parties, k.id, k.signingShare, shares, k.groupPublicKey),
+    ),
+  );
 }

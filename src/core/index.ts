@@ -43,4 +43,10 @@ export {
   type ReshareOptions,
   type ReshareRole,
 } from './reshare.ts';
-export { BROADCAST, parseHeader, unframe, type MessageHeader, type OutgoingMessage } from './wire.ts';
+export {
+  BROADCAST,
+  parseHeader,
+  unframe,
+  type MessageHeader,
+  type OutgoingMessage,
+} from './wire.ts';

@@ -29,7 +29,9 @@ export interface ReshareRole {
 }
 
 /** The key share a reshare produces on each curve. */
-export type ReshareKey<C extends ReshareCurve> = C extends 'secp256k1' ? EcdsaKeyShare : FrostKeyShare;
+export type ReshareKey<C extends ReshareCurve> = C extends 'secp256k1'
+  ? EcdsaKeyShare
+  : FrostKeyShare;
 
 /** Options of one reshare; every participant passes the same ones except `me` and `key`. */
 export interface ReshareOptions<C extends ReshareCurve = ReshareCurve> {
@@ -54,31 +56,46 @@ export interface ReshareOptions<C extends ReshareCurve = ReshareCurve> {
 /** Reshare round one: ephemeral key and (dealers) commitment, broadcast. */
 export class ReshareRound1<K> extends Round<wasm.ReshareRound1> {
   /** @internal */
-  constructor(inner: wasm.ReshareRound1, private readonly toKey: (blob: Uint8Array) => K) {
+  constructor(
+    inner: wasm.ReshareRound1,
+    private readonly toKey: (blob: Uint8Array) => K,
+  ) {
     super(inner);
   }
   /** With every broadcast in, moves to round two (dealers' openings and sealed sub-shares). */
   advance(): ReshareRound2<K> {
-    return new ReshareRound2(this.consume((w) => w.advance()), this.toKey);
+    return new ReshareRound2(
+      this.consume((w) => w.advance()),
+      this.toKey,
+    );
   }
 }
 
 /** Reshare round two: openings, key context and encrypted sub-shares, direct from each dealer. */
 export class ReshareRound2<K> extends Round<wasm.ReshareRound2> {
   /** @internal */
-  constructor(inner: wasm.ReshareRound2, private readonly toKey: (blob: Uint8Array) => K) {
+  constructor(
+    inner: wasm.ReshareRound2,
+    private readonly toKey: (blob: Uint8Array) => K,
+  ) {
     super(inner);
   }
   /** With every dealing verified, moves to the confirmation round. */
   advance(): ReshareRound3<K> {
-    return new ReshareRound3(this.consume((w) => w.advance()), this.toKey);
+    return new ReshareRound3(
+      this.consume((w) => w.advance()),
+      this.toKey,
+    );
   }
 }
 
 /** Reshare round three: transcript confirmation, broadcast by every receiver. */
 export class ReshareRound3<K> extends Round<wasm.ReshareRound3> {
   /** @internal */
-  constructor(inner: wasm.ReshareRound3, private readonly toKey: (blob: Uint8Array) => K) {
+  constructor(
+    inner: wasm.ReshareRound3,
+    private readonly toKey: (blob: Uint8Array) => K,
+  ) {
     super(inner);
   }
   /** With every confirmation matching, returns the new share, or `undefined` for a dealer-only participant. */
@@ -89,18 +106,51 @@ export class ReshareRound3<K> extends Round<wasm.ReshareRound3> {
 }
 
 /** Starts a reshare as participant `opts.me` (round one). */
-export function startReshare<C extends ReshareCurve>(opts: ReshareOptions<C>): ReshareRound1<ReshareKey<C>> {
+export function startReshare<C extends ReshareCurve>(
+  opts: ReshareOptions<C>,
+): ReshareRound1<ReshareKey<C>> {
   const curve = opts.curve === 'secp256k1' ? 0 : opts.curve === 'ed25519' ? 1 : -1;
   if (curve < 0) throw new RangeError(`unknown curve ${String(opts.curve)}`);
   const roles = Uint16Array.from(opts.roles.flatMap((r) => [r.oldId ?? 0, r.newId ?? 0]));
-  if (opts.roles.some((r) => [r.oldId ?? 0, r.newId ?? 0].some((v) => !Number.isInteger(v) || v < 0 || v > 0xffff))) {
+  if (
+    opts.roles.some((r) =>
+      [r.oldId ?? 0, r.newId ?? 0].some((v) => !Number.isInteger(v) || v < 0 || v > 0xffff),
+    )
+  ) {
     throw new RangeError('role ids must be integers in 1..65535');
   }
-  const blob = opts.key === undefined ? new Uint8Array(0) : opts.key instanceof Uint8Array ? opts.key : opts.key.blob;
-  const toKey = (curve === 0 ? ecdsaKeyShare : frostKeyShare) as (blob: Uint8Array) => ReshareKey<C>;
+  const blob =
+    opts.key === undefined
+      ? new Uint8Array(0)
+      : opts.key instanceof Uint8Array
+        ? opts.key
+        : opts.key.blob;
+  const toKey = (curve === 0 ? ecdsaKeyShare : frostKeyShare) as (
+    blob: Uint8Array,
+  ) => ReshareKey<C>;
   const seed = randomSeed();
   try {
-    return wipingAfter(blob, opts.wipeKey, () => new ReshareRound1(call(() => new core.ReshareRound1(curve, opts.session, opts.me, opts.oldThreshold, opts.newThreshold, roles, blob, seed)), toKey));
+    return wipingAfter(
+      blob,
+      opts.wipeKey,
+      () =>
+        new ReshareRound1(
+          call(
+            () =>
+              new core.ReshareRound1(
+                curve,
+                opts.session,
+                opts.me,
+                opts.oldThreshold,
+                opts.newThreshold,
+                roles,
+                blob,
+                seed,
+              ),
+          ),
+          toKey,
+        ),
+    );
   } finally {
     seed.fill(0);
   }

@@ -41,7 +41,10 @@ export abstract class Round<W extends WasmRound> {
   }
   /** The live wasm object; throws `StateConsumedError` once the round has been consumed. */
   protected get inner(): W {
-    if (this.#spent) throw new errors.StateConsumedError('this round was already advanced or finished; start a new session');
+    if (this.#spent)
+      throw new errors.StateConsumedError(
+        'this round was already advanced or finished; start a new session',
+      );
     return this.wasmRound;
   }
   /** Party ids whose message for this round has not arrived. */
@@ -60,4 +63,3 @@ export abstract class Round<W extends WasmRound> {
     return out;
   }
 }
-

@@ -10,7 +10,15 @@ export const HEADER_LEN = 39;
 /** Receiver id of a broadcast. */
 export const BROADCAST = 0;
 /** Protocol tags. */
-export const PROTOCOL = { frostEd25519Dkg: 1, frostEd25519Sign: 2, ecdsaDkg: 3, ecdsaSign: 4, ecdsaRefresh: 5, ecdsaReshare: 6, frostEd25519Reshare: 7 } as const;
+export const PROTOCOL = {
+  frostEd25519Dkg: 1,
+  frostEd25519Sign: 2,
+  ecdsaDkg: 3,
+  ecdsaSign: 4,
+  ecdsaRefresh: 5,
+  ecdsaReshare: 6,
+  frostEd25519Reshare: 7,
+} as const;
 
 /** Routing view of a message. */
 export interface MessageHeader {
@@ -39,7 +47,10 @@ const AT = { version: 0, protocol: 1, session: 2, round: 34, sender: 35, receive
 
 /** Reads the header of an envelope (throws on a buffer shorter than the header). */
 export function parseHeader(msg: Uint8Array): MessageHeader {
-  if (msg.length < HEADER_LEN) throw new RangeError(`message of ${msg.length} bytes is shorter than the ${HEADER_LEN}-byte header`);
+  if (msg.length < HEADER_LEN)
+    throw new RangeError(
+      `message of ${msg.length} bytes is shorter than the ${HEADER_LEN}-byte header`,
+    );
   const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
   return {
     version: msg[AT.version]!,

@@ -38,7 +38,15 @@ export interface NodeConfig {
    */
   production?: boolean;
   /** Serve the HTTP control API (off when absent). */
-  api?: { host?: string; port?: number; bodyBytes?: number; bodyTimeoutMs?: number; bodiesPerSource?: number; maxInflight?: number; operationTimeoutMs?: number };
+  api?: {
+    host?: string;
+    port?: number;
+    bodyBytes?: number;
+    bodyTimeoutMs?: number;
+    bodiesPerSource?: number;
+    maxInflight?: number;
+    operationTimeoutMs?: number;
+  };
 }
 
 /** Reads a config file and applies environment overrides. */
@@ -55,11 +63,24 @@ export function loadConfig(path: string): NodeConfig {
     passphraseFile: at(raw.passphraseFile),
     audit: at(raw.audit ?? `${raw.nodeId}.audit.jsonl`)!,
     storage: { ...raw.storage, base: at(raw.storage?.base), keyFile: at(raw.storage?.keyFile) },
-    nats: { ...raw.nats, servers: env.TESSERA_NATS_URL ? env.TESSERA_NATS_URL.split(',') : raw.nats?.servers ?? ['nats://127.0.0.1:4222'], tls: raw.nats?.tls && { caFile: at(raw.nats.tls.caFile), certFile: at(raw.nats.tls.certFile), keyFile: at(raw.nats.tls.keyFile) }, credsFile: at(raw.nats?.credsFile), nkeySeedFile: at(raw.nats?.nkeySeedFile) },
-    production: env.TESSERA_PRODUCTION ? env.TESSERA_PRODUCTION === '1' : raw.production ?? false,
+    nats: {
+      ...raw.nats,
+      servers: env.TESSERA_NATS_URL
+        ? env.TESSERA_NATS_URL.split(',')
+        : (raw.nats?.servers ?? ['nats://127.0.0.1:4222']),
+      tls: raw.nats?.tls && {
+        caFile: at(raw.nats.tls.caFile),
+        certFile: at(raw.nats.tls.certFile),
+        keyFile: at(raw.nats.tls.keyFile),
+      },
+      credsFile: at(raw.nats?.credsFile),
+      nkeySeedFile: at(raw.nats?.nkeySeedFile),
+    },
+    production: env.TESSERA_PRODUCTION ? env.TESSERA_PRODUCTION === '1' : (raw.production ?? false),
   };
   if (!cfg.nodeId) throw new RangeError('config: nodeId is required');
-  if (!['fs', 'redis', 'memory'].includes(cfg.storage?.driver)) throw new RangeError('config: storage.driver must be fs, redis or memory');
+  if (!['fs', 'redis', 'memory'].includes(cfg.storage?.driver))
+    throw new RangeError('config: storage.driver must be fs, redis or memory');
   return cfg;
 }
 
@@ -91,10 +112,16 @@ export function productionProblems(cfg: NodeConfig): string[] {
   const problems = natsProductionProblems(cfg.nats);
   const head = fileStart(cfg.identity, 64);
   if (!head) problems.push(`a readable identity file (${cfg.identity})`);
-  else if (!isEncryptedIdentity(head)) problems.push(`an encrypted identity (${cfg.identity} is plaintext: create one with "tessera identity generate --encrypt")`);
-  else if (!cfg.passphraseFile && !process.env.TESSERA_PASSPHRASE) problems.push('an identity passphrase (passphraseFile or TESSERA_PASSPHRASE)');
-  if (cfg.storage.driver !== 'fs' && cfg.storage.driver !== 'redis') problems.push(`persistent storage (storage.driver is ${cfg.storage.driver}: use fs or redis)`);
-  if (!cfg.storage.keyFile && !process.env.TESSERA_STORAGE_PASSPHRASE) problems.push('a storage key (storage.keyFile or TESSERA_STORAGE_PASSPHRASE)');
+  else if (!isEncryptedIdentity(head))
+    problems.push(
+      `an encrypted identity (${cfg.identity} is plaintext: create one with "tessera identity generate --encrypt")`,
+    );
+  else if (!cfg.passphraseFile && !process.env.TESSERA_PASSPHRASE)
+    problems.push('an identity passphrase (passphraseFile or TESSERA_PASSPHRASE)');
+  if (cfg.storage.driver !== 'fs' && cfg.storage.driver !== 'redis')
+    problems.push(`persistent storage (storage.driver is ${cfg.storage.driver}: use fs or redis)`);
+  if (!cfg.storage.keyFile && !process.env.TESSERA_STORAGE_PASSPHRASE)
+    problems.push('a storage key (storage.keyFile or TESSERA_STORAGE_PASSPHRASE)');
   return problems;
 }
 
@@ -106,12 +133,16 @@ export function assertProductionReady(cfg: NodeConfig): void {
 
 /** The identity passphrase: `passphraseFile`, else TESSERA_PASSPHRASE (each at least 12 characters), else none. */
 export function identityPassphrase(cfg: NodeConfig): string | undefined {
-  return cfg.passphraseFile ? readPassphraseFile(cfg.passphraseFile) : passphraseFromEnv('TESSERA_PASSPHRASE');
+  return cfg.passphraseFile
+    ? readPassphraseFile(cfg.passphraseFile)
+    : passphraseFromEnv('TESSERA_PASSPHRASE');
 }
 
 /** The storage key: `storage.keyFile`, else TESSERA_STORAGE_PASSPHRASE (scrypt, salted with cluster and node), else none. */
 export function storageKey(cfg: NodeConfig, cluster: string): Uint8Array | undefined {
   if (cfg.storage.keyFile) return storageKeyFromFile(readFileSync(cfg.storage.keyFile, 'utf8'));
   const passphrase = passphraseFromEnv('TESSERA_STORAGE_PASSPHRASE');
-  return passphrase === undefined ? undefined : storageKeyFromPassphrase(passphrase, `${cluster}/${cfg.nodeId}`);
+  return passphrase === undefined
+    ? undefined
+    : storageKeyFromPassphrase(passphrase, `${cluster}/${cfg.nodeId}`);
 }

@@ -49,17 +49,31 @@ export const anchorsBucket = (cluster: string) => `tessera_${cluster}_anchors`;
 /** Every KV bucket of a cluster. */
 export function buckets(cluster: string): string[] {
   const n = names(cluster);
-  return [n.results, n.keys, n.nonces, n.idempotency, n.locks, n.heartbeats, anchorsBucket(cluster)];
+  return [
+    n.results,
+    n.keys,
+    n.nonces,
+    n.idempotency,
+    n.locks,
+    n.heartbeats,
+    anchorsBucket(cluster),
+  ];
 }
 
 /** The stream behind a KV bucket (NATS's own convention). */
 export const kvStream = (bucket: string) => `KV_${bucket}`;
 
 /** The subject of a peer envelope from manifest index `from` to `to` in one session (`*` for any). */
-export const peerSubject = (cluster: string, session: string, to: number | '*', from: number | '*') => `tessera.${cluster}.s.${session}.${to}.${from}`;
+export const peerSubject = (
+  cluster: string,
+  session: string,
+  to: number | '*',
+  from: number | '*',
+) => `tessera.${cluster}.s.${session}.${to}.${from}`;
 
 /** A node's durable consumer of the request stream. */
 export const durableName = (nodeId: string) => `node_${nodeId.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
 
 /** The reply-subject prefix of the node at manifest index `index` (its permissions allow no other inbox). */
-export const inboxPrefix = (cluster: string, index: number) => `_INBOX_${cluster.replace(/[^a-zA-Z0-9_-]/g, '_')}_${index}`;
+export const inboxPrefix = (cluster: string, index: number) =>
+  `_INBOX_${cluster.replace(/[^a-zA-Z0-9_-]/g, '_')}_${index}`;

@@ -12,7 +12,12 @@ import { natsBus, type Bus } from './bus/bus.ts';
 import { createStorage, type Storage } from 'unstorage';
 import type { Logger } from 'pino';
 import { AuditLog } from './storage/audit.ts';
-import { assertProductionReady, identityPassphrase, storageKey, type NodeConfig } from './config.ts';
+import {
+  assertProductionReady,
+  identityPassphrase,
+  storageKey,
+  type NodeConfig,
+} from './config.ts';
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity/identity.ts';
 import { validateManifest, type Manifest } from './identity/manifest.ts';
 import { execute, operationFor } from './operations/index.ts';
@@ -20,7 +25,16 @@ import { confirmsKeyChange, promote } from './operations/keys.ts';
 import { nodeInbox } from './transport/nats-auth.ts';
 import { sweepPromotions } from './cluster/promotion.ts';
 import { rateLimited } from './transport/rate-limit.ts';
-import { admitRequest, attest, changesKey, RequestError, verifyAttestation, type NodeResult, type OperationRequest, type SignedRequest } from './requests/requests.ts';
+import {
+  admitRequest,
+  attest,
+  changesKey,
+  RequestError,
+  verifyAttestation,
+  type NodeResult,
+  type OperationRequest,
+  type SignedRequest,
+} from './requests/requests.ts';
 import { SessionError, SessionManager } from '../protocol/session.ts';
 import { SessionLedger } from './sessions/ledger.ts';
 import { EncryptedStore } from './storage/storage.ts';
@@ -44,11 +58,17 @@ export const READY_WINDOW_MS = 5_000;
 const fsBase = (cfg: NodeConfig) => cfg.storage.base ?? `./.tessera/${cfg.nodeId}`;
 
 async function openStorage(cfg: NodeConfig): Promise<Storage> {
-  if (cfg.storage.driver === 'fs') return createStorage({ driver: atomicFs({ base: fsBase(cfg) }) });
+  if (cfg.storage.driver === 'fs')
+    return createStorage({ driver: atomicFs({ base: fsBase(cfg) }) });
   if (cfg.storage.driver === 'redis') {
     // Loaded only when configured: a node on the fs driver never loads the Redis client (ioredis).
     const { default: redisDriver } = await import('unstorage/drivers/redis');
-    return createStorage({ driver: redisDriver({ url: cfg.storage.url ?? 'redis://127.0.0.1:6379', base: `tessera:${cfg.nodeId}` }) });
+    return createStorage({
+      driver: redisDriver({
+        url: cfg.storage.url ?? 'redis://127.0.0.1:6379',
+        base: `tessera:${cfg.nodeId}`,
+      }),
+    });
   }
   return createStorage();
 }
@@ -57,7 +77,11 @@ async function openStorage(cfg: NodeConfig): Promise<Storage> {
 const forgeryLog = (log: Logger) =>
   rateLimited<Forgery>(
     (f) => `${f.record}/${f.key}`,
-    (f, suppressed) => log.warn({ event: 'forged_record', ...f, ...(suppressed ? { suppressed } : {}) }, `ignored a ${f.record} record its owner did not write`),
+    (f, suppressed) =>
+      log.warn(
+        { event: 'forged_record', ...f, ...(suppressed ? { suppressed } : {}) },
+        `ignored a ${f.record} record its owner did not write`,
+      ),
   );
 
 /** The session journal beside an fs store's records (other drivers keep the ledger in the store). */
@@ -93,25 +117,63 @@ export class TesseraNode {
   static async start(cfg: NodeConfig, log: Logger, sharedBus?: Bus): Promise<TesseraNode> {
     assertProductionReady(cfg);
     const manifest = validateManifest(JSON.parse(readFileSync(cfg.manifest, 'utf8')));
-    const identity = await openPrivateIdentity(new Uint8Array(readFileSync(cfg.identity)), identityPassphrase(cfg));
+    const identity = await openPrivateIdentity(
+      new Uint8Array(readFileSync(cfg.identity)),
+      identityPassphrase(cfg),
+    );
     const listed = manifest.nodes.find((n) => n.nodeId === cfg.nodeId);
     const pub = publicOf(identity);
-    if (identity.nodeId !== cfg.nodeId || !listed || listed.ed25519 !== pub.ed25519 || listed.x25519 !== pub.x25519) {
-      throw new RangeError(`identity ${identity.nodeId} does not match node ${cfg.nodeId} in the manifest`);
+    if (
+      identity.nodeId !== cfg.nodeId ||
+      !listed ||
+      listed.ed25519 !== pub.ed25519 ||
+      listed.x25519 !== pub.x25519
+    ) {
+      throw new RangeError(
+        `identity ${identity.nodeId} does not match node ${cfg.nodeId} in the manifest`,
+      );
     }
-    const store = await EncryptedStore.open(await openStorage(cfg), storageKey(cfg, manifest.cluster));
+    const store = await EncryptedStore.open(
+      await openStorage(cfg),
+      storageKey(cfg, manifest.cluster),
+    );
     const { rolledForward, missing, removedStale, migrated } = store.integrity;
-    if (missing.length || removedStale.length) log.warn({ event: 'store_tampered', missing, removedStale }, 'stored records are missing or were put back after retirement; reading them is refused');
-    if (rolledForward.length || migrated) log.info({ event: 'store_recovered', rolledForward, migrated }, 'store index brought up to date');
+    if (missing.length || removedStale.length)
+      log.warn(
+        { event: 'store_tampered', missing, removedStale },
+        'stored records are missing or were put back after retirement; reading them is refused',
+      );
+    if (rolledForward.length || migrated)
+      log.info(
+        { event: 'store_recovered', rolledForward, migrated },
+        'store index brought up to date',
+      );
     const audit = new AuditLog(cfg.audit);
     await audit.anchor(store);
     // The in-process bus (development only) or NATS.
-    const bus = sharedBus ?? natsBus(await connectNats({ ...cfg.nats, production: cfg.production, name: `tessera-${cfg.nodeId}`, identitySecret: identity.ed25519Secret, inboxPrefix: nodeInbox(manifest, cfg.nodeId) }));
+    const bus =
+      sharedBus ??
+      natsBus(
+        await connectNats({
+          ...cfg.nats,
+          production: cfg.production,
+          name: `tessera-${cfg.nodeId}`,
+          identitySecret: identity.ed25519Secret,
+          inboxPrefix: nodeInbox(manifest, cfg.nodeId),
+        }),
+      );
     const n = names(manifest.cluster);
     await bus.stream(n.stream, n.requests);
     const cluster = await ClusterState.open(bus, manifest);
     // A store older than its signed anchor in NATS was rolled back as a whole: refuse to start.
-    const stopAnchor = await anchorStore(bus, manifest.cluster, identity, pub.ed25519, store, (msg, event = 'store_anchor') => log.warn({ event }, msg)).catch(async (e: unknown) => {
+    const stopAnchor = await anchorStore(
+      bus,
+      manifest.cluster,
+      identity,
+      pub.ed25519,
+      store,
+      (msg, event = 'store_anchor') => log.warn({ event }, msg),
+    ).catch(async (e: unknown) => {
       if (!sharedBus) await bus.close().catch(() => undefined);
       throw e;
     });
@@ -124,9 +186,24 @@ export class TesseraNode {
       maxConcurrent: cfg.maxConcurrent ?? 8,
       // Every session id is recorded durably before its first send and never runs twice.
       ledger: await SessionLedger.open(store, { journal: journalPath(cfg) }),
-      onReject: PeerTransport.rateLimited((r, suppressed) => log.warn({ event: 'message_rejected', ...r, ...(suppressed ? { suppressed } : {}) }, 'rejected a peer message')),
+      onReject: PeerTransport.rateLimited((r, suppressed) =>
+        log.warn(
+          { event: 'message_rejected', ...r, ...(suppressed ? { suppressed } : {}) },
+          'rejected a peer message',
+        ),
+      ),
     });
-    const node = new TesseraNode(cfg, log, identity, manifest, store, bus, sessions, audit, cluster);
+    const node = new TesseraNode(
+      cfg,
+      log,
+      identity,
+      manifest,
+      store,
+      bus,
+      sessions,
+      audit,
+      cluster,
+    );
     node.stopAnchor = stopAnchor;
     await node.beat();
     node.heartbeat = setInterval(() => void node.beat().catch(() => undefined), 1000);
@@ -134,11 +211,17 @@ export class TesseraNode {
     // were signed, or lost from the bus) and pending promotions re-driven; then every PROMOTION_SWEEP_MS.
     await node.sweep();
     await node.consume();
-    node.infrastructure = setInterval(() => void node.checkInfrastructure(), INFRASTRUCTURE_CHECK_MS);
+    node.infrastructure = setInterval(
+      () => void node.checkInfrastructure(),
+      INFRASTRUCTURE_CHECK_MS,
+    );
     node.infrastructure.unref?.();
     node.sweeper = setInterval(() => void node.sweep(), cfg.promotionSweepMs ?? PROMOTION_SWEEP_MS);
     node.sweeper.unref?.();
-    log.info({ event: 'node_started', cluster: manifest.cluster, servers: cfg.nats.servers }, 'node started');
+    log.info(
+      { event: 'node_started', cluster: manifest.cluster, servers: cfg.nats.servers },
+      'node started',
+    );
     return node;
   }
 
@@ -149,10 +232,19 @@ export class TesseraNode {
     if (this.sweeping || this.stopping) return;
     this.sweeping = true;
     try {
-      const r = await sweepPromotions(this.store, this.cfg.nodeId, this.cluster, (id, p, k) => this.confirmed(id, p, k));
-      for (const keyId of r.promoted) this.log.info({ event: 'share_version_active', keyId, redriven: true }, 'a pending version became active');
+      const r = await sweepPromotions(this.store, this.cfg.nodeId, this.cluster, (id, p, k) =>
+        this.confirmed(id, p, k),
+      );
+      for (const keyId of r.promoted)
+        this.log.info(
+          { event: 'share_version_active', keyId, redriven: true },
+          'a pending version became active',
+        );
     } catch (e) {
-      this.log.warn({ event: 'promotion_sweep_failed', code: (e as { code?: string }).code ?? 'INTERNAL' }, 'promotion sweep failed');
+      this.log.warn(
+        { event: 'promotion_sweep_failed', code: (e as { code?: string }).code ?? 'INTERNAL' },
+        'promotion sweep failed',
+      );
     } finally {
       this.sweeping = false;
     }
@@ -173,18 +265,27 @@ export class TesseraNode {
     this.fastSub = this.bus.subscribe(n.fast, (data) => {
       if (this.stopping) return;
       const p = this.handle(data)
-        .catch((e) => this.log.error({ event: 'request_failed', err: String(e) }, 'request handling failed'))
+        .catch((e) =>
+          this.log.error({ event: 'request_failed', err: String(e) }, 'request handling failed'),
+        )
         .finally(() => this.inflight.delete(p));
       this.inflight.add(p);
     });
     const durable = durableName(this.cfg.nodeId);
-    this.consumer = await this.bus.consume(n.stream, durable, this.cfg.maxConcurrent ?? 8, (data) => {
-      const p = this.handle(data)
-        .catch((e) => this.log.error({ event: 'request_failed', err: String(e) }, 'request handling failed'))
-        .finally(() => this.inflight.delete(p));
-      this.inflight.add(p);
-      return p;
-    });
+    this.consumer = await this.bus.consume(
+      n.stream,
+      durable,
+      this.cfg.maxConcurrent ?? 8,
+      (data) => {
+        const p = this.handle(data)
+          .catch((e) =>
+            this.log.error({ event: 'request_failed', err: String(e) }, 'request handling failed'),
+          )
+          .finally(() => this.inflight.delete(p));
+        this.inflight.add(p);
+        return p;
+      },
+    );
   }
 
   private infrastructure?: ReturnType<typeof setInterval>;
@@ -192,7 +293,11 @@ export class TesseraNode {
   private infrastructureMissing: string[] = [];
   private missingLog = rateLimited<{ what: string; reason: string }>(
     (m) => m.what,
-    (m, suppressed) => this.log.warn({ event: 'infrastructure_missing', ...m, ...(suppressed ? { suppressed } : {}) }, `${m.what} is missing and could not be recreated`),
+    (m, suppressed) =>
+      this.log.warn(
+        { event: 'infrastructure_missing', ...m, ...(suppressed ? { suppressed } : {}) },
+        `${m.what} is missing and could not be recreated`,
+      ),
     60_000,
   );
 
@@ -207,11 +312,18 @@ export class TesseraNode {
     this.checkingInfrastructure = true;
     try {
       const { recreated, missing } = await this.bus.repair();
-      for (const what of recreated) this.log.warn({ event: 'infrastructure_recreated', what }, `${what} had disappeared; recreated it`);
+      for (const what of recreated)
+        this.log.warn(
+          { event: 'infrastructure_recreated', what },
+          `${what} had disappeared; recreated it`,
+        );
       for (const m of missing) this.missingLog(m);
       this.infrastructureMissing = missing.map((m) => m.what);
     } catch (e) {
-      this.log.warn({ event: 'infrastructure_check_failed', err: String((e as Error)?.name ?? 'Error') }, 'could not check the NATS streams and buckets');
+      this.log.warn(
+        { event: 'infrastructure_check_failed', err: String((e as Error)?.name ?? 'Error') },
+        'could not check the NATS streams and buckets',
+      );
     } finally {
       this.checkingInfrastructure = false;
     }
@@ -247,12 +359,28 @@ export class TesseraNode {
       phase('verifyMs');
     } catch (e) {
       const code = (e as RequestError).code;
-      this.log.warn({ event: 'request_rejected', requestId, code, reason: (e as Error).message }, 'request rejected');
+      this.log.warn(
+        { event: 'request_rejected', requestId, code, reason: (e as Error).message },
+        'request rejected',
+      );
       // An authentic but expired request gets a signed refusal; a forged one gets nothing.
       // Only under the id the signature authenticated; a result already there is never replaced.
       const id = (e as RequestError).requestId;
       // Not while the request runs here or once it has run: its own result must be the one created.
-      if (code === 'REQUEST_EXPIRED' && id && !this.handling.has(id) && !(await this.store.getJson(record.request(id)).catch(() => undefined))) await this.publish(attest(this.identity, { requestId: id, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits: [] } }));
+      if (
+        code === 'REQUEST_EXPIRED' &&
+        id &&
+        !this.handling.has(id) &&
+        !(await this.store.getJson(record.request(id)).catch(() => undefined))
+      )
+        await this.publish(
+          attest(this.identity, {
+            requestId: id,
+            nodeId: this.cfg.nodeId,
+            ok: false,
+            error: { code, message: (e as Error).message, culprits: [] },
+          }),
+        );
       return;
     }
     if (this.handling.has(request.requestId)) return;
@@ -262,30 +390,63 @@ export class TesseraNode {
     } finally {
       this.handling.delete(request.requestId);
       // A key lock this node took for a direct refresh or reshare goes once it is done here (new version active, or failed).
-      if (changesKey(request.op)) await this.cluster.releaseHeld(request.keyId, request.requestId).catch(() => undefined);
+      if (changesKey(request.op))
+        await this.cluster.releaseHeld(request.keyId, request.requestId).catch(() => undefined);
     }
   }
 
-  private async run(request: OperationRequest, t0: number, phases: Record<string, number>, phase: (name: string) => void): Promise<void> {
+  private async run(
+    request: OperationRequest,
+    t0: number,
+    phases: Record<string, number>,
+    phase: (name: string) => void,
+  ): Promise<void> {
     const operation = operationFor(request);
     if (operation.concerns && !operation.concerns(request, this.cfg.nodeId)) return;
     // Only a key change's outcome is stored (below); a signing or a re-drive has none to replay.
-    const done = changesKey(request.op) ? await this.store.getJson<NodeResult>(record.request(request.requestId)) : undefined;
+    const done = changesKey(request.op)
+      ? await this.store.getJson<NodeResult>(record.request(request.requestId))
+      : undefined;
     if (done) {
       await this.publish(done);
       return;
     }
     const participants = operation.participants(request);
-    this.audit.append({ event: 'request', requestId: request.requestId, op: request.op, initiator: request.initiator, keyId: request.keyId, parties: participants });
-    this.log.info({ event: 'request_received', requestId: request.requestId, op: request.op, keyId: request.keyId }, 'request received');
+    this.audit.append({
+      event: 'request',
+      requestId: request.requestId,
+      op: request.op,
+      initiator: request.initiator,
+      keyId: request.keyId,
+      parties: participants,
+    });
+    this.log.info(
+      {
+        event: 'request_received',
+        requestId: request.requestId,
+        op: request.op,
+        keyId: request.keyId,
+      },
+      'request received',
+    );
     let result: Omit<NodeResult, 'attestation'>;
     phase('recordMs');
     try {
       const waiting = participants.length ? await this.waitReady(participants) : [];
-      if (waiting.length) throw new SessionError('PARTY_NOT_READY', `not ready: ${waiting.join(', ')}`, waiting, 0);
+      if (waiting.length)
+        throw new SessionError('PARTY_NOT_READY', `not ready: ${waiting.join(', ')}`, waiting, 0);
       phase('readyMs');
-      const confirmed = (id: string, parties: string[], keyId: string) => this.confirmed(id, parties, keyId);
-      const out = await execute(request, this.cfg.nodeId, this.store, this.sessions, this.cfg.timeouts ?? {}, confirmed, this.cluster);
+      const confirmed = (id: string, parties: string[], keyId: string) =>
+        this.confirmed(id, parties, keyId);
+      const out = await execute(
+        request,
+        this.cfg.nodeId,
+        this.store,
+        this.sessions,
+        this.cfg.timeouts ?? {},
+        confirmed,
+        this.cluster,
+      );
       if (out === undefined) return;
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };
     } catch (e) {
@@ -293,12 +454,29 @@ export class TesseraNode {
       const culprits = (e as { culprits?: string[] }).culprits ?? [];
       let code = raw === 'ENOSPC' ? 'STORAGE_FULL' : /^E[A-Z]+$/.test(raw) ? 'STORAGE_ERROR' : raw;
       // A silent party whose heartbeat has also stopped is unreachable, not merely slow.
-      if (code === 'TIMEOUT' && culprits.length && (await this.notReady(culprits)).length === culprits.length) code = 'UNREACHABLE';
-      result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: false, error: { code, message: (e as Error).message, culprits } };
+      if (
+        code === 'TIMEOUT' &&
+        culprits.length &&
+        (await this.notReady(culprits)).length === culprits.length
+      )
+        code = 'UNREACHABLE';
+      result = {
+        requestId: request.requestId,
+        nodeId: this.cfg.nodeId,
+        ok: false,
+        error: { code, message: (e as Error).message, culprits },
+      };
     }
     phase('executeMs');
     const ms = Math.round(performance.now() - t0);
-    this.audit.append({ event: 'outcome', requestId: request.requestId, ok: result.ok, error: result.error?.code, culprits: result.error?.culprits, ms });
+    this.audit.append({
+      event: 'outcome',
+      requestId: request.requestId,
+      ok: result.ok,
+      error: result.error?.code,
+      culprits: result.error?.culprits,
+      ms,
+    });
     const attested = attest(this.identity, result);
     phase('attestMs');
     // A key change's outcome is stored (fsynced) and replayed to a redelivery: it is also this
@@ -311,24 +489,61 @@ export class TesseraNode {
         await this.store.putJson(record.request(request.requestId), attested);
       } catch (e) {
         // The outcome is still reported; without the record a redelivery would run it again.
-        this.log.error({ event: 'result_not_stored', requestId: request.requestId, code: (e as { code?: string }).code }, 'could not store the request outcome');
+        this.log.error(
+          {
+            event: 'result_not_stored',
+            requestId: request.requestId,
+            code: (e as { code?: string }).code,
+          },
+          'could not store the request outcome',
+        );
       }
       phase('storeMs');
     }
     await this.publish(attested);
     phase('publishMs');
-    this.log.info({ event: 'request_finished', requestId: request.requestId, ok: result.ok, error: result.error, ms, phases }, 'request finished');
+    this.log.info(
+      {
+        event: 'request_finished',
+        requestId: request.requestId,
+        ok: result.ok,
+        error: result.error,
+        ms,
+        phases,
+      },
+      'request finished',
+    );
     if (changesKey(request.op) && result.ok) {
       // New shares become active (and old ones are erased) only once every party has confirmed.
       const until = Date.now() + (this.cfg.timeouts?.sessionMs ?? 120_000);
-      const step = () => promote(this.store, request.keyId, (id, p, k) => this.confirmed(id, p, k), this.cfg.nodeId, this.cluster);
+      const step = () =>
+        promote(
+          this.store,
+          request.keyId,
+          (id, p, k) => this.confirmed(id, p, k),
+          this.cfg.nodeId,
+          this.cluster,
+        );
       let meta = await step();
       while ((meta?.next || meta?.keygenRequest) && Date.now() < until) {
         await new Promise((r) => setTimeout(r, 100));
         meta = await step();
       }
-      if (meta?.next || meta?.keygenRequest) this.log.warn({ event: 'share_version_pending', keyId: request.keyId }, 'not every party confirmed; the new shares stay inactive');
-      else this.log.info({ event: 'share_version_active', keyId: request.keyId, versions: meta?.versions, left: meta?.left }, operation.activated ?? 'active');
+      if (meta?.next || meta?.keygenRequest)
+        this.log.warn(
+          { event: 'share_version_pending', keyId: request.keyId },
+          'not every party confirmed; the new shares stay inactive',
+        );
+      else
+        this.log.info(
+          {
+            event: 'share_version_active',
+            keyId: request.keyId,
+            versions: meta?.versions,
+            left: meta?.left,
+          },
+          operation.activated ?? 'active',
+        );
     }
   }
 
@@ -363,7 +578,10 @@ export class TesseraNode {
     clearInterval(this.infrastructure);
     this.fastSub?.unsubscribe();
     await this.consumer?.close().catch(() => undefined);
-    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 15_000))]);
+    await Promise.race([
+      Promise.allSettled([...this.inflight]),
+      new Promise((r) => setTimeout(r, 15_000)),
+    ]);
     await this.cluster.heartbeats.delete(this.cfg.nodeId).catch(() => undefined);
     await this.stopAnchor?.().catch(() => undefined);
     await this.bus.close();

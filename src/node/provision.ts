@@ -39,7 +39,10 @@ export interface Provisioned {
 }
 
 /** What a config says beyond the files made here. */
-export type ConfigFields = Omit<NodeConfig, 'nodeId' | 'manifest' | 'identity' | 'passphraseFile' | 'storage' | 'audit'> & { storage?: NodeConfig['storage'] };
+export type ConfigFields = Omit<
+  NodeConfig,
+  'nodeId' | 'manifest' | 'identity' | 'passphraseFile' | 'storage' | 'audit'
+> & { storage?: NodeConfig['storage'] };
 
 /** The files of a node in a provisioned directory (relative to it, as its config names them). */
 export function nodeFiles(nodeId: string, sealed = false) {
@@ -67,20 +70,62 @@ export async function provisionCluster(dir: string, plan: ClusterPlan): Promise<
     const f = nodeFiles(nodeId, sealed);
     const passphrase = sealed ? `passphrase-for-${nodeId}` : undefined;
     if (passphrase) writeFileSync(join(dir, f.passphraseFile!), passphrase, secret);
-    writeFileSync(join(dir, f.identity), await sealPrivateIdentity(id.private, passphrase, plan.sealed?.logN ?? SCRYPT_LOG_N), secret);
-    writeFileSync(join(dir, f.storageKey), bytesToHex(crypto.getRandomValues(new Uint8Array(32))), secret);
+    writeFileSync(
+      join(dir, f.identity),
+      await sealPrivateIdentity(id.private, passphrase, plan.sealed?.logN ?? SCRYPT_LOG_N),
+      secret,
+    );
+    writeFileSync(
+      join(dir, f.storageKey),
+      bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
+      secret,
+    );
   }
-  const initiator: InitiatorSecret = { id: plan.initiator, kind: 'ed25519', secretKey: ed25519.utils.randomSecretKey() };
-  if (plan.initiatorKeyFile) writeFileSync(join(dir, 'initiator.key'), JSON.stringify({ id: initiator.id, kind: initiator.kind, secretKey: bytesToHex(initiator.secretKey) }) + '\n', secret);
-  manifest = addInitiator(manifest, { id: initiator.id, ed25519: bytesToHex(ed25519.getPublicKey(initiator.secretKey)) });
+  const initiator: InitiatorSecret = {
+    id: plan.initiator,
+    kind: 'ed25519',
+    secretKey: ed25519.utils.randomSecretKey(),
+  };
+  if (plan.initiatorKeyFile)
+    writeFileSync(
+      join(dir, 'initiator.key'),
+      JSON.stringify({
+        id: initiator.id,
+        kind: initiator.kind,
+        secretKey: bytesToHex(initiator.secretKey),
+      }) + '\n',
+      secret,
+    );
+  manifest = addInitiator(manifest, {
+    id: initiator.id,
+    ed25519: bytesToHex(ed25519.getPublicKey(initiator.secretKey)),
+  });
   writeFileSync(join(dir, 'cluster.json'), json(manifest));
-  return { dir, manifest, initiator, configure: (nodeId, fields) => writeNodeConfig(dir, nodeId, fields, sealed) };
+  return {
+    dir,
+    manifest,
+    initiator,
+    configure: (nodeId, fields) => writeNodeConfig(dir, nodeId, fields, sealed),
+  };
 }
 
 /** Writes the config of `nodeId` in a provisioned `dir` and returns its path. */
-export function writeNodeConfig(dir: string, nodeId: string, fields: ConfigFields, sealed = false): string {
+export function writeNodeConfig(
+  dir: string,
+  nodeId: string,
+  fields: ConfigFields,
+  sealed = false,
+): string {
   const f = nodeFiles(nodeId, sealed);
-  const config = { nodeId, manifest: 'cluster.json', identity: f.identity, passphraseFile: f.passphraseFile, ...fields, storage: fields.storage ?? { driver: 'fs', base: f.data, keyFile: f.storageKey }, audit: f.audit };
+  const config = {
+    nodeId,
+    manifest: 'cluster.json',
+    identity: f.identity,
+    passphraseFile: f.passphraseFile,
+    ...fields,
+    storage: fields.storage ?? { driver: 'fs', base: f.data, keyFile: f.storageKey },
+    audit: f.audit,
+  };
   const path = join(dir, f.config);
   writeFileSync(path, json(config));
   return path;
@@ -93,7 +138,10 @@ export function writeNodeConfig(dir: string, nodeId: string, fields: ConfigField
  */
 export function natsAuthorizationOf(dir: string, manifest: Manifest): string {
   const seedFile = join(dir, 'nats.admin.nk');
-  if (!existsSync(seedFile)) writeFileSync(seedFile, new TextDecoder().decode(nkeys.createUser().getSeed()) + '\n', secret);
-  const adminNkey = nkeys.fromSeed(new TextEncoder().encode(readFileSync(seedFile, 'utf8').trim())).getPublicKey();
+  if (!existsSync(seedFile))
+    writeFileSync(seedFile, new TextDecoder().decode(nkeys.createUser().getSeed()) + '\n', secret);
+  const adminNkey = nkeys
+    .fromSeed(new TextEncoder().encode(readFileSync(seedFile, 'utf8').trim()))
+    .getPublicKey();
   return natsAuthorization(manifest, { adminNkey });
 }

@@ -31,7 +31,14 @@ export interface PeerLink {
   /** The cluster's nodes, by manifest index (index = position + 1). */
   readonly manifest: { readonly nodes: readonly { readonly nodeId: string }[] };
   readonly me: { readonly nodeId: string };
-  send(e: { kind: number; session: Uint8Array; round: number; to: number; broadcast?: boolean; body: Uint8Array }): void;
+  send(e: {
+    kind: number;
+    session: Uint8Array;
+    round: number;
+    to: number;
+    broadcast?: boolean;
+    body: Uint8Array;
+  }): void;
   listen(onEnvelope: (o: Inbound) => void, onReject: (e: Refused) => void): void;
   /** Forgets a finished session's sequence counter. */
   forget(session: Uint8Array): void;
@@ -53,6 +60,8 @@ export class SessionReusedError extends Error {
   readonly code = 'SESSION_REUSED';
   readonly culprits: string[] = [];
   constructor(readonly session: string) {
-    super(`session ${session} was already started on this node; a protocol session id is never run twice`);
+    super(
+      `session ${session} was already started on this node; a protocol session id is never run twice`,
+    );
   }
 }

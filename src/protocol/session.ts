@@ -11,7 +11,13 @@ import { bytesToHex } from '@noble/curves/utils.js';
 import { CoreError, type CoreErrorCode } from '../core/index.ts';
 import type { SessionErrorCode } from './errors.ts';
 import { claimedSender } from '../core/wire.ts';
-import { KIND, SessionReusedError, type Inbound, type PeerLink, type StartedSessions } from './peer.ts';
+import {
+  KIND,
+  SessionReusedError,
+  type Inbound,
+  type PeerLink,
+  type StartedSessions,
+} from './peer.ts';
 import type { ProtocolRound } from './round.ts';
 
 /** A session failed: which party (node id), which round, why. */
@@ -129,7 +135,11 @@ export class SessionManager {
 
   constructor(
     private readonly transport: PeerLink,
-    private readonly opts: { maxConcurrent?: number; onReject?: (r: Rejection) => void; ledger?: StartedSessions } = {},
+    private readonly opts: {
+      maxConcurrent?: number;
+      onReject?: (r: Rejection) => void;
+      ledger?: StartedSessions;
+    } = {},
   ) {
     transport.listen(
       (o) => this.onEnvelope(o),
@@ -151,15 +161,28 @@ export class SessionManager {
     const key = bytesToHex(o.session);
     const s = this.live.get(key);
     if (!s && this.finished.has(key)) {
-      return this.reject({ session: key, culprit: this.nodeOf(o.from), code: 'STALE_SESSION', reason: 'message for a finished session (replay or late)' });
+      return this.reject({
+        session: key,
+        culprit: this.nodeOf(o.from),
+        code: 'STALE_SESSION',
+        reason: 'message for a finished session (replay or late)',
+      });
     }
     if (!s) {
       // Early message for a session this node has not started yet: keep a bounded number.
       const now = Date.now();
       for (const [k, p] of this.pending) if (now - p.at > PENDING_TTL_MS) this.pending.delete(k);
       const p = this.pending.get(key) ?? { at: now, msgs: [] };
-      if (p.msgs.length >= MAX_PENDING_PER_SESSION || (!this.pending.has(key) && this.pending.size >= MAX_PENDING_SESSIONS)) {
-        return this.reject({ session: key, culprit: this.nodeOf(o.from), code: 'UNKNOWN_SESSION', reason: 'message for an unknown session dropped (buffer full)' });
+      if (
+        p.msgs.length >= MAX_PENDING_PER_SESSION ||
+        (!this.pending.has(key) && this.pending.size >= MAX_PENDING_SESSIONS)
+      ) {
+        return this.reject({
+          session: key,
+          culprit: this.nodeOf(o.from),
+          code: 'UNKNOWN_SESSION',
+          reason: 'message for an unknown session dropped (buffer full)',
+        });
       }
       p.msgs.push(o);
       this.pending.set(key, p);
@@ -173,8 +196,20 @@ export class SessionManager {
     if (s.failed()) return;
     const sender = this.nodeOf(o.from);
     const party = s.partyOfIndex.get(o.from);
-    if (party === undefined) return this.reject({ session: key, culprit: sender, code: 'NOT_A_PARTY', reason: `${sender} is not a party of this session` });
-    if ((s.lastSeq.get(o.from) ?? 0) >= o.seq) return this.reject({ session: key, culprit: sender, code: 'REPLAYED', reason: `replayed or reordered message (seq ${o.seq})` });
+    if (party === undefined)
+      return this.reject({
+        session: key,
+        culprit: sender,
+        code: 'NOT_A_PARTY',
+        reason: `${sender} is not a party of this session`,
+      });
+    if ((s.lastSeq.get(o.from) ?? 0) >= o.seq)
+      return this.reject({
+        session: key,
+        culprit: sender,
+        code: 'REPLAYED',
+        reason: `replayed or reordered message (seq ${o.seq})`,
+      });
     if (o.kind === KIND.protocol && o.round > s.round) {
       if (s.buffered.length < MAX_PENDING_PER_SESSION) s.buffered.push(o);
       return;
@@ -191,17 +226,41 @@ export class SessionManager {
       const claim: AbortClaim = {
         by: sender,
         code: typeof why.code === 'string' ? why.code.slice(0, 64) : 'unknown',
-        culprits: Array.isArray(why.culprits) ? why.culprits.filter((c): c is string => typeof c === 'string').slice(0, 16).map((c) => c.slice(0, 64)) : [],
+        culprits: Array.isArray(why.culprits)
+          ? why.culprits
+              .filter((c): c is string => typeof c === 'string')
+              .slice(0, 16)
+              .map((c) => c.slice(0, 64))
+          : [],
         round: Number.isInteger(why.round) ? (why.round as number) : o.round,
         message: typeof why.message === 'string' ? why.message.slice(0, 200) : '',
       };
-      const says = `${sender} says ${claim.culprits.length ? claim.culprits.join(', ') : 'nobody'}: ${claim.code} ${claim.message}`.trim();
-      return s.fail(new SessionAbortedError(`${sender} aborted the session in round ${claim.round} (a claim, not verified here): ${says}`, claim.round, [claim]));
+      const says =
+        `${sender} says ${claim.culprits.length ? claim.culprits.join(', ') : 'nobody'}: ${claim.code} ${claim.message}`.trim();
+      return s.fail(
+        new SessionAbortedError(
+          `${sender} aborted the session in round ${claim.round} (a claim, not verified here): ${says}`,
+          claim.round,
+          [claim],
+        ),
+      );
     }
     // The core message must claim the sender the envelope signature proved.
     const claimed = claimedSender(o.body);
-    if (claimed !== party) return this.reject({ session: key, culprit: sender, code: 'FORGED_SENDER', reason: `${sender} sent a message claiming party ${claimed}` });
-    if (o.round < s.round || !s.current) return this.reject({ session: key, culprit: sender, code: 'LATE', reason: `message for round ${o.round} arrived in round ${s.round}` });
+    if (claimed !== party)
+      return this.reject({
+        session: key,
+        culprit: sender,
+        code: 'FORGED_SENDER',
+        reason: `${sender} sent a message claiming party ${claimed}`,
+      });
+    if (o.round < s.round || !s.current)
+      return this.reject({
+        session: key,
+        culprit: sender,
+        code: 'LATE',
+        reason: `message for round ${o.round} arrived in round ${s.round}`,
+      });
     try {
       s.current.receive(o.body);
       s.lastSeq.set(o.from, o.seq);
@@ -210,8 +269,19 @@ export class SessionManager {
       if (e instanceof CoreError && (e.code === 'DUPLICATE_MESSAGE' || e.code === 'WRONG_ROUND')) {
         return this.reject({ session: key, culprit: sender, code: e.code, reason: e.message });
       }
-      const culprits = e instanceof CoreError && e.culprits.length ? e.culprits.map((c) => s.parties[c - 1] ?? `party ${c}`) : [sender];
-      s.fail(new SessionError(e instanceof CoreError ? e.code : 'PROTOCOL_ERROR', `round ${s.round}: ${(e as Error).message}`, culprits, s.round, { cause: e }));
+      const culprits =
+        e instanceof CoreError && e.culprits.length
+          ? e.culprits.map((c) => s.parties[c - 1] ?? `party ${c}`)
+          : [sender];
+      s.fail(
+        new SessionError(
+          e instanceof CoreError ? e.code : 'PROTOCOL_ERROR',
+          `round ${s.round}: ${(e as Error).message}`,
+          culprits,
+          s.round,
+          { cause: e },
+        ),
+      );
     }
   }
 
@@ -220,10 +290,20 @@ export class SessionManager {
    * the error `why` makes; returns how many. Used when this node's own check proves a peer
    * dishonest, so its other sessions with that key stop at once.
    */
-  failLive(keyId: string, curve: string | undefined, peer: string, why: (round: number) => SessionError): number {
+  failLive(
+    keyId: string,
+    curve: string | undefined,
+    peer: string,
+    why: (round: number) => SessionError,
+  ): number {
     let n = 0;
     for (const s of this.live.values()) {
-      if (s.keyId !== keyId || (curve !== undefined && s.curve !== curve) || !s.members.includes(peer)) continue;
+      if (
+        s.keyId !== keyId ||
+        (curve !== undefined && s.curve !== curve) ||
+        !s.members.includes(peer)
+      )
+        continue;
       s.fail(why(s.round));
       n++;
     }
@@ -272,7 +352,8 @@ export class SessionManager {
     try {
       return this.opts.ledger!.claim(key);
     } catch (e) {
-      if (e instanceof SessionReusedError) throw new SessionError(e.code, e.message, [], 0, { cause: e });
+      if (e instanceof SessionReusedError)
+        throw new SessionError(e.code, e.message, [], 0, { cause: e });
       throw e;
     }
   }
@@ -285,20 +366,35 @@ export class SessionManager {
   /** Runs one session to completion and returns the final round's output. */
   async run<T>(spec: SessionSpec): Promise<T> {
     const max = this.opts.maxConcurrent ?? 8;
-    if (this.running >= max) throw new SessionError('BUSY', `too many concurrent sessions (${max})`, [], 0);
+    if (this.running >= max)
+      throw new SessionError('BUSY', `too many concurrent sessions (${max})`, [], 0);
     const key = bytesToHex(spec.session);
-    if (this.live.has(key)) throw new SessionError('DUPLICATE_SESSION', 'a session with this id is already running', [], 0);
+    if (this.live.has(key))
+      throw new SessionError(
+        'DUPLICATE_SESSION',
+        'a session with this id is already running',
+        [],
+        0,
+      );
     const me = this.transport.me.nodeId;
     const myParty = spec.parties.indexOf(me) + 1;
-    if (!myParty) throw new SessionError('NOT_A_PARTY', `${me} is not a party of this session`, [], 0);
+    if (!myParty)
+      throw new SessionError('NOT_A_PARTY', `${me} is not a party of this session`, [], 0);
     const partyOfIndex = new Map<number, number>();
     const indexOfParty = new Map<number, number>();
     const members = new Set(spec.members ?? spec.parties.map((_, i) => i + 1));
-    if (!members.has(myParty)) throw new SessionError('NOT_A_PARTY', `${me} is not a member of this session`, [], 0);
+    if (!members.has(myParty))
+      throw new SessionError('NOT_A_PARTY', `${me} is not a member of this session`, [], 0);
     spec.parties.forEach((id, i) => {
       if (!members.has(i + 1)) return;
       const idx = this.transport.manifest.nodes.findIndex((n) => n.nodeId === id) + 1;
-      if (!idx) throw new SessionError('UNKNOWN_PARTY', `party ${id} is not in the cluster manifest`, [id], 0);
+      if (!idx)
+        throw new SessionError(
+          'UNKNOWN_PARTY',
+          `party ${id} is not in the cluster manifest`,
+          [id],
+          0,
+        );
       partyOfIndex.set(idx, i + 1);
       indexOfParty.set(i + 1, idx);
     });
@@ -341,8 +437,23 @@ export class SessionManager {
     this.live.set(key, s);
     const abort = (e: SessionError) => {
       // Tell every other party (no secret data: code, culprits, round, fixed text).
-      const body = new TextEncoder().encode(JSON.stringify({ code: e.code, culprits: e.culprits, round: e.round, message: e.message.slice(0, 200) }));
-      for (const [p, idx] of indexOfParty) if (p !== myParty) this.transport.send({ kind: KIND.abort, session: spec.session, round: s.round, to: idx, body });
+      const body = new TextEncoder().encode(
+        JSON.stringify({
+          code: e.code,
+          culprits: e.culprits,
+          round: e.round,
+          message: e.message.slice(0, 200),
+        }),
+      );
+      for (const [p, idx] of indexOfParty)
+        if (p !== myParty)
+          this.transport.send({
+            kind: KIND.abort,
+            session: spec.session,
+            round: s.round,
+            to: idx,
+            body,
+          });
     };
     // Protocol timers use the monotonic clock, so wall-clock jumps cannot stretch or cut them.
     const deadline = performance.now() + totalMs;
@@ -351,14 +462,28 @@ export class SessionManager {
       try {
         round = spec.start();
       } catch (e) {
-        throw new SessionError(e instanceof CoreError ? e.code : 'START_FAILED', (e as Error).message, [], 1, { cause: e });
+        throw new SessionError(
+          e instanceof CoreError ? e.code : 'START_FAILED',
+          (e as Error).message,
+          [],
+          1,
+          { cause: e },
+        );
       }
       s.current = round;
       try {
         await recorded;
       } catch (e) {
         const code = (e as { code?: unknown }).code;
-        throw new SessionError(typeof code === 'string' && /^E[A-Z]+$/.test(code) ? (code as `E${string}`) : 'STORAGE_ERROR', `could not record the session start durably, so nothing was sent: ${(e as Error).message}`, [], 1, { cause: e });
+        throw new SessionError(
+          typeof code === 'string' && /^E[A-Z]+$/.test(code)
+            ? (code as `E${string}`)
+            : 'STORAGE_ERROR',
+          `could not record the session start durably, so nothing was sent: ${(e as Error).message}`,
+          [],
+          1,
+          { cause: e },
+        );
       }
       if (failure) {
         if (!(failure instanceof SessionAbortedError)) abort(failure);
@@ -370,9 +495,24 @@ export class SessionManager {
         s.current = round;
         for (const m of round.outgoing) {
           if (m.to === 0) {
-            for (const [p, idx] of indexOfParty) if (p !== myParty) this.transport.send({ kind: KIND.protocol, session: spec.session, round: s.round, to: idx, broadcast: true, body: m.bytes });
+            for (const [p, idx] of indexOfParty)
+              if (p !== myParty)
+                this.transport.send({
+                  kind: KIND.protocol,
+                  session: spec.session,
+                  round: s.round,
+                  to: idx,
+                  broadcast: true,
+                  body: m.bytes,
+                });
           } else {
-            this.transport.send({ kind: KIND.protocol, session: spec.session, round: s.round, to: indexOfParty.get(m.to)!, body: m.bytes });
+            this.transport.send({
+              kind: KIND.protocol,
+              session: spec.session,
+              round: s.round,
+              to: indexOfParty.get(m.to)!,
+              body: m.bytes,
+            });
           }
         }
         const backlog = [...(early?.msgs.splice(0) ?? []), ...s.buffered.splice(0)];
@@ -382,7 +522,14 @@ export class SessionManager {
           const left = roundDeadline - performance.now();
           if (left <= 0) {
             const missing = round.missing().map((p) => spec.parties[p - 1] ?? `party ${p}`);
-            failure = decide(new SessionTimeoutError('TIMEOUT', `round ${s.round} timed out waiting for ${missing.join(', ')}`, missing, s.round));
+            failure = decide(
+              new SessionTimeoutError(
+                'TIMEOUT',
+                `round ${s.round} timed out waiting for ${missing.join(', ')}`,
+                missing,
+                s.round,
+              ),
+            );
             break;
           }
           await new Promise<void>((resolve) => {
@@ -405,8 +552,19 @@ export class SessionManager {
             return round.finish!() as T;
           }
         } catch (e) {
-          const culprits = e instanceof CoreError ? e.culprits.map((c) => spec.parties[c - 1] ?? `party ${c}`) : [];
-          const f = decide(new SessionError(e instanceof CoreError ? e.code : 'PROTOCOL_ERROR', `round ${s.round}: ${(e as Error).message}`, culprits, s.round, { cause: e }));
+          const culprits =
+            e instanceof CoreError
+              ? e.culprits.map((c) => spec.parties[c - 1] ?? `party ${c}`)
+              : [];
+          const f = decide(
+            new SessionError(
+              e instanceof CoreError ? e.code : 'PROTOCOL_ERROR',
+              `round ${s.round}: ${(e as Error).message}`,
+              culprits,
+              s.round,
+              { cause: e },
+            ),
+          );
           abort(f);
           throw f;
         }

@@ -24,7 +24,8 @@ export function keyFile(path: string): string {
 }
 
 /** `bytes` random bytes in hex. */
-export const randomHex = (bytes: number) => bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)));
+export const randomHex = (bytes: number) =>
+  bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)));
 
 /** How to run one nats-server. */
 export interface NatsServerOptions {
@@ -68,16 +69,24 @@ const JS_KEY = 'TESSERA_JS_KEY';
 
 function configText(o: NatsServerOptions, port: number, monitorPort?: number): string {
   const js = o.jetStream;
-  const limits = js ? [js.maxMemory && `max_memory_store: ${js.maxMemory}`, js.maxFile && `max_file_store: ${js.maxFile}`].filter(Boolean) : [];
-  return [
-    o.serverName && `server_name: ${JSON.stringify(o.serverName)}`,
-    `listen: "${o.host ?? '127.0.0.1'}:${port}"`,
-    monitorPort && `http: "127.0.0.1:${monitorPort}"`,
-    js && `jetstream { ${[`store_dir: ${JSON.stringify(js.storeDir ?? join(o.dir, 'js'))}`, ...limits, `cipher: chachapoly, key: $${JS_KEY}`].join(', ')} }`,
-    ...(o.config ?? []),
-  ]
-    .filter(Boolean)
-    .join('\n') + '\n';
+  const limits = js
+    ? [
+        js.maxMemory && `max_memory_store: ${js.maxMemory}`,
+        js.maxFile && `max_file_store: ${js.maxFile}`,
+      ].filter(Boolean)
+    : [];
+  return (
+    [
+      o.serverName && `server_name: ${JSON.stringify(o.serverName)}`,
+      `listen: "${o.host ?? '127.0.0.1'}:${port}"`,
+      monitorPort && `http: "127.0.0.1:${monitorPort}"`,
+      js &&
+        `jetstream { ${[`store_dir: ${JSON.stringify(js.storeDir ?? join(o.dir, 'js'))}`, ...limits, `cipher: chachapoly, key: $${JS_KEY}`].join(', ')} }`,
+      ...(o.config ?? []),
+    ]
+      .filter(Boolean)
+      .join('\n') + '\n'
+  );
 }
 
 /** Starts nats-server as `o` says and waits until it is ready. */
@@ -88,7 +97,8 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer>
   const env: Record<string, string | undefined> = { ...process.env };
   // Quoted: nats-server lexes a variable's value, and a bare hex key such as 743e99… or 12…34 is a number to it.
   for (const [name, value] of Object.entries(secrets)) env[name] = JSON.stringify(value);
-  const redact = (s: string) => Object.entries(secrets).reduce((t, [name, value]) => t.split(value).join(`<$${name}>`), s);
+  const redact = (s: string) =>
+    Object.entries(secrets).reduce((t, [name, value]) => t.split(value).join(`<$${name}>`), s);
   const conf = join(o.dir, 'nats.conf');
   for (let attempt = 0, from = o.portFrom ?? 0; ; attempt++) {
     const port = o.port ?? (await freePort(from));
@@ -97,7 +107,10 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer>
     const child = launch(['nats-server', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'], env });
     const log = keepOutput([child.proc.stdout, child.proc.stderr]);
     const tail = () => redact(log()).trim().split('\n').slice(-5).join('\n');
-    const why = await waitUntil(child, () => log().includes('Server is ready'), { timeoutMs: o.readyTimeoutMs ?? 30_000, why: tail }).then(
+    const why = await waitUntil(child, () => log().includes('Server is ready'), {
+      timeoutMs: o.readyTimeoutMs ?? 30_000,
+      why: tail,
+    }).then(
       () => undefined,
       (e: Error) => e.message,
     );
@@ -113,7 +126,8 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer>
       };
     }
     // Another process may take a probed port before nats-server binds it: try another.
-    if (o.port !== undefined || !/address already in use/i.test(why) || attempt >= 5) throw new Error(`nats-server${o.serverName ? ` ${o.serverName}` : ''} did not start: ${why}`);
+    if (o.port !== undefined || !/address already in use/i.test(why) || attempt >= 5)
+      throw new Error(`nats-server${o.serverName ? ` ${o.serverName}` : ''} did not start: ${why}`);
     from = from && port + 1;
   }
 }

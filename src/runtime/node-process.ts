@@ -47,7 +47,11 @@ const eventOf = (line: string): unknown => {
 export function spawnNode(config: string, o: NodeProcessOptions = {}): NodeProcess {
   const argv = [...cliArgv(o.runtime ?? currentRuntime), 'node', 'start', '--config', config];
   const env = { ...process.env, TESSERA_LOG_LEVEL: o.logLevel ?? 'info' };
-  const child = launch([...(o.wrap ?? []), ...argv], { cwd: o.cwd ?? ROOT, stdio: ['ignore', 'pipe', o.stderr ?? 'pipe'], env });
+  const child = launch([...(o.wrap ?? []), ...argv], {
+    cwd: o.cwd ?? ROOT,
+    stdio: ['ignore', 'pipe', o.stderr ?? 'pipe'],
+    env,
+  });
   let up = false;
   let err = '';
   readLines(child.proc.stdout!, (line) => {

@@ -61,9 +61,13 @@ export function readLines(stream: Readable, onLine: (line: string) => void): voi
  * Everything the streams write, kept from the start up to `capChars` (offsets into it stay
  * valid; a long-running server's later chatter is read and dropped, so its pipe never fills).
  */
-export function keepOutput(streams: (Readable | null | undefined)[], capChars = 4_000_000): () => string {
+export function keepOutput(
+  streams: (Readable | null | undefined)[],
+  capChars = 4_000_000,
+): () => string {
   let text = '';
-  for (const s of streams) s?.on('data', (b: Buffer) => void (text.length < capChars && (text += b.toString())));
+  for (const s of streams)
+    s?.on('data', (b: Buffer) => void (text.length < capChars && (text += b.toString())));
   return () => text;
 }
 
@@ -71,7 +75,11 @@ export function keepOutput(streams: (Readable | null | undefined)[], capChars = 
  * Resolves once `ready()` holds (checked on each output chunk), or rejects with why not: the
  * process exited first, or `timeoutMs` passed (then it is killed).
  */
-export function waitUntil(child: Launched, ready: () => boolean, opts: { timeoutMs: number; why: () => string }): Promise<void> {
+export function waitUntil(
+  child: Launched,
+  ready: () => boolean,
+  opts: { timeoutMs: number; why: () => string },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const streams = [child.proc.stdout, child.proc.stderr].filter((s): s is Readable => Boolean(s));
     const finish = (e?: Error) => {

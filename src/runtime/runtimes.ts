@@ -28,7 +28,8 @@ function nodeBinary(): string {
 /** The command that runs the CLI under `runtime` (default: the current one). */
 export function cliArgv(runtime: Runtime = currentRuntime): string[] {
   const cli = join(ROOT, 'src/cli.ts');
-  const bin = (name: string) => (runtime === currentRuntime ? process.execPath : join(ROOT, 'node_modules/.bin', name));
+  const bin = (name: string) =>
+    runtime === currentRuntime ? process.execPath : join(ROOT, 'node_modules/.bin', name);
   if (runtime === 'bun') return [bin('bun'), cli];
   if (runtime === 'deno') return [bin('deno'), 'run', '-A', '--quiet', cli];
   return [nodeBinary(), '--import', 'tsx', cli];

@@ -5,9 +5,22 @@
  */
 import assert from 'node:assert/strict';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { startEcdsaDkg, startEcdsaSign, startFrostDkg, startFrostSign, type EcdsaKeyShare, type EcdsaSignature } from '../../src/core/index.ts';
+import {
+  startEcdsaDkg,
+  startEcdsaSign,
+  startFrostDkg,
+  startFrostSign,
+  type EcdsaKeyShare,
+  type EcdsaSignature,
+} from '../../src/core/index.ts';
 import type { OutgoingMessage } from '../../src/core/wire.ts';
-import { deliver, runEcdsaDkg, runEcdsaSign, runFrostDkg, runFrostSign } from '../../src/protocol/local.ts';
+import {
+  deliver,
+  runEcdsaDkg,
+  runEcdsaSign,
+  runFrostDkg,
+  runFrostSign,
+} from '../../src/protocol/local.ts';
 import * as ecdsa from './ecdsa.ts';
 import { ed25519Hostile, secp256k1Hostile, type HostileEncodings } from './hostile.ts';
 import { PROTOCOL } from './header.ts';
@@ -54,7 +67,12 @@ export interface Ciphersuite {
   /** The public facts every party of one key must agree on. */
   publicFacts(k: KeyShare): Record<string, Uint8Array>;
   sign(keys: readonly KeyShare[], signers: readonly number[], signed: Uint8Array): Signed;
-  startSign(opts: { key: KeyShare | Uint8Array; session: Uint8Array; signers: readonly number[]; signed: Uint8Array }): AnyRound;
+  startSign(opts: {
+    key: KeyShare | Uint8Array;
+    session: Uint8Array;
+    signers: readonly number[];
+    signed: Uint8Array;
+  }): AnyRound;
   /** Offsets of key-blob bytes the core checks when it loads a share. */
   checkedOnLoad(k: KeyShare): number[];
   /** The 64-byte signature in what a last signing round's finish() returns. */
@@ -76,7 +94,8 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 /** Every (threshold, parties) with 2 <= threshold <= parties <= `max`. */
 function everyCommittee(max: number): [number, number][] {
   const out: [number, number][] = [];
-  for (let parties = 2; parties <= max; parties++) for (let threshold = 2; threshold <= parties; threshold++) out.push([threshold, parties]);
+  for (let parties = 2; parties <= max; parties++)
+    for (let threshold = 2; threshold <= parties; threshold++) out.push([threshold, parties]);
   return out;
 }
 
@@ -94,10 +113,16 @@ export const CIPHERSUITES: readonly Ciphersuite[] = [
       const message = new TextEncoder().encode(text);
       return { signed: message, message };
     },
-    edgeInputs: [new Uint8Array(0), new Uint8Array(32), Uint8Array.from([0, 0, 1, 2])].map((m) => ({ signed: m, message: m })),
+    edgeInputs: [new Uint8Array(0), new Uint8Array(32), Uint8Array.from([0, 0, 1, 2])].map((m) => ({
+      signed: m,
+      message: m,
+    })),
     publicFacts: (k) => ({ publicKey: k.publicKey }),
-    sign: (keys, signers, message) => ({ signature: runFrostSign({ keys: keys as never, signers, message }) }),
-    startSign: ({ key, session, signers, signed }) => startFrostSign({ key: key as never, session, signers, message: signed }),
+    sign: (keys, signers, message) => ({
+      signature: runFrostSign({ keys: keys as never, signers, message }),
+    }),
+    startSign: ({ key, session, signers, signed }) =>
+      startFrostSign({ key: key as never, session, signers, message: signed }),
     // Byte 10 is in the signing share, checked against the party's verifying share.
     checkedOnLoad: () => [10],
     signatureOf: (finished) => finished as Uint8Array,
@@ -107,7 +132,11 @@ export const CIPHERSUITES: readonly Ciphersuite[] = [
   {
     name: 'DKLs23(secp256k1)',
     publicKeyLength: 33,
-    committees: [[2, 2], [2, 3], [3, 5]],
+    committees: [
+      [2, 2],
+      [2, 3],
+      [3, 5],
+    ],
     smallCommittee: [2, 2],
     protocol: { dkg: PROTOCOL.ecdsaDkg, sign: PROTOCOL.ecdsaSign },
     hostile: secp256k1Hostile,
@@ -117,24 +146,35 @@ export const CIPHERSUITES: readonly Ciphersuite[] = [
       const { message, digest } = ecdsa.digestOf(text);
       return { signed: digest, message };
     },
-    edgeInputs: [new Uint8Array(32), Uint8Array.from({ length: 32 }, (_, i) => (i < 3 ? 0 : i))].map((d) => ({ signed: d })),
+    edgeInputs: [
+      new Uint8Array(32),
+      Uint8Array.from({ length: 32 }, (_, i) => (i < 3 ? 0 : i)),
+    ].map((d) => ({ signed: d })),
     publicFacts: (k) => ({ publicKey: k.publicKey, chainCode: (k as EcdsaKeyShare).chainCode }),
     sign: (keys, signers, digest) => {
       const sig = runEcdsaSign({ keys: keys as never, signers, digest });
       // The core's full answer, not only r ‖ s: the key it names, its recovery id, low s.
       const properties = (pk: Uint8Array) => {
         assert.equal(hex(sig.publicKey), hex(pk));
-        assert.equal(hex(ecdsa.recover(sig.signature, sig.recoveryId, digest)), hex(pk), 'public-key recovery from the recovery id');
+        assert.equal(
+          hex(ecdsa.recover(sig.signature, sig.recoveryId, digest)),
+          hex(pk),
+          'public-key recovery from the recovery id',
+        );
         assert.ok(ecdsa.isLowS(sig.signature), 'low-s');
       };
       return { signature: sig.signature, properties };
     },
-    startSign: ({ key, session, signers, signed }) => startEcdsaSign({ key: key as never, session, signers, digest: signed }),
+    startSign: ({ key, session, signers, signed }) =>
+      startEcdsaSign({ key: key as never, session, signers, digest: signed }),
     // A byte of the secret share x (after the epoch, checked against the party's public share)
     // and one of the stored group key. The epoch and chain code are labels no check can catch.
     checkedOnLoad: (k) => {
       const at = (field: Uint8Array) => Buffer.from(k.blob).indexOf(Buffer.from(field));
-      assert.ok(at((k as EcdsaKeyShare).epoch) > 0 && at(k.publicKey) > 0, 'the blob holds its epoch and group key');
+      assert.ok(
+        at((k as EcdsaKeyShare).epoch) > 0 && at(k.publicKey) > 0,
+        'the blob holds its epoch and group key',
+      );
       return [at((k as EcdsaKeyShare).epoch) + 32 + 5, at(k.publicKey) + 1];
     },
     signatureOf: (finished) => (finished as EcdsaSignature).signature,
@@ -147,7 +187,10 @@ export const CIPHERSUITES: readonly Ciphersuite[] = [
  * Runs `states` to their end: each round's messages delivered, then advanced, until the rounds
  * finish. `edit` may rewrite a message (by round number, from 1) before it is delivered.
  */
-export function complete(states: ReadonlyMap<number, AnyRound>, edit?: (m: OutgoingMessage, round: number) => Uint8Array): unknown[] {
+export function complete(
+  states: ReadonlyMap<number, AnyRound>,
+  edit?: (m: OutgoingMessage, round: number) => Uint8Array,
+): unknown[] {
   let now = states;
   for (let round = 1; ; round++) {
     const out = [...now.values()].flatMap((r) => r.outgoing);

@@ -27,9 +27,25 @@ export interface DriverRow {
 /** A redis-server on a free loopback port, without persistence. */
 export async function startRedis(): Promise<{ url: string; stop(): Promise<unknown> }> {
   const port = await freePort();
-  const server: Launched = launch(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server: Launched = launch(
+    [
+      'redis-server',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const output = keepOutput([server.proc.stdout, server.proc.stderr]);
-  await waitUntil(server, () => output().includes('Ready to accept connections'), { timeoutMs: 10_000, why: () => `redis-server did not start: ${output()}` });
+  await waitUntil(server, () => output().includes('Ready to accept connections'), {
+    timeoutMs: 10_000,
+    why: () => `redis-server did not start: ${output()}`,
+  });
   return { url: `redis://127.0.0.1:${port}`, stop: () => server.stop('SIGKILL') };
 }
 
@@ -52,13 +68,18 @@ export function driverTable(redisUrl: () => string): { rows: DriverRow[]; cleanu
       name: 'atomic fs',
       persistent: true,
       atomicReplace: true,
-      make: () => ((base) => reopenable(() => createStorage({ driver: atomicFs({ base }) })))(fresh('afs')),
+      make: () =>
+        ((base) => reopenable(() => createStorage({ driver: atomicFs({ base }) })))(fresh('afs')),
     },
     {
       name: 'redis',
       persistent: true,
       atomicReplace: true,
-      make: () => ((base) => reopenable(() => createStorage({ driver: redisDriver({ url: redisUrl(), base }) })))(`t${Math.random().toString(36).slice(2)}`),
+      make: () =>
+        ((base) =>
+          reopenable(() => createStorage({ driver: redisDriver({ url: redisUrl(), base }) })))(
+          `t${Math.random().toString(36).slice(2)}`,
+        ),
     },
     {
       // unstorage's own fs driver writes in place (the node uses the atomic one); the store
@@ -66,7 +87,8 @@ export function driverTable(redisUrl: () => string): { rows: DriverRow[]; cleanu
       name: 'fs',
       persistent: true,
       atomicReplace: false,
-      make: () => ((base) => reopenable(() => createStorage({ driver: fsDriver({ base }) })))(fresh('fs')),
+      make: () =>
+        ((base) => reopenable(() => createStorage({ driver: fsDriver({ base }) })))(fresh('fs')),
     },
   ];
   return { rows, cleanup: () => rmSync(dir, { recursive: true, force: true }) };

@@ -9,7 +9,9 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 
 const N = secp256k1.Point.Fn.ORDER;
-const SPKI_PREFIX = Uint8Array.from(Buffer.from('3056301006072a8648ce3d020106052b8104000a034200', 'hex'));
+const SPKI_PREFIX = Uint8Array.from(
+  Buffer.from('3056301006072a8648ce3d020106052b8104000a034200', 'hex'),
+);
 
 /** A 32-byte digest of `text` (the caller hashes; Tessera signs digests). */
 export function digestOf(text: string): { message: Uint8Array; digest: Uint8Array } {
@@ -45,7 +47,21 @@ function opensslVerify(der: Uint8Array, message: Uint8Array, spki: Uint8Array): 
     writeFileSync(join(dir, 'pub.der'), spki);
     writeFileSync(join(dir, 'sig.der'), der);
     writeFileSync(join(dir, 'msg'), message);
-    const r = spawnSync('openssl', ['dgst', '-sha256', '-keyform', 'DER', '-verify', join(dir, 'pub.der'), '-signature', join(dir, 'sig.der'), join(dir, 'msg')], { encoding: 'utf8' });
+    const r = spawnSync(
+      'openssl',
+      [
+        'dgst',
+        '-sha256',
+        '-keyform',
+        'DER',
+        '-verify',
+        join(dir, 'pub.der'),
+        '-signature',
+        join(dir, 'sig.der'),
+        join(dir, 'msg'),
+      ],
+      { encoding: 'utf8' },
+    );
     return r.status === 0 && r.stdout.includes('Verified OK');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -54,7 +70,10 @@ function opensslVerify(der: Uint8Array, message: Uint8Array, spki: Uint8Array): 
 
 /** The public key recovered from the signature and recovery id, compressed. */
 export function recover(sig: Uint8Array, recoveryId: number, digest: Uint8Array): Uint8Array {
-  return secp256k1.Signature.fromBytes(sig, 'compact').addRecoveryBit(recoveryId).recoverPublicKey(digest).toBytes(true);
+  return secp256k1.Signature.fromBytes(sig, 'compact')
+    .addRecoveryBit(recoveryId)
+    .recoverPublicKey(digest)
+    .toBytes(true);
 }
 
 /** Whether s is in the lower half of the group order. */
@@ -63,7 +82,11 @@ export function isLowS(sig: Uint8Array): boolean {
 }
 
 /** BIP32 CKDpub along `path`, computed independently of the core. */
-export function deriveChild(pk: Uint8Array, chain: Uint8Array, path: number[]): { publicKey: Uint8Array; chainCode: Uint8Array } {
+export function deriveChild(
+  pk: Uint8Array,
+  chain: Uint8Array,
+  path: number[],
+): { publicKey: Uint8Array; chainCode: Uint8Array } {
   let point = secp256k1.Point.fromBytes(pk);
   let c = chain;
   for (const index of path) {

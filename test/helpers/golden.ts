@@ -17,28 +17,62 @@ export const GOLDEN = {
   frostSession: filled(32, 5),
   ecdsaSession: filled(32, 8),
   storageKey: filled(32, 0x42),
-  envelope: { kind: 1, session: filled(32, 7), round: 2, to: 2, seq: 9, body: new TextEncoder().encode('golden envelope body') },
+  envelope: {
+    kind: 1,
+    session: filled(32, 7),
+    round: 2,
+    to: 2,
+    seq: 9,
+    body: new TextEncoder().encode('golden envelope body'),
+  },
 } as const;
 
 /** Records the golden store holds: binary versions of a share and a JSON record. */
-export const goldenRecords: { name: string; version: number; bytes?: Uint8Array; json?: unknown }[] = [
-  { name: 'share:k1:secp256k1', version: 1, bytes: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff) },
+export const goldenRecords: {
+  name: string;
+  version: number;
+  bytes?: Uint8Array;
+  json?: unknown;
+}[] = [
+  {
+    name: 'share:k1:secp256k1',
+    version: 1,
+    bytes: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff),
+  },
   { name: 'share:k1:secp256k1', version: 2, bytes: filled(5000, 0xa5) },
   { name: 'meta:k1', version: 0, json: { epoch: 'e1', curve: 'secp256k1', threshold: 2 } },
 ];
 
 /** A 2-of-3 FROST key from fixed seeds (party `me` seeded with 32 bytes of `me`), as wasm/src/snapshots.rs. */
 export function fixedFrostKeys(): FrostKeyShare[] {
-  const r1 = new Map([1, 2, 3].map((me) => [me, dkgWithSeed({ session: GOLDEN.frostSession.slice(), threshold: 2, parties: 3, me }, filled(32, me))]));
-  deliver(r1, [...r1.values()].flatMap((r) => r.outgoing));
+  const r1 = new Map(
+    [1, 2, 3].map((me) => [
+      me,
+      dkgWithSeed(
+        { session: GOLDEN.frostSession.slice(), threshold: 2, parties: 3, me },
+        filled(32, me),
+      ),
+    ]),
+  );
+  deliver(
+    r1,
+    [...r1.values()].flatMap((r) => r.outgoing),
+  );
   const r2 = new Map([...r1].map(([id, r]) => [id, r.advance()]));
-  deliver(r2, [...r2.values()].flatMap((r) => r.outgoing));
+  deliver(
+    r2,
+    [...r2.values()].flatMap((r) => r.outgoing),
+  );
   return [...r2.values()].map((r) => r.finish());
 }
 
 /** Two nodes with fixed secrets and the manifest naming them. */
 export function fixedCluster(): { manifest: Manifest; identities: PrivateIdentity[] } {
-  const identities = [1, 2].map((i) => ({ nodeId: `node${i - 1}`, ed25519Secret: filled(32, 0x10 + i), x25519Secret: filled(32, 0x20 + i) }));
+  const identities = [1, 2].map((i) => ({
+    nodeId: `node${i - 1}`,
+    ed25519Secret: filled(32, 0x10 + i),
+    x25519Secret: filled(32, 0x20 + i),
+  }));
   const nodes = identities.map((id) => ({
     nodeId: id.nodeId,
     ed25519: bytesToHex(ed25519.getPublicKey(id.ed25519Secret)),

@@ -25,8 +25,12 @@ export const ed25519Hostile: HostileEncodings = {
     identity: le32(1n),
     'order-2 point': ORDER_2,
     'order-4 point': le32(0n),
-    'non-canonical y = p + 1': hex('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'),
-    'mixed-order point (B + T2)': ed25519.Point.BASE.add(ed25519.Point.fromBytes(ORDER_2)).toBytes(),
+    'non-canonical y = p + 1': hex(
+      'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    ),
+    'mixed-order point (B + T2)': ed25519.Point.BASE.add(
+      ed25519.Point.fromBytes(ORDER_2),
+    ).toBytes(),
     'off-curve': firstOffCurve(),
   },
   scalars: { q: le32(L), 'q + 1': le32(L + 1n), '2^256 - 1': le32(2n ** 256n - 1n) },
@@ -64,7 +68,12 @@ function firstOffCurve(): Uint8Array {
  * receiver; senders that are 0, unknown, out of range or the receiver itself. Each is refused
  * naming `sender` (or no one, when the header itself does not parse).
  */
-export function envelopeAttacks(receive: (m: Uint8Array) => void, m: Uint8Array, sender: number, me: number): void {
+export function envelopeAttacks(
+  receive: (m: Uint8Array) => void,
+  m: Uint8Array,
+  sender: number,
+  me: number,
+): void {
   rejects(() => receive(m.slice(0, -1)), 'INVALID_LENGTH', [sender]);
   rejects(() => receive(Uint8Array.from([...m, 0])), 'INVALID_LENGTH', [sender]);
   rejects(() => receive(new Uint8Array(0)), 'DECODE', []);
@@ -72,10 +81,18 @@ export function envelopeAttacks(receive: (m: Uint8Array) => void, m: Uint8Array,
   rejects(() => receive(m.slice(0, 20)), 'DECODE', []);
   rejects(() => receive(new Uint8Array(200_000)), 'DECODE', []);
   assert.throws(() => receive(crypto.getRandomValues(new Uint8Array(200))), CoreError);
-  for (const version of [2, 9]) rejects(() => receive(patch(m, AT.version, [version])), 'UNSUPPORTED_VERSION', [sender]);
-  for (const tag of Object.values(PROTOCOL)) if (tag !== m[AT.protocol]) rejects(() => receive(patch(m, AT.protocol, [tag])), 'WRONG_PROTOCOL', [sender]);
-  rejects(() => receive(patch(m, AT.session, crypto.getRandomValues(new Uint8Array(32)))), 'WRONG_SESSION', [sender]);
+  for (const version of [2, 9])
+    rejects(() => receive(patch(m, AT.version, [version])), 'UNSUPPORTED_VERSION', [sender]);
+  for (const tag of Object.values(PROTOCOL))
+    if (tag !== m[AT.protocol])
+      rejects(() => receive(patch(m, AT.protocol, [tag])), 'WRONG_PROTOCOL', [sender]);
+  rejects(
+    () => receive(patch(m, AT.session, crypto.getRandomValues(new Uint8Array(32)))),
+    'WRONG_SESSION',
+    [sender],
+  );
   rejects(() => receive(patch(m, AT.round, [m[AT.round]! + 1])), 'WRONG_ROUND', [sender]);
   rejects(() => receive(patch(m, AT.receiver, u16(me === 3 ? 4 : 3))), 'WRONG_RECEIVER', [sender]);
-  for (const id of [0, 9, 77, 65535, me]) rejects(() => receive(patch(m, AT.sender, u16(id))), 'UNKNOWN_SENDER', [id]);
+  for (const id of [0, 9, 77, 65535, me])
+    rejects(() => receive(patch(m, AT.sender, u16(id))), 'UNKNOWN_SENDER', [id]);
 }

@@ -14,28 +14,113 @@ function openssl(args: string[], cwd: string): void {
 }
 
 /** A CA, a server certificate for 127.0.0.1/localhost, a client certificate, and an nkey user (seed file and public key) the server authorizes. */
-export function makeCerts(dir: string): { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; nkeySeed: string; nkeyUser: string } {
+export function makeCerts(dir: string): {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+  nkeySeed: string;
+  nkeyUser: string;
+} {
   mkdirSync(dir, { recursive: true });
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=tessera-test-ca'], dir);
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=tessera-test-ca',
+    ],
+    dir,
+  );
+  writeFileSync(
+    join(dir, 'san.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
+  );
   for (const name of ['server', 'client']) {
-    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=tessera-${name}`], dir);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', 'san.ext'], dir);
+    openssl(
+      [
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        `/CN=tessera-${name}`,
+      ],
+      dir,
+    );
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.pem`,
+        '-days',
+        '2',
+        '-extfile',
+        'san.ext',
+      ],
+      dir,
+    );
   }
   const user = nkeys.createUser();
-  writeFileSync(join(dir, 'user.nk'), new TextDecoder().decode(user.getSeed()) + '\n', { mode: 0o600 });
-  return { ca: join(dir, 'ca.pem'), serverCert: join(dir, 'server.pem'), serverKey: join(dir, 'server.key'), clientCert: join(dir, 'client.pem'), clientKey: join(dir, 'client.key'), nkeySeed: join(dir, 'user.nk'), nkeyUser: user.getPublicKey() };
+  writeFileSync(join(dir, 'user.nk'), new TextDecoder().decode(user.getSeed()) + '\n', {
+    mode: 0o600,
+  });
+  return {
+    ca: join(dir, 'ca.pem'),
+    serverCert: join(dir, 'server.pem'),
+    serverKey: join(dir, 'server.key'),
+    clientCert: join(dir, 'client.pem'),
+    clientKey: join(dir, 'client.key'),
+    nkeySeed: join(dir, 'user.nk'),
+    nkeyUser: user.getPublicKey(),
+  };
 }
 
 /** JetStream in a test server directory: small limits, encrypted at rest under a key kept in `js.key` (one per directory, so a restart reads its store). */
-const jetStream = (dir: string) => ({ key: keyFile(join(dir, 'js.key')), maxMemory: '64MB', maxFile: '256MB' });
+const jetStream = (dir: string) => ({
+  key: keyFile(join(dir, 'js.key')),
+  maxMemory: '64MB',
+  maxFile: '256MB',
+});
 
 /**
  * Starts nats-server with JetStream in `dir`; with `certs`, TLS with verified client certificates
  * and only the certs' nkey user authorized; with `authorization`, that block instead (e.g. what
  * `natsAuthorization` generates from a manifest).
  */
-export function startNats(dir: string, certs?: ReturnType<typeof makeCerts>, port?: number, host = '127.0.0.1', authorization?: string): Promise<NatsServer> {
+export function startNats(
+  dir: string,
+  certs?: ReturnType<typeof makeCerts>,
+  port?: number,
+  host = '127.0.0.1',
+  authorization?: string,
+): Promise<NatsServer> {
   mkdirSync(dir, { recursive: true });
   return startNatsServer({
     dir,
@@ -46,7 +131,9 @@ export function startNats(dir: string, certs?: ReturnType<typeof makeCerts>, por
     readyTimeoutMs: 15_000,
     config: [
       'max_payload: 1MB',
-      certs ? `tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: true, timeout: 5 }` : '',
+      certs
+        ? `tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: true, timeout: 5 }`
+        : '',
       authorization ?? (certs ? `authorization { users: [ { nkey: "${certs.nkeyUser}" } ] }` : ''),
     ],
   });
@@ -87,15 +174,21 @@ export async function startRoutedNats(dir: string, route: RouteConfig): Promise<
     serverName: route.name,
     monitor: true,
     jetStream: route.jetstream ? jetStream(dir) : undefined,
-    secrets: route.authorization ? { TESSERA_ROUTE_PASSWORD: route.authorization.password } : undefined,
+    secrets: route.authorization
+      ? { TESSERA_ROUTE_PASSWORD: route.authorization.password }
+      : undefined,
     readyTimeoutMs: 15_000,
     config: [
       'cluster {',
       `  name: "${route.cluster}"`,
       `  listen: "127.0.0.1:${route.routePort}"`,
       `  routes [ ${route.routes.map((u) => JSON.stringify(u)).join(', ')} ]`,
-      route.authorization ? `  authorization { user: "${route.authorization.user}", password: $TESSERA_ROUTE_PASSWORD }` : '',
-      tls ? `  tls { ${tls.cert ? `cert_file: "${tls.cert}", key_file: "${tls.key}", ` : ''}ca_file: "${tls.ca}", verify: true, timeout: 5 }` : '',
+      route.authorization
+        ? `  authorization { user: "${route.authorization.user}", password: $TESSERA_ROUTE_PASSWORD }`
+        : '',
+      tls
+        ? `  tls { ${tls.cert ? `cert_file: "${tls.cert}", key_file: "${tls.key}", ` : ''}ca_file: "${tls.ca}", verify: true, timeout: 5 }`
+        : '',
       '}',
     ],
   });

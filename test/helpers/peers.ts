@@ -36,7 +36,11 @@ export interface PeerNode {
 }
 
 /** Builds `ids` as in-process nodes of one cluster over `nc`. */
-export async function inProcessNodes(nc: NatsConnection, cluster: string, ids: string[]): Promise<{ manifest: Manifest; nodes: PeerNode[] }> {
+export async function inProcessNodes(
+  nc: NatsConnection,
+  cluster: string,
+  ids: string[],
+): Promise<{ manifest: Manifest; nodes: PeerNode[] }> {
   const made = ids.map((n) => generateIdentity(n));
   const manifest = made.reduce((m, id) => addNode(m, id.public), emptyManifest(cluster));
   const nodes: PeerNode[] = [];
@@ -51,6 +55,18 @@ export async function inProcessNodes(nc: NatsConnection, cluster: string, ids: s
 }
 
 /** Runs `r` on `node` as its TesseraNode would (without the request records). */
-export function run(node: PeerNode, r: OperationRequest, confirmed: (requestId: string) => boolean, roundMs = 20_000) {
-  return execute(r, node.id, node.store, node.sessions, { roundMs, sessionMs: 120_000 }, async (id) => confirmed(id));
+export function run(
+  node: PeerNode,
+  r: OperationRequest,
+  confirmed: (requestId: string) => boolean,
+  roundMs = 20_000,
+) {
+  return execute(
+    r,
+    node.id,
+    node.store,
+    node.sessions,
+    { roundMs, sessionMs: 120_000 },
+    async (id) => confirmed(id),
+  );
 }

@@ -26,12 +26,29 @@ export function keyRoutes(deps: OperateDeps): Hono {
     const statements = /^[a-zA-Z0-9_-]{1,64}$/.test(keyId) ? await cluster.statements(keyId) : [];
     const key = chooseRecord(statements);
     if (!key) {
-      if (!/^[a-zA-Z0-9_-]{1,64}$/.test(keyId)) return Response.json({ error: { code: 'UNKNOWN_KEY', message: `no key ${keyId.slice(0, 64)}` } }, { status: 404 });
+      if (!/^[a-zA-Z0-9_-]{1,64}$/.test(keyId))
+        return Response.json(
+          { error: { code: 'UNKNOWN_KEY', message: `no key ${keyId.slice(0, 64)}` } },
+          { status: 404 },
+        );
       throw noKey(cluster, keyId);
     }
     // The attested results of the operation that made the current shares, while they are kept.
-    const attestations = key.epoch ? (await Promise.all(key.parties.map((p) => cluster.result(key.epoch!, p)))).filter(Boolean) : [];
-    return c.json({ keyId: key.keyId, threshold: key.threshold, parties: key.parties, curves: key.curves, publicKeys: key.publicKeys, ...(key.chainCode ? { chainCode: key.chainCode } : {}), epoch: key.epoch, ...(key.previousEpoch ? { previousEpoch: key.previousEpoch } : {}), statements: statements.filter((s) => s.epoch === key.epoch), attestations });
+    const attestations = key.epoch
+      ? (await Promise.all(key.parties.map((p) => cluster.result(key.epoch!, p)))).filter(Boolean)
+      : [];
+    return c.json({
+      keyId: key.keyId,
+      threshold: key.threshold,
+      parties: key.parties,
+      curves: key.curves,
+      publicKeys: key.publicKeys,
+      ...(key.chainCode ? { chainCode: key.chainCode } : {}),
+      epoch: key.epoch,
+      ...(key.previousEpoch ? { previousEpoch: key.previousEpoch } : {}),
+      statements: statements.filter((s) => s.epoch === key.epoch),
+      attestations,
+    });
   });
   return app;
 }

@@ -5,7 +5,16 @@
  * process, no durability, no network).
  * @module
  */
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { kvStream } from '../names.ts';
@@ -34,13 +43,21 @@ export interface KvLike {
 /** A bus. */
 export interface Bus {
   publish(subject: string, data: Uint8Array): void;
-  subscribe(pattern: string, onMessage: (data: Uint8Array, subject: string) => void): { unsubscribe(): void };
+  subscribe(
+    pattern: string,
+    onMessage: (data: Uint8Array, subject: string) => void,
+  ): { unsubscribe(): void };
   /** Ensures the request stream exists. */
   stream(name: string, subject: string): Promise<void>;
   /** Publishes to the request stream; a repeated `msgId` is dropped (de-duplication window). */
   streamPublish(subject: string, data: Uint8Array, msgId: string): Promise<void>;
   /** Delivers every stream message to `durable` once (at least once over NATS); ack after handling. */
-  consume(stream: string, durable: string, maxPending: number, handle: (data: Uint8Array) => Promise<void>): Promise<{ close(): Promise<void> }>;
+  consume(
+    stream: string,
+    durable: string,
+    maxPending: number,
+    handle: (data: Uint8Array) => Promise<void>,
+  ): Promise<{ close(): Promise<void> }>;
   kv(bucket: string, opts: { ttlMs?: number }): Promise<KvLike>;
   /**
    * Checks that every stream, consumer and bucket this bus opened still exists, recreates what
@@ -67,17 +84,31 @@ export interface Repair {
   missing: MissingPiece[];
 }
 
-const streamConfig = (name: string, subject: string) => ({ name, subjects: [subject], duplicate_window: 120 * 1e9, max_age: 24 * 3600 * 1e9 });
-const consumerConfig = (durable: string, maxPending: number) => ({ durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: 300 * 1e9, max_ack_pending: maxPending });
+const streamConfig = (name: string, subject: string) => ({
+  name,
+  subjects: [subject],
+  duplicate_window: 120 * 1e9,
+  max_age: 24 * 3600 * 1e9,
+});
+const consumerConfig = (durable: string, maxPending: number) => ({
+  durable_name: durable,
+  ack_policy: AckPolicy.Explicit,
+  deliver_policy: DeliverPolicy.All,
+  ack_wait: 300 * 1e9,
+  max_ack_pending: maxPending,
+});
 
-const notFound = (e: unknown) => e instanceof JetStreamApiError && (e.code === JetStreamApiCodes.StreamNotFound || e.code === JetStreamApiCodes.ConsumerNotFound);
+const notFound = (e: unknown) =>
+  e instanceof JetStreamApiError &&
+  (e.code === JetStreamApiCodes.StreamNotFound || e.code === JetStreamApiCodes.ConsumerNotFound);
 
 /** A fixed code for a JetStream failure (its own text may carry anything). */
 function reasonOf(e: unknown): MissingPiece['reason'] {
   const m = String((e as Error)?.message ?? e);
   if (/permission/i.test(m)) return 'PERMISSION_DENIED';
   if (/timeout/i.test(m)) return 'TIMEOUT';
-  if (/no responders|not enabled|unavailable|insufficient resources|maximum .* reached/i.test(m)) return 'JETSTREAM_UNAVAILABLE';
+  if (/no responders|not enabled|unavailable|insufficient resources|maximum .* reached/i.test(m))
+    return 'JETSTREAM_UNAVAILABLE';
   return 'ERROR';
 }
 
@@ -108,13 +139,22 @@ export function natsBus(nc: NatsConnection): Bus {
   const deliveries = new Set<Delivery>();
   let manager: Promise<JetStreamManager> | undefined;
   const openKv = async (bucket: string, opts: { ttlMs?: number }) => {
-    const create = () => new Kvm(nc).create(bucket, opts.ttlMs ? { ttl: opts.ttlMs } : { history: 1 });
+    const create = () =>
+      new Kvm(nc).create(bucket, opts.ttlMs ? { ttl: opts.ttlMs } : { history: 1 });
     try {
       return await create();
     } catch (e) {
       // Nodes starting together race to create a bucket: the losers' add fails ("subjects overlap"
       // on nats-server 2.9) although the bucket now exists, so open it again (it is only looked up).
-      if (!(await jetstreamManager(nc).then((jsm) => jsm.streams.info(kvStream(bucket))).then(() => true, () => false))) throw e;
+      if (
+        !(await jetstreamManager(nc)
+          .then((jsm) => jsm.streams.info(kvStream(bucket)))
+          .then(
+            () => true,
+            () => false,
+          ))
+      )
+        throw e;
       return create();
     }
   };
@@ -131,7 +171,10 @@ export function natsBus(nc: NatsConnection): Bus {
   };
   return {
     publish: (subject, data) => nc.publish(subject, data),
-    subscribe: (pattern, onMessage) => nc.subscribe(pattern, { callback: (err, msg) => (err ? undefined : onMessage(msg.data, msg.subject)) }),
+    subscribe: (pattern, onMessage) =>
+      nc.subscribe(pattern, {
+        callback: (err, msg) => (err ? undefined : onMessage(msg.data, msg.subject)),
+      }),
     async stream(name, subject) {
       streams.set(name, subject);
       const jsm = await jetstreamManager(nc);
@@ -175,7 +218,11 @@ export function natsBus(nc: NatsConnection): Bus {
         return out;
       }
       /** Whether `what` exists now (recreated if it had disappeared). */
-      const ensure = async (what: string, exists: () => Promise<unknown>, create: () => Promise<unknown>): Promise<'there' | 'recreated' | 'missing'> => {
+      const ensure = async (
+        what: string,
+        exists: () => Promise<unknown>,
+        create: () => Promise<unknown>,
+      ): Promise<'there' | 'recreated' | 'missing'> => {
         try {
           await exists();
           return 'there';
@@ -192,16 +239,31 @@ export function natsBus(nc: NatsConnection): Bus {
           return 'recreated';
         } catch (e) {
           // Another node may have recreated it in the meantime.
-          if (await exists().then(() => true, () => false)) return 'there';
+          if (
+            await exists().then(
+              () => true,
+              () => false,
+            )
+          )
+            return 'there';
           out.missing.push({ what, reason: reasonOf(e) });
           return 'missing';
         }
       };
       // Streams first: deleting one deletes its consumers too.
-      for (const [name, subject] of streams) await ensure(`stream ${name}`, () => jsm.streams.info(name), () => jsm.streams.add(streamConfig(name, subject)));
+      for (const [name, subject] of streams)
+        await ensure(
+          `stream ${name}`,
+          () => jsm.streams.info(name),
+          () => jsm.streams.add(streamConfig(name, subject)),
+        );
       for (const d of deliveries) {
         const what = `consumer ${d.durable}`;
-        const state = await ensure(what, () => jsm.consumers.info(d.stream, d.durable), () => jsm.consumers.add(d.stream, consumerConfig(d.durable, d.maxPending)));
+        const state = await ensure(
+          what,
+          () => jsm.consumers.info(d.stream, d.durable),
+          () => jsm.consumers.add(d.stream, consumerConfig(d.durable, d.maxPending)),
+        );
         if (d.closed || state === 'missing' || (state === 'there' && !d.stalled)) continue;
         // The pull loop of a deleted consumer waits for it; a new one takes what arrived meanwhile.
         d.stalled = await deliver(d).then(
@@ -209,7 +271,12 @@ export function natsBus(nc: NatsConnection): Bus {
           (e: unknown) => (out.missing.push({ what, reason: reasonOf(e) }), true),
         );
       }
-      for (const [bucket, opts] of buckets) await ensure(`bucket ${bucket}`, () => jsm.streams.info(kvStream(bucket)), () => openKv(bucket, opts));
+      for (const [bucket, opts] of buckets)
+        await ensure(
+          `bucket ${bucket}`,
+          () => jsm.streams.info(kvStream(bucket)),
+          () => openKv(bucket, opts),
+        );
       return out;
     },
     connected: () => up && !nc.isClosed(),
@@ -223,19 +290,29 @@ const matches = (pattern: string, subject: string) => {
   return p.length === s.length && p.every((t, i) => t === '*' || t === s[i]);
 };
 
-const entry = (key: string, value: Uint8Array, revision: number): KvEntryLike => ({ key, value, revision, string: () => new TextDecoder().decode(value) });
+const entry = (key: string, value: Uint8Array, revision: number): KvEntryLike => ({
+  key,
+  value,
+  revision,
+  string: () => new TextDecoder().decode(value),
+});
 
 /** A bus shared by nodes in one process (development only). */
 export function memoryBus(): Bus {
   const subs = new Set<{ pattern: string; on: (d: Uint8Array, subject: string) => void }>();
-  type Stream = { log: Uint8Array[]; seen: Map<string, number>; consumers: Set<(d: Uint8Array) => void> };
+  type Stream = {
+    log: Uint8Array[];
+    seen: Map<string, number>;
+    consumers: Set<(d: Uint8Array) => void>;
+  };
   const streams = new Map<string, Stream>();
   const bySubject = new Map<string, Stream>();
   const buckets = new Map<string, KvLike>();
   const bus: Bus = {
     publish(subject, data) {
       // Asynchronous, like a network: never re-enter the sender.
-      for (const s of subs) if (matches(s.pattern, subject)) queueMicrotask(() => s.on(data.slice(), subject));
+      for (const s of subs)
+        if (matches(s.pattern, subject)) queueMicrotask(() => s.on(data.slice(), subject));
     },
     subscribe(pattern, on) {
       const s = { pattern, on };
@@ -295,7 +372,8 @@ export function memoryBus(): Bus {
           set(key, value);
         },
         async delete(key, opts) {
-          if (opts?.previousSeq !== undefined && live(key)?.revision !== opts.previousSeq) throw new Error('wrong last sequence');
+          if (opts?.previousSeq !== undefined && live(key)?.revision !== opts.previousSeq)
+            throw new Error('wrong last sequence');
           revision++;
           data.delete(key);
           // As NATS KV publishes a delete marker on the key's subject (readers drop what they cached).
@@ -306,7 +384,9 @@ export function memoryBus(): Bus {
           let wake: (() => void) | undefined;
           let stopped = false;
           const w = { pattern: key, push: (e: KvEntryLike) => (queue.push(e), wake?.()) };
-          for (const k of data.keys()) if (matches(key, k) && live(k)) queue.push(entry(k, data.get(k)!.value, data.get(k)!.revision));
+          for (const k of data.keys())
+            if (matches(key, k) && live(k))
+              queue.push(entry(k, data.get(k)!.value, data.get(k)!.revision));
           watchers.add(w);
           return {
             stop() {

@@ -18,7 +18,16 @@ export type KeyStatement = ClusterKey & { nodeId: string; sig: string };
 
 /** The record fields a statement signs, in a fixed shape (absent optional fields stay absent). */
 export function recordOf(k: ClusterKey): ClusterKey {
-  return { keyId: k.keyId, threshold: k.threshold, parties: k.parties, curves: k.curves, publicKeys: k.publicKeys, ...(k.chainCode ? { chainCode: k.chainCode } : {}), ...(k.epoch ? { epoch: k.epoch } : {}), ...(k.previousEpoch ? { previousEpoch: k.previousEpoch } : {}) };
+  return {
+    keyId: k.keyId,
+    threshold: k.threshold,
+    parties: k.parties,
+    curves: k.curves,
+    publicKeys: k.publicKeys,
+    ...(k.chainCode ? { chainCode: k.chainCode } : {}),
+    ...(k.epoch ? { epoch: k.epoch } : {}),
+    ...(k.previousEpoch ? { previousEpoch: k.previousEpoch } : {}),
+  };
 }
 
 function statementBytes(cluster: string, body: Omit<KeyStatement, 'sig'>): Uint8Array {
@@ -35,10 +44,19 @@ export function chooseRecord(statements: KeyStatement[]): ClusterKey | undefined
     if (record.parties.includes(st.nodeId)) g.signers.add(st.nodeId);
     byContent.set(k, g);
   }
-  const valid = [...byContent.values()].filter((g) => Number.isSafeInteger(g.record.threshold) && g.record.threshold >= 1 && g.signers.size >= g.record.threshold);
+  const valid = [...byContent.values()].filter(
+    (g) =>
+      Number.isSafeInteger(g.record.threshold) &&
+      g.record.threshold >= 1 &&
+      g.signers.size >= g.record.threshold,
+  );
   const superseded = new Set(valid.map((g) => g.record.previousEpoch).filter(Boolean));
   const current = valid.filter((g) => !superseded.has(g.record.epoch));
-  current.sort((a, b) => b.signers.size - a.signers.size || String(a.record.epoch).localeCompare(String(b.record.epoch)));
+  current.sort(
+    (a, b) =>
+      b.signers.size - a.signers.size ||
+      String(a.record.epoch).localeCompare(String(b.record.epoch)),
+  );
   return current[0]?.record;
 }
 
@@ -51,10 +69,15 @@ export function signStatement(me: PrivateIdentity, cluster: string, key: Cluster
 /** Whether `st` is a statement of key `keyId` signed by the manifest node it names. */
 export function verifyStatement(manifest: Manifest, keyId: string, st: KeyStatement): boolean {
   const node = manifest.nodes.find((n) => n.nodeId === st?.nodeId);
-  if (!node || st.keyId !== keyId || typeof st.sig !== 'string' || !Array.isArray(st.parties)) return false;
+  if (!node || st.keyId !== keyId || typeof st.sig !== 'string' || !Array.isArray(st.parties))
+    return false;
   const { sig, ...body } = st;
   try {
-    return ed25519Verify(hexToBytes(node.ed25519), statementBytes(manifest.cluster, { ...recordOf(body), nodeId: body.nodeId }), hexToBytes(sig));
+    return ed25519Verify(
+      hexToBytes(node.ed25519),
+      statementBytes(manifest.cluster, { ...recordOf(body), nodeId: body.nodeId }),
+      hexToBytes(sig),
+    );
   } catch {
     return false;
   }

@@ -12,7 +12,13 @@
  * @module
  */
 import { recordOf, type KeyStatement } from './key-record.ts';
-import { promote, publicRecord, type ClusterKeys, type Confirmed, type KeyMeta } from '../operations/keys.ts';
+import {
+  promote,
+  publicRecord,
+  type ClusterKeys,
+  type Confirmed,
+  type KeyMeta,
+} from '../operations/keys.ts';
 import { canonical, type NodeResult } from '../requests/request.ts';
 import type { EncryptedStore } from '../storage/storage.ts';
 import { record } from '../names.ts';
@@ -50,7 +56,12 @@ export interface PromotionStatus {
 }
 
 /** Re-drives every pending promotion of this node's keys (see the module comment). */
-export async function sweepPromotions(store: EncryptedStore, me: string, cluster: PromotionCluster, confirmed: Confirmed): Promise<SweepReport> {
+export async function sweepPromotions(
+  store: EncryptedStore,
+  me: string,
+  cluster: PromotionCluster,
+  confirmed: Confirmed,
+): Promise<SweepReport> {
   const report: SweepReport = { promoted: [], republished: 0, restated: 0 };
   for (const { name, version } of await store.records()) {
     if (version !== 0 || !name.startsWith(record.metaPrefix)) continue;
@@ -63,25 +74,57 @@ export async function sweepPromotions(store: EncryptedStore, me: string, cluster
  * One key's re-drive, at once (`tessera keys promote`): what a sweep does for it, then where its
  * promotion stands on this node.
  */
-export async function redriveKey(store: EncryptedStore, me: string, cluster: PromotionCluster, confirmed: Confirmed, keyId: string): Promise<PromotionStatus> {
+export async function redriveKey(
+  store: EncryptedStore,
+  me: string,
+  cluster: PromotionCluster,
+  confirmed: Confirmed,
+  keyId: string,
+): Promise<PromotionStatus> {
   const report: SweepReport = { promoted: [], republished: 0, restated: 0 };
-  const meta = await redriveMeta(store, me, cluster, confirmed, await store.getJson<KeyMeta>(record.meta(keyId)), report);
+  const meta = await redriveMeta(
+    store,
+    me,
+    cluster,
+    confirmed,
+    await store.getJson<KeyMeta>(record.meta(keyId)),
+    report,
+  );
   if (!meta) return { keyId, held: false, behind: [] };
   if (meta.left) return { keyId, held: false, left: true, behind: [] };
-  const pending = meta.keygenRequest ? { requestId: meta.keygenRequest, parties: meta.parties } : meta.next ? { requestId: meta.next.requestId, parties: meta.next.parties } : undefined;
+  const pending = meta.keygenRequest
+    ? { requestId: meta.keygenRequest, parties: meta.parties }
+    : meta.next
+      ? { requestId: meta.next.requestId, parties: meta.next.parties }
+      : undefined;
   const statements = await cluster.statements(keyId, true);
-  const behind = pending ? [] : meta.parties.filter((p) => !statements.some((s) => s.nodeId === p && s.epoch === meta.epoch));
-  const status: PromotionStatus = { keyId, held: true, behind, ...(meta.epoch && !meta.keygenRequest ? { epoch: meta.epoch } : {}) };
+  const behind = pending
+    ? []
+    : meta.parties.filter((p) => !statements.some((s) => s.nodeId === p && s.epoch === meta.epoch));
+  const status: PromotionStatus = {
+    keyId,
+    held: true,
+    behind,
+    ...(meta.epoch && !meta.keygenRequest ? { epoch: meta.epoch } : {}),
+  };
   if (pending) {
     const waitingFor: string[] = [];
-    for (const p of pending.parties) if (!(await confirmed(pending.requestId, [p], keyId))) waitingFor.push(p);
+    for (const p of pending.parties)
+      if (!(await confirmed(pending.requestId, [p], keyId))) waitingFor.push(p);
     status.pending = { requestId: pending.requestId, waitingFor };
   }
   return status;
 }
 
 /** The sweep's work for one key's metadata; returns the metadata after it. */
-async function redriveMeta(store: EncryptedStore, me: string, cluster: PromotionCluster, confirmed: Confirmed, meta: KeyMeta | undefined, report: SweepReport): Promise<KeyMeta | undefined> {
+async function redriveMeta(
+  store: EncryptedStore,
+  me: string,
+  cluster: PromotionCluster,
+  confirmed: Confirmed,
+  meta: KeyMeta | undefined,
+  report: SweepReport,
+): Promise<KeyMeta | undefined> {
   const republish = async (requestId: string) => {
     const mine = await store.getJson<NodeResult>(record.request(requestId));
     if (!mine?.ok) return;
@@ -103,7 +146,9 @@ async function redriveMeta(store: EncryptedStore, me: string, cluster: Promotion
     await cluster.put(publicRecord(meta));
     report.restated++;
   }
-  const behind = meta.parties.filter((p) => p !== me && !statements.some((s) => s.nodeId === p && s.epoch === meta.epoch));
+  const behind = meta.parties.filter(
+    (p) => p !== me && !statements.some((s) => s.nodeId === p && s.epoch === meta.epoch),
+  );
   if (behind.length) await republish(meta.epoch);
   return meta;
 }

@@ -11,8 +11,19 @@ import type { ClusterKey, ClusterKeys } from '../operations/keys.ts';
 import { ed25519Sign, ed25519Verify } from '../../core/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import type { PrivateIdentity } from '../identity/identity.ts';
-import { chooseRecord, recordOf, signStatement, verifyStatement, type KeyStatement } from './key-record.ts';
-import { canonical, verifyAttestation, type NodeResult, type SignedRequest } from '../requests/requests.ts';
+import {
+  chooseRecord,
+  recordOf,
+  signStatement,
+  verifyStatement,
+  type KeyStatement,
+} from './key-record.ts';
+import {
+  canonical,
+  verifyAttestation,
+  type NodeResult,
+  type SignedRequest,
+} from '../requests/requests.ts';
 
 import { names } from '../names.ts';
 
@@ -26,7 +37,8 @@ export interface IdempotentAnswer {
 }
 
 const KV_KEY = /[^a-zA-Z0-9_=-]/g;
-const kvKey = (...parts: string[]) => parts.map((p) => p.replace(KV_KEY, (c) => `=${c.charCodeAt(0).toString(16)}`)).join('.');
+const kvKey = (...parts: string[]) =>
+  parts.map((p) => p.replace(KV_KEY, (c) => `=${c.charCodeAt(0).toString(16)}`)).join('.');
 
 /** A node's heartbeat in KV, signed by the node (anyone on the bus could write the bucket). */
 export interface Heartbeat {
@@ -41,7 +53,9 @@ export interface Heartbeat {
 
 /** What a heartbeat signature covers: domain-separated from attestations (canonical JSON starts with `{`) and bound to the cluster. */
 function heartbeatBytes(cluster: string, b: Omit<Heartbeat, 'sig'>): Uint8Array {
-  return new TextEncoder().encode(`tessera/heartbeat/v1\n${cluster}\n${canonical({ nodeId: b.nodeId, ts: b.ts, active: b.active })}`);
+  return new TextEncoder().encode(
+    `tessera/heartbeat/v1\n${cluster}\n${canonical({ nodeId: b.nodeId, ts: b.ts, active: b.active })}`,
+  );
 }
 
 /** Who stored an Idempotency-Key answer: an API node of the cluster, over `answerBytes`. */
@@ -51,8 +65,15 @@ interface SignedAnswer {
 }
 
 /** What an answer's signature covers: the cluster, the initiator and key it answers, and the answer. */
-function answerBytes(cluster: string, initiator: string, key: string, a: IdempotentAnswer): Uint8Array {
-  return new TextEncoder().encode(`tessera/idempotent-answer/v1\n${cluster}\n${initiator}\n${key}\n${canonical({ bodyHash: a.bodyHash, status: a.status, body: a.body })}`);
+function answerBytes(
+  cluster: string,
+  initiator: string,
+  key: string,
+  a: IdempotentAnswer,
+): Uint8Array {
+  return new TextEncoder().encode(
+    `tessera/idempotent-answer/v1\n${cluster}\n${initiator}\n${key}\n${canonical({ bodyHash: a.bodyHash, status: a.status, body: a.body })}`,
+  );
 }
 
 /** A record read from the bus that its owner did not write (forged, tampered or unsigned): reported, never acted on. */
@@ -123,7 +144,11 @@ export class ClusterState implements ClusterKeys {
     const read = await this.readStatements(keyId);
     // Kept only if no change to any key record was seen while reading, nor shortly before (a
     // subscriber can see a write before the stream has stored it, so a read just after may be older).
-    if (this.keyWatch && generation === this.recordGeneration && performance.now() - this.lastChangeAt > KEY_SETTLE_MS) {
+    if (
+      this.keyWatch &&
+      generation === this.recordGeneration &&
+      performance.now() - this.lastChangeAt > KEY_SETTLE_MS
+    ) {
       if (this.recordCache.size >= 4096) this.recordCache.clear();
       this.recordCache.set(kvKey(keyId), { at: performance.now(), statements: read });
     }
@@ -153,7 +178,15 @@ export class ClusterState implements ClusterKeys {
   }
 
   private async readStatements(keyId: string): Promise<KeyStatement[]> {
-    const read = await Promise.all(this.manifest.nodes.map(async (n) => [n.nodeId, await this.keys.get(`${kvKey(keyId)}.${kvKey(n.nodeId)}`).catch(() => null)] as const));
+    const read = await Promise.all(
+      this.manifest.nodes.map(
+        async (n) =>
+          [
+            n.nodeId,
+            await this.keys.get(`${kvKey(keyId)}.${kvKey(n.nodeId)}`).catch(() => null),
+          ] as const,
+      ),
+    );
     const out: KeyStatement[] = [];
     let forged = 0;
     for (const [nodeId, e] of read) {
@@ -162,7 +195,11 @@ export class ClusterState implements ClusterKeys {
       if (st) out.push(st);
       else {
         forged++;
-        this.onForgery({ record: 'key', key: `${keyId}.${nodeId}`.slice(0, 130), reason: 'not a key statement signed by its node' });
+        this.onForgery({
+          record: 'key',
+          key: `${keyId}.${nodeId}`.slice(0, 130),
+          reason: 'not a key statement signed by its node',
+        });
       }
     }
     if (forged) this.forgedRecords.set(kvKey(keyId), forged);
@@ -181,7 +218,11 @@ export class ClusterState implements ClusterKeys {
 
   private readonly statementCache = new Map<string, KeyStatement>();
 
-  private verifiedStatement(keyId: string, nodeId: string, value: string): KeyStatement | undefined {
+  private verifiedStatement(
+    keyId: string,
+    nodeId: string,
+    value: string,
+  ): KeyStatement | undefined {
     const cached = this.statementCache.get(value);
     if (cached) return cached.keyId === keyId && cached.nodeId === nodeId ? cached : undefined;
     let st: KeyStatement;
@@ -201,7 +242,10 @@ export class ClusterState implements ClusterKeys {
   /** Writes this node's signed statement of a key's public record (after it activated that version). */
   async put(key: ClusterKey): Promise<void> {
     if (!this.signer) throw new Error('only a node writes key records');
-    await this.keys.put(`${kvKey(key.keyId)}.${kvKey(this.signer.nodeId)}`, JSON.stringify(signStatement(this.signer, this.manifest.cluster, key)));
+    await this.keys.put(
+      `${kvKey(key.keyId)}.${kvKey(this.signer.nodeId)}`,
+      JSON.stringify(signStatement(this.signer, this.manifest.cluster, key)),
+    );
   }
 
   /** Waits until the key's record is at `epoch` (its parties activated it), or `timeoutMs`; returns it then, else undefined. */
@@ -229,7 +273,10 @@ export class ClusterState implements ClusterKeys {
    * when an API node of this cluster signed it for this initiator and key, and the attestations
    * of a success still verify and carry its request id.
    */
-  async idempotent(initiator: string, key: string): Promise<IdempotentAnswer | 'running' | 'forged' | undefined> {
+  async idempotent(
+    initiator: string,
+    key: string,
+  ): Promise<IdempotentAnswer | 'running' | 'forged' | undefined> {
     const e = await this.idempotency.get(kvKey(initiator, key)).catch(() => null);
     if (!e || !e.value.length) return undefined;
     let v: (IdempotentAnswer & SignedAnswer) | { running: string };
@@ -239,26 +286,65 @@ export class ClusterState implements ClusterKeys {
       v = { nodeId: '', sig: '' } as unknown as typeof v;
     }
     if (v && typeof v === 'object' && 'running' in v) return 'running';
-    if (this.verifiedAnswer(initiator, key, v)) return { bodyHash: v.bodyHash, status: v.status, body: v.body };
-    this.onForgery({ record: 'idempotency', key: `${initiator}.${key}`.slice(0, 130), reason: 'not an answer an API node of this cluster signed, with attestations that verify' });
+    if (this.verifiedAnswer(initiator, key, v))
+      return { bodyHash: v.bodyHash, status: v.status, body: v.body };
+    this.onForgery({
+      record: 'idempotency',
+      key: `${initiator}.${key}`.slice(0, 130),
+      reason: 'not an answer an API node of this cluster signed, with attestations that verify',
+    });
     return 'forged';
   }
 
-  private verifiedAnswer(initiator: string, key: string, v: IdempotentAnswer & SignedAnswer): boolean {
+  private verifiedAnswer(
+    initiator: string,
+    key: string,
+    v: IdempotentAnswer & SignedAnswer,
+  ): boolean {
     const node = this.manifest.nodes.find((n) => n.nodeId === v?.nodeId);
-    if (!node || typeof v.sig !== 'string' || typeof v.bodyHash !== 'string' || !Number.isInteger(v.status)) return false;
+    if (
+      !node ||
+      typeof v.sig !== 'string' ||
+      typeof v.bodyHash !== 'string' ||
+      !Number.isInteger(v.status)
+    )
+      return false;
     try {
-      if (!ed25519Verify(hexToBytes(node.ed25519), answerBytes(this.manifest.cluster, initiator, key, v), hexToBytes(v.sig))) return false;
+      if (
+        !ed25519Verify(
+          hexToBytes(node.ed25519),
+          answerBytes(this.manifest.cluster, initiator, key, v),
+          hexToBytes(v.sig),
+        )
+      )
+        return false;
     } catch {
       return false;
     }
     if (v.status >= 300) return true;
-    const body = v.body as { requestId?: unknown; attestations?: unknown; signature?: unknown; publicKeys?: unknown };
-    if (typeof body?.requestId !== 'string' || (body.attestations !== undefined && !Array.isArray(body.attestations))) return false;
+    const body = v.body as {
+      requestId?: unknown;
+      attestations?: unknown;
+      signature?: unknown;
+      publicKeys?: unknown;
+    };
+    if (
+      typeof body?.requestId !== 'string' ||
+      (body.attestations !== undefined && !Array.isArray(body.attestations))
+    )
+      return false;
     const attestations = (body.attestations ?? []) as NodeResult[];
     // What the answer states must be what its attestations say (genuine attestations under a made-up signature or key are refused).
-    const same = (field: 'signature' | 'publicKeys') => body[field] === undefined || attestations.every((a) => !a.ok || canonical(a.result?.[field]) === canonical(body[field]));
-    return attestations.every((a) => a?.requestId === body.requestId && verifyAttestation(this.manifest, a)) && same('signature') && same('publicKeys');
+    const same = (field: 'signature' | 'publicKeys') =>
+      body[field] === undefined ||
+      attestations.every((a) => !a.ok || canonical(a.result?.[field]) === canonical(body[field]));
+    return (
+      attestations.every(
+        (a) => a?.requestId === body.requestId && verifyAttestation(this.manifest, a),
+      ) &&
+      same('signature') &&
+      same('publicKeys')
+    );
   }
 
   /** Claims an Idempotency-Key for a new request; false when another request holds it. */
@@ -274,7 +360,16 @@ export class ClusterState implements ClusterKeys {
   /** Stores the answer for an Idempotency-Key, signed by this node (without a signer nothing is stored: a retry runs again). */
   async answer(initiator: string, key: string, a: IdempotentAnswer): Promise<void> {
     if (!this.signer) return this.forgetIdempotency(initiator, key);
-    const signed: IdempotentAnswer & SignedAnswer = { ...a, nodeId: this.signer.nodeId, sig: bytesToHex(ed25519Sign(this.signer.ed25519Secret, answerBytes(this.manifest.cluster, initiator, key, a))) };
+    const signed: IdempotentAnswer & SignedAnswer = {
+      ...a,
+      nodeId: this.signer.nodeId,
+      sig: bytesToHex(
+        ed25519Sign(
+          this.signer.ed25519Secret,
+          answerBytes(this.manifest.cluster, initiator, key, a),
+        ),
+      ),
+    };
     await this.idempotency.put(kvKey(initiator, key), JSON.stringify(signed));
   }
 
@@ -321,7 +416,8 @@ export class ClusterState implements ClusterKeys {
     if (!this.taken.has(`${keyId}\n${requestId}`)) return;
     const e = await this.locks.get(kvKey(keyId));
     // Compare-and-set: a lock another request took in between stays.
-    if (e?.value.length && e.string() === requestId) await this.locks.delete(kvKey(keyId), { previousSeq: e.revision });
+    if (e?.value.length && e.string() === requestId)
+      await this.locks.delete(kvKey(keyId), { previousSeq: e.revision });
     this.taken.delete(`${keyId}\n${requestId}`);
   }
 
@@ -356,7 +452,8 @@ export class ClusterState implements ClusterKeys {
     }
     // Replaced only when read and found not to be this node's verified result (a read that fails replaces nothing).
     const there = await this.results.get(key);
-    if (there?.value.length && this.verifiedResult(key, r.requestId, r.nodeId, there.value, false)) return;
+    if (there?.value.length && this.verifiedResult(key, r.requestId, r.nodeId, there.value, false))
+      return;
     await this.results.put(key, value);
   }
 
@@ -368,15 +465,32 @@ export class ClusterState implements ClusterKeys {
   }
 
   /** `value` parsed as `nodeId`'s attested result for `requestId`, or undefined (reported when `report`). */
-  private verifiedResult(key: string, requestId: string, nodeId: string, value: Uint8Array, report = true): NodeResult | undefined {
+  private verifiedResult(
+    key: string,
+    requestId: string,
+    nodeId: string,
+    value: Uint8Array,
+    report = true,
+  ): NodeResult | undefined {
     let r: NodeResult | undefined;
     try {
       r = JSON.parse(new TextDecoder().decode(value)) as NodeResult;
     } catch {
       r = undefined;
     }
-    if (r && r.requestId === requestId && r.nodeId === nodeId && verifyAttestation(this.manifest, r)) return r;
-    if (report) this.onForgery({ record: 'result', key, reason: 'not an attestation of this node for this request' });
+    if (
+      r &&
+      r.requestId === requestId &&
+      r.nodeId === nodeId &&
+      verifyAttestation(this.manifest, r)
+    )
+      return r;
+    if (report)
+      this.onForgery({
+        record: 'result',
+        key,
+        reason: 'not an attestation of this node for this request',
+      });
     return undefined;
   }
 
@@ -386,7 +500,12 @@ export class ClusterState implements ClusterKeys {
    * what arrived. Listens on the bucket's subject (no per-request consumer), then reads what
    * was already there.
    */
-  awaitResults(requestId: string, expect: string[], timeoutMs: number, opts: { all?: boolean } = {}): Promise<Map<string, NodeResult>> {
+  awaitResults(
+    requestId: string,
+    expect: string[],
+    timeoutMs: number,
+    opts: { all?: boolean } = {},
+  ): Promise<Map<string, NodeResult>> {
     const got = new Map<string, NodeResult>();
     return new Promise((resolve) => {
       let grace: ReturnType<typeof setTimeout> | undefined;
@@ -408,14 +527,26 @@ export class ClusterState implements ClusterKeys {
           return;
         }
         if (r.requestId !== requestId || !expect.includes(r.nodeId) || got.has(r.nodeId)) return;
-        if (!verifyAttestation(this.manifest, r)) return this.onForgery({ record: 'result', key: `${requestId}.${r.nodeId}`, reason: 'attestation does not verify' });
+        if (!verifyAttestation(this.manifest, r))
+          return this.onForgery({
+            record: 'result',
+            key: `${requestId}.${r.nodeId}`,
+            reason: 'attestation does not verify',
+          });
         got.set(r.nodeId, r);
         if (!r.ok && !grace && !opts.all) grace = setTimeout(finish, 300);
         if (got.size >= expect.length) finish();
       };
-      const sub = this.bus.subscribe(`$KV.${names(this.manifest.cluster).results}.${requestId}.*`, (d) => take(d));
+      const sub = this.bus.subscribe(
+        `$KV.${names(this.manifest.cluster).results}.${requestId}.*`,
+        (d) => take(d),
+      );
       const timer = setTimeout(finish, timeoutMs);
-      for (const id of expect) void this.results.get(`${requestId}.${id}`).then((e) => take(e?.value), () => undefined);
+      for (const id of expect)
+        void this.results.get(`${requestId}.${id}`).then(
+          (e) => take(e?.value),
+          () => undefined,
+        );
     });
   }
 
@@ -425,7 +556,10 @@ export class ClusterState implements ClusterKeys {
   /** Publishes this node's signed heartbeat. */
   async beat(me: PrivateIdentity, active: number): Promise<void> {
     const b = { nodeId: me.nodeId, ts: Date.now(), active };
-    const hb: Heartbeat = { ...b, sig: bytesToHex(ed25519Sign(me.ed25519Secret, heartbeatBytes(this.manifest.cluster, b))) };
+    const hb: Heartbeat = {
+      ...b,
+      sig: bytesToHex(ed25519Sign(me.ed25519Secret, heartbeatBytes(this.manifest.cluster, b))),
+    };
     await this.heartbeats.put(me.nodeId, JSON.stringify(hb));
   }
 
@@ -434,11 +568,27 @@ export class ClusterState implements ClusterKeys {
     const node = this.manifest.nodes.find((n) => n.nodeId === nodeId);
     try {
       const hb = JSON.parse(new TextDecoder().decode(value)) as Heartbeat;
-      if (node && hb.nodeId === nodeId && Number.isSafeInteger(hb.ts) && Number.isSafeInteger(hb.active) && typeof hb.sig === 'string' && ed25519Verify(hexToBytes(node.ed25519), heartbeatBytes(this.manifest.cluster, hb), hexToBytes(hb.sig))) return hb.ts;
+      if (
+        node &&
+        hb.nodeId === nodeId &&
+        Number.isSafeInteger(hb.ts) &&
+        Number.isSafeInteger(hb.active) &&
+        typeof hb.sig === 'string' &&
+        ed25519Verify(
+          hexToBytes(node.ed25519),
+          heartbeatBytes(this.manifest.cluster, hb),
+          hexToBytes(hb.sig),
+        )
+      )
+        return hb.ts;
     } catch {
       /* not JSON, or a malformed signature */
     }
-    this.onForgery({ record: 'heartbeat', key: nodeId.slice(0, 64), reason: 'not signed by its node' });
+    this.onForgery({
+      record: 'heartbeat',
+      key: nodeId.slice(0, 64),
+      reason: 'not signed by its node',
+    });
     return undefined;
   }
 

@@ -43,23 +43,43 @@ export const SCRYPT_LOG_N = 18;
 
 /** Checks a node id: 1–63 characters of letters, digits, `_` and `-`. */
 export function assertNodeId(id: string): void {
-  if (!NODE_ID.test(id)) throw new RangeError(`invalid node id "${id}": use 1-63 letters, digits, "_" or "-"`);
+  if (!NODE_ID.test(id))
+    throw new RangeError(`invalid node id "${id}": use 1-63 letters, digits, "_" or "-"`);
 }
 
 /** Generates a fresh identity. */
-export function generateIdentity(nodeId: string): { public: PublicIdentity; private: PrivateIdentity } {
+export function generateIdentity(nodeId: string): {
+  public: PublicIdentity;
+  private: PrivateIdentity;
+} {
   assertNodeId(nodeId);
   const ed25519Secret = ed25519.utils.randomSecretKey();
   const x25519Secret = x25519.utils.randomSecretKey();
   return {
-    public: { nodeId, ed25519: bytesToHex(ed25519.getPublicKey(ed25519Secret)), x25519: bytesToHex(x25519.getPublicKey(x25519Secret)), createdAt: new Date().toISOString(), host: hostname() },
+    public: {
+      nodeId,
+      ed25519: bytesToHex(ed25519.getPublicKey(ed25519Secret)),
+      x25519: bytesToHex(x25519.getPublicKey(x25519Secret)),
+      createdAt: new Date().toISOString(),
+      host: hostname(),
+    },
     private: { nodeId, ed25519Secret, x25519Secret },
   };
 }
 
 /** Serializes a private identity, optionally age-encrypted under `passphrase`. */
-export async function sealPrivateIdentity(id: PrivateIdentity, passphrase?: string, logN = SCRYPT_LOG_N): Promise<Uint8Array> {
-  const json = new TextEncoder().encode(JSON.stringify({ nodeId: id.nodeId, ed25519Secret: bytesToHex(id.ed25519Secret), x25519Secret: bytesToHex(id.x25519Secret) }));
+export async function sealPrivateIdentity(
+  id: PrivateIdentity,
+  passphrase?: string,
+  logN = SCRYPT_LOG_N,
+): Promise<Uint8Array> {
+  const json = new TextEncoder().encode(
+    JSON.stringify({
+      nodeId: id.nodeId,
+      ed25519Secret: bytesToHex(id.ed25519Secret),
+      x25519Secret: bytesToHex(id.x25519Secret),
+    }),
+  );
   if (passphrase === undefined) return json;
   const e = new Encrypter();
   e.setPassphrase(passphrase);
@@ -75,33 +95,49 @@ export function isEncryptedIdentity(bytes: Uint8Array): boolean {
 }
 
 /** Parses a private identity file; `passphrase` is needed when it is age-encrypted. */
-export async function openPrivateIdentity(bytes: Uint8Array, passphrase?: string): Promise<PrivateIdentity> {
+export async function openPrivateIdentity(
+  bytes: Uint8Array,
+  passphrase?: string,
+): Promise<PrivateIdentity> {
   let json = bytes;
   if (new TextDecoder().decode(bytes.slice(0, AGE_HEADER.length)) === AGE_HEADER) {
-    if (passphrase === undefined) throw new WrongPassphraseError('the key file is encrypted: a passphrase is required (passphraseFile, --passphrase-file or TESSERA_PASSPHRASE)');
+    if (passphrase === undefined)
+      throw new WrongPassphraseError(
+        'the key file is encrypted: a passphrase is required (passphraseFile, --passphrase-file or TESSERA_PASSPHRASE)',
+      );
     const d = new Decrypter();
     d.addPassphrase(passphrase);
     try {
       json = await d.decrypt(bytes);
     } catch (err) {
       const msg = String((err as Error).message ?? err);
-      if (/incorrect passphrase|no identity matched|failed to decrypt/i.test(msg)) throw new WrongPassphraseError('wrong passphrase for the key file');
+      if (/incorrect passphrase|no identity matched|failed to decrypt/i.test(msg))
+        throw new WrongPassphraseError('wrong passphrase for the key file');
       throw new CorruptKeyFileError(`the encrypted key file is damaged: ${msg}`);
     }
   }
   try {
-    const o = JSON.parse(new TextDecoder().decode(json)) as { nodeId: string; ed25519Secret: string; x25519Secret: string };
+    const o = JSON.parse(new TextDecoder().decode(json)) as {
+      nodeId: string;
+      ed25519Secret: string;
+      x25519Secret: string;
+    };
     assertNodeId(o.nodeId);
     const ed = hexToBytes(o.ed25519Secret);
     const x = hexToBytes(o.x25519Secret);
     if (ed.length !== 32 || x.length !== 32) throw new Error('bad key length');
     return { nodeId: o.nodeId, ed25519Secret: ed, x25519Secret: x };
   } catch (err) {
-    throw new CorruptKeyFileError(`the key file is not a Tessera identity: ${(err as Error).message}`);
+    throw new CorruptKeyFileError(
+      `the key file is not a Tessera identity: ${(err as Error).message}`,
+    );
   }
 }
 
 /** The public identity matching a private one. */
 export function publicOf(id: PrivateIdentity): { ed25519: string; x25519: string } {
-  return { ed25519: bytesToHex(ed25519.getPublicKey(id.ed25519Secret)), x25519: bytesToHex(x25519.getPublicKey(id.x25519Secret)) };
+  return {
+    ed25519: bytesToHex(ed25519.getPublicKey(id.ed25519Secret)),
+    x25519: bytesToHex(x25519.getPublicKey(id.x25519Secret)),
+  };
 }

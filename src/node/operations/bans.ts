@@ -25,14 +25,17 @@ interface QuarantineRecord extends EpochRecord {
 
 /** Bans and quarantines decided but perhaps not yet on disk, so a session starting meanwhile sees them. */
 const decided = new WeakMap<EncryptedStore, Map<string, BanRecord | QuarantineRecord>>();
-const remembered = <T extends EpochRecord>(store: EncryptedStore, name: string) => decided.get(store)?.get(name) as T | undefined;
+const remembered = <T extends EpochRecord>(store: EncryptedStore, name: string) =>
+  decided.get(store)?.get(name) as T | undefined;
 function remember(store: EncryptedStore, name: string, r: BanRecord | QuarantineRecord): void {
   const m = decided.get(store) ?? new Map<string, BanRecord | QuarantineRecord>();
   decided.set(store, m);
   m.set(name, r);
 }
-const inEpoch = (r: EpochRecord | undefined, epoch: string | undefined): boolean => r !== undefined && (r.epoch === undefined || r.epoch === epoch);
-const currentEpoch = async (store: EncryptedStore, keyId: string) => (await store.getJson<{ epoch?: string }>(record.meta(keyId)))?.epoch;
+const inEpoch = (r: EpochRecord | undefined, epoch: string | undefined): boolean =>
+  r !== undefined && (r.epoch === undefined || r.epoch === epoch);
+const currentEpoch = async (store: EncryptedStore, keyId: string) =>
+  (await store.getJson<{ epoch?: string }>(record.meta(keyId)))?.epoch;
 
 /**
  * Peers whose pairwise ECDSA setup this node refuses to use: a failed OT-extension,
@@ -40,15 +43,27 @@ const currentEpoch = async (store: EncryptedStore, keyId: string) => (await stor
  * §4, §7.5), so signing with that peer stops until a complete refresh's shares (fresh base OTs)
  * are promoted; until then signing uses the probed state, so the ban lasts the whole epoch.
  */
-export async function bannedPeers(store: EncryptedStore, keyId: string, epoch?: string): Promise<string[]> {
+export async function bannedPeers(
+  store: EncryptedStore,
+  keyId: string,
+  epoch?: string,
+): Promise<string[]> {
   const e = epoch ?? (await currentEpoch(store, keyId));
   const peers = new Set<string>();
-  for (const r of [await store.getJson<BanRecord>(banName(keyId)), remembered<BanRecord>(store, banName(keyId))]) if (inEpoch(r, e)) for (const p of r!.peers) peers.add(p);
+  for (const r of [
+    await store.getJson<BanRecord>(banName(keyId)),
+    remembered<BanRecord>(store, banName(keyId)),
+  ])
+    if (inEpoch(r, e)) for (const p of r!.peers) peers.add(p);
   return [...peers].sort();
 }
 
 /** `peers` joined with those of every in-epoch record in `records`, as one ban record. */
-function banRecord(epoch: string | undefined, peers: string[], ...records: (BanRecord | undefined)[]): BanRecord {
+function banRecord(
+  epoch: string | undefined,
+  peers: string[],
+  ...records: (BanRecord | undefined)[]
+): BanRecord {
   const all = new Set(peers);
   for (const r of records) if (inEpoch(r, epoch)) for (const p of r!.peers) all.add(p);
   return { epoch, peers: [...all].sort() };
@@ -61,11 +76,28 @@ function banRecord(epoch: string | undefined, peers: string[], ...records: (BanR
  * signings of the key with those peers are failed before any of them handles another message.
  * The returned promise settles once the merged record is on disk.
  */
-export async function ban(store: EncryptedStore, sessions: SessionManager, keyId: string, epoch: string | undefined, peers: string[]): Promise<void> {
+export async function ban(
+  store: EncryptedStore,
+  sessions: SessionManager,
+  keyId: string,
+  epoch: string | undefined,
+  peers: string[],
+): Promise<void> {
   const name = banName(keyId);
   remember(store, name, banRecord(epoch, peers, remembered<BanRecord>(store, name)));
   for (const peer of peers) {
-    sessions.failLive(keyId, 'secp256k1', peer, (round) => new SessionError('PEER_BANNED', `round ${round}: ${peer} failed a consistency check in another signing with this key; this session stops`, [peer], round));
+    sessions.failLive(
+      keyId,
+      'secp256k1',
+      peer,
+      (round) =>
+        new SessionError(
+          'PEER_BANNED',
+          `round ${round}: ${peer} failed a consistency check in another signing with this key; this session stops`,
+          [peer],
+          round,
+        ),
+    );
   }
   const onDisk = await store.getJson<BanRecord>(name);
   // Read what is remembered again: another ban may have been decided while the disk was read.
@@ -75,9 +107,16 @@ export async function ban(store: EncryptedStore, sessions: SessionManager, keyId
 }
 
 /** Why `keyId` is quarantined on this node in its current epoch, or undefined. */
-export async function quarantined(store: EncryptedStore, keyId: string, epoch?: string): Promise<QuarantineRecord | undefined> {
+export async function quarantined(
+  store: EncryptedStore,
+  keyId: string,
+  epoch?: string,
+): Promise<QuarantineRecord | undefined> {
   const e = epoch ?? (await currentEpoch(store, keyId));
-  return [await store.getJson<QuarantineRecord>(quarantineName(keyId)), remembered<QuarantineRecord>(store, quarantineName(keyId))].find((r) => inEpoch(r, e));
+  return [
+    await store.getJson<QuarantineRecord>(quarantineName(keyId)),
+    remembered<QuarantineRecord>(store, quarantineName(keyId)),
+  ].find((r) => inEpoch(r, e));
 }
 
 /**
@@ -85,7 +124,12 @@ export async function quarantined(store: EncryptedStore, keyId: string, epoch?: 
  * peer is corrupt in a way no round check caught: the key signs nothing more on this node until
  * new shares are promoted (an operator refresh).
  */
-export async function quarantine(store: EncryptedStore, keyId: string, epoch: string | undefined, reason: string): Promise<void> {
+export async function quarantine(
+  store: EncryptedStore,
+  keyId: string,
+  epoch: string | undefined,
+  reason: string,
+): Promise<void> {
   const held: QuarantineRecord = { epoch, reason: reason.slice(0, 200), at: Date.now() };
   remember(store, quarantineName(keyId), held);
   await store.putJson(quarantineName(keyId), held);
@@ -97,7 +141,8 @@ export async function quarantine(store: EncryptedStore, keyId: string, epoch: st
  * inert anyway.
  */
 export async function endBans(store: EncryptedStore, keyId: string): Promise<void> {
-  for (const name of [banName(keyId), quarantineName(keyId)]) if ((await store.versions(name)).length) await store.retire(name, 0);
+  for (const name of [banName(keyId), quarantineName(keyId)])
+    if ((await store.versions(name)).length) await store.retire(name, 0);
   decided.get(store)?.delete(banName(keyId));
   decided.get(store)?.delete(quarantineName(keyId));
 }

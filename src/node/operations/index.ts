@@ -17,10 +17,15 @@ import { reshare, type ReshareRequest } from './reshare.ts';
 import { sign, type SignRequest } from './sign.ts';
 
 /** An operation the cluster runs. `threshold` is the minimum number of signers. */
-export type OperationRequest = KeygenRequest | SignRequest | RefreshRequest | ReshareRequest | PromoteRequest;
+export type OperationRequest =
+  KeygenRequest | SignRequest | RefreshRequest | ReshareRequest | PromoteRequest;
 
-const OPERATIONS: { [K in OperationRequest['op']]: Operation<Extract<OperationRequest, { op: K }>> } = { keygen, sign, refresh, reshare, promote };
-const byName = new Map<string, Operation<OperationRequest>>(Object.values(OPERATIONS).map((o) => [o.op, o as Operation<OperationRequest>]));
+const OPERATIONS: {
+  [K in OperationRequest['op']]: Operation<Extract<OperationRequest, { op: K }>>;
+} = { keygen, sign, refresh, reshare, promote };
+const byName = new Map<string, Operation<OperationRequest>>(
+  Object.values(OPERATIONS).map((o) => [o.op, o as Operation<OperationRequest>]),
+);
 
 /** The operation named `op`, or undefined (a name from the wire: never a prototype key). */
 export function findOperation(op: unknown): Operation<OperationRequest> | undefined {
@@ -34,13 +39,18 @@ export const operationFor = (r: OperationRequest): Operation<OperationRequest> =
 export const operations = (): Operation<OperationRequest>[] => [...byName.values()];
 
 /** Whether an operation changes a key's shares (keygen, refresh, reshare): the ones whose outcome a node stores, replays and promotes. */
-export const changesKey = (op: OperationRequest['op']): boolean => byName.get(op)?.changesKey === true;
+export const changesKey = (op: OperationRequest['op']): boolean =>
+  byName.get(op)?.changesKey === true;
 
 /**
  * Validates the fields of an `op` (the HTTP body, or a direct request minus its envelope fields)
  * and returns them normalised (throws a VALIDATION RequestError).
  */
-export function operationFields(manifest: Manifest, op: OperationRequest['op'], o: Record<string, unknown>): Fields<OperationRequest> {
+export function operationFields(
+  manifest: Manifest,
+  op: OperationRequest['op'],
+  o: Record<string, unknown>,
+): Fields<OperationRequest> {
   const operation = findOperation(op);
   if (!operation) throw invalid(`unknown op ${JSON.stringify(String(op).slice(0, 20))}`);
   return operation.fields(manifest, o);
@@ -50,12 +60,23 @@ export function operationFields(manifest: Manifest, op: OperationRequest['op'], 
  * Runs a request on this node; undefined when this node takes no part. Every operation starts
  * here, so this is where a request too old for the session ledger is refused.
  */
-export async function execute(r: OperationRequest, me: string, store: EncryptedStore, sessions: SessionManager, timeouts: { roundMs?: number; sessionMs?: number }, confirmed: Confirmed, cluster?: ClusterKeys): Promise<Record<string, unknown> | undefined> {
+export async function execute(
+  r: OperationRequest,
+  me: string,
+  store: EncryptedStore,
+  sessions: SessionManager,
+  timeouts: { roundMs?: number; sessionMs?: number },
+  confirmed: Confirmed,
+  cluster?: ClusterKeys,
+): Promise<Record<string, unknown> | undefined> {
   const operation = operationFor(r);
   // Ids claimed before the ledger's low-water mark may be forgotten (retention, or a clock stepped
   // forward and back); a request accepted within the window of such a claim could carry one.
   if (operation.runsSessions && r.timestamp < sessions.prunedBefore + REQUEST_WINDOW_MS) {
-    throw new RequestError('REQUEST_EXPIRED', `request timestamp ${new Date(r.timestamp).toISOString()} is older than this node's session ledger allows (it may have forgotten session ids from before ${new Date(sessions.prunedBefore).toISOString()})`);
+    throw new RequestError(
+      'REQUEST_EXPIRED',
+      `request timestamp ${new Date(r.timestamp).toISOString()} is older than this node's session ledger allows (it may have forgotten session ids from before ${new Date(sessions.prunedBefore).toISOString()})`,
+    );
   }
   // A reservation that is not run is released, so the map holds only requests in progress.
   const reserved = operation.reserve?.(r, me);
@@ -70,4 +91,11 @@ export async function execute(r: OperationRequest, me: string, store: EncryptedS
 export type { Operation };
 export { reshareRoles } from './reshare.ts';
 export { bannedPeers, quarantined } from './bans.ts';
-export { confirmsKeyChange, publicRecord, type ClusterKey, type ClusterKeys, type Confirmed, type KeyMeta } from './keys.ts';
+export {
+  confirmsKeyChange,
+  publicRecord,
+  type ClusterKey,
+  type ClusterKeys,
+  type Confirmed,
+  type KeyMeta,
+} from './keys.ts';

@@ -4,7 +4,12 @@
  * @module
  */
 import { bytesToHex } from '@noble/curves/utils.js';
-import { startEcdsaDkg, startFrostDkg, type EcdsaKeyShare, type FrostKeyShare } from '../../core/index.ts';
+import {
+  startEcdsaDkg,
+  startFrostDkg,
+  type EcdsaKeyShare,
+  type FrostKeyShare,
+} from '../../core/index.ts';
 import { CURVES, curveOf, invalid, nodeList, onlyFields, thresholdOf } from '../requests/fields.ts';
 import { RequestError, sessionId, type Curve, type RequestEnvelope } from '../requests/request.ts';
 import { record } from '../names.ts';
@@ -12,7 +17,12 @@ import type { KeyMeta } from './keys.ts';
 import type { Operation } from './operation.ts';
 import { ACTIVATION_WAIT_MS, run, wipe } from './running.ts';
 
-export type KeygenRequest = RequestEnvelope & { op: 'keygen'; threshold: number; parties: string[]; curves: Curve[] };
+export type KeygenRequest = RequestEnvelope & {
+  op: 'keygen';
+  threshold: number;
+  parties: string[];
+  curves: Curve[];
+};
 
 export const keygen: Operation<KeygenRequest> = {
   op: 'keygen',
@@ -23,11 +33,15 @@ export const keygen: Operation<KeygenRequest> = {
 
   fields(manifest, o) {
     onlyFields(o, ['threshold', 'parties', 'curves']);
-    const parties = o.parties === undefined ? manifest.nodes.map((n) => n.nodeId) : nodeList(o.parties, 'parties', manifest);
+    const parties =
+      o.parties === undefined
+        ? manifest.nodes.map((n) => n.nodeId)
+        : nodeList(o.parties, 'parties', manifest);
     if (parties.length < 2) throw invalid('a key needs at least 2 parties');
     const threshold = thresholdOf(o.threshold, parties.length);
     const curves = o.curves === undefined ? [...CURVES] : o.curves;
-    if (!Array.isArray(curves) || !curves.length || new Set(curves).size !== curves.length) throw invalid('curves must be a non-empty array of distinct curve names');
+    if (!Array.isArray(curves) || !curves.length || new Set(curves).size !== curves.length)
+      throw invalid('curves must be a non-empty array of distinct curve names');
     return { threshold, parties, curves: curves.map(curveOf) };
   },
 
@@ -38,20 +52,38 @@ export const keygen: Operation<KeygenRequest> = {
     const myParty = r.parties.indexOf(me) + 1;
     if (!myParty) return undefined;
     const existing = await store.getJson<KeyMeta>(record.meta(r.keyId));
-    if (existing && !existing.keygenRequest) throw new RequestError('KEY_EXISTS', `key ${r.keyId} already exists`);
+    if (existing && !existing.keygenRequest)
+      throw new RequestError('KEY_EXISTS', `key ${r.keyId} already exists`);
     // A key is registered only once every party confirms it (until then it cannot sign).
-    const meta: KeyMeta = { keyId: r.keyId, threshold: r.threshold, parties: r.parties, curves: r.curves, publicKeys: {}, versions: {}, epoch: r.requestId, keygenRequest: r.requestId };
+    const meta: KeyMeta = {
+      keyId: r.keyId,
+      threshold: r.threshold,
+      parties: r.parties,
+      curves: r.curves,
+      publicKeys: {},
+      versions: {},
+      epoch: r.requestId,
+      keygenRequest: r.requestId,
+    };
     const blobs: [Curve, Uint8Array][] = [];
     for (const curve of r.curves) {
       const session = sessionId(r.requestId, `keygen/${curve}`);
       const params = { session, threshold: r.threshold, parties: r.parties.length, me: myParty };
       if (curve === 'secp256k1') {
-        const key = await run<EcdsaKeyShare>(c, { session, parties: r.parties, start: () => startEcdsaDkg(params) });
+        const key = await run<EcdsaKeyShare>(c, {
+          session,
+          parties: r.parties,
+          start: () => startEcdsaDkg(params),
+        });
         meta.publicKeys.secp256k1 = bytesToHex(key.publicKey);
         meta.chainCode = bytesToHex(key.chainCode);
         blobs.push([curve, key.blob]);
       } else {
-        const key = await run<FrostKeyShare>(c, { session, parties: r.parties, start: () => startFrostDkg(params) });
+        const key = await run<FrostKeyShare>(c, {
+          session,
+          parties: r.parties,
+          start: () => startFrostDkg(params),
+        });
         meta.publicKeys.ed25519 = bytesToHex(key.publicKey);
         blobs.push([curve, key.blob]);
       }
@@ -66,7 +98,13 @@ export const keygen: Operation<KeygenRequest> = {
       wipe(...blobs.map(([, b]) => b));
     }
     await store.putJson(record.meta(r.keyId), meta);
-    return { keyId: meta.keyId, threshold: meta.threshold, parties: meta.parties, publicKeys: meta.publicKeys, chainCode: meta.chainCode };
+    return {
+      keyId: meta.keyId,
+      threshold: meta.threshold,
+      parties: meta.parties,
+      publicKeys: meta.publicKeys,
+      chainCode: meta.chainCode,
+    };
   },
 
   async answer(op, d) {
@@ -74,11 +112,36 @@ export const keygen: Operation<KeygenRequest> = {
     const results = await d.results(op.parties);
     const first = results[0]!.result as Record<string, unknown>;
     for (const r of results) {
-      if (JSON.stringify((r.result as Record<string, unknown>).publicKeys) !== JSON.stringify(first.publicKeys)) throw d.refuse(502, 'INCONSISTENT_RESULTS', 'the parties report different public keys', { culprits: [r.nodeId] });
+      if (
+        JSON.stringify((r.result as Record<string, unknown>).publicKeys) !==
+        JSON.stringify(first.publicKeys)
+      )
+        throw d.refuse(502, 'INCONSISTENT_RESULTS', 'the parties report different public keys', {
+          culprits: [r.nodeId],
+        });
     }
-    const made = { keyId: op.keyId, threshold: op.threshold, parties: op.parties, curves: op.curves, publicKeys: first.publicKeys as Record<string, string>, chainCode: first.chainCode as string | undefined, epoch: op.requestId };
+    const made = {
+      keyId: op.keyId,
+      threshold: op.threshold,
+      parties: op.parties,
+      curves: op.curves,
+      publicKeys: first.publicKeys as Record<string, string>,
+      chainCode: first.chainCode as string | undefined,
+      epoch: op.requestId,
+    };
     // The parties write the key's record themselves once every one confirmed (never the API).
     await d.cluster.awaitKey(op.keyId, op.requestId, ACTIVATION_WAIT_MS);
-    return { status: 201, body: { keyId: op.keyId, threshold: op.threshold, parties: op.parties, publicKeys: made.publicKeys, ...(made.chainCode ? { chainCode: made.chainCode } : {}), requestId: op.requestId, attestations: results } };
+    return {
+      status: 201,
+      body: {
+        keyId: op.keyId,
+        threshold: op.threshold,
+        parties: op.parties,
+        publicKeys: made.publicKeys,
+        ...(made.chainCode ? { chainCode: made.chainCode } : {}),
+        requestId: op.requestId,
+        attestations: results,
+      },
+    };
   },
 };

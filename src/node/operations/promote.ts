@@ -16,7 +16,8 @@ export type PromoteRequest = RequestEnvelope & { op: 'promote' };
 const REDRIVE_WAIT_MS = 5_000;
 
 /** A re-drive reads and restates key statements: it needs the node's whole cluster state. */
-const promotions = (c: unknown): c is PromotionCluster => !!c && typeof (c as PromotionCluster).statements === 'function';
+const promotions = (c: unknown): c is PromotionCluster =>
+  !!c && typeof (c as PromotionCluster).statements === 'function';
 
 export const promote: Operation<PromoteRequest> = {
   op: 'promote',
@@ -33,7 +34,11 @@ export const promote: Operation<PromoteRequest> = {
 
   // Every node answers it (one without the key says so).
   async run(c) {
-    if (!promotions(c.cluster)) throw new RequestError('VALIDATION', 'a promotion re-drive needs the cluster state (promotion.ts redrive)');
+    if (!promotions(c.cluster))
+      throw new RequestError(
+        'VALIDATION',
+        'a promotion re-drive needs the cluster state (promotion.ts redrive)',
+      );
     return { ...(await redriveKey(c.store, c.me, c.cluster, c.confirmed, c.r.keyId)) };
   },
 
@@ -43,9 +48,23 @@ export const promote: Operation<PromoteRequest> = {
     const got = await d.answers(Math.min(REDRIVE_WAIT_MS, d.operationTimeoutMs));
     const attestations = everyone.map((id) => got.get(id)).filter((r): r is NodeResult => !!r);
     const holders = attestations.filter((r) => !r.ok || (r.result as { held?: boolean }).held);
-    if (!holders.length && got.size === everyone.length) throw d.refuse(404, 'UNKNOWN_KEY', `no node holds key ${op.keyId}`);
+    if (!holders.length && got.size === everyone.length)
+      throw d.refuse(404, 'UNKNOWN_KEY', `no node holds key ${op.keyId}`);
     // A node's own text is not repeated (a failure's message goes through the public error filter); its id comes last, so it cannot be overridden.
-    const nodes = holders.map((r) => (r.ok ? { ...(r.result as Record<string, unknown>), nodeId: r.nodeId } : { error: d.publicError({ ...r.error }), nodeId: r.nodeId }));
-    return { status: 200, body: { keyId: op.keyId, requestId: op.requestId, nodes, unanswered: everyone.filter((id) => !got.has(id)), attestations } };
+    const nodes = holders.map((r) =>
+      r.ok
+        ? { ...(r.result as Record<string, unknown>), nodeId: r.nodeId }
+        : { error: d.publicError({ ...r.error }), nodeId: r.nodeId },
+    );
+    return {
+      status: 200,
+      body: {
+        keyId: op.keyId,
+        requestId: op.requestId,
+        nodes,
+        unanswered: everyone.filter((id) => !got.has(id)),
+        attestations,
+      },
+    };
   },
 };

@@ -6,20 +6,46 @@
  * @module
  */
 import { bytesToHex } from '@noble/curves/utils.js';
-import { frostKeyShare, startEcdsaRefresh, startReshare, type EcdsaKeyShare, type FrostKeyShare, type ReshareRole } from '../../core/index.ts';
+import {
+  frostKeyShare,
+  startEcdsaRefresh,
+  startReshare,
+  type EcdsaKeyShare,
+  type FrostKeyShare,
+  type ReshareRole,
+} from '../../core/index.ts';
 import { invalid, nodeList, onlyFields, thresholdOf } from '../requests/fields.ts';
 import { RequestError, sessionId, type Curve, type RequestEnvelope } from '../requests/request.ts';
 import { record } from '../names.ts';
 import type { ClusterKey, KeyMeta } from './keys.ts';
 import type { Answer, Ctx, Drive, Operation } from './operation.ts';
-import { ACTIVATION_WAIT_MS, activeKey, consuming, exclusive, outcome, run, wipe } from './running.ts';
+import {
+  ACTIVATION_WAIT_MS,
+  activeKey,
+  consuming,
+  exclusive,
+  outcome,
+  run,
+  wipe,
+} from './running.ts';
 
-export type ReshareRequest = RequestEnvelope & { op: 'reshare'; threshold: number; parties: string[] };
+export type ReshareRequest = RequestEnvelope & {
+  op: 'reshare';
+  threshold: number;
+  parties: string[];
+};
 
 /** Who takes part in a reshare, in session-participant order, and in which role (spec §5 step 1). */
-export function reshareRoles(oldParties: string[], oldThreshold: number, newParties: string[]): { participants: string[]; roles: ReshareRole[]; dealers: string[] } {
+export function reshareRoles(
+  oldParties: string[],
+  oldThreshold: number,
+  newParties: string[],
+): { participants: string[]; roles: ReshareRole[]; dealers: string[] } {
   // Dealers D: exactly `oldThreshold` old parties, preferring those that stay (fewer messages).
-  const dealers = [...oldParties.filter((p) => newParties.includes(p)), ...oldParties.filter((p) => !newParties.includes(p))].slice(0, oldThreshold);
+  const dealers = [
+    ...oldParties.filter((p) => newParties.includes(p)),
+    ...oldParties.filter((p) => !newParties.includes(p)),
+  ].slice(0, oldThreshold);
   const participants = [...newParties, ...dealers.filter((d) => !newParties.includes(d))];
   const roles = participants.map((p) => ({
     ...(dealers.includes(p) ? { oldId: oldParties.indexOf(p) + 1 } : {}),
@@ -33,7 +59,14 @@ export function reshareRoles(oldParties: string[], oldThreshold: number, newPart
  * committee and threshold, refreshes it. New shares are written as the next version and become
  * active only when every new party confirms; until then the old shares keep signing.
  */
-export async function reshareShares(c: Ctx, meta: KeyMeta, curves: Curve[], threshold: number, parties: string[], label: 'reshare' | 'refresh'): Promise<Partial<Record<Curve, number>> | undefined> {
+export async function reshareShares(
+  c: Ctx,
+  meta: KeyMeta,
+  curves: Curve[],
+  threshold: number,
+  parties: string[],
+  label: 'reshare' | 'refresh',
+): Promise<Partial<Record<Curve, number>> | undefined> {
   const { r, me, store } = c;
   const { participants, roles } = reshareRoles(meta.parties, meta.threshold, parties);
   const index = participants.indexOf(me) + 1;
@@ -41,12 +74,35 @@ export async function reshareShares(c: Ctx, meta: KeyMeta, curves: Curve[], thre
   if (!index) return meta.parties.includes(me) ? {} : undefined;
   const versions: Partial<Record<Curve, number>> = {};
   for (const curve of curves) {
-    const old = meta.versions[curve] !== undefined ? await store.get(record.share(r.keyId, curve), meta.versions[curve]!) : undefined;
-    if (roles[index - 1]!.oldId && !old) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/${curve} is missing on this node`);
+    const old =
+      meta.versions[curve] !== undefined
+        ? await store.get(record.share(r.keyId, curve), meta.versions[curve]!)
+        : undefined;
+    if (roles[index - 1]!.oldId && !old)
+      throw new RequestError(
+        'UNKNOWN_KEY',
+        `share for ${r.keyId}/${curve} is missing on this node`,
+      );
     const session = sessionId(r.requestId, `${label}/${curve}`);
     let out: EcdsaKeyShare | FrostKeyShare | undefined;
     try {
-      out = await run<EcdsaKeyShare | FrostKeyShare | undefined>(c, { session, parties: participants, start: consuming(() => startReshare({ curve, session, me: index, oldThreshold: meta.threshold, newThreshold: threshold, roles, key: old }), old) });
+      out = await run<EcdsaKeyShare | FrostKeyShare | undefined>(c, {
+        session,
+        parties: participants,
+        start: consuming(
+          () =>
+            startReshare({
+              curve,
+              session,
+              me: index,
+              oldThreshold: meta.threshold,
+              newThreshold: threshold,
+              roles,
+              key: old,
+            }),
+          old,
+        ),
+      });
     } finally {
       wipe(old);
     }
@@ -56,9 +112,14 @@ export async function reshareShares(c: Ctx, meta: KeyMeta, curves: Curve[], thre
       if (curve === 'secp256k1') {
         // Spec §5 step 6: the new committee creates fresh base OTs and zero seeds.
         const setup = sessionId(r.requestId, `${label}-setup/secp256k1`);
-        const fresh = await run<EcdsaKeyShare>(c, { session: setup, parties, start: consuming(() => startEcdsaRefresh({ key: blob, session: setup }), out.blob) }).finally(() => wipe(out.blob));
+        const fresh = await run<EcdsaKeyShare>(c, {
+          session: setup,
+          parties,
+          start: consuming(() => startEcdsaRefresh({ key: blob, session: setup }), out.blob),
+        }).finally(() => wipe(out.blob));
         blob = fresh.blob;
-        if (bytesToHex(fresh.publicKey) !== meta.publicKeys.secp256k1) throw new RequestError('INTERNAL', 'the reshared key has a different public key');
+        if (bytesToHex(fresh.publicKey) !== meta.publicKeys.secp256k1)
+          throw new RequestError('INTERNAL', 'the reshared key has a different public key');
       } else if (bytesToHex(frostKeyShare(blob).publicKey) !== meta.publicKeys.ed25519) {
         throw new RequestError('INTERNAL', 'the reshared key has a different public key');
       }
@@ -76,15 +137,31 @@ export async function reshareShares(c: Ctx, meta: KeyMeta, curves: Curve[], thre
  * The API half of a refresh or reshare: they hold the key's cluster-wide lock (a second one, or a
  * signing, gets 409), wait for the new committee and the dealers, and answer once it is active.
  */
-export async function answerKeyChange(op: RequestEnvelope, d: Drive, change: (key: ClusterKey) => { threshold: number; parties: string[] }): Promise<Answer> {
+export async function answerKeyChange(
+  op: RequestEnvelope,
+  d: Drive,
+  change: (key: ClusterKey) => { threshold: number; parties: string[] },
+): Promise<Answer> {
   const key = await d.key(op.keyId);
-  if (!(await d.cluster.lock(op.keyId, op.requestId))) throw d.refuse(409, 'KEY_BUSY', `another refresh or reshare of ${op.keyId} is running`);
+  if (!(await d.cluster.lock(op.keyId, op.requestId)))
+    throw d.refuse(409, 'KEY_BUSY', `another refresh or reshare of ${op.keyId} is running`);
   try {
     const { threshold, parties } = change(key);
     await d.ready(union(parties, reshareRoles(key.parties, key.threshold, parties).dealers));
     const results = await d.results(union(key.parties, parties));
     await d.cluster.awaitKey(op.keyId, op.requestId, ACTIVATION_WAIT_MS);
-    return { status: 200, body: { keyId: op.keyId, threshold, parties, publicKeys: key.publicKeys, ...(key.chainCode ? { chainCode: key.chainCode } : {}), requestId: op.requestId, attestations: results } };
+    return {
+      status: 200,
+      body: {
+        keyId: op.keyId,
+        threshold,
+        parties,
+        publicKeys: key.publicKeys,
+        ...(key.chainCode ? { chainCode: key.chainCode } : {}),
+        requestId: op.requestId,
+        attestations: results,
+      },
+    };
   } finally {
     await d.cluster.unlock(op.keyId);
   }
@@ -115,10 +192,14 @@ export const reshare: Operation<ReshareRequest> = {
       const versions = await reshareShares(c, m, m.curves, r.threshold, r.parties, 'reshare');
       if (!versions) return undefined;
       // New shares become active when every new party confirms (spec §5 step 7).
-      await store.putJson(record.meta(r.keyId), { ...m, next: { requestId: r.requestId, threshold: r.threshold, parties: r.parties, versions } });
+      await store.putJson(record.meta(r.keyId), {
+        ...m,
+        next: { requestId: r.requestId, threshold: r.threshold, parties: r.parties, versions },
+      });
       return outcome(m, r.threshold, r.parties, 'reshared', Object.keys(versions));
     });
   },
 
-  answer: (op, d) => answerKeyChange(op, d, () => ({ threshold: op.threshold, parties: op.parties })),
+  answer: (op, d) =>
+    answerKeyChange(op, d, () => ({ threshold: op.threshold, parties: op.parties })),
 };

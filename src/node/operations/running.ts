@@ -16,15 +16,25 @@ export function wipe(...buffers: (Uint8Array | undefined)[]): void {
 }
 
 /** A session start that wipes `buffers` as soon as the core has copied them in. */
-export const consuming = <T>(start: () => T, ...buffers: (Uint8Array | undefined)[]) => () => {
-  try {
-    return start();
-  } finally {
-    wipe(...buffers);
-  }
-};
+export const consuming =
+  <T>(start: () => T, ...buffers: (Uint8Array | undefined)[]) =>
+  () => {
+    try {
+      return start();
+    } finally {
+      wipe(...buffers);
+    }
+  };
 
-export const run = <T>(c: Ctx, spec: Omit<Parameters<SessionManager['run']>[0], 'roundTimeoutMs' | 'totalTimeoutMs'>) => c.sessions.run<T>({ ...spec, roundTimeoutMs: c.timeouts.roundMs, totalTimeoutMs: c.timeouts.sessionMs });
+export const run = <T>(
+  c: Ctx,
+  spec: Omit<Parameters<SessionManager['run']>[0], 'roundTimeoutMs' | 'totalTimeoutMs'>,
+) =>
+  c.sessions.run<T>({
+    ...spec,
+    roundTimeoutMs: c.timeouts.roundMs,
+    totalTimeoutMs: c.timeouts.sessionMs,
+  });
 
 /** Per-store keys with a refresh or reshare running on this node. */
 const busy = new WeakMap<EncryptedStore, Set<string>>();
@@ -38,9 +48,11 @@ export async function exclusive<T>(c: Ctx, keyId: string, f: () => Promise<T>): 
   const { store, cluster, r } = c;
   const set = busy.get(store) ?? new Set<string>();
   busy.set(store, set);
-  if (cluster?.holdLock && !(await cluster.holdLock(keyId, r.requestId))) throw new RequestError('KEY_BUSY', `another refresh or reshare of ${keyId} holds its lock`);
+  if (cluster?.holdLock && !(await cluster.holdLock(keyId, r.requestId)))
+    throw new RequestError('KEY_BUSY', `another refresh or reshare of ${keyId} holds its lock`);
   // Checked after the lock's round trip, so that nothing else of this key starts in between.
-  if (set.has(keyId)) throw new RequestError('KEY_BUSY', `a refresh or reshare of ${keyId} is already running`);
+  if (set.has(keyId))
+    throw new RequestError('KEY_BUSY', `a refresh or reshare of ${keyId} is already running`);
   set.add(keyId);
   try {
     return await f();
@@ -49,7 +61,21 @@ export async function exclusive<T>(c: Ctx, keyId: string, f: () => Promise<T>): 
   }
 }
 
-export const outcome = (m: KeyMeta, threshold: number, parties: string[], key: string, curves: string[]) => ({ keyId: m.keyId, threshold, parties, curves: m.curves, publicKeys: m.publicKeys, ...(m.chainCode ? { chainCode: m.chainCode } : {}), [key]: curves });
+export const outcome = (
+  m: KeyMeta,
+  threshold: number,
+  parties: string[],
+  key: string,
+  curves: string[],
+) => ({
+  keyId: m.keyId,
+  threshold,
+  parties,
+  curves: m.curves,
+  publicKeys: m.publicKeys,
+  ...(m.chainCode ? { chainCode: m.chainCode } : {}),
+  [key]: curves,
+});
 
 /**
  * The key an operation on an existing key runs with, promoted to what every party confirmed:
@@ -61,25 +87,46 @@ export async function activeKey(c: Ctx<RequestEnvelope>, joining?: string[]): Pr
   const { r, me, store, cluster, confirmed } = c;
   // Read together (each read waits on the bus or the file thread pool): a record read before this
   // promote's own statement lands is one epoch behind, which the stale check allows.
-  const [promoted, record] = await Promise.all([promote(store, r.keyId, confirmed, me, cluster), cluster?.get(r.keyId)]);
+  const [promoted, record] = await Promise.all([
+    promote(store, r.keyId, confirmed, me, cluster),
+    cluster?.get(r.keyId),
+  ]);
   let meta = promoted;
   if (!meta && joining && record && joining.includes(me)) {
     // A party new to the key learns its public record from the cluster; the dealers' context
     // and every party's confirmation in the protocol check it (spec §5 step 4).
     meta = { ...record, versions: {} } as KeyMeta;
   }
-  if (!meta || meta.left) throw new RequestError('UNKNOWN_KEY', meta?.left ? `this node left the committee of ${r.keyId}` : `no key ${r.keyId}`);
-  if (meta.keygenRequest) throw new RequestError('KEY_NOT_ACTIVE', `key ${r.keyId} is not confirmed by every party yet`);
+  if (!meta || meta.left)
+    throw new RequestError(
+      'UNKNOWN_KEY',
+      meta?.left ? `this node left the committee of ${r.keyId}` : `no key ${r.keyId}`,
+    );
+  if (meta.keygenRequest)
+    throw new RequestError('KEY_NOT_ACTIVE', `key ${r.keyId} is not confirmed by every party yet`);
   if (record?.epoch && meta.next?.requestId === record.epoch) {
     // The co-parties already activated the change this node holds pending: its promotion is on its
     // way (their confirmations in flight, or re-published by the sweep). Wait briefly, then say so.
     meta = (await awaitPromotion(store, r.keyId, confirmed, me, cluster)) ?? meta;
-    if (meta.next?.requestId === record.epoch) throw new RequestError('KEY_NOT_ACTIVE', `this node has not yet seen every party's confirmation of ${r.keyId}'s new shares; retry shortly`);
+    if (meta.next?.requestId === record.epoch)
+      throw new RequestError(
+        'KEY_NOT_ACTIVE',
+        `this node has not yet seen every party's confirmation of ${r.keyId}'s new shares; retry shortly`,
+      );
   }
   // A node restored from an old backup holds old-epoch shares: it must not use them. (A node that
   // has just promoted may be one epoch ahead of the record, which its parties are still updating.)
-  if (record?.epoch && meta.epoch && record.epoch !== meta.epoch && record.epoch !== meta.previousEpoch && Object.keys(meta.versions).length) {
-    throw new RequestError('STALE_SHARE', `this node's shares of ${r.keyId} are from an older epoch than the cluster's (restored from a backup?)`);
+  if (
+    record?.epoch &&
+    meta.epoch &&
+    record.epoch !== meta.epoch &&
+    record.epoch !== meta.previousEpoch &&
+    Object.keys(meta.versions).length
+  ) {
+    throw new RequestError(
+      'STALE_SHARE',
+      `this node's shares of ${r.keyId} are from an older epoch than the cluster's (restored from a backup?)`,
+    );
   }
   return meta;
 }

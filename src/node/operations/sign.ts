@@ -6,16 +6,34 @@
  * @module
  */
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
-import { ecdsaKeyShare, frostKeyShare, startEcdsaSign, startFrostSign, type EcdsaSignature } from '../../core/index.ts';
+import {
+  ecdsaKeyShare,
+  frostKeyShare,
+  startEcdsaSign,
+  startFrostSign,
+  type EcdsaSignature,
+} from '../../core/index.ts';
 import { SessionAbortedError, type SessionError } from '../../protocol/session.ts';
 import { curveOf, invalid, MAX_MESSAGE_BYTES, nodeList, onlyFields } from '../requests/fields.ts';
-import { RequestError, sessionId, signersOf, type Curve, type RequestEnvelope } from '../requests/request.ts';
+import {
+  RequestError,
+  sessionId,
+  signersOf,
+  type Curve,
+  type RequestEnvelope,
+} from '../requests/request.ts';
 import { record } from '../names.ts';
 import { ban, bannedPeers, quarantine, quarantined } from './bans.ts';
 import type { Operation } from './operation.ts';
 import { activeKey, consuming, run, wipe } from './running.ts';
 
-export type SignRequest = RequestEnvelope & { op: 'sign'; curve: Curve; message: string; derivationPath?: number[]; signers: string[] };
+export type SignRequest = RequestEnvelope & {
+  op: 'sign';
+  curve: Curve;
+  message: string;
+  derivationPath?: number[];
+  signers: string[];
+};
 
 export const sign: Operation<SignRequest> = {
   op: 'sign',
@@ -26,15 +44,27 @@ export const sign: Operation<SignRequest> = {
   fields(manifest, o) {
     onlyFields(o, ['curve', 'message', 'derivationPath', 'signers']);
     const curve = curveOf(o.curve);
-    if (typeof o.message !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(o.message)) throw invalid('message must be a hex string');
+    if (typeof o.message !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(o.message))
+      throw invalid('message must be a hex string');
     const message = o.message.toLowerCase();
-    if (curve === 'secp256k1' && message.length !== 64) throw invalid(`a secp256k1 message must be exactly a 32-byte digest (64 hex characters); got ${message.length / 2} bytes`);
-    if (message.length / 2 > MAX_MESSAGE_BYTES) throw invalid(`message is longer than ${MAX_MESSAGE_BYTES} bytes`);
+    if (curve === 'secp256k1' && message.length !== 64)
+      throw invalid(
+        `a secp256k1 message must be exactly a 32-byte digest (64 hex characters); got ${message.length / 2} bytes`,
+      );
+    if (message.length / 2 > MAX_MESSAGE_BYTES)
+      throw invalid(`message is longer than ${MAX_MESSAGE_BYTES} bytes`);
     let derivationPath: number[] | undefined;
     if (o.derivationPath !== undefined) {
       if (curve !== 'secp256k1') throw invalid('derivationPath applies to secp256k1 keys only');
       const p = o.derivationPath;
-      if (!Array.isArray(p) || p.length > 32 || p.some((i) => typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= 2 ** 31)) throw invalid('derivationPath must be at most 32 non-hardened indices, integers in 0..2^31-1');
+      if (
+        !Array.isArray(p) ||
+        p.length > 32 ||
+        p.some((i) => typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= 2 ** 31)
+      )
+        throw invalid(
+          'derivationPath must be at most 32 non-hardened indices, integers in 0..2^31-1',
+        );
       derivationPath = p as number[];
     }
     const signers = o.signers === undefined ? [] : nodeList(o.signers, 'signers', manifest);
@@ -47,12 +77,14 @@ export const sign: Operation<SignRequest> = {
   participants: (r) => r.signers,
 
   // Its session id goes to disk while the key is read (the hot path saves the fsync wait).
-  reserve: (r, me) => (r.signers.includes(me) ? sessionId(r.requestId, `sign/${r.curve}`) : undefined),
+  reserve: (r, me) =>
+    r.signers.includes(me) ? sessionId(r.requestId, `sign/${r.curve}`) : undefined,
 
   async run(c) {
     const { r, me, store } = c;
     const m = await activeKey(c);
-    if (!m.curves.includes(r.curve)) throw new RequestError('UNKNOWN_KEY', `key ${r.keyId} has no ${r.curve} share`);
+    if (!m.curves.includes(r.curve))
+      throw new RequestError('UNKNOWN_KEY', `key ${r.keyId} has no ${r.curve} share`);
     const signers = signersOf(m, r.signers);
     if (!signers.includes(me)) return undefined;
     const members = signers.map((s) => m.parties.indexOf(s) + 1).sort((a, b) => a - b);
@@ -63,9 +95,24 @@ export const sign: Operation<SignRequest> = {
     ]);
     const banned = bans.filter((p) => signers.includes(p) && p !== me);
     if (held || banned.length) wipe(blob);
-    if (held) throw new RequestError('KEY_QUARANTINED', `key ${r.keyId} is quarantined on this node after a signature that did not verify (${held.reason}); an operator refresh lifts it once its shares are promoted`);
-    if (banned.length) throw Object.assign(new RequestError('PEER_BANNED', `refusing to sign with ${banned.join(', ')} after a failed consistency check; the promotion of a refresh re-admits them`), { culprits: banned });
-    if (!blob) throw new RequestError('UNKNOWN_KEY', `share for ${r.keyId}/${r.curve} is missing on this node`);
+    if (held)
+      throw new RequestError(
+        'KEY_QUARANTINED',
+        `key ${r.keyId} is quarantined on this node after a signature that did not verify (${held.reason}); an operator refresh lifts it once its shares are promoted`,
+      );
+    if (banned.length)
+      throw Object.assign(
+        new RequestError(
+          'PEER_BANNED',
+          `refusing to sign with ${banned.join(', ')} after a failed consistency check; the promotion of a refresh re-admits them`,
+        ),
+        { culprits: banned },
+      );
+    if (!blob)
+      throw new RequestError(
+        'UNKNOWN_KEY',
+        `share for ${r.keyId}/${r.curve} is missing on this node`,
+      );
     const session = sessionId(r.requestId, `sign/${r.curve}`);
     const message = hexToBytes(r.message);
     const signerNames = members.map((p) => m.parties[p - 1]!);
@@ -75,23 +122,63 @@ export const sign: Operation<SignRequest> = {
     const onFailure = (e: SessionError) => {
       if (e instanceof SessionAbortedError) return;
       const culprits = e.culprits.filter((p) => p !== me);
-      if (e.code === 'CONSISTENCY_CHECK_FAILED' && r.curve === 'secp256k1' && culprits.length) acting = ban(store, c.sessions, r.keyId, m.epoch, culprits);
-      else if (e.code === 'INVALID_SIGNATURE') acting = quarantine(store, r.keyId, m.epoch, `${r.curve} signing ${r.requestId}`);
+      if (e.code === 'CONSISTENCY_CHECK_FAILED' && r.curve === 'secp256k1' && culprits.length)
+        acting = ban(store, c.sessions, r.keyId, m.epoch, culprits);
+      else if (e.code === 'INVALID_SIGNATURE')
+        acting = quarantine(store, r.keyId, m.epoch, `${r.curve} signing ${r.requestId}`);
       acting?.catch(() => undefined);
     };
     const tag = { keyId: r.keyId, curve: r.curve, onFailure };
     try {
       if (r.curve === 'secp256k1') {
         const key = ecdsaKeyShare(blob);
-        const sig = await run<EcdsaSignature>(c, { session, parties: m.parties, members, ...tag, start: consuming(() => startEcdsaSign({ key, session, signers: members, digest: message, derivationPath: r.derivationPath }), blob) });
+        const sig = await run<EcdsaSignature>(c, {
+          session,
+          parties: m.parties,
+          members,
+          ...tag,
+          start: consuming(
+            () =>
+              startEcdsaSign({
+                key,
+                session,
+                signers: members,
+                digest: message,
+                derivationPath: r.derivationPath,
+              }),
+            blob,
+          ),
+        });
         const hex = bytesToHex(sig.signature);
-        return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), recoveryId: sig.recoveryId, publicKey: bytesToHex(sig.publicKey), signers: signerNames, derivationPath: r.derivationPath ?? [] };
+        return {
+          curve: r.curve,
+          signature: hex,
+          r: hex.slice(0, 64),
+          s: hex.slice(64),
+          recoveryId: sig.recoveryId,
+          publicKey: bytesToHex(sig.publicKey),
+          signers: signerNames,
+          derivationPath: r.derivationPath ?? [],
+        };
       }
       const key = frostKeyShare(blob);
       const publicKey = bytesToHex(key.publicKey);
-      const sig = await run<Uint8Array>(c, { session, parties: m.parties, members, ...tag, start: consuming(() => startFrostSign({ key, session, signers: members, message }), blob) });
+      const sig = await run<Uint8Array>(c, {
+        session,
+        parties: m.parties,
+        members,
+        ...tag,
+        start: consuming(() => startFrostSign({ key, session, signers: members, message }), blob),
+      });
       const hex = bytesToHex(sig);
-      return { curve: r.curve, signature: hex, r: hex.slice(0, 64), s: hex.slice(64), publicKey, signers: signerNames };
+      return {
+        curve: r.curve,
+        signature: hex,
+        r: hex.slice(0, 64),
+        s: hex.slice(64),
+        publicKey,
+        signers: signerNames,
+      };
     } catch (e) {
       // The ban or quarantine is in force already; its record is on disk before the error is reported.
       await acting;
@@ -103,7 +190,12 @@ export const sign: Operation<SignRequest> = {
 
   async answer(op, d) {
     const key = await d.key(op.keyId);
-    if (!key.curves.includes(op.curve)) throw d.refuse(400, 'VALIDATION', `key ${op.keyId} has no ${op.curve} share (it has ${key.curves.join(', ')})`);
+    if (!key.curves.includes(op.curve))
+      throw d.refuse(
+        400,
+        'VALIDATION',
+        `key ${op.keyId} has no ${op.curve} share (it has ${key.curves.join(', ')})`,
+      );
     let signers: string[];
     try {
       signers = signersOf(key, op.signers);
@@ -111,12 +203,35 @@ export const sign: Operation<SignRequest> = {
       throw d.refuse(400, (e as RequestError).code, (e as Error).message);
     }
     const holder = await d.cluster.locked(op.keyId);
-    if (holder) throw d.refuse(409, 'KEY_BUSY', `key ${op.keyId} is being reshared or refreshed (${holder}); retry when it finishes`);
+    if (holder)
+      throw d.refuse(
+        409,
+        'KEY_BUSY',
+        `key ${op.keyId} is being reshared or refreshed (${holder}); retry when it finishes`,
+      );
     const results = await d.results(signers, true);
     const r = results[0]!.result as Record<string, unknown>;
     for (const x of results) {
-      if ((x.result as Record<string, unknown>).signature !== r.signature) throw d.refuse(502, 'INCONSISTENT_RESULTS', 'the signers report different signatures', { culprits: [x.nodeId] });
+      if ((x.result as Record<string, unknown>).signature !== r.signature)
+        throw d.refuse(502, 'INCONSISTENT_RESULTS', 'the signers report different signatures', {
+          culprits: [x.nodeId],
+        });
     }
-    return { status: 200, body: { keyId: op.keyId, curve: op.curve, signature: r.signature, r: r.r, s: r.s, ...(r.recoveryId !== undefined ? { recoveryId: r.recoveryId } : {}), publicKey: r.publicKey, signers: r.signers, ...(op.derivationPath ? { derivationPath: op.derivationPath } : {}), requestId: op.requestId, attestations: results } };
+    return {
+      status: 200,
+      body: {
+        keyId: op.keyId,
+        curve: op.curve,
+        signature: r.signature,
+        r: r.r,
+        s: r.s,
+        ...(r.recoveryId !== undefined ? { recoveryId: r.recoveryId } : {}),
+        publicKey: r.publicKey,
+        signers: r.signers,
+        ...(op.derivationPath ? { derivationPath: op.derivationPath } : {}),
+        requestId: op.requestId,
+        attestations: results,
+      },
+    };
   },
 };

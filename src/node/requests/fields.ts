@@ -17,22 +17,36 @@ export const invalid = (message: string) => new RequestError('VALIDATION', messa
 
 export function onlyFields(o: Record<string, unknown>, allowed: string[]): void {
   const extra = Object.keys(o).filter((k) => !allowed.includes(k));
-  if (extra.length) throw invalid(`unknown field(s): ${extra.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}; allowed: ${allowed.join(', ')}`);
+  if (extra.length)
+    throw invalid(
+      `unknown field(s): ${extra.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}; allowed: ${allowed.join(', ')}`,
+    );
 }
 
 export function nodeList(v: unknown, field: string, manifest: Manifest): string[] {
   const known = new Set(manifest.nodes.map((n) => n.nodeId));
-  if (!Array.isArray(v) || v.some((p) => typeof p !== 'string')) throw invalid(`${field} must be an array of node ids`);
+  if (!Array.isArray(v) || v.some((p) => typeof p !== 'string'))
+    throw invalid(`${field} must be an array of node ids`);
   const list = v as string[];
   if (new Set(list).size !== list.length) throw invalid(`${field} must not repeat a node`);
   const unknown = list.filter((p) => !known.has(p));
-  if (unknown.length) throw invalid(`${field}: unknown node(s) ${unknown.slice(0, 5).map((p) => JSON.stringify(p.slice(0, 64))).join(', ')}`);
+  if (unknown.length)
+    throw invalid(
+      `${field}: unknown node(s) ${unknown
+        .slice(0, 5)
+        .map((p) => JSON.stringify(p.slice(0, 64)))
+        .join(', ')}`,
+    );
   return list;
 }
 
 export function thresholdOf(v: unknown, parties: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalid('threshold (the minimum number of signers) must be an integer');
-  if (v < 2 || v > parties) throw invalid(`threshold (the minimum number of signers) must be between 2 and the number of parties (${parties})`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw invalid('threshold (the minimum number of signers) must be an integer');
+  if (v < 2 || v > parties)
+    throw invalid(
+      `threshold (the minimum number of signers) must be between 2 and the number of parties (${parties})`,
+    );
   return v;
 }
 

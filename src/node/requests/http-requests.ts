@@ -5,9 +5,19 @@
  * signed bytes it received, so a compromised API node cannot change what was asked.
  * @module
  */
-import { requestIdOf, signedBytesOf, verifyApprovals, type SignedHttp } from '../../auth/signed-http.ts';
+import {
+  requestIdOf,
+  signedBytesOf,
+  verifyApprovals,
+  type SignedHttp,
+} from '../../auth/signed-http.ts';
 import type { Manifest } from '../identity/manifest.ts';
-import { findOperation, operationFields, operations, type OperationRequest } from '../operations/index.ts';
+import {
+  findOperation,
+  operationFields,
+  operations,
+  type OperationRequest,
+} from '../operations/index.ts';
 import { invalid, KEY_ID } from './fields.ts';
 import { RequestError } from './request.ts';
 import { DuplicateKeyError, parseStrictJson } from './strict-json.ts';
@@ -20,14 +30,21 @@ function object(body: string): Record<string, unknown> {
   try {
     v = parseStrictJson(body);
   } catch (e) {
-    throw new RequestError('MALFORMED_JSON', e instanceof DuplicateKeyError ? e.message : 'the body is not valid JSON');
+    throw new RequestError(
+      'MALFORMED_JSON',
+      e instanceof DuplicateKeyError ? e.message : 'the body is not valid JSON',
+    );
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalid('the body must be a JSON object');
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw invalid('the body must be a JSON object');
   return v as Record<string, unknown>;
 }
 
 /** A request's route: which operation a method and path name. */
-export function routeOf(method: string, path: string): { op: OperationRequest['op']; keyId?: string } | undefined {
+export function routeOf(
+  method: string,
+  path: string,
+): { op: OperationRequest['op']; keyId?: string } | undefined {
   const p = path.split('?')[0]!;
   if (method !== 'POST') return undefined;
   // POST /v1/keys names a new key; every other operation is POST /v1/keys/{keyId}/{op}.
@@ -45,10 +62,18 @@ export function routeOf(method: string, path: string): { op: OperationRequest['o
 /** The operation a signed HTTP request asks for (its signature checked by the caller; a RequestError for a bad body). */
 export function operationOf(manifest: Manifest, s: SignedHttp): OperationRequest {
   const route = routeOf(s.method, s.path);
-  if (!route) throw new RequestError('NOT_FOUND', `no operation at ${s.method} ${s.path.slice(0, 100)}`);
+  if (!route)
+    throw new RequestError('NOT_FOUND', `no operation at ${s.method} ${s.path.slice(0, 100)}`);
   const requestId = requestIdOf(s);
   const keyId = route.keyId ?? `key_${requestId.slice(1, 25)}`;
-  return { requestId, initiator: s.keyId, timestamp: s.timestamp, op: route.op, keyId, ...operationFields(manifest, route.op, object(s.body)) } as OperationRequest;
+  return {
+    requestId,
+    initiator: s.keyId,
+    timestamp: s.timestamp,
+    op: route.op,
+    keyId,
+    ...operationFields(manifest, route.op, object(s.body)),
+  } as OperationRequest;
 }
 
 /**

@@ -88,11 +88,22 @@ const bytes = (s: string) => new TextEncoder().encode(s);
  * key is VALIDATION, fewer than `threshold` NOT_ENOUGH_SIGNERS. The one rule the API, every node
  * and the client apply.
  */
-export function signersOf(key: { keyId: string; parties: string[]; threshold: number }, chosen: string[]): string[] {
+export function signersOf(
+  key: { keyId: string; parties: string[]; threshold: number },
+  chosen: string[],
+): string[] {
   const signers = chosen.length ? chosen : key.parties.slice(0, key.threshold);
   const outside = signers.filter((s) => !key.parties.includes(s));
-  if (outside.length) throw new RequestError('VALIDATION', `signers ${outside.join(', ')} are not parties of ${key.keyId} (${key.parties.join(', ')})`);
-  if (signers.length < key.threshold) throw new RequestError('NOT_ENOUGH_SIGNERS', `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${key.threshold}`);
+  if (outside.length)
+    throw new RequestError(
+      'VALIDATION',
+      `signers ${outside.join(', ')} are not parties of ${key.keyId} (${key.parties.join(', ')})`,
+    );
+  if (signers.length < key.threshold)
+    throw new RequestError(
+      'NOT_ENOUGH_SIGNERS',
+      `${signers.length} signer(s) given; the threshold (minimum number of signers) is ${key.threshold}`,
+    );
   return signers;
 }
 

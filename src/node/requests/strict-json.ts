@@ -10,7 +10,9 @@ export class DuplicateKeyError extends SyntaxError {
   override name = 'DuplicateKeyError';
   constructor(readonly key: string) {
     // The key is the sender's text: named only when it is a plain identifier, and bounded.
-    super(`the body repeats the key ${/^[A-Za-z0-9_-]{1,40}$/.test(key) ? JSON.stringify(key) : '(not shown)'} in one object; every key may appear once`);
+    super(
+      `the body repeats the key ${/^[A-Za-z0-9_-]{1,40}$/.test(key) ? JSON.stringify(key) : '(not shown)'} in one object; every key may appear once`,
+    );
   }
 }
 

@@ -49,12 +49,16 @@ export class SessionJournalError extends Error {
   override name = 'SessionJournalError';
   readonly code = 'SESSION_JOURNAL_TAMPERED';
   constructor(why: string) {
-    super(`the session journal ${why}; refusing to start (a node that forgot its sessions could run one twice: restore the file or investigate)`);
+    super(
+      `the session journal ${why}; refusing to start (a node that forgot its sessions could run one twice: restore the file or investigate)`,
+    );
   }
 }
 
-const u64 = (b: Uint8Array, at: number) => Number(new DataView(b.buffer, b.byteOffset + at, 8).getBigUint64(0, true));
-const putU64 = (b: Uint8Array, at: number, v: number) => new DataView(b.buffer, b.byteOffset + at, 8).setBigUint64(0, BigInt(v), true);
+const u64 = (b: Uint8Array, at: number) =>
+  Number(new DataView(b.buffer, b.byteOffset + at, 8).getBigUint64(0, true));
+const putU64 = (b: Uint8Array, at: number, v: number) =>
+  new DataView(b.buffer, b.byteOffset + at, 8).setBigUint64(0, BigInt(v), true);
 
 /** The journal medium of a SessionLedger (the fs driver). */
 export class SessionJournal implements LedgerMedium {
@@ -74,21 +78,40 @@ export class SessionJournal implements LedgerMedium {
     private readonly chainKey: Uint8Array,
     private readonly readOnly: boolean,
   ) {
-    this.anchor = new PositionAnchor<JournalPosition>(store, POSITION, () => ({ epoch: this.epoch, entries: this.count, head: bytesToHex(this.head) }));
+    this.anchor = new PositionAnchor<JournalPosition>(store, POSITION, () => ({
+      epoch: this.epoch,
+      entries: this.count,
+      head: bytesToHex(this.head),
+    }));
   }
 
   /** Opens (or creates) the journal at `path`, checked against its anchor in `store`. */
-  static async open(path: string, store: EncryptedStore, opts: { readOnly?: boolean } = {}): Promise<SessionJournal> {
-    const j = new SessionJournal(path, store, store.subkey('sessions/tag'), store.subkey('sessions/chain'), opts.readOnly === true);
+  static async open(
+    path: string,
+    store: EncryptedStore,
+    opts: { readOnly?: boolean } = {},
+  ): Promise<SessionJournal> {
+    const j = new SessionJournal(
+      path,
+      store,
+      store.subkey('sessions/tag'),
+      store.subkey('sessions/chain'),
+      opts.readOnly === true,
+    );
     const anchored = await j.anchor.read();
-    const fh = await open(path, opts.readOnly ? 'r' : 'a+', 0o600).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT' && opts.readOnly) return undefined;
-      throw e;
-    });
+    const fh = await open(path, opts.readOnly ? 'r' : 'a+', 0o600).catch(
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT' && opts.readOnly) return undefined;
+        throw e;
+      },
+    );
     const bytes = fh ? new Uint8Array(await fh.readFile()) : new Uint8Array();
     await fh?.close();
     if (!bytes.length) {
-      if (anchored && anchored.entries > 0) throw new SessionJournalError(`is missing or empty but held ${anchored.entries} entries (deleted or rolled back)`);
+      if (anchored && anchored.entries > 0)
+        throw new SessionJournalError(
+          `is missing or empty but held ${anchored.entries} entries (deleted or rolled back)`,
+        );
       if (!j.readOnly) await j.rewrite(1, 0, []);
       return j;
     }
@@ -96,14 +119,19 @@ export class SessionJournal implements LedgerMedium {
     if (!j.readOnly) {
       j.fh = await open(path, 'r+');
       // A torn last batch (never acknowledged) is cut off before anything is appended.
-      if (bytes.length !== HEADER_LEN + j.count * ENTRY_LEN) await j.fh.truncate(HEADER_LEN + j.count * ENTRY_LEN);
-      if (!anchored || anchored.epoch !== j.epoch || anchored.entries !== j.count) j.anchor.update();
+      if (bytes.length !== HEADER_LEN + j.count * ENTRY_LEN)
+        await j.fh.truncate(HEADER_LEN + j.count * ENTRY_LEN);
+      if (!anchored || anchored.epoch !== j.epoch || anchored.entries !== j.count)
+        j.anchor.update();
     }
     return j;
   }
 
   private headerMac(header: Uint8Array): Uint8Array {
-    return hmac(sha256, this.chainKey, header.subarray(0, HEADER_LEN - MAC_LEN)).subarray(0, MAC_LEN);
+    return hmac(sha256, this.chainKey, header.subarray(0, HEADER_LEN - MAC_LEN)).subarray(
+      0,
+      MAC_LEN,
+    );
   }
 
   private entryMac(prev: Uint8Array, body: Uint8Array): Uint8Array {
@@ -116,32 +144,56 @@ export class SessionJournal implements LedgerMedium {
   /** Checks the file against the anchor and keeps its entries; throws SessionJournalError. */
   private parse(bytes: Uint8Array, anchored: JournalPosition | undefined): void {
     const header = bytes.subarray(0, HEADER_LEN);
-    if (bytes.length < HEADER_LEN || MAGIC.some((b, i) => header[i] !== b) || !equal(this.headerMac(header), header.subarray(HEADER_LEN - MAC_LEN))) {
-      throw new SessionJournalError('header fails authentication (tampered, or another store\'s)');
+    if (
+      bytes.length < HEADER_LEN ||
+      MAGIC.some((b, i) => header[i] !== b) ||
+      !equal(this.headerMac(header), header.subarray(HEADER_LEN - MAC_LEN))
+    ) {
+      throw new SessionJournalError("header fails authentication (tampered, or another store's)");
     }
     this.epoch = u64(header, 8);
     this.low = u64(header, 16);
     this.head = header.slice(HEADER_LEN - MAC_LEN);
-    if (anchored && anchored.epoch > this.epoch) throw new SessionJournalError(`is epoch ${this.epoch} but epoch ${anchored.epoch} was written (an older copy was put back)`);
+    if (anchored && anchored.epoch > this.epoch)
+      throw new SessionJournalError(
+        `is epoch ${this.epoch} but epoch ${anchored.epoch} was written (an older copy was put back)`,
+      );
     const mustHave = anchored && anchored.epoch === this.epoch ? anchored.entries : 0;
     const full = Math.floor((bytes.length - HEADER_LEN) / ENTRY_LEN);
     for (let i = 0; i < full; i++) {
       const e = bytes.subarray(HEADER_LEN + i * ENTRY_LEN, HEADER_LEN + (i + 1) * ENTRY_LEN);
       const mac = this.entryMac(this.head, e.subarray(0, 24));
       if (!equal(mac, e.subarray(24))) {
-        if (i < mustHave) throw new SessionJournalError(`entry ${i + 1} fails authentication (edited, reordered or spliced)`);
+        if (i < mustHave)
+          throw new SessionJournalError(
+            `entry ${i + 1} fails authentication (edited, reordered or spliced)`,
+          );
         break; // the torn tail of a batch cut short by a crash
       }
       this.head = mac;
       this.count = i + 1;
       this.loaded.push([bytesToHex(e.subarray(8, 24)), u64(e, 0)]);
     }
-    if (this.count < mustHave) throw new SessionJournalError(`has ${this.count} entries but had ${mustHave} (truncated or rolled back)`);
-    if (anchored && anchored.epoch === this.epoch && mustHave > 0 && bytesToHex(this.macAt(bytes, mustHave)) !== anchored.head) throw new SessionJournalError(`differs at entry ${mustHave} from what was written (replaced)`);
+    if (this.count < mustHave)
+      throw new SessionJournalError(
+        `has ${this.count} entries but had ${mustHave} (truncated or rolled back)`,
+      );
+    if (
+      anchored &&
+      anchored.epoch === this.epoch &&
+      mustHave > 0 &&
+      bytesToHex(this.macAt(bytes, mustHave)) !== anchored.head
+    )
+      throw new SessionJournalError(
+        `differs at entry ${mustHave} from what was written (replaced)`,
+      );
   }
 
   private macAt(bytes: Uint8Array, entries: number): Uint8Array {
-    return bytes.subarray(HEADER_LEN + entries * ENTRY_LEN - MAC_LEN, HEADER_LEN + entries * ENTRY_LEN);
+    return bytes.subarray(
+      HEADER_LEN + entries * ENTRY_LEN - MAC_LEN,
+      HEADER_LEN + entries * ENTRY_LEN,
+    );
   }
 
   keyOf(id: string): string {
@@ -155,7 +207,8 @@ export class SessionJournal implements LedgerMedium {
   }
 
   async append(batch: Entry[], low: number, live: () => Entry[]): Promise<void> {
-    if (this.readOnly || !this.fh) throw new RangeError('this session journal was opened read-only');
+    if (this.readOnly || !this.fh)
+      throw new RangeError('this session journal was opened read-only');
     this.anchor.check();
     this.low = Math.max(this.low, low);
     if (this.count >= COMPACT_MIN) {

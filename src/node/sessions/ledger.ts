@@ -48,7 +48,6 @@ interface Segment {
 const encode = (seg: Segment) => new TextEncoder().encode(JSON.stringify(seg));
 const newest = (entries: Entry[]) => entries.reduce((m, e) => Math.max(m, e[1]), 0);
 
-
 /** The started-session ledger of one node. */
 export class SessionLedger {
   /** Recorded keys (see LedgerMedium.keyOf), oldest first, with their claim time. */
@@ -68,9 +67,18 @@ export class SessionLedger {
    * previous run). With `journal` (a file path: the fs driver) the ids go to a journal file
    * there, anchored in `store`; ids a store-kept ledger of an earlier version holds move into it.
    */
-  static async open(store: EncryptedStore, opts: { journal?: string; retentionMs?: number; now?: () => number } = {}): Promise<SessionLedger> {
-    const medium = opts.journal ? await SessionJournal.open(opts.journal, store) : new StoreSegments(store);
-    const ledger = new SessionLedger(medium, opts.retentionMs ?? SESSION_RETENTION_MS, opts.now ?? Date.now);
+  static async open(
+    store: EncryptedStore,
+    opts: { journal?: string; retentionMs?: number; now?: () => number } = {},
+  ): Promise<SessionLedger> {
+    const medium = opts.journal
+      ? await SessionJournal.open(opts.journal, store)
+      : new StoreSegments(store);
+    const ledger = new SessionLedger(
+      medium,
+      opts.retentionMs ?? SESSION_RETENTION_MS,
+      opts.now ?? Date.now,
+    );
     const cutoff = ledger.prune();
     const { entries, prunedBefore } = await medium.load();
     ledger.low = Math.max(ledger.low, prunedBefore);
@@ -89,14 +97,22 @@ export class SessionLedger {
     if (!old.length) return;
     const cutoff = this.prune();
     for (const { segment } of old) this.low = Math.max(this.low, segment.prunedBefore ?? 0);
-    const adopted = old.flatMap((s) => s.segment.entries).filter((e) => e[1] >= cutoff && !this.has(e[0]));
+    const adopted = old
+      .flatMap((s) => s.segment.entries)
+      .filter((e) => e[1] >= cutoff && !this.has(e[0]));
     await Promise.all(adopted.map(([id]) => this.claim(id)));
     for (const { version } of old) await store.retire(RECORD, version);
   }
 
   /** How many times `id` is recorded on disk (for inspection: at most once). */
-  static async recorded(store: EncryptedStore, id: string, opts: { journal?: string } = {}): Promise<number> {
-    const medium = opts.journal ? await SessionJournal.open(opts.journal, store, { readOnly: true }) : new StoreSegments(store);
+  static async recorded(
+    store: EncryptedStore,
+    id: string,
+    opts: { journal?: string } = {},
+  ): Promise<number> {
+    const medium = opts.journal
+      ? await SessionJournal.open(opts.journal, store, { readOnly: true })
+      : new StoreSegments(store);
     const key = medium.keyOf(id);
     const n = (await medium.load()).entries.filter((e) => e[0] === key).length;
     await medium.close();
@@ -191,7 +207,9 @@ const versionOf = (level: number, slot: number) => level * FANOUT + slot + 1;
 /** The ledger in versions of one store record (any driver; see the module comment). */
 class StoreSegments implements LedgerMedium {
   /** Per level and slot: the newest id time of the segment there, or undefined when the slot is free. */
-  private readonly slots: (number | undefined)[][] = Array.from({ length: LEVELS }, () => new Array<number | undefined>(FANOUT).fill(undefined));
+  private readonly slots: (number | undefined)[][] = Array.from({ length: LEVELS }, () =>
+    new Array<number | undefined>(FANOUT).fill(undefined),
+  );
   private merging: Promise<void> = Promise.resolve();
   private mergeRunning = false;
   private low = 0;
@@ -235,7 +253,12 @@ class StoreSegments implements LedgerMedium {
       await this.merge();
       slot = this.freeSlot(0);
     }
-    await this.store.put(RECORD, versionOf(0, slot), encode({ entries: ids, prunedBefore: this.low }), { durable: true });
+    await this.store.put(
+      RECORD,
+      versionOf(0, slot),
+      encode({ entries: ids, prunedBefore: this.low }),
+      { durable: true },
+    );
     this.slots[0]![slot] = newest(ids);
     if (this.used(0) >= MERGE_AT && !this.mergeRunning) void this.merge().catch(() => undefined);
   }
@@ -266,17 +289,25 @@ class StoreSegments implements LedgerMedium {
   private async mergeLevel(level: number): Promise<void> {
     const cutoff = this.low;
     // Slots whose every id has expired are free already.
-    for (const l of this.slots) l.forEach((t, i) => t !== undefined && t < cutoff && (l[i] = undefined));
+    for (const l of this.slots)
+      l.forEach((t, i) => t !== undefined && t < cutoff && (l[i] = undefined));
     const inputs = this.slots[level]!.flatMap((t, i) => (t === undefined ? [] : [i]));
     if (!inputs.length) return;
     const top = level === LEVELS - 1;
     if (!top && this.freeSlot(level + 1) === undefined) await this.mergeLevel(level + 1);
     const merged = new Map<string, number>();
-    for (const i of inputs) for (const [id, at] of (await readSegment(this.store, versionOf(level, i)))?.entries ?? []) if (at >= cutoff) merged.set(id, Math.max(at, merged.get(id) ?? 0));
+    for (const i of inputs)
+      for (const [id, at] of (await readSegment(this.store, versionOf(level, i)))?.entries ?? [])
+        if (at >= cutoff) merged.set(id, Math.max(at, merged.get(id) ?? 0));
     const entries = [...merged];
     // The top level merges into one of its own slots: the merged segment holds all it replaces.
     const [toLevel, toSlot] = top ? [level, inputs[0]!] : [level + 1, this.freeSlot(level + 1)!];
-    await this.store.put(RECORD, versionOf(toLevel, toSlot), encode({ entries, prunedBefore: this.low }), { durable: true });
+    await this.store.put(
+      RECORD,
+      versionOf(toLevel, toSlot),
+      encode({ entries, prunedBefore: this.low }),
+      { durable: true },
+    );
     // Only now, with the merged segment durable, may the inputs be overwritten.
     for (const i of inputs) this.slots[level]![i] = undefined;
     this.slots[toLevel]![toSlot] = entries.length ? newest(entries) : undefined;
@@ -288,7 +319,9 @@ async function readSegment(store: EncryptedStore, version: number): Promise<Segm
   return b && (JSON.parse(new TextDecoder().decode(b)) as Segment);
 }
 
-async function readSegments(store: EncryptedStore): Promise<{ version: number; segment: Segment }[]> {
+async function readSegments(
+  store: EncryptedStore,
+): Promise<{ version: number; segment: Segment }[]> {
   const out: { version: number; segment: Segment }[] = [];
   for (const version of await store.versions(RECORD)) {
     const segment = await readSegment(store, version);

@@ -51,12 +51,23 @@ export class AuditLog {
    * shorter or its line there differs), then keeps the anchor current after each append.
    */
   async anchor(store: EncryptedStore): Promise<void> {
-    const anchored = new PositionAnchor<AuditPosition>(store, POSITION, () => ({ entries: this.entries, head: this.prev }));
+    const anchored = new PositionAnchor<AuditPosition>(store, POSITION, () => ({
+      entries: this.entries,
+      head: this.prev,
+    }));
     const at = await anchored.read();
     if (at && at.entries > 0) {
-      const lines = existsSync(this.path) ? readFileSync(this.path, 'utf8').split('\n').filter(Boolean) : [];
-      if (lines.length < at.entries) throw new AuditRollbackError(`has ${lines.length} entries but had ${at.entries} (truncated or rolled back)`);
-      if (hashLine(lines[at.entries - 1]!) !== at.head) throw new AuditRollbackError(`differs at entry ${at.entries} from what was written (replaced)`);
+      const lines = existsSync(this.path)
+        ? readFileSync(this.path, 'utf8').split('\n').filter(Boolean)
+        : [];
+      if (lines.length < at.entries)
+        throw new AuditRollbackError(
+          `has ${lines.length} entries but had ${at.entries} (truncated or rolled back)`,
+        );
+      if (hashLine(lines[at.entries - 1]!) !== at.head)
+        throw new AuditRollbackError(
+          `differs at entry ${at.entries} from what was written (replaced)`,
+        );
     }
     this.anchored = anchored;
     if (!at || at.entries !== this.entries) anchored.update();
@@ -80,7 +91,9 @@ export class AuditLog {
 }
 
 /** Checks a log's chain; returns the number of entries or the first broken line (1-based). */
-export function verifyAuditLog(path: string): { ok: true; entries: number } | { ok: false; line: number; reason: string } {
+export function verifyAuditLog(
+  path: string,
+): { ok: true; entries: number } | { ok: false; line: number; reason: string } {
   const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
   let prev = GENESIS;
   for (let i = 0; i < lines.length; i++) {
@@ -90,7 +103,12 @@ export function verifyAuditLog(path: string): { ok: true; entries: number } | { 
     } catch {
       return { ok: false, line: i + 1, reason: 'not JSON' };
     }
-    if (entry.prev !== prev) return { ok: false, line: i + 1, reason: 'hash chain broken (edited, deleted or reordered entries)' };
+    if (entry.prev !== prev)
+      return {
+        ok: false,
+        line: i + 1,
+        reason: 'hash chain broken (edited, deleted or reordered entries)',
+      };
     prev = hashLine(lines[i]!);
   }
   return { ok: true, entries: lines.length };

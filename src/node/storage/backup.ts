@@ -26,7 +26,11 @@ const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const LOCAL_ONLY = new Set<string>([record.auditPosition, RESTORED_MARK]);
 
 /** Exports a node's store, age-encrypted to `recipients` (age1… X25519 recipients). */
-export async function exportBackup(store: EncryptedStore, meta: { nodeId: string; cluster: string }, recipients: string[]): Promise<{ bytes: Uint8Array; records: number }> {
+export async function exportBackup(
+  store: EncryptedStore,
+  meta: { nodeId: string; cluster: string },
+  recipients: string[],
+): Promise<{ bytes: Uint8Array; records: number }> {
   if (!recipients.length) throw new RangeError('a backup needs at least one age recipient');
   const records: BackupDocument['records'] = [];
   for (const r of await store.records()) {
@@ -34,7 +38,12 @@ export async function exportBackup(store: EncryptedStore, meta: { nodeId: string
     const plain = await store.get(r.name, r.version);
     if (plain) records.push({ name: r.name, version: r.version, data: b64(plain) });
   }
-  const doc: BackupDocument = { format: 'tessera-backup/v1', ...meta, createdAt: new Date().toISOString(), records };
+  const doc: BackupDocument = {
+    format: 'tessera-backup/v1',
+    ...meta,
+    createdAt: new Date().toISOString(),
+    records,
+  };
   const e = new Encrypter();
   for (const r of recipients) e.addRecipient(r);
   const bytes = await e.encrypt(new TextEncoder().encode(JSON.stringify(doc)));
@@ -47,19 +56,33 @@ export class BackupError extends Error {
 }
 
 /** Restores a backup into `store` (which must be empty unless `force`). */
-export async function importBackup(store: EncryptedStore, bytes: Uint8Array, identity: string, expect: { nodeId: string; cluster: string }, force = false): Promise<{ records: number; createdAt: string }> {
+export async function importBackup(
+  store: EncryptedStore,
+  bytes: Uint8Array,
+  identity: string,
+  expect: { nodeId: string; cluster: string },
+  force = false,
+): Promise<{ records: number; createdAt: string }> {
   const d = new Decrypter();
   d.addIdentity(identity);
   let doc: BackupDocument;
   try {
     doc = JSON.parse(new TextDecoder().decode(await d.decrypt(bytes))) as BackupDocument;
   } catch {
-    throw new BackupError('the backup does not open with this identity (wrong key or not a Tessera backup)');
+    throw new BackupError(
+      'the backup does not open with this identity (wrong key or not a Tessera backup)',
+    );
   }
   if (doc.format !== 'tessera-backup/v1') throw new BackupError('not a tessera-backup/v1 file');
-  if (doc.nodeId !== expect.nodeId || doc.cluster !== expect.cluster) throw new BackupError(`the backup is of ${doc.cluster}/${doc.nodeId}, not ${expect.cluster}/${expect.nodeId}`);
-  if (!force && (await store.records()).some((r) => !LOCAL_ONLY.has(r.name))) throw new BackupError('the store is not empty; pass --force to overwrite it');
-  for (const r of doc.records) if (!LOCAL_ONLY.has(r.name)) await store.put(r.name, r.version, new Uint8Array(Buffer.from(r.data, 'base64')));
+  if (doc.nodeId !== expect.nodeId || doc.cluster !== expect.cluster)
+    throw new BackupError(
+      `the backup is of ${doc.cluster}/${doc.nodeId}, not ${expect.cluster}/${expect.nodeId}`,
+    );
+  if (!force && (await store.records()).some((r) => !LOCAL_ONLY.has(r.name)))
+    throw new BackupError('the store is not empty; pass --force to overwrite it');
+  for (const r of doc.records)
+    if (!LOCAL_ONLY.has(r.name))
+      await store.put(r.name, r.version, new Uint8Array(Buffer.from(r.data, 'base64')));
   // A restore onto an empty store lowers its generation on purpose: the next start accepts it once.
   await store.putJson(RESTORED_MARK, { at: new Date().toISOString() });
   return { records: doc.records.length, createdAt: doc.createdAt };

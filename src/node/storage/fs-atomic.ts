@@ -13,7 +13,11 @@ const SEGMENT = /^[A-Za-z0-9@._-]+$/;
 
 function pathOf(base: string, key: string): string {
   const parts = key.split(':').filter(Boolean);
-  if (!parts.length || parts.some((p) => !SEGMENT.test(p) || p === '.' || p === '..' || p.includes('.tmp-'))) throw new RangeError(`unsafe storage key "${key}"`);
+  if (
+    !parts.length ||
+    parts.some((p) => !SEGMENT.test(p) || p === '.' || p === '..' || p.includes('.tmp-'))
+  )
+    throw new RangeError(`unsafe storage key "${key}"`);
   return join(base, ...parts);
 }
 

@@ -6,7 +6,15 @@
  * (prompt, file, environment) must give at least MIN_PASSPHRASE characters.
  * @module
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import process from 'node:process';
@@ -26,7 +34,7 @@ export class PassphraseError extends Error {
 
 function writeAll(fd: number, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+  for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
   fsyncSync(fd);
 }
 
@@ -47,18 +55,29 @@ function syncDir(dir: string): void {
  * Creates `path` holding `data`, mode 0600. Without `force` an existing file is an error naming
  * it; with `force` the file is replaced atomically.
  */
-export function writeSecretFile(path: string, data: Uint8Array | string, opts: { force?: boolean } = {}): void {
+export function writeSecretFile(
+  path: string,
+  data: Uint8Array | string,
+  opts: { force?: boolean } = {},
+): void {
   writeNewFile(path, data, { ...opts, mode: 0o600 });
 }
 
 /** Like writeSecretFile, for a file that is not secret (a public key): `mode` defaults to 0644. */
-export function writeNewFile(path: string, data: Uint8Array | string, opts: { force?: boolean; mode?: number } = {}): void {
+export function writeNewFile(
+  path: string,
+  data: Uint8Array | string,
+  opts: { force?: boolean; mode?: number } = {},
+): void {
   const target = opts.force ? `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}` : path;
   let fd: number;
   try {
     fd = openSync(target, 'wx', opts.mode ?? 0o644);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new FileExistsError(`${path} already exists; refusing to overwrite it (pass --force to replace it)`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new FileExistsError(
+        `${path} already exists; refusing to overwrite it (pass --force to replace it)`,
+      );
     throw e;
   }
   try {
@@ -76,14 +95,21 @@ export function writeNewFile(path: string, data: Uint8Array | string, opts: { fo
 /** Throws unless `passphrase` has at least MIN_PASSPHRASE characters; `source` names where it came from. */
 export function checkPassphrase(passphrase: string, source: string): string {
   if (!passphrase) throw new PassphraseError(`the passphrase from ${source} is empty`);
-  if ([...passphrase].length < MIN_PASSPHRASE) throw new PassphraseError(`the passphrase from ${source} is shorter than ${MIN_PASSPHRASE} characters`);
+  if ([...passphrase].length < MIN_PASSPHRASE)
+    throw new PassphraseError(
+      `the passphrase from ${source} is shorter than ${MIN_PASSPHRASE} characters`,
+    );
   return passphrase;
 }
 
 /** Reads a passphrase file: its content less exactly one trailing newline (`\n` or `\r\n`), nothing else stripped. */
 export function readPassphraseFile(path: string): string {
   const text = readFileSync(path, 'utf8');
-  const passphrase = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
+  const passphrase = text.endsWith('\r\n')
+    ? text.slice(0, -2)
+    : text.endsWith('\n')
+      ? text.slice(0, -1)
+      : text;
   return checkPassphrase(passphrase, `passphrase file ${path}`);
 }
 

@@ -80,13 +80,19 @@ export interface StoreIntegrity {
 /** Derives the 32-byte storage key from a passphrase (scrypt N=2^15, r=8, p=1, salt bound to the cluster and node). */
 export function storageKeyFromPassphrase(passphrase: string, salt: string): Uint8Array {
   if (!passphrase) throw new MissingStorageKeyError('empty storage passphrase');
-  return scrypt(utf8(passphrase), sha256(utf8(`tessera/storage/${salt}`)), { N: 2 ** 15, r: 8, p: 1, dkLen: 32 });
+  return scrypt(utf8(passphrase), sha256(utf8(`tessera/storage/${salt}`)), {
+    N: 2 ** 15,
+    r: 8,
+    p: 1,
+    dkLen: 32,
+  });
 }
 
 /** Parses a key file: 64 hex characters. */
 export function storageKeyFromFile(text: string): Uint8Array {
   const hex = text.trim();
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new MissingStorageKeyError('the storage key file must hold 64 hex characters');
+  if (!/^[0-9a-fA-F]{64}$/.test(hex))
+    throw new MissingStorageKeyError('the storage key file must hold 64 hex characters');
   return Uint8Array.from(hex.match(/../g)!, (b) => parseInt(b, 16));
 }
 
@@ -118,7 +124,10 @@ function copyAndWipe(b: Uint8Array): Uint8Array {
 }
 
 /** A record's sealed contents: its plaintext identity and counter, then the data. */
-function encodeRecord(head: { name: string; version: number; counter: number }, data: Uint8Array): Uint8Array {
+function encodeRecord(
+  head: { name: string; version: number; counter: number },
+  data: Uint8Array,
+): Uint8Array {
   const h = utf8(JSON.stringify([head.name, head.version, head.counter]));
   const out = new Uint8Array(4 + h.length + data.length);
   new DataView(out.buffer).setUint32(0, h.length);
@@ -127,9 +136,18 @@ function encodeRecord(head: { name: string; version: number; counter: number }, 
   return out;
 }
 
-function decodeRecord(b: Uint8Array): { name: string; version: number; counter: number; data: Uint8Array } {
+function decodeRecord(b: Uint8Array): {
+  name: string;
+  version: number;
+  counter: number;
+  data: Uint8Array;
+} {
   const n = new DataView(b.buffer, b.byteOffset).getUint32(0);
-  const [name, version, counter] = JSON.parse(new TextDecoder().decode(b.subarray(4, 4 + n))) as [string, number, number];
+  const [name, version, counter] = JSON.parse(new TextDecoder().decode(b.subarray(4, 4 + n))) as [
+    string,
+    number,
+    number,
+  ];
   return { name, version, counter, data: b.slice(4 + n) };
 }
 
@@ -164,8 +182,15 @@ export class EncryptedStore {
    * migrates and checks the index. `readOnly` (another process owns the store, e.g. a running
    * node): nothing is written, migrated or repaired, and writes throw.
    */
-  static async open(storage: Storage, key: Uint8Array | undefined, opts: { readOnly?: boolean } = {}): Promise<EncryptedStore> {
-    if (!key || key.length !== 32) throw new MissingStorageKeyError('no storage key configured (set TESSERA_STORAGE_PASSPHRASE or storage.keyFile); refusing to start');
+  static async open(
+    storage: Storage,
+    key: Uint8Array | undefined,
+    opts: { readOnly?: boolean } = {},
+  ): Promise<EncryptedStore> {
+    if (!key || key.length !== 32)
+      throw new MissingStorageKeyError(
+        'no storage key configured (set TESSERA_STORAGE_PASSPHRASE or storage.keyFile); refusing to start',
+      );
     const store = new EncryptedStore(storage, key);
     store.readOnly = opts.readOnly === true;
     const check = await storage.getItemRaw<Uint8Array>(KEYCHECK);
@@ -176,13 +201,24 @@ export class EncryptedStore {
       try {
         store.openV1(KEYCHECK, 0, toBytes(check));
       } catch {
-        throw new WrongStorageKeyError('the storage key does not open this store (wrong passphrase or key file)');
+        throw new WrongStorageKeyError(
+          'the storage key does not open this store (wrong passphrase or key file)',
+        );
       }
     }
     try {
       store.manifest = await StoreManifest.load(storage, store.sealer(), toBytes);
     } catch (e) {
-      if (e instanceof ManifestError) throw e.kind === 'rollback' ? new StorageRollbackError('store manifest', `(${e.part}) is older than the manifest root says (rolled back)`) : new StorageTamperedError('store manifest', `(${e.part}) failed authentication or is missing`);
+      if (e instanceof ManifestError)
+        throw e.kind === 'rollback'
+          ? new StorageRollbackError(
+              'store manifest',
+              `(${e.part}) is older than the manifest root says (rolled back)`,
+            )
+          : new StorageTamperedError(
+              'store manifest',
+              `(${e.part}) failed authentication or is missing`,
+            );
       throw e;
     }
     await store.reconcile();
@@ -200,7 +236,12 @@ export class EncryptedStore {
     return EncryptedStore.open(createStorage(), key);
   }
 
-  private sealWith(aad: Uint8Array, framed: Uint8Array, magic: Uint8Array, key: Uint8Array): Uint8Array {
+  private sealWith(
+    aad: Uint8Array,
+    framed: Uint8Array,
+    magic: Uint8Array,
+    key: Uint8Array,
+  ): Uint8Array {
     const nonce = crypto.getRandomValues(new Uint8Array(24));
     const ct = xchacha20poly1305(key, nonce, aad).encrypt(framed);
     const out = new Uint8Array(magic.length + 24 + ct.length);
@@ -211,8 +252,14 @@ export class EncryptedStore {
   }
 
   /** Opens a sealed value; throws (any error) when it does not authenticate. */
-  private openWith(aad: Uint8Array, sealed: Uint8Array, magic: Uint8Array, key: Uint8Array): Uint8Array {
-    if (sealed.length < magic.length + 24 + 16 || magic.some((b, i) => sealed[i] !== b)) throw new RangeError('not a sealed value');
+  private openWith(
+    aad: Uint8Array,
+    sealed: Uint8Array,
+    magic: Uint8Array,
+    key: Uint8Array,
+  ): Uint8Array {
+    if (sealed.length < magic.length + 24 + 16 || magic.some((b, i) => sealed[i] !== b))
+      throw new RangeError('not a sealed value');
     return xchacha20poly1305(key, sealed.subarray(4, 28), aad).decrypt(sealed.subarray(28));
   }
 
@@ -255,7 +302,11 @@ export class EncryptedStore {
   }
 
   // Intermediate plaintext copies are wiped once used (zlib's internal buffers cannot be).
-  private sealRecord(id: string, head: { name: string; version: number; counter: number }, plain: Uint8Array): Uint8Array {
+  private sealRecord(
+    id: string,
+    head: { name: string; version: number; counter: number },
+    plain: Uint8Array,
+  ): Uint8Array {
     const inner = encodeRecord(head, plain);
     const framed = frame(inner);
     inner.fill(0);
@@ -304,11 +355,16 @@ export class EncryptedStore {
     let migrated = false;
     for (const k of keys) {
       if (k.startsWith(RECORD)) present.add(k.slice(RECORD.length));
-      else if (k !== KEYCHECK && k !== ROOT_KEY && !/^m:[0-9a-f]{2}$/.test(k) && /@\d+$/.test(k)) legacy.push(k);
+      else if (k !== KEYCHECK && k !== ROOT_KEY && !/^m:[0-9a-f]{2}$/.test(k) && /@\d+$/.test(k))
+        legacy.push(k);
     }
     // A store writes its root before its first record (also before migrating), so records
     // without a root mean the root was deleted: adopting them would lose every tombstone.
-    if (!this.manifest.existed && present.size) throw new StorageTamperedError('store manifest', '(root) is missing although the store holds records (deleted)');
+    if (!this.manifest.existed && present.size)
+      throw new StorageTamperedError(
+        'store manifest',
+        '(root) is missing although the store holds records (deleted)',
+      );
     for (const id of present) {
       if (this.manifest.entry(id)) continue;
       const raw = await this.storage.getItemRaw(RECORD + id);
@@ -325,7 +381,8 @@ export class EncryptedStore {
       this.manifest.set(id, { name: rec.name, version: rec.version, counter: rec.counter });
       this.integrity.rolledForward.push(label);
     }
-    for (const [id, e] of this.manifest.all()) if (!present.has(id)) this.integrity.missing.push(`${e.name}@${e.version}`);
+    for (const [id, e] of this.manifest.all())
+      if (!present.has(id)) this.integrity.missing.push(`${e.name}@${e.version}`);
     // Old layout: re-seal under hashed names (durably), commit the manifest, then drop the old names.
     // A crash before the commit leaves the old names, which migrate again; after it, they are only removed.
     if (this.readOnly) return;
@@ -342,7 +399,10 @@ export class EncryptedStore {
         try {
           plain = this.openV1(name, version, toBytes(raw));
         } catch {
-          throw new StorageTamperedError(`${name}@${version}`, 'failed authentication during migration (tampered, truncated or swapped)');
+          throw new StorageTamperedError(
+            `${name}@${version}`,
+            'failed authentication during migration (tampered, truncated or swapped)',
+          );
         }
         await this.write(name, version, plain, true);
         plain.fill(0);
@@ -357,14 +417,23 @@ export class EncryptedStore {
     for (const k of legacy) await this.storage.removeItem(k);
   }
 
-  private async write(name: string, version: number, plain: Uint8Array, durable: boolean): Promise<void> {
+  private async write(
+    name: string,
+    version: number,
+    plain: Uint8Array,
+    durable: boolean,
+  ): Promise<void> {
     if (this.readOnly) throw new RangeError('this store was opened read-only');
     if (this.frozen) throw this.frozen;
     this.wrote = true;
     const id = this.idOf(name, version);
     await this.serial(id, async () => {
       const counter = this.manifest.next();
-      await this.storage.setItemRaw(RECORD + id, this.sealRecord(id, { name, version, counter }, plain), { durable });
+      await this.storage.setItemRaw(
+        RECORD + id,
+        this.sealRecord(id, { name, version, counter }, plain),
+        { durable },
+      );
       this.manifest.set(id, { name, version, counter });
     });
   }
@@ -376,7 +445,12 @@ export class EncryptedStore {
    * record is written atomically and its manifest entry joins the next group commit in the
    * background; a crash before that commit rolls the record forward at the next open.
    */
-  async put(name: string, version: number, plain: Uint8Array, opts: { durable?: boolean } = {}): Promise<void> {
+  async put(
+    name: string,
+    version: number,
+    plain: Uint8Array,
+    opts: { durable?: boolean } = {},
+  ): Promise<void> {
     if (this.commitFailure) {
       const e = this.commitFailure;
       this.commitFailure = undefined;
@@ -405,13 +479,18 @@ export class EncryptedStore {
     if (!this.readOnly && !entry && tomb === undefined) return undefined;
     const raw = await this.storage.getItemRaw(RECORD + id);
     if (raw == null) {
-      if (entry && this.manifest.entry(id)) throw new StorageTamperedError(label, 'is missing although the store manifest lists it (deleted)');
+      if (entry && this.manifest.entry(id))
+        throw new StorageTamperedError(
+          label,
+          'is missing although the store manifest lists it (deleted)',
+        );
       return undefined;
     }
     const rec = this.openRecord(id, toBytes(raw));
     if (!rec || rec.name !== name || rec.version !== version) throw new StorageTamperedError(label);
     if (entry && rec.counter < entry.counter) throw new StorageRollbackError(label);
-    if (!entry && tomb !== undefined && rec.counter <= tomb) throw new StorageRollbackError(label, 'was retired and has been put back (replayed)');
+    if (!entry && tomb !== undefined && rec.counter <= tomb)
+      throw new StorageRollbackError(label, 'was retired and has been put back (replayed)');
     return rec.data;
   }
 
@@ -497,6 +576,7 @@ export class EncryptedStore {
 function toBytes(v: unknown): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (typeof v === 'string') return Uint8Array.from(Buffer.from(v, 'base64'));
-  if (v && typeof v === 'object' && 'data' in (v as object)) return Uint8Array.from((v as { data: number[] }).data);
+  if (v && typeof v === 'object' && 'data' in (v as object))
+    return Uint8Array.from((v as { data: number[] }).data);
   throw new TypeError('unexpected raw value from the storage driver');
 }

@@ -26,17 +26,29 @@ import { RESTORED_MARK as RESTORED, StorageRollbackError, type EncryptedStore } 
 /** At most one anchor update per this many milliseconds (off the hot path, coalesced). */
 export const ANCHOR_EVERY_MS = 250;
 
-const message = (cluster: string, nodeId: string, generation: number) => new TextEncoder().encode(`tessera/store-anchor/v1\0${cluster}\0${nodeId}\0${generation}`);
+const message = (cluster: string, nodeId: string, generation: number) =>
+  new TextEncoder().encode(`tessera/store-anchor/v1\0${cluster}\0${nodeId}\0${generation}`);
 
 /** Checks the store against its anchor, then keeps the anchor current. Returns a stop function. */
-export async function anchorStore(bus: Bus, cluster: string, identity: PrivateIdentity, publicKey: string, store: EncryptedStore, warn: (msg: string, event?: string) => void): Promise<() => Promise<void>> {
+export async function anchorStore(
+  bus: Bus,
+  cluster: string,
+  identity: PrivateIdentity,
+  publicKey: string,
+  store: EncryptedStore,
+  warn: (msg: string, event?: string) => void,
+): Promise<() => Promise<void>> {
   const kv: KvLike = await bus.kv(anchorsBucket(cluster), {});
   const entry = await kv.get(identity.nodeId);
   const restored = await store.getJson<{ at: string }>(RESTORED);
   const loaded = store.loadedGeneration;
   // A deleted key reads as an entry without a value (operation DEL or PURGE).
   if (!entry || !entry.value?.length) {
-    if (!store.openedEmpty) warn(`no store anchor in NATS for this node although its store is at generation ${loaded}: a whole-store rollback cannot be detected at this start (NATS lost or purged the bucket, or someone deleted the anchor); re-anchoring`, 'store_anchor_missing');
+    if (!store.openedEmpty)
+      warn(
+        `no store anchor in NATS for this node although its store is at generation ${loaded}: a whole-store rollback cannot be detected at this start (NATS lost or purged the bucket, or someone deleted the anchor); re-anchoring`,
+        'store_anchor_missing',
+      );
   } else {
     let doc: { generation?: unknown; signature?: unknown } = {};
     try {
@@ -44,11 +56,29 @@ export async function anchorStore(bus: Bus, cluster: string, identity: PrivateId
     } catch {
       /* unreadable: treated as unsigned */
     }
-    const ok = typeof doc.generation === 'number' && typeof doc.signature === 'string' && /^[0-9a-f]{128}$/.test(doc.signature) && ed25519Verify(hexToBytes(publicKey), message(cluster, identity.nodeId, doc.generation), hexToBytes(doc.signature));
-    if (!ok) warn('the store anchor in NATS is not signed by this node (garbled, forged, or another cluster\'s node of this id on the same NATS); ignoring it', 'store_anchor_invalid');
-    else if (store.openedEmpty && (doc.generation as number) > loaded) warn(`a new, empty store replaces one at generation ${doc.generation as number}; re-anchoring`);
+    const ok =
+      typeof doc.generation === 'number' &&
+      typeof doc.signature === 'string' &&
+      /^[0-9a-f]{128}$/.test(doc.signature) &&
+      ed25519Verify(
+        hexToBytes(publicKey),
+        message(cluster, identity.nodeId, doc.generation),
+        hexToBytes(doc.signature),
+      );
+    if (!ok)
+      warn(
+        "the store anchor in NATS is not signed by this node (garbled, forged, or another cluster's node of this id on the same NATS); ignoring it",
+        'store_anchor_invalid',
+      );
+    else if (store.openedEmpty && (doc.generation as number) > loaded)
+      warn(
+        `a new, empty store replaces one at generation ${doc.generation as number}; re-anchoring`,
+      );
     else if (loaded < (doc.generation as number) && !restored) {
-      const e = new StorageRollbackError('store', `is at generation ${loaded} (its manifest root as loaded), older than its signed anchor (${doc.generation as number}): the manifest or the whole store was rolled back (after a deliberate restore, run tessera restore again)`);
+      const e = new StorageRollbackError(
+        'store',
+        `is at generation ${loaded} (its manifest root as loaded), older than its signed anchor (${doc.generation as number}): the manifest or the whole store was rolled back (after a deliberate restore, run tessera restore again)`,
+      );
       store.refuse(e);
       throw e;
     }
@@ -62,7 +92,9 @@ export async function anchorStore(bus: Bus, cluster: string, identity: PrivateId
     timer = undefined;
     if (latest === published) return;
     const generation = latest;
-    const signature = bytesToHex(ed25519Sign(identity.ed25519Secret, message(cluster, identity.nodeId, generation)));
+    const signature = bytesToHex(
+      ed25519Sign(identity.ed25519Secret, message(cluster, identity.nodeId, generation)),
+    );
     inflight = kv.put(identity.nodeId, JSON.stringify({ generation, signature })).then(
       () => void (published = generation),
       () => warn('could not update the store anchor in NATS'),

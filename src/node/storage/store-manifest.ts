@@ -63,7 +63,11 @@ export class ManifestError extends Error {
     readonly part: string,
     readonly kind: 'tampered' | 'rollback',
   ) {
-    super(kind === 'tampered' ? `the store manifest (${part}) failed authentication or is missing` : `the store manifest (${part}) is older than the manifest root says (rolled back)`);
+    super(
+      kind === 'tampered'
+        ? `the store manifest (${part}) failed authentication or is missing`
+        : `the store manifest (${part}) is older than the manifest root says (rolled back)`,
+    );
   }
 }
 
@@ -73,7 +77,10 @@ const LEVEL: Record<CommitLevel, number> = { shards: 0, durable: 1, flush: 2 };
 
 /** The in-memory index and its group-committed persistence. */
 export class StoreManifest {
-  private readonly shards: Map<string, IndexEntry>[] = Array.from({ length: SHARDS }, () => new Map());
+  private readonly shards: Map<string, IndexEntry>[] = Array.from(
+    { length: SHARDS },
+    () => new Map(),
+  );
   private readonly tombs: Map<string, number>[] = Array.from({ length: SHARDS }, () => new Map());
   private readonly byName = new Map<string, Set<number>>();
   private readonly shardSeq: number[] = new Array<number>(SHARDS).fill(0);
@@ -110,7 +117,11 @@ export class StoreManifest {
   ) {}
 
   /** Loads the manifest (an empty one when the store has none yet). */
-  static async load(storage: RawStorage, sealer: ManifestSealer, toBytes: (v: unknown) => Uint8Array): Promise<StoreManifest> {
+  static async load(
+    storage: RawStorage,
+    sealer: ManifestSealer,
+    toBytes: (v: unknown) => Uint8Array,
+  ): Promise<StoreManifest> {
     const rootRaw = await storage.getItemRaw(ROOT_KEY);
     const m = new StoreManifest(storage, sealer, rootRaw != null);
     if (rootRaw == null) return m;
@@ -145,10 +156,12 @@ export class StoreManifest {
       m.durableSeq[i] = want;
       // Not known to be fsynced: the next flush rewrites it durably.
       if (doc.seq > want) m.unsynced.add(i);
-      for (const [id, name, version, counter] of doc.entries) m.index(id, { name, version, counter });
+      for (const [id, name, version, counter] of doc.entries)
+        m.index(id, { name, version, counter });
       for (const [id, counter] of doc.tombs) m.tombs[i]!.set(id, counter);
     }
-    for (const s of m.shards) for (const e of s.values()) m.counter = Math.max(m.counter, e.counter);
+    for (const s of m.shards)
+      for (const e of s.values()) m.counter = Math.max(m.counter, e.counter);
     for (const t of m.tombs) for (const c of t.values()) m.counter = Math.max(m.counter, c);
     return m;
   }
@@ -263,10 +276,18 @@ export class StoreManifest {
       // A shard's first file is always fsynced: only a rename over an existing file is safe
       // without fsync (a new file could come back empty after a power loss, and fail to open).
       const first = !this.durableSeq[i] && !this.unsynced.has(i);
-      return { i, seq, durable: level > 0 || first, key: shardKey(i), sealed: this.sealer.seal(shardKey(i), enc(doc)) };
+      return {
+        i,
+        seq,
+        durable: level > 0 || first,
+        key: shardKey(i),
+        sealed: this.sealer.seal(shardKey(i), enc(doc)),
+      };
     });
     try {
-      await Promise.all(parts.map((p) => this.storage.setItemRaw(p.key, p.sealed, { durable: p.durable })));
+      await Promise.all(
+        parts.map((p) => this.storage.setItemRaw(p.key, p.sealed, { durable: p.durable })),
+      );
     } catch (e) {
       for (const i of changed) this.dirty.add(i);
       throw e;
@@ -304,14 +325,22 @@ export class StoreManifest {
       try {
         while (this.rootWanted && !this.frozen) {
           const wait = this.lastRootAt + ROOT_EVERY_MS - Date.now();
-          if (!this.rootUrgent && wait > 0) await new Promise<void>((r) => ((this.wakeRoot = r), setTimeout(r, wait)));
+          if (!this.rootUrgent && wait > 0)
+            await new Promise<void>((r) => ((this.wakeRoot = r), setTimeout(r, wait)));
           this.wakeRoot = undefined;
           this.rootUrgent = false;
           this.rootWanted = false;
           this.lastRootAt = Date.now();
-          const root: RootDoc = { seq: ++this.rootSeq, counter: this.counter, shards: [...this.durableSeq], ...(this.migrating ? { migrating: true } : {}) };
+          const root: RootDoc = {
+            seq: ++this.rootSeq,
+            counter: this.counter,
+            shards: [...this.durableSeq],
+            ...(this.migrating ? { migrating: true } : {}),
+          };
           try {
-            await this.storage.setItemRaw(ROOT_KEY, this.sealer.seal(ROOT_KEY, enc(root)), { durable: true });
+            await this.storage.setItemRaw(ROOT_KEY, this.sealer.seal(ROOT_KEY, enc(root)), {
+              durable: true,
+            });
           } catch (e) {
             this.rootFailure = e;
             throw e;

@@ -52,7 +52,11 @@ export class EnvelopeError extends Error {
   override name = 'EnvelopeError';
   /** Never set: an envelope that does not open proves nothing about its sender. */
   readonly culprit: undefined = undefined;
-  constructor(readonly code: 'OVERSIZED' | 'MALFORMED' | 'UNKNOWN_SENDER' | 'BAD_AUTH' | 'NOT_FOR_ME', message: string, readonly claimedSender?: number) {
+  constructor(
+    readonly code: 'OVERSIZED' | 'MALFORMED' | 'UNKNOWN_SENDER' | 'BAD_AUTH' | 'NOT_FOR_ME',
+    message: string,
+    readonly claimedSender?: number,
+  ) {
     super(message);
   }
 }
@@ -67,7 +71,13 @@ function pairKey(me: PrivateIdentity, peerX25519: string, from: number, to: numb
   let k = cache.get(id);
   if (!k) {
     const shared = x25519.getSharedSecret(me.x25519Secret, hexToBytes(peerX25519));
-    k = hkdf(sha256, shared, new TextEncoder().encode('tessera/pair/v2'), new TextEncoder().encode(`tessera/pair/v2/${from}/${to}`), 32);
+    k = hkdf(
+      sha256,
+      shared,
+      new TextEncoder().encode('tessera/pair/v2'),
+      new TextEncoder().encode(`tessera/pair/v2/${from}/${to}`),
+      32,
+    );
     shared.fill(0);
     cache.set(id, k);
   }
@@ -75,7 +85,20 @@ function pairKey(me: PrivateIdentity, peerX25519: string, from: number, to: numb
 }
 
 /** Seals an envelope from `me` (manifest index `from`) to node index `to`. */
-export function seal(manifest: Manifest, me: PrivateIdentity, from: number, e: { kind: number; session: Uint8Array; round: number; to: number; seq: number; body: Uint8Array; broadcast?: boolean }): Uint8Array {
+export function seal(
+  manifest: Manifest,
+  me: PrivateIdentity,
+  from: number,
+  e: {
+    kind: number;
+    session: Uint8Array;
+    round: number;
+    to: number;
+    seq: number;
+    body: Uint8Array;
+    broadcast?: boolean;
+  },
+): Uint8Array {
   const peer = manifest.nodes[e.to - 1];
   if (!peer) throw new RangeError(`no node with index ${e.to}`);
   const nonce = crypto.getRandomValues(new Uint8Array(24));
@@ -90,28 +113,74 @@ export function seal(manifest: Manifest, me: PrivateIdentity, from: number, e: {
   v.setUint32(42, e.seq);
   out.set(nonce, 46);
   v.setUint32(70, e.body.length + 16);
-  out.set(xchacha20poly1305(pairKey(me, peer.x25519, from, e.to), nonce, out.subarray(0, HEADER)).encrypt(e.body), HEADER);
+  out.set(
+    xchacha20poly1305(pairKey(me, peer.x25519, from, e.to), nonce, out.subarray(0, HEADER)).encrypt(
+      e.body,
+    ),
+    HEADER,
+  );
   return out;
 }
 
 /** Checks (size, shape, sender, addressee, authentication tag) and opens an envelope for node `me`. */
-export function open(manifest: Manifest, me: PrivateIdentity, meIndex: number, bytes: Uint8Array): Opened {
-  if (bytes.length > MAX_ENVELOPE) throw new EnvelopeError('OVERSIZED', `envelope of ${bytes.length} bytes exceeds ${MAX_ENVELOPE}`);
-  if (bytes.length < HEADER + 16 || MAGIC.some((b, i) => bytes[i] !== b)) throw new EnvelopeError('MALFORMED', 'not a Tessera envelope');
+export function open(
+  manifest: Manifest,
+  me: PrivateIdentity,
+  meIndex: number,
+  bytes: Uint8Array,
+): Opened {
+  if (bytes.length > MAX_ENVELOPE)
+    throw new EnvelopeError(
+      'OVERSIZED',
+      `envelope of ${bytes.length} bytes exceeds ${MAX_ENVELOPE}`,
+    );
+  if (bytes.length < HEADER + 16 || MAGIC.some((b, i) => bytes[i] !== b))
+    throw new EnvelopeError('MALFORMED', 'not a Tessera envelope');
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const from = v.getUint16(38);
   const to = v.getUint16(40);
   const len = v.getUint32(70);
   const sender = manifest.nodes[from - 1];
-  if (!sender) throw new EnvelopeError('UNKNOWN_SENDER', `sender index ${from} is not in the cluster manifest`, from);
-  if (HEADER + len !== bytes.length) throw new EnvelopeError('MALFORMED', `envelope claiming sender index ${from}: length field does not match`, from);
-  if (to !== meIndex) throw new EnvelopeError('NOT_FOR_ME', `envelope claiming sender index ${from}, for index ${to}, delivered to ${meIndex}`, from);
+  if (!sender)
+    throw new EnvelopeError(
+      'UNKNOWN_SENDER',
+      `sender index ${from} is not in the cluster manifest`,
+      from,
+    );
+  if (HEADER + len !== bytes.length)
+    throw new EnvelopeError(
+      'MALFORMED',
+      `envelope claiming sender index ${from}: length field does not match`,
+      from,
+    );
+  if (to !== meIndex)
+    throw new EnvelopeError(
+      'NOT_FOR_ME',
+      `envelope claiming sender index ${from}, for index ${to}, delivered to ${meIndex}`,
+      from,
+    );
   let body: Uint8Array;
   try {
-    body = xchacha20poly1305(pairKey(me, sender.x25519, from, to), bytes.slice(46, 70), bytes.slice(0, HEADER)).decrypt(bytes.subarray(HEADER));
+    body = xchacha20poly1305(
+      pairKey(me, sender.x25519, from, to),
+      bytes.slice(46, 70),
+      bytes.slice(0, HEADER),
+    ).decrypt(bytes.subarray(HEADER));
   } catch {
-    throw new EnvelopeError('BAD_AUTH', `envelope claiming sender index ${from} does not authenticate`, from);
+    throw new EnvelopeError(
+      'BAD_AUTH',
+      `envelope claiming sender index ${from} does not authenticate`,
+      from,
+    );
   }
   const kind = bytes[4]!;
-  return { kind: kind & ~BROADCAST_FLAG, session: bytes.slice(5, 37), round: bytes[37]!, from, to: kind & BROADCAST_FLAG ? 0 : to, seq: v.getUint32(42), body };
+  return {
+    kind: kind & ~BROADCAST_FLAG,
+    session: bytes.slice(5, 37),
+    round: bytes[37]!,
+    from,
+    to: kind & BROADCAST_FLAG ? 0 : to,
+    seq: v.getUint32(42),
+    body,
+  };
 }

@@ -13,7 +13,15 @@ import { nkeyAuthenticator, nkeys, type Authenticator } from '@nats-io/transport
 // Not re-exported by @nats-io/nkeys' entry point; its own base32 and CRC16, rather than ours.
 import { Codec } from '@nats-io/nkeys/lib/codec.js';
 import { hexToBytes } from '@noble/curves/utils.js';
-import { anchorsBucket, buckets as allBuckets, durableName, inboxPrefix, kvStream, names, peerSubject } from '../names.ts';
+import {
+  anchorsBucket,
+  buckets as allBuckets,
+  durableName,
+  inboxPrefix,
+  kvStream,
+  names,
+  peerSubject,
+} from '../names.ts';
 import { nodeIndex, type Manifest } from '../identity/manifest.ts';
 
 /** The nkey user public key (`U…`) of an Ed25519 public key (hex). */
@@ -39,7 +47,8 @@ export function identityAuthenticator(ed25519Secret: Uint8Array): Authenticator 
   return (nonce?: string) => {
     // No nonce: the server has no nkey users (authorization off), so no credential is sent.
     if (!nonce) return undefined;
-    if (!NONCE.test(nonce)) throw new Error('refusing to sign a NATS nonce that is not base64url of 8-64 characters');
+    if (!NONCE.test(nonce))
+      throw new Error('refusing to sign a NATS nonce that is not base64url of 8-64 characters');
     return inner(nonce);
   };
 }
@@ -51,7 +60,17 @@ export interface Permissions {
 }
 
 /** What no one but the admin may do: delete, purge or update streams, consumers and messages. */
-const DESTRUCTIVE = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.UPDATE.>', '$JS.API.STREAM.MSG.DELETE.>', '$JS.API.CONSUMER.DELETE.>', '$JS.API.STREAM.RESTORE.>', '$JS.API.ACCOUNT.PURGE.>', '$JS.API.SERVER.>', '$JS.API.META.>'];
+const DESTRUCTIVE = [
+  '$JS.API.STREAM.DELETE.>',
+  '$JS.API.STREAM.PURGE.>',
+  '$JS.API.STREAM.UPDATE.>',
+  '$JS.API.STREAM.MSG.DELETE.>',
+  '$JS.API.CONSUMER.DELETE.>',
+  '$JS.API.STREAM.RESTORE.>',
+  '$JS.API.ACCOUNT.PURGE.>',
+  '$JS.API.SERVER.>',
+  '$JS.API.META.>',
+];
 
 /** The KV buckets of a cluster (`tessera_<c>_…`), each a stream `KV_<bucket>`. */
 function buckets(cluster: string) {
@@ -69,7 +88,12 @@ export function nodeInbox(manifest: Manifest, nodeId: string): string {
 }
 
 /** Reading a bucket: its stream info (opening it), direct get and message get (KV get). */
-const readBucket = (bucket: string) => [`$JS.API.STREAM.INFO.${kvStream(bucket)}`, `$JS.API.DIRECT.GET.${kvStream(bucket)}`, `$JS.API.DIRECT.GET.${kvStream(bucket)}.>`, `$JS.API.STREAM.MSG.GET.${kvStream(bucket)}`];
+const readBucket = (bucket: string) => [
+  `$JS.API.STREAM.INFO.${kvStream(bucket)}`,
+  `$JS.API.DIRECT.GET.${kvStream(bucket)}`,
+  `$JS.API.DIRECT.GET.${kvStream(bucket)}.>`,
+  `$JS.API.STREAM.MSG.GET.${kvStream(bucket)}`,
+];
 
 const unique = (xs: string[]) => [...new Set(xs)];
 
@@ -96,7 +120,10 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
         `$KV.${b.locks}.>`,
         '$JS.API.INFO',
         // Streams are created on first use (a missing one is made again); creating an existing stream with another configuration fails, it never updates it.
-        ...[b.stream, ...b.all.map(kvStream)].flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`]),
+        ...[b.stream, ...b.all.map(kvStream)].flatMap((s) => [
+          `$JS.API.STREAM.INFO.${s}`,
+          `$JS.API.STREAM.CREATE.${s}`,
+        ]),
         ...b.all.flatMap(readBucket),
         `$JS.API.CONSUMER.CREATE.${consumer}`,
         `$JS.API.CONSUMER.CREATE.${consumer}.>`,
@@ -107,7 +134,16 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
       ]),
       deny: DESTRUCTIVE,
     },
-    subscribe: { allow: [peerSubject(c, '*', index, '*'), b.fast, `$KV.${b.results}.>`, `$KV.${b.heartbeats}.*`, `$KV.${b.keys}.*.*`, `${nodeInbox(manifest, nodeId)}.>`] },
+    subscribe: {
+      allow: [
+        peerSubject(c, '*', index, '*'),
+        b.fast,
+        `$KV.${b.results}.>`,
+        `$KV.${b.heartbeats}.*`,
+        `$KV.${b.keys}.*.*`,
+        `${nodeInbox(manifest, nodeId)}.>`,
+      ],
+    },
   };
 }
 
@@ -115,7 +151,10 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
 export function initiatorPermissions(manifest: Manifest): Permissions {
   const b = buckets(manifest.cluster);
   return {
-    publish: { allow: unique([b.requests, b.fast, '$JS.API.INFO', ...readBucket(b.results)]), deny: DESTRUCTIVE },
+    publish: {
+      allow: unique([b.requests, b.fast, '$JS.API.INFO', ...readBucket(b.results)]),
+      deny: DESTRUCTIVE,
+    },
     subscribe: { allow: [`$KV.${b.results}.>`, '_INBOX.>'] },
   };
 }
@@ -144,14 +183,39 @@ export interface AuthorizationOptions {
  * per Ed25519 initiator of the manifest (its key's nkey) and per `initiatorNkeys`, and the admin.
  */
 export function natsUsers(manifest: Manifest, opts: AuthorizationOptions = {}): NatsUser[] {
-  for (const k of [opts.adminNkey, ...(opts.initiatorNkeys ?? []), ...Object.values(opts.nodeNkeys ?? {})]) if (k !== undefined) assertUserNkey(k);
-  for (const id of Object.keys(opts.nodeNkeys ?? {})) if (!nodeIndex(manifest, id)) throw new RangeError(`node ${id} is not in the cluster manifest`);
+  for (const k of [
+    opts.adminNkey,
+    ...(opts.initiatorNkeys ?? []),
+    ...Object.values(opts.nodeNkeys ?? {}),
+  ])
+    if (k !== undefined) assertUserNkey(k);
+  for (const id of Object.keys(opts.nodeNkeys ?? {}))
+    if (!nodeIndex(manifest, id)) throw new RangeError(`node ${id} is not in the cluster manifest`);
   const initiator = initiatorPermissions(manifest);
   return [
-    ...manifest.nodes.map((n) => ({ nkey: opts.nodeNkeys?.[n.nodeId] ?? nkeyUserOf(n.ed25519), who: `node ${n.nodeId}`, permissions: nodePermissions(manifest, n.nodeId) })),
-    ...manifest.initiators.flatMap((i) => (i.ed25519 ? [{ nkey: nkeyUserOf(i.ed25519), who: `initiator ${i.id}`, permissions: initiator }] : [])),
-    ...(opts.initiatorNkeys ?? []).map((nkey) => ({ nkey, who: 'initiator (--initiator-nkey)', permissions: initiator })),
-    ...(opts.adminNkey ? [{ nkey: opts.adminNkey, who: 'admin (may delete, purge and update streams and consumers)' }] : []),
+    ...manifest.nodes.map((n) => ({
+      nkey: opts.nodeNkeys?.[n.nodeId] ?? nkeyUserOf(n.ed25519),
+      who: `node ${n.nodeId}`,
+      permissions: nodePermissions(manifest, n.nodeId),
+    })),
+    ...manifest.initiators.flatMap((i) =>
+      i.ed25519
+        ? [{ nkey: nkeyUserOf(i.ed25519), who: `initiator ${i.id}`, permissions: initiator }]
+        : [],
+    ),
+    ...(opts.initiatorNkeys ?? []).map((nkey) => ({
+      nkey,
+      who: 'initiator (--initiator-nkey)',
+      permissions: initiator,
+    })),
+    ...(opts.adminNkey
+      ? [
+          {
+            nkey: opts.adminNkey,
+            who: 'admin (may delete, purge and update streams and consumers)',
+          },
+        ]
+      : []),
   ];
 }
 
@@ -172,7 +236,9 @@ const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]
 export function natsAuthorization(manifest: Manifest, opts: AuthorizationOptions = {}): string {
   const users = natsUsers(manifest, opts).map((u) => {
     const p = u.permissions;
-    const perms = p ? `, permissions: { publish: { allow: ${list(p.publish.allow)}, deny: ${list(p.publish.deny)} }, subscribe: { allow: ${list(p.subscribe.allow)} } }` : '';
+    const perms = p
+      ? `, permissions: { publish: { allow: ${list(p.publish.allow)}, deny: ${list(p.publish.deny)} }, subscribe: { allow: ${list(p.subscribe.allow)} } }`
+      : '';
     return `    # ${u.who}\n    { nkey: ${JSON.stringify(u.nkey)}${perms} }`;
   });
   return `# Generated by "tessera cluster nats-config" from the manifest of cluster ${JSON.stringify(manifest.cluster)}.\nauthorization {\n  users: [\n${users.join('\n')}\n  ]\n}\n`;

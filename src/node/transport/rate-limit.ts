@@ -5,7 +5,12 @@
  */
 
 /** Wraps `emit` so that reports sharing `keyOf` are passed on at most once per `windowMs`. */
-export function rateLimited<R>(keyOf: (r: R) => string, emit: (r: R, suppressed: number) => void, windowMs = 10_000, now: () => number = Date.now): (r: R) => void {
+export function rateLimited<R>(
+  keyOf: (r: R) => string,
+  emit: (r: R, suppressed: number) => void,
+  windowMs = 10_000,
+  now: () => number = Date.now,
+): (r: R) => void {
   const seen = new Map<string, { at: number; suppressed: number }>();
   return (r) => {
     const t = now();
@@ -16,7 +21,8 @@ export function rateLimited<R>(keyOf: (r: R) => string, emit: (r: R, suppressed:
       return;
     }
     // Keys are few in practice; this only bounds the map if that ever changes.
-    if (!last && seen.size >= 1024) for (const [k, v] of seen) if (t - v.at >= windowMs) seen.delete(k);
+    if (!last && seen.size >= 1024)
+      for (const [k, v] of seen) if (t - v.at >= windowMs) seen.delete(k);
     if (!last && seen.size >= 1024) return;
     seen.set(key, { at: t, suppressed: 0 });
     emit(r, last?.suppressed ?? 0);

@@ -9,7 +9,12 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connect,
+  credsAuthenticator,
+  nkeyAuthenticator,
+  type NatsConnection,
+} from '@nats-io/transport-node';
 import { natsBus, type Bus } from '../bus/bus.ts';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { EnvelopeError, MAX_ENVELOPE, open, seal, type Opened } from './envelope.ts';
@@ -53,16 +58,22 @@ export function natsProductionProblems(o: NatsOptions): string[] {
   const plain = o.servers.filter((s) => !s.startsWith('tls://'));
   if (plain.length) problems.push(`TLS NATS URLs (use tls://, not ${plain.join(', ')})`);
   if (!o.tls?.caFile) problems.push('a CA to verify the NATS server (nats.tls.caFile)');
-  if (!o.tls?.certFile || !o.tls?.keyFile) problems.push('a client certificate and key for mutual TLS (nats.tls.certFile and nats.tls.keyFile)');
-  if (!o.credsFile && !o.nkeySeedFile) problems.push('NATS credentials (nats.credsFile or nats.nkeySeedFile)');
+  if (!o.tls?.certFile || !o.tls?.keyFile)
+    problems.push(
+      'a client certificate and key for mutual TLS (nats.tls.certFile and nats.tls.keyFile)',
+    );
+  if (!o.credsFile && !o.nkeySeedFile)
+    problems.push('NATS credentials (nats.credsFile or nats.nkeySeedFile)');
   return problems;
 }
 
 function authenticator(o: NatsOptions) {
-  if (o.credsFile && o.nkeySeedFile) throw new TransportConfigError('set one of nats.credsFile and nats.nkeySeedFile, not both');
+  if (o.credsFile && o.nkeySeedFile)
+    throw new TransportConfigError('set one of nats.credsFile and nats.nkeySeedFile, not both');
   if (o.credsFile) return credsAuthenticator(new Uint8Array(readFileSync(o.credsFile)));
   // A seed is base32: surrounding whitespace (a trailing newline) is not part of it.
-  if (o.nkeySeedFile) return nkeyAuthenticator(new TextEncoder().encode(readFileSync(o.nkeySeedFile, 'utf8').trim()));
+  if (o.nkeySeedFile)
+    return nkeyAuthenticator(new TextEncoder().encode(readFileSync(o.nkeySeedFile, 'utf8').trim()));
   // A server without authorization ignores it; one with the generated block requires it.
   if (o.identitySecret) return identityAuthenticator(o.identitySecret);
   return undefined;
@@ -72,22 +83,37 @@ function authenticator(o: NatsOptions) {
 export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
   if (o.production) {
     const problems = natsProductionProblems(o);
-    if (problems.length) throw new TransportConfigError(`production mode refuses to connect without: ${problems.join('; ')}`);
+    if (problems.length)
+      throw new TransportConfigError(
+        `production mode refuses to connect without: ${problems.join('; ')}`,
+      );
   }
-  const tls = o.tls && (o.tls.caFile || o.tls.certFile)
-    ? {
-        ...(o.tls.caFile ? { ca: readFileSync(o.tls.caFile, 'utf8') } : {}),
-        ...(o.tls.certFile ? { cert: readFileSync(o.tls.certFile, 'utf8') } : {}),
-        ...(o.tls.keyFile ? { key: readFileSync(o.tls.keyFile, 'utf8') } : {}),
-      }
-    : undefined;
+  const tls =
+    o.tls && (o.tls.caFile || o.tls.certFile)
+      ? {
+          ...(o.tls.caFile ? { ca: readFileSync(o.tls.caFile, 'utf8') } : {}),
+          ...(o.tls.certFile ? { cert: readFileSync(o.tls.certFile, 'utf8') } : {}),
+          ...(o.tls.keyFile ? { key: readFileSync(o.tls.keyFile, 'utf8') } : {}),
+        }
+      : undefined;
   // waitOnFirstConnect: a node started before nats-server keeps trying instead of exiting.
   const auth = authenticator(o);
-  const nc = await connect({ servers: o.servers, name: o.name, tls, ...(auth ? { authenticator: auth } : {}), ...(o.inboxPrefix ? { inboxPrefix: o.inboxPrefix } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
+  const nc = await connect({
+    servers: o.servers,
+    name: o.name,
+    tls,
+    ...(auth ? { authenticator: auth } : {}),
+    ...(o.inboxPrefix ? { inboxPrefix: o.inboxPrefix } : {}),
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+  });
   // Credentials mean nothing to a server that lets anyone in (and so anyone write cluster state).
   if (o.production && !nc.info?.auth_required) {
     await nc.close();
-    throw new TransportConfigError('production mode refuses a NATS server that does not require authentication (configure its authorization block: tessera cluster nats-config)');
+    throw new TransportConfigError(
+      'production mode refuses a NATS server that does not require authentication (configure its authorization block: tessera cluster nats-config)',
+    );
   }
   return nc;
 }
@@ -106,7 +132,8 @@ export class PeerTransport {
   ) {
     this.bus = 'streamPublish' in bus ? bus : natsBus(bus);
     this.meIndex = nodeIndex(manifest, me.nodeId);
-    if (!this.meIndex) throw new TransportConfigError(`node ${me.nodeId} is not in the cluster manifest`);
+    if (!this.meIndex)
+      throw new TransportConfigError(`node ${me.nodeId} is not in the cluster manifest`);
   }
 
   private subject(session: Uint8Array, to: number): string {
@@ -114,11 +141,26 @@ export class PeerTransport {
   }
 
   /** Sends one envelope to node index `to` (`broadcast` marks it for every party). */
-  send(e: { kind: number; session: Uint8Array; round: number; to: number; broadcast?: boolean; body: Uint8Array }): void {
+  send(e: {
+    kind: number;
+    session: Uint8Array;
+    round: number;
+    to: number;
+    broadcast?: boolean;
+    body: Uint8Array;
+  }): void {
     const key = bytesToHex(e.session);
     const seq = (this.seq.get(key) ?? 0) + 1;
     this.seq.set(key, seq);
-    const bytes = seal(this.manifest, this.me, this.meIndex, { kind: e.kind, session: e.session, round: e.round, to: e.to, seq, body: e.body, broadcast: e.broadcast });
+    const bytes = seal(this.manifest, this.me, this.meIndex, {
+      kind: e.kind,
+      session: e.session,
+      round: e.round,
+      to: e.to,
+      seq,
+      body: e.body,
+      broadcast: e.broadcast,
+    });
     this.bus.publish(this.subject(e.session, e.to), bytes);
   }
 
@@ -129,15 +171,21 @@ export class PeerTransport {
 
   /** Delivers every verified envelope addressed to this node; rejected ones go to `onReject`. */
   listen(onEnvelope: (o: Opened) => void, onReject: (e: EnvelopeError) => void): void {
-    this.sub = this.bus.subscribe(peerSubject(this.manifest.cluster, '*', this.meIndex, '*'), (data) => {
-      if (data.length > MAX_ENVELOPE) return onReject(new EnvelopeError('OVERSIZED', `envelope of ${data.length} bytes dropped`));
-      try {
-        onEnvelope(open(this.manifest, this.me, this.meIndex, data));
-      } catch (e) {
-        if (e instanceof EnvelopeError) onReject(e);
-        else onReject(new EnvelopeError('MALFORMED', String(e)));
-      }
-    });
+    this.sub = this.bus.subscribe(
+      peerSubject(this.manifest.cluster, '*', this.meIndex, '*'),
+      (data) => {
+        if (data.length > MAX_ENVELOPE)
+          return onReject(
+            new EnvelopeError('OVERSIZED', `envelope of ${data.length} bytes dropped`),
+          );
+        try {
+          onEnvelope(open(this.manifest, this.me, this.meIndex, data));
+        } catch (e) {
+          if (e instanceof EnvelopeError) onReject(e);
+          else onReject(new EnvelopeError('MALFORMED', String(e)));
+        }
+      },
+    );
   }
 
   /**
@@ -146,7 +194,11 @@ export class PeerTransport {
    * suppressed meanwhile. Unauthenticated rejections name no culprit, so all of one code share a
    * line whatever sender they claim.
    */
-  static rateLimited<R extends { code: string; culprit?: string }>(emit: (r: R, suppressed: number) => void, windowMs = 10_000, now: () => number = Date.now): (r: R) => void {
+  static rateLimited<R extends { code: string; culprit?: string }>(
+    emit: (r: R, suppressed: number) => void,
+    windowMs = 10_000,
+    now: () => number = Date.now,
+  ): (r: R) => void {
     return rateLimited((r) => `${r.code}\u0000${r.culprit ?? ''}`, emit, windowMs, now);
   }
 
