@@ -20,7 +20,7 @@ import {
 } from './config.ts';
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity/identity.ts';
 import { validateManifest, type Manifest } from './identity/manifest.ts';
-import { execute, operationFor } from './operations/index.ts';
+import { changesKey, execute, operationFor } from './operations/index.ts';
 import { confirmsKeyChange, promote } from './operations/keys.ts';
 import { nodeInbox } from './transport/nats-auth.ts';
 import { sweepPromotions } from './cluster/promotion.ts';
@@ -28,7 +28,6 @@ import { rateLimited } from './transport/rate-limit.ts';
 import {
   admitRequest,
   attest,
-  changesKey,
   RequestError,
   verifyAttestation,
   type NodeResult,

@@ -1,12 +1,12 @@
 /**
- * What one operation is, in one module (keygen.ts, sign.ts, refresh.ts, reshare.ts, promote.ts):
- * how its fields are validated, who takes part, what a node runs for it and how the API drives it
- * cluster-wide and answers. The registry (index.ts) is the one place an operation is looked up;
- * nothing else branches on the op.
+ * What one operation is, in one folder (keygen/, sign/, refresh/, reshare/, promote/): its wire
+ * contract (`request.ts`: route, fields, participants) and what a node runs for it and how the
+ * API drives it cluster-wide and answers (`run.ts`). The registries (contracts.ts, index.ts) are
+ * the one place an operation is looked up; nothing else branches on the op.
  * @module
  */
 import type { Manifest } from '../identity/manifest.ts';
-import type { Fields } from '../requests/fields.ts';
+import type { OperationContract } from './contract.ts';
 import type { NodeResult, RequestEnvelope } from '../requests/request.ts';
 import type { SessionManager } from '../../protocol/session.ts';
 import type { EncryptedStore } from '../storage/storage.ts';
@@ -56,23 +56,18 @@ export interface Drive {
   operationTimeoutMs: number;
 }
 
-/** One operation. `R` is its request. */
-export interface Operation<R extends RequestEnvelope & { op: string }> {
-  readonly op: R['op'];
-  /** Addressed as POST /v1/keys/{keyId}/{op}; false: POST /v1/keys, which names a new key (and holds no lock yet). */
-  readonly keyed: boolean;
+/** One operation: its wire contract and how it runs. `R` is its request. */
+export interface Operation<
+  R extends RequestEnvelope & { op: string },
+> extends OperationContract<R> {
   /** Changes a key's shares: its outcome is stored, replayed and promoted, and the key's lock released after it (node.ts). */
   readonly changesKey: boolean;
   /** Runs protocol sessions, so a request older than the session ledger's memory is refused. */
   readonly runsSessions: boolean;
   /** What node.ts logs once the change is active. */
   readonly activated?: string;
-  /** Validates and normalises the operation's own fields (both request forms; throws VALIDATION). */
-  fields(manifest: Manifest, o: Record<string, unknown>): Fields<R>;
   /** Whether a node takes the request up at all (default: every node does). */
   concerns?(r: R, me: string): boolean;
-  /** Who must be ready before a node runs it (empty: nobody is waited for). */
-  participants(r: R): string[];
   /** A session id to claim in the ledger while the node reads the key (the hot path's fsync overlaps). */
   reserve?(r: R, me: string): Uint8Array | undefined;
   /** Runs it on a node; undefined when this node takes no part. */

@@ -13,11 +13,11 @@ import {
 } from '../../auth/signed-http.ts';
 import type { Manifest } from '../identity/manifest.ts';
 import {
-  findOperation,
+  contracts,
+  findContract,
   operationFields,
-  operations,
   type OperationRequest,
-} from '../operations/index.ts';
+} from '../operations/contracts.ts';
 import { invalid, KEY_ID } from './fields.ts';
 import { RequestError } from './request.ts';
 import { DuplicateKeyError, parseStrictJson } from './strict-json.ts';
@@ -49,14 +49,14 @@ export function routeOf(
   if (method !== 'POST') return undefined;
   // POST /v1/keys names a new key; every other operation is POST /v1/keys/{keyId}/{op}.
   if (p === '/v1/keys') {
-    const fresh = operations().find((o) => !o.keyed);
+    const fresh = contracts().find((o) => !o.keyed);
     return fresh && { op: fresh.op };
   }
   const m = /^\/v1\/keys\/([^/]+)\/([^/]+)$/.exec(p);
-  const operation = m ? findOperation(m[2]) : undefined;
-  if (!m || !operation?.keyed) return undefined;
+  const contract = m ? findContract(m[2]) : undefined;
+  if (!m || !contract?.keyed) return undefined;
   if (!KEY_ID.test(m[1]!)) throw invalid('keyId must be 1-64 letters, digits, "_" or "-"');
-  return { op: operation.op, keyId: m[1]! };
+  return { op: contract.op, keyId: m[1]! };
 }
 
 /** The operation a signed HTTP request asks for (its signature checked by the caller; a RequestError for a bad body). */

@@ -17,7 +17,7 @@ import {
   type InitiatorSecret,
   type SignedHttp,
 } from '../../auth/signed-http.ts';
-import { findOperation, operationFields, type OperationRequest } from '../operations/index.ts';
+import { findContract, operationFields, type OperationRequest } from '../operations/contracts.ts';
 import { operationOf } from './http-requests.ts';
 import type { Manifest } from '../identity/manifest.ts';
 import { canonical, REQUEST_WINDOW_MS, RequestError } from './request.ts';
@@ -35,7 +35,7 @@ export {
   type NodeResult,
   type RequestEnvelope,
 } from './request.ts';
-export { changesKey, type OperationRequest } from '../operations/index.ts';
+export type { OperationRequest } from '../operations/contracts.ts';
 
 /**
  * What nodes receive: either a request with the initiator's signature (hex) over
@@ -235,7 +235,7 @@ export interface KeyLocks {
  */
 export async function checkKeyLock(locks: KeyLocks, p: ParsedRequest): Promise<void> {
   // A request that names a new key finds no lock.
-  if (p.form !== 'direct' || !findOperation(p.request.op)?.keyed) return;
+  if (p.form !== 'direct' || !findContract(p.request.op)?.keyed) return;
   const holder = await locks.locked(p.request.keyId);
   if (holder !== undefined && holder !== p.request.requestId)
     throw new RequestError(

@@ -12,69 +12,22 @@ import {
   startEcdsaSign,
   startFrostSign,
   type EcdsaSignature,
-} from '../../core/index.ts';
-import { SessionAbortedError, type SessionError } from '../../protocol/session.ts';
-import { curveOf, invalid, MAX_MESSAGE_BYTES, nodeList, onlyFields } from '../requests/fields.ts';
-import {
-  RequestError,
-  sessionId,
-  signersOf,
-  type Curve,
-  type RequestEnvelope,
-} from '../requests/request.ts';
-import { record } from '../names.ts';
-import { ban, bannedPeers, quarantine, quarantined } from './bans.ts';
-import type { Operation } from './operation.ts';
-import { activeKey, consuming, run, wipe } from './running.ts';
-
-export type SignRequest = RequestEnvelope & {
-  op: 'sign';
-  curve: Curve;
-  message: string;
-  derivationPath?: number[];
-  signers: string[];
-};
+} from '../../../core/index.ts';
+import { SessionAbortedError, type SessionError } from '../../../protocol/session.ts';
+import { RequestError, sessionId, signersOf } from '../../requests/request.ts';
+import { record } from '../../names.ts';
+import { ban, bannedPeers, quarantine, quarantined } from '../bans.ts';
+import type { Operation } from '../operation.ts';
+import { signContract, type SignRequest } from './request.ts';
+import { activeKey, consuming, run, wipe } from '../running.ts';
 
 export const sign: Operation<SignRequest> = {
-  op: 'sign',
-  keyed: true,
+  ...signContract,
   changesKey: false,
   runsSessions: true,
 
-  fields(manifest, o) {
-    onlyFields(o, ['curve', 'message', 'derivationPath', 'signers']);
-    const curve = curveOf(o.curve);
-    if (typeof o.message !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(o.message))
-      throw invalid('message must be a hex string');
-    const message = o.message.toLowerCase();
-    if (curve === 'secp256k1' && message.length !== 64)
-      throw invalid(
-        `a secp256k1 message must be exactly a 32-byte digest (64 hex characters); got ${message.length / 2} bytes`,
-      );
-    if (message.length / 2 > MAX_MESSAGE_BYTES)
-      throw invalid(`message is longer than ${MAX_MESSAGE_BYTES} bytes`);
-    let derivationPath: number[] | undefined;
-    if (o.derivationPath !== undefined) {
-      if (curve !== 'secp256k1') throw invalid('derivationPath applies to secp256k1 keys only');
-      const p = o.derivationPath;
-      if (
-        !Array.isArray(p) ||
-        p.length > 32 ||
-        p.some((i) => typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= 2 ** 31)
-      )
-        throw invalid(
-          'derivationPath must be at most 32 non-hardened indices, integers in 0..2^31-1',
-        );
-      derivationPath = p as number[];
-    }
-    const signers = o.signers === undefined ? [] : nodeList(o.signers, 'signers', manifest);
-    return { curve, message, ...(derivationPath ? { derivationPath } : {}), signers };
-  },
-
   // A signing reaches every node; one that names its signers concerns nobody else.
   concerns: (r, me) => !r.signers.length || r.signers.includes(me),
-
-  participants: (r) => r.signers,
 
   // Its session id goes to disk while the key is read (the hot path saves the fsync wait).
   reserve: (r, me) =>

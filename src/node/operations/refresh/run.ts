@@ -5,29 +5,19 @@
  * @module
  */
 import { bytesToHex } from '@noble/curves/utils.js';
-import { startEcdsaRefresh, type EcdsaKeyShare } from '../../core/index.ts';
-import { onlyFields } from '../requests/fields.ts';
-import { RequestError, sessionId, type Curve, type RequestEnvelope } from '../requests/request.ts';
-import { record } from '../names.ts';
-import type { Operation } from './operation.ts';
-import { answerKeyChange, reshareShares } from './reshare.ts';
-import { activeKey, consuming, exclusive, outcome, run, wipe } from './running.ts';
-
-export type RefreshRequest = RequestEnvelope & { op: 'refresh' };
+import { startEcdsaRefresh, type EcdsaKeyShare } from '../../../core/index.ts';
+import { RequestError, sessionId, type Curve } from '../../requests/request.ts';
+import { record } from '../../names.ts';
+import type { Operation } from '../operation.ts';
+import { refreshContract, type RefreshRequest } from './request.ts';
+import { answerKeyChange, reshareShares } from '../reshare/run.ts';
+import { activeKey, consuming, exclusive, outcome, run, wipe } from '../running.ts';
 
 export const refresh: Operation<RefreshRequest> = {
-  op: 'refresh',
-  keyed: true,
+  ...refreshContract,
   changesKey: true,
   runsSessions: true,
   activated: 'new shares active; old versions erased',
-
-  fields(_manifest, o) {
-    onlyFields(o, []);
-    return {};
-  },
-
-  participants: () => [],
 
   async run(c) {
     const { r, me, store } = c;

@@ -13,12 +13,17 @@ import {
   type EcdsaKeyShare,
   type FrostKeyShare,
   type ReshareRole,
-} from '../../core/index.ts';
-import { invalid, nodeList, onlyFields, thresholdOf } from '../requests/fields.ts';
-import { RequestError, sessionId, type Curve, type RequestEnvelope } from '../requests/request.ts';
-import { record } from '../names.ts';
-import type { ClusterKey, KeyMeta } from './keys.ts';
-import type { Answer, Ctx, Drive, Operation } from './operation.ts';
+} from '../../../core/index.ts';
+import {
+  RequestError,
+  sessionId,
+  type Curve,
+  type RequestEnvelope,
+} from '../../requests/request.ts';
+import { record } from '../../names.ts';
+import type { ClusterKey, KeyMeta } from '../keys.ts';
+import type { Answer, Ctx, Drive, Operation } from '../operation.ts';
+import { reshareContract, type ReshareRequest } from './request.ts';
 import {
   ACTIVATION_WAIT_MS,
   activeKey,
@@ -27,13 +32,7 @@ import {
   outcome,
   run,
   wipe,
-} from './running.ts';
-
-export type ReshareRequest = RequestEnvelope & {
-  op: 'reshare';
-  threshold: number;
-  parties: string[];
-};
+} from '../running.ts';
 
 /** Who takes part in a reshare, in session-participant order, and in which role (spec §5 step 1). */
 export function reshareRoles(
@@ -170,20 +169,10 @@ export async function answerKeyChange(
 const union = (a: string[], b: string[]) => [...a, ...b.filter((x) => !a.includes(x))];
 
 export const reshare: Operation<ReshareRequest> = {
-  op: 'reshare',
-  keyed: true,
+  ...reshareContract,
   changesKey: true,
   runsSessions: true,
   activated: 'new shares active; old versions erased',
-
-  fields(manifest, o) {
-    onlyFields(o, ['threshold', 'parties']);
-    const parties = nodeList(o.parties, 'parties', manifest);
-    if (parties.length < 2) throw invalid('a key needs at least 2 parties');
-    return { threshold: thresholdOf(o.threshold, parties.length), parties };
-  },
-
-  participants: (r) => r.parties,
 
   async run(c) {
     const { r, store } = c;

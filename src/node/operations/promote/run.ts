@@ -5,12 +5,10 @@
  * nodes that do not answer in time are listed, not waited for.
  * @module
  */
-import { redriveKey, type PromotionCluster } from '../cluster/promotion.ts';
-import { onlyFields } from '../requests/fields.ts';
-import { RequestError, type NodeResult, type RequestEnvelope } from '../requests/request.ts';
-import type { Operation } from './operation.ts';
-
-export type PromoteRequest = RequestEnvelope & { op: 'promote' };
+import { redriveKey, type PromotionCluster } from '../../cluster/promotion.ts';
+import { RequestError, type NodeResult } from '../../requests/request.ts';
+import type { Operation } from '../operation.ts';
+import { promoteContract, type PromoteRequest } from './request.ts';
 
 /** How long a promotion re-drive waits for the nodes' answers (a node that is down is what it is often about). */
 const REDRIVE_WAIT_MS = 5_000;
@@ -20,17 +18,9 @@ const promotions = (c: unknown): c is PromotionCluster =>
   !!c && typeof (c as PromotionCluster).statements === 'function';
 
 export const promote: Operation<PromoteRequest> = {
-  op: 'promote',
-  keyed: true,
+  ...promoteContract,
   changesKey: false,
   runsSessions: false,
-
-  fields(_manifest, o) {
-    onlyFields(o, []);
-    return {};
-  },
-
-  participants: () => [],
 
   // Every node answers it (one without the key says so).
   async run(c) {

@@ -9,43 +9,19 @@ import {
   startFrostDkg,
   type EcdsaKeyShare,
   type FrostKeyShare,
-} from '../../core/index.ts';
-import { CURVES, curveOf, invalid, nodeList, onlyFields, thresholdOf } from '../requests/fields.ts';
-import { RequestError, sessionId, type Curve, type RequestEnvelope } from '../requests/request.ts';
-import { record } from '../names.ts';
-import type { KeyMeta } from './keys.ts';
-import type { Operation } from './operation.ts';
-import { ACTIVATION_WAIT_MS, run, wipe } from './running.ts';
-
-export type KeygenRequest = RequestEnvelope & {
-  op: 'keygen';
-  threshold: number;
-  parties: string[];
-  curves: Curve[];
-};
+} from '../../../core/index.ts';
+import { RequestError, sessionId, type Curve } from '../../requests/request.ts';
+import { record } from '../../names.ts';
+import type { KeyMeta } from '../keys.ts';
+import type { Operation } from '../operation.ts';
+import { keygenContract, type KeygenRequest } from './request.ts';
+import { ACTIVATION_WAIT_MS, run, wipe } from '../running.ts';
 
 export const keygen: Operation<KeygenRequest> = {
-  op: 'keygen',
-  keyed: false,
+  ...keygenContract,
   changesKey: true,
   runsSessions: true,
   activated: 'key active',
-
-  fields(manifest, o) {
-    onlyFields(o, ['threshold', 'parties', 'curves']);
-    const parties =
-      o.parties === undefined
-        ? manifest.nodes.map((n) => n.nodeId)
-        : nodeList(o.parties, 'parties', manifest);
-    if (parties.length < 2) throw invalid('a key needs at least 2 parties');
-    const threshold = thresholdOf(o.threshold, parties.length);
-    const curves = o.curves === undefined ? [...CURVES] : o.curves;
-    if (!Array.isArray(curves) || !curves.length || new Set(curves).size !== curves.length)
-      throw invalid('curves must be a non-empty array of distinct curve names');
-    return { threshold, parties, curves: curves.map(curveOf) };
-  },
-
-  participants: (r) => r.parties,
 
   async run(c) {
     const { r, me, store } = c;
