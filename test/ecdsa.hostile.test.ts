@@ -9,6 +9,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CoreError, startEcdsaDkg, startEcdsaSign } from '../src/core/index.ts';
 import { runEcdsaDkg } from '../src/protocol/local.ts';
+import type { ProtocolRound } from '../src/protocol/round.ts';
 import { patch } from './helpers/bytes.ts';
 import { HEADER_LEN as H } from './helpers/header.ts';
 import { envelopeAttacks, secp256k1Hostile } from './helpers/hostile.ts';
@@ -118,16 +119,9 @@ describe('DKLs23 signing rejects tampered messages of every type', () => {
       ]),
     );
 
-  type AnyRound = {
-    outgoing: { from: number; to: number; bytes: Uint8Array }[];
-    receive(m: Uint8Array): void;
-    advance?: () => AnyRound;
-    finish?: () => unknown;
-  };
-
   /** Runs signers 1 and 2, editing party 2's message in `round`; returns the first error. */
   function signWith(round: number, edit: (m: Uint8Array) => Uint8Array): unknown {
-    let states = begin() as unknown as Map<number, AnyRound>;
+    let states = begin() as Map<number, ProtocolRound>;
     try {
       for (let k = 1; k <= 3; k++) {
         for (const m of [...states.values()].flatMap((st) => st.outgoing)) {
@@ -248,7 +242,7 @@ describe('DKLs23 signing rejects tampered messages of every type', () => {
   });
 
   test('round 3: envelope attacks and hostile scalars in u and w', () => {
-    const r = begin() as unknown as Map<number, AnyRound>;
+    const r = begin() as Map<number, ProtocolRound>;
     let states = r;
     for (let k = 1; k <= 2; k++) {
       for (const m of [...states.values()].flatMap((st) => st.outgoing))

@@ -16,7 +16,8 @@ import {
 import { deliver, runFrostDkg } from '../src/protocol/local.ts';
 import { L, le32, patch, readLe } from './helpers/bytes.ts';
 import type { OutgoingMessage } from '../src/core/wire.ts';
-import { complete, type AnyRound } from './helpers/ciphersuites.ts';
+import type { ProtocolRound } from '../src/protocol/round.ts';
+import { complete } from './helpers/ciphersuites.ts';
 import { HEADER_LEN as H } from './helpers/header.ts';
 import { ed25519Hostile } from './helpers/hostile.ts';
 import { rejects } from './helpers/rejects.ts';
@@ -272,7 +273,7 @@ function deliverExcept(
   );
 }
 
-type Fuzzed = ReadonlyMap<number, AnyRound>;
+type Fuzzed = ReadonlyMap<number, ProtocolRound>;
 
 describe('no input makes the wasm core panic, and a fuzzed session still ends as the protocol says', () => {
   const keys = runFrostDkg({ threshold: 2, parties: 3 });

@@ -8,14 +8,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CoreError, errors } from '../src/core/index.ts';
 import { deliver } from '../src/protocol/local.ts';
+import type { ProtocolRound } from '../src/protocol/round.ts';
 import { patch } from './helpers/bytes.ts';
-import {
-  CIPHERSUITES,
-  complete,
-  type AnyRound,
-  type Ciphersuite,
-  type KeyShare,
-} from './helpers/ciphersuites.ts';
+import { CIPHERSUITES, complete, type Ciphersuite, type KeyShare } from './helpers/ciphersuites.ts';
 import { envelopeAttacks } from './helpers/hostile.ts';
 import { rejects } from './helpers/rejects.ts';
 
@@ -24,7 +19,7 @@ const session = () => crypto.getRandomValues(new Uint8Array(32));
 /** Every party's first key-generation round of one session. */
 function dkgRound1(suite: Ciphersuite, threshold: number, parties: number) {
   const s = session();
-  const r1 = new Map<number, AnyRound>();
+  const r1 = new Map<number, ProtocolRound>();
   for (let me = 1; me <= parties; me++)
     r1.set(me, suite.startDkg({ session: s, threshold, parties, me }));
   /** Party `from`'s round-one message for party `to` (the broadcast, for a broadcast round). */

@@ -21,19 +21,11 @@ import {
   runFrostDkg,
   runFrostSign,
 } from '../../src/protocol/local.ts';
+import type { ProtocolRound } from '../../src/protocol/round.ts';
 import * as ecdsa from './ecdsa.ts';
 import { ed25519Hostile, secp256k1Hostile, type HostileEncodings } from './hostile.ts';
 import { PROTOCOL } from './header.ts';
 import * as ed from './verify.ts';
-
-/** What a test needs of any round object. */
-export interface AnyRound {
-  readonly outgoing: OutgoingMessage[];
-  receive(msg: Uint8Array): void;
-  missing(): number[];
-  advance?(): AnyRound;
-  finish?(): unknown;
-}
 
 /** The public facts of a key share both schemes have. */
 export interface KeyShare {
@@ -58,7 +50,12 @@ export interface Ciphersuite {
   protocol: { dkg: number; sign: number };
   hostile: HostileEncodings;
   dkg(threshold: number, parties: number): KeyShare[];
-  startDkg(opts: { session: Uint8Array; threshold: number; parties: number; me: number }): AnyRound;
+  startDkg(opts: {
+    session: Uint8Array;
+    threshold: number;
+    parties: number;
+    me: number;
+  }): ProtocolRound;
   /** The bytes the core signs for `text` (FROST the message, DKLs23 its SHA-256) and the message. */
   input(text: string): { signed: Uint8Array; message: Uint8Array };
   /** Signed inputs whose bytes are edge cases: all-zero, 0x00-prefixed (and empty where allowed),
@@ -72,7 +69,7 @@ export interface Ciphersuite {
     session: Uint8Array;
     signers: readonly number[];
     signed: Uint8Array;
-  }): AnyRound;
+  }): ProtocolRound;
   /** Offsets of key-blob bytes the core checks when it loads a share. */
   checkedOnLoad(k: KeyShare): number[];
   /** The 64-byte signature in what a last signing round's finish() returns. */
@@ -188,7 +185,7 @@ export const CIPHERSUITES: readonly Ciphersuite[] = [
  * finish. `edit` may rewrite a message (by round number, from 1) before it is delivered.
  */
 export function complete(
-  states: ReadonlyMap<number, AnyRound>,
+  states: ReadonlyMap<number, ProtocolRound>,
   edit?: (m: OutgoingMessage, round: number) => Uint8Array,
 ): unknown[] {
   let now = states;
