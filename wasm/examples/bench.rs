@@ -7,7 +7,7 @@ mod test_util;
 
 use std::time::Instant;
 use tessera_core::common::round::Round;
-use tessera_core::dkls23::{keygen as dkg, sign};
+use tessera_core::dkls23::{keygen as dkg, keys::KeyShare, sign};
 use tessera_core::rng;
 use test_util::frames;
 
@@ -121,6 +121,8 @@ fn main() {
             })
             .collect();
         let keygen_ms = mean(&clock);
+        // A key share cannot be cloned; each signing run loads its own copy, outside the clock.
+        let blobs: Vec<_> = keys.iter().map(|k| k.to_blob().unwrap()).collect();
 
         eprintln!("[native] signing {}-of-{} x{}", t, n, iters);
         let signers: Vec<u16> = (1..=t).collect();
@@ -130,10 +132,11 @@ fn main() {
             let mut c = vec![[0.0f64; 4]; signers.len()];
             let mut s1 = Vec::new();
             for (i, id) in signers.iter().enumerate() {
+                let key = KeyShare::from_blob(&blobs[usize::from(*id - 1)]).unwrap();
                 let st = Instant::now();
                 s1.push(
                     sign::start(
-                        keys[usize::from(*id - 1)].clone(),
+                        key,
                         sign::SignRequest {
                             session,
                             signers: signers.clone(),

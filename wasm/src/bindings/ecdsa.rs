@@ -70,8 +70,8 @@ impl EcdsaDkgRound1 {
         let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
         let params = dkls23::keygen::DkgParams {
             session: session_id(session)?,
-            threshold: key.threshold(),
-            parties: key.parties(),
+            threshold: key.public().threshold(),
+            parties: key.public().parties(),
             me: key.id(),
         };
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
@@ -178,10 +178,10 @@ pub fn ecdsa_key_info(key_blob: Vec<u8>) -> Result<String, JsError> {
     Ok(format!(
         "{{\"id\":{},\"threshold\":{},\"parties\":{},\"publicKey\":\"{}\",\"chainCode\":\"{}\",\"epoch\":\"{}\"}}",
         key.id(),
-        key.threshold(),
-        key.parties(),
-        hex(&key.public_key()),
-        hex(&key.chain_code()),
-        hex(&key.epoch())
+        key.public().threshold(),
+        key.public().parties(),
+        hex(&key.public().public_key()),
+        hex(&key.public().chain_code()),
+        hex(&key.public().epoch())
     ))
 }

@@ -3,7 +3,7 @@
 use super::{consumed, hex, js, secret, secret_out, session_id};
 use crate::common::error::{Error, ErrorCode};
 use crate::common::rng;
-use crate::frost::keys::KeyPackage;
+use crate::frost::keys::{KeyPackage, PublicKeyPackage};
 use crate::frost::{dkg, sign, suite};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
@@ -128,9 +128,9 @@ pub fn frost_key_info(key_blob: Vec<u8>) -> Result<String, JsError> {
     Ok(format!(
         "{{\"id\":{},\"threshold\":{},\"parties\":{},\"groupPublicKey\":\"{}\"}}",
         key.id(),
-        key.threshold(),
-        key.parties(),
-        hex(&key.group_public_key())
+        key.public().threshold(),
+        key.public().parties(),
+        hex(&key.public().group_public_key())
     ))
 }
 
@@ -159,8 +159,9 @@ pub fn frost_key_import(
     let share =
         Zeroizing::new(suite::deserialize_nonzero_scalar(&secret(signing_share)).map_err(js)?);
     let gpk = suite::deserialize_element(group_public_key).map_err(js)?;
+    let public = PublicKeyPackage::new(threshold, parties, shares, gpk).map_err(js)?;
     Ok(secret_out(
-        KeyPackage::new(threshold, parties, id, *share, shares, gpk)
+        KeyPackage::new(id, *share, public)
             .map_err(js)?
             .to_blob()
             .map_err(js)?,

@@ -1,6 +1,6 @@
-//! A party's DKLs23 key share: the Shamir share x_i, every public share X_k, the public key, the
-//! BIP32 chain code, and per peer the zero-sharing seed and both pairwise multiplication setups
-//! (spec §3.2 "Persist", §3.3). Serialized with postcard for encrypted storage only.
+//! A party's DKLs23 key share, split by type: `PublicKeyShare` holds every public share X_k, the
+//! public key, the BIP32 chain code and the epoch; `KeyShare` adds the Shamir share x_i and per
+//! peer the zero-sharing seed and both pairwise multiplication setups (spec §3.2 "Persist", §3.3). Serialized with postcard for encrypted storage only.
 #![forbid(unsafe_code)]
 
 use super::curve::{dec_nonzero_scalar, dec_point, enc_point, enc_scalar, lagrange};
@@ -17,8 +17,8 @@ pub const BLOB_KIND: u8 = 2;
 /// Largest key blob accepted.
 pub const MAX_BLOB_LEN: usize = 16 * 1024 * 1024;
 
-/// The pairwise state with one peer.
-#[derive(Clone, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+/// The pairwise state with one peer: secret, wiped on drop, never cloned or printed.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct PeerSetup {
     /// The peer's id.
     pub peer: u16,
@@ -36,7 +36,9 @@ pub struct PeerSetup {
     pub alice_nu: [u8; 32],
 }
 
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+/// The stored form. `BlobOut` writes the same fields in the same order from borrowed parts, so
+/// the pairwise setups are serialized without a copy.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
 struct Blob {
     version: u8,
     kind: u8,
@@ -51,56 +53,44 @@ struct Blob {
     peers: Vec<PeerSetup>,
 }
 
-/// One party's validated key share. `threshold` is the minimum number of signers.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct KeyShare {
+#[derive(Serialize, Zeroize, ZeroizeOnDrop)]
+struct BlobOut<'a> {
+    version: u8,
+    kind: u8,
+    threshold: u16,
+    parties: u16,
+    id: u16,
+    epoch: [u8; 32],
+    x: [u8; 32],
+    public_key: Vec<u8>,
+    public_shares: Vec<Vec<u8>>,
+    chain: [u8; 32],
     #[zeroize(skip)]
+    peers: &'a [PeerSetup],
+}
+
+/// The key's public data, the same at every party: the minimum number of signers, the epoch,
+/// the public key pk, every public share X_k and the BIP32 chain code. Holds no secret, so it
+/// may be cloned and printed.
+#[derive(Clone, Debug)]
+pub struct PublicKeyShare {
     pub(crate) threshold: u16,
-    #[zeroize(skip)]
     pub(crate) parties: u16,
-    #[zeroize(skip)]
-    pub(crate) id: u16,
-    /// The DKG or refresh session that produced this share; it enters every signing sid.
-    #[zeroize(skip)]
+    /// The DKG or refresh session that produced this key; it enters every signing sid.
     pub(crate) epoch: [u8; 32],
-    pub(crate) x: Scalar,
-    #[zeroize(skip)]
     pub(crate) public_key: ProjectivePoint,
-    #[zeroize(skip)]
     pub(crate) public_shares: Vec<ProjectivePoint>,
-    #[zeroize(skip)]
     pub(crate) chain: [u8; 32],
-    pub(crate) peers: Vec<PeerSetup>,
 }
 
-impl core::fmt::Debug for KeyShare {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("KeyShare")
-            .field("id", &self.id)
-            .field("threshold", &self.threshold)
-            .field("parties", &self.parties)
-            .finish_non_exhaustive()
-    }
-}
-
-impl KeyShare {
-    /// Checks internal consistency: x·G = X_id, the X_k interpolate to pk, one setup per peer
-    /// (or none at all: a pending share, see `is_pending`).
-    pub(crate) fn validate(self) -> Result<Self> {
+impl PublicKeyShare {
+    /// Checks consistency: one public share per party, and the X_k interpolate to pk.
+    pub(crate) fn validate(&self) -> Result<()> {
         crate::common::params::validate_params(self.threshold, self.parties)?;
-        if self.id == 0
-            || self.id > self.parties
-            || self.public_shares.len() != usize::from(self.parties)
-        {
+        if self.public_shares.len() != usize::from(self.parties) {
             return Err(Error::local(
                 ErrorCode::InvalidParameters,
                 "key share has inconsistent party data",
-            ));
-        }
-        if ProjectivePoint::GENERATOR * self.x != self.public_shares[usize::from(self.id - 1)] {
-            return Err(Error::local(
-                ErrorCode::InvalidShare,
-                "share does not match its public share",
             ));
         }
         let ids: Vec<u16> = (1..=self.threshold).collect();
@@ -113,32 +103,7 @@ impl KeyShare {
                 "public shares do not match the public key",
             ));
         }
-        // Either complete (one setup per peer) or empty: a share fresh from a reshare is pending
-        // its pairwise setup until the new committee runs a complete refresh (spec §5 step 6).
-        let expected: Vec<u16> = (1..=self.parties).filter(|p| *p != self.id).collect();
-        let peers: Vec<u16> = self.peers.iter().map(|p| p.peer).collect();
-        if (!peers.is_empty() && peers != expected)
-            || self
-                .peers
-                .iter()
-                .any(|p| p.bob_keys.len() != KAPPA || p.alice_keys.len() != KAPPA)
-        {
-            return Err(Error::local(
-                ErrorCode::InvalidParameters,
-                "key share lacks a pairwise setup",
-            ));
-        }
-        Ok(self)
-    }
-
-    /// Whether the share still lacks its pairwise setup (fresh from a reshare; spec §5 step 6).
-    pub fn is_pending(&self) -> bool {
-        self.peers.is_empty()
-    }
-
-    /// This party's id.
-    pub fn id(&self) -> u16 {
-        self.id
+        Ok(())
     }
 
     /// Minimum number of signers.
@@ -165,6 +130,92 @@ impl KeyShare {
     pub fn epoch(&self) -> [u8; 32] {
         self.epoch
     }
+}
+
+/// One party's validated key share: its id, the Shamir share x_i and per peer the pairwise
+/// setups (secret, held by value and wiped on drop), next to the public data. Neither `Clone`
+/// nor `Debug` exposes a secret: the one way they leave is `to_blob`.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct KeyShare {
+    #[zeroize(skip)]
+    pub(crate) id: u16,
+    pub(crate) x: Scalar,
+    pub(crate) peers: Vec<PeerSetup>,
+    #[zeroize(skip)]
+    pub(crate) public: PublicKeyShare,
+}
+
+impl core::fmt::Debug for KeyShare {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeyShare")
+            .field("id", &self.id)
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tests run one DKG and hand every signing run its own copy; production code never copies a
+/// share.
+#[cfg(test)]
+impl Clone for KeyShare {
+    fn clone(&self) -> Self {
+        KeyShare::from_blob(&self.to_blob().unwrap()).unwrap()
+    }
+}
+
+impl KeyShare {
+    /// Checks internal consistency: the public data, x·G = X_id, one setup per peer (or none at
+    /// all: a pending share, see `is_pending`).
+    pub(crate) fn validate(self) -> Result<Self> {
+        self.public.validate()?;
+        if self.id == 0 || self.id > self.public.parties {
+            return Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "key share has inconsistent party data",
+            ));
+        }
+        if ProjectivePoint::GENERATOR * self.x
+            != self.public.public_shares[usize::from(self.id - 1)]
+        {
+            return Err(Error::local(
+                ErrorCode::InvalidShare,
+                "share does not match its public share",
+            ));
+        }
+        // Either complete (one setup per peer) or empty: a share fresh from a reshare is pending
+        // its pairwise setup until the new committee runs a complete refresh (spec §5 step 6).
+        let expected: Vec<u16> = (1..=self.public.parties)
+            .filter(|p| *p != self.id)
+            .collect();
+        let peers: Vec<u16> = self.peers.iter().map(|p| p.peer).collect();
+        if (!peers.is_empty() && peers != expected)
+            || self
+                .peers
+                .iter()
+                .any(|p| p.bob_keys.len() != KAPPA || p.alice_keys.len() != KAPPA)
+        {
+            return Err(Error::local(
+                ErrorCode::InvalidParameters,
+                "key share lacks a pairwise setup",
+            ));
+        }
+        Ok(self)
+    }
+
+    /// Whether the share still lacks its pairwise setup (fresh from a reshare; spec §5 step 6).
+    pub fn is_pending(&self) -> bool {
+        self.peers.is_empty()
+    }
+
+    /// This party's id.
+    pub fn id(&self) -> u16 {
+        self.id
+    }
+
+    /// The key's public data.
+    pub fn public(&self) -> &PublicKeyShare {
+        &self.public
+    }
 
     pub(crate) fn peer(&self, j: u16) -> Result<&PeerSetup> {
         self.peers.iter().find(|p| p.peer == j).ok_or_else(|| {
@@ -178,22 +229,23 @@ impl KeyShare {
 
     /// Serializes for encrypted storage.
     pub fn to_blob(&self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-        let blob = Blob {
+        let public = &self.public;
+        let blob = BlobOut {
             version: BLOB_VERSION,
             kind: BLOB_KIND,
-            threshold: self.threshold,
-            parties: self.parties,
+            threshold: public.threshold,
+            parties: public.parties,
             id: self.id,
-            epoch: self.epoch,
+            epoch: public.epoch,
             x: enc_scalar(&self.x),
-            public_key: enc_point(&self.public_key).to_vec(),
-            public_shares: self
+            public_key: enc_point(&public.public_key).to_vec(),
+            public_shares: public
                 .public_shares
                 .iter()
                 .map(|p| enc_point(p).to_vec())
                 .collect(),
-            chain: self.chain,
-            peers: self.peers.clone(),
+            chain: public.chain,
+            peers: &self.peers,
         };
         crate::common::secret::to_blob(&blob)
     }
@@ -206,7 +258,7 @@ impl KeyShare {
                 "key blob exceeds the size limit",
             ));
         }
-        let (blob, rest): (Blob, &[u8]) = postcard::take_from_bytes(bytes)
+        let (mut blob, rest): (Blob, &[u8]) = postcard::take_from_bytes(bytes)
             .map_err(|_| Error::local(ErrorCode::Decode, "key blob does not parse"))?;
         if !rest.is_empty() {
             return Err(Error::local(
@@ -232,15 +284,18 @@ impl KeyShare {
             .map(|p| dec_point(p))
             .collect::<Result<Vec<_>>>()?;
         KeyShare {
-            threshold: blob.threshold,
-            parties: blob.parties,
             id: blob.id,
-            epoch: blob.epoch,
             x: dec_nonzero_scalar(&blob.x)?,
-            public_key: dec_point(&blob.public_key)?,
-            public_shares,
-            chain: blob.chain,
-            peers: blob.peers.clone(),
+            // Moved out, so the one copy is the key's; `blob` wipes what is left on drop.
+            peers: core::mem::take(&mut blob.peers),
+            public: PublicKeyShare {
+                threshold: blob.threshold,
+                parties: blob.parties,
+                epoch: blob.epoch,
+                public_key: dec_point(&blob.public_key)?,
+                public_shares,
+                chain: blob.chain,
+            },
         }
         .validate()
     }

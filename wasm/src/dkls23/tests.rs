@@ -135,12 +135,13 @@ fn check(sig: &EcdsaSignature, digest: &[u8; 32], pk: &[u8; 33]) {
 #[test]
 fn keygen_and_sign_2_of_3_every_subset_then_refresh_and_derive() {
     let keys = run_dkg(2, 3, None, [1; 32]);
-    let pk = keys[0].public_key();
+    let pk = keys[0].public().public_key();
     for k in &keys {
-        assert_eq!(k.public_key(), pk);
+        assert_eq!(k.public().public_key(), pk);
         assert_eq!(
             KeyShare::from_blob(&k.to_blob().unwrap())
                 .unwrap()
+                .public()
                 .public_key(),
             pk
         );
@@ -158,14 +159,14 @@ fn keygen_and_sign_2_of_3_every_subset_then_refresh_and_derive() {
 
     // Derivation: the child key is computed independently from (pk, chain) here.
     let path = [0u32, 5];
-    let child = derive::derive(&keys[0].public_key, &keys[0].chain, &path).unwrap();
+    let child = derive::derive(&keys[0].public.public_key, &keys[0].public.chain, &path).unwrap();
     let sig = run_sign(&keys, &[1, 3], digest, &path).unwrap();
     assert_eq!(sig.public_key, enc_point(&child.public_key));
     check(&sig, &digest, &sig.public_key);
 
     // Refresh keeps pk; mixing old and new shares fails.
     let fresh = run_dkg(2, 3, Some(keys.clone()), [2; 32]);
-    assert_eq!(fresh[0].public_key(), pk);
+    assert_eq!(fresh[0].public().public_key(), pk);
     assert!(fresh[0].x != keys[0].x);
     let sig = run_sign(&fresh, &[2, 3], digest, &[]).unwrap();
     check(&sig, &digest, &pk);
@@ -177,7 +178,7 @@ fn keygen_and_sign_2_of_3_every_subset_then_refresh_and_derive() {
 #[test]
 fn keygen_3_of_5_signs_with_three_and_five() {
     let keys = run_dkg(3, 5, None, [3; 32]);
-    let pk = keys[0].public_key();
+    let pk = keys[0].public().public_key();
     for signers in [vec![1u16, 3, 5], vec![2, 4, 5], vec![1, 2, 3, 4, 5]] {
         let sig = run_sign(&keys, &signers, [9; 32], &[]).unwrap();
         check(&sig, &[9; 32], &pk);
@@ -253,7 +254,7 @@ fn rerun_candidates(run: &[([u8; 52], Vec<u8>, k256::Scalar); 2]) -> Vec<k256::S
 #[test]
 fn rerun_of_a_session_id_gave_the_co_signer_the_key_and_with_run_nonces_gives_nothing() {
     let keys = run_dkg(2, 3, None, [0x31; 32]);
-    let pk = keys[0].public_key;
+    let pk = keys[0].public.public_key;
     let pk_1 = |msg: &[u8]| super::curve::dec_point(&msg[39 + 97..39 + 130]).unwrap();
 
     // Old derivation (no per-run input): two honest runs of one session id, fresh randomness.

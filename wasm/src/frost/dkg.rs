@@ -10,7 +10,7 @@
 //! never crosses into JavaScript in the clear.
 #![forbid(unsafe_code)]
 
-use super::keys::KeyPackage;
+use super::keys::{KeyPackage, PublicKeyPackage};
 use super::suite::{self, CONTEXT};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::params::validate_params;
@@ -443,14 +443,13 @@ impl Round2 {
             .into_iter()
             .map(|j| evaluate_commitment(&group_commitment, j))
             .collect();
-        KeyPackage::new(
+        let public = PublicKeyPackage::new(
             p.threshold,
             p.parties,
-            p.me,
-            *signing_share,
             verifying_shares,
             group_commitment[0],
-        )
+        )?;
+        KeyPackage::new(p.me, *signing_share, public)
     }
 }
 

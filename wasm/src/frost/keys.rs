@@ -1,6 +1,7 @@
-//! A party's FROST key material after DKG (or dealer import): its secret signing share plus the
-//! public data every signer needs to verify shares (RFC 9591 §5.4). Serialized with postcard for
-//! encrypted storage; the secret never leaves the core in any other form.
+//! A party's FROST key material after DKG (or dealer import), split by type: `PublicKeyPackage`
+//! is what every signer needs to verify shares (RFC 9591 §5.4), `KeyPackage` adds the secret
+//! signing share. Serialized with postcard for encrypted storage; the secret never leaves the core
+//! in any other form.
 #![forbid(unsafe_code)]
 
 use super::suite;
@@ -29,72 +30,37 @@ struct KeyBlob {
     group_public_key: [u8; 32],
 }
 
-/// One party's validated key share. `threshold` is the minimum number of signers.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct KeyPackage {
-    #[zeroize(skip)]
+/// The group's public key data, the same at every party: the minimum number of signers, one
+/// verifying share per party and the group public key (RFC 9591 §5.4 `PK_i`, `PK`). Holds no
+/// secret, so it may be cloned and printed.
+#[derive(Clone, Debug)]
+pub struct PublicKeyPackage {
     pub(crate) threshold: u16,
-    #[zeroize(skip)]
     pub(crate) parties: u16,
-    #[zeroize(skip)]
-    pub(crate) id: u16,
-    pub(crate) signing_share: Scalar,
-    #[zeroize(skip)]
     pub(crate) verifying_shares: Vec<EdwardsPoint>,
-    #[zeroize(skip)]
     pub(crate) group_public_key: EdwardsPoint,
 }
 
-impl core::fmt::Debug for KeyPackage {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("KeyPackage")
-            .field("id", &self.id)
-            .field("threshold", &self.threshold)
-            .field("parties", &self.parties)
-            .finish_non_exhaustive()
-    }
-}
-
-impl KeyPackage {
-    /// Builds and fully validates a key package: the share must match its verifying share, and
-    /// the verifying shares must interpolate to the group public key.
+impl PublicKeyPackage {
+    /// Builds and validates the public data: one verifying share per party, interpolating to a
+    /// group public key that is not the identity.
     pub fn new(
         threshold: u16,
         parties: u16,
-        id: u16,
-        signing_share: Scalar,
         verifying_shares: Vec<EdwardsPoint>,
         group_public_key: EdwardsPoint,
     ) -> Result<Self> {
         validate_params(threshold, parties)?;
-        if id == 0 || id > parties {
-            return Err(Error::local(
-                ErrorCode::InvalidIdentifier,
-                "party id outside 1..=parties",
-            ));
-        }
         if verifying_shares.len() != usize::from(parties) {
             return Err(Error::local(
                 ErrorCode::InvalidLength,
                 "one verifying share per party is required",
             ));
         }
-        if signing_share == Scalar::ZERO {
-            return Err(Error::local(
-                ErrorCode::InvalidScalar,
-                "signing share must not be zero",
-            ));
-        }
         if group_public_key.is_identity() {
             return Err(Error::local(
                 ErrorCode::InvalidPoint,
                 "group public key is the identity",
-            ));
-        }
-        if EdwardsPoint::mul_base(&signing_share) != verifying_shares[usize::from(id - 1)] {
-            return Err(Error::local(
-                ErrorCode::InvalidShare,
-                "signing share does not match its verifying share",
             ));
         }
         // Any `threshold` verifying shares must interpolate to the group key; check the first ones.
@@ -110,19 +76,12 @@ impl KeyPackage {
                 "verifying shares do not match the group public key",
             ));
         }
-        Ok(KeyPackage {
+        Ok(PublicKeyPackage {
             threshold,
             parties,
-            id,
-            signing_share,
             verifying_shares,
             group_public_key,
         })
-    }
-
-    /// This party's identifier.
-    pub fn id(&self) -> u16 {
-        self.id
     }
 
     /// The minimum number of signers.
@@ -151,22 +110,97 @@ impl KeyPackage {
         }
         Ok(self.verifying_shares[usize::from(id - 1)])
     }
+}
+
+/// One party's validated key: its id and secret signing share, held by value and wiped on drop,
+/// next to the group's public data. Neither `Clone` nor `Debug` exposes the share: the one way it
+/// leaves is `to_blob`.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct KeyPackage {
+    #[zeroize(skip)]
+    pub(crate) id: u16,
+    pub(crate) signing_share: Scalar,
+    #[zeroize(skip)]
+    pub(crate) public: PublicKeyPackage,
+}
+
+impl core::fmt::Debug for KeyPackage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeyPackage")
+            .field("id", &self.id)
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tests run one DKG and hand every signing run its own copy; production code never copies a
+/// share.
+#[cfg(test)]
+impl Clone for KeyPackage {
+    fn clone(&self) -> Self {
+        KeyPackage {
+            id: self.id,
+            signing_share: self.signing_share,
+            public: self.public.clone(),
+        }
+    }
+}
+
+impl KeyPackage {
+    /// Builds and validates a key package: `id` names a party of `public`, and the share is
+    /// non-zero and matches that party's verifying share.
+    pub fn new(id: u16, signing_share: Scalar, public: PublicKeyPackage) -> Result<Self> {
+        if id == 0 || id > public.parties {
+            return Err(Error::local(
+                ErrorCode::InvalidIdentifier,
+                "party id outside 1..=parties",
+            ));
+        }
+        if signing_share == Scalar::ZERO {
+            return Err(Error::local(
+                ErrorCode::InvalidScalar,
+                "signing share must not be zero",
+            ));
+        }
+        if EdwardsPoint::mul_base(&signing_share) != public.verifying_shares[usize::from(id - 1)] {
+            return Err(Error::local(
+                ErrorCode::InvalidShare,
+                "signing share does not match its verifying share",
+            ));
+        }
+        Ok(KeyPackage {
+            id,
+            signing_share,
+            public,
+        })
+    }
+
+    /// This party's identifier.
+    pub fn id(&self) -> u16 {
+        self.id
+    }
+
+    /// The group's public data.
+    pub fn public(&self) -> &PublicKeyPackage {
+        &self.public
+    }
 
     /// Serializes for encrypted storage (the only way a share leaves the core).
     pub fn to_blob(&self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let blob = KeyBlob {
             version: KEY_BLOB_VERSION,
             kind: KEY_BLOB_KIND,
-            threshold: self.threshold,
-            parties: self.parties,
+            threshold: self.public.threshold,
+            parties: self.public.parties,
             id: self.id,
             signing_share: suite::serialize_scalar(&self.signing_share),
             verifying_shares: self
+                .public
                 .verifying_shares
                 .iter()
                 .map(suite::serialize_element)
                 .collect(),
-            group_public_key: suite::serialize_element(&self.group_public_key),
+            group_public_key: suite::serialize_element(&self.public.group_public_key),
         };
         crate::common::secret::to_blob(&blob)
     }
@@ -204,13 +238,16 @@ impl KeyPackage {
             .iter()
             .map(|b| suite::deserialize_element(b))
             .collect::<Result<Vec<_>>>()?;
-        KeyPackage::new(
+        let public = PublicKeyPackage::new(
             blob.threshold,
             blob.parties,
-            blob.id,
-            suite::deserialize_nonzero_scalar(&blob.signing_share)?,
             verifying_shares,
             suite::deserialize_element(&blob.group_public_key)?,
+        )?;
+        KeyPackage::new(
+            blob.id,
+            suite::deserialize_nonzero_scalar(&blob.signing_share)?,
+            public,
         )
     }
 }

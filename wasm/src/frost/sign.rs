@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use super::aggregate;
-use super::keys::KeyPackage;
+use super::keys::{KeyPackage, PublicKeyPackage};
 use super::round1::{self, SigningNonces};
 use super::round2::{self, SigningContext};
 use super::suite::{self, Commitment};
@@ -26,16 +26,16 @@ const ROUND2_LEN: usize = 32;
 pub const MAX_SIGNING_MESSAGE_LEN: usize = MAX_MESSAGE_LEN;
 
 /// Validates a signer list against a key: ascending, distinct, within 1..=parties, including the
-/// local party, and at least `threshold` (the minimum number of signers) long.
-pub fn validate_signers(key: &KeyPackage, signers: &[u16]) -> Result<()> {
-    validate_identifiers(signers, key.parties)?;
-    if signers.len() < usize::from(key.threshold) {
+/// local party `me`, and at least `threshold` (the minimum number of signers) long.
+pub fn validate_signers(public: &PublicKeyPackage, me: u16, signers: &[u16]) -> Result<()> {
+    validate_identifiers(signers, public.parties)?;
+    if signers.len() < usize::from(public.threshold) {
         return Err(Error::local(
             ErrorCode::NotEnoughSigners,
             "fewer signers than the key's threshold",
         ));
     }
-    if !signers.contains(&key.id) {
+    if !signers.contains(&me) {
         return Err(Error::local(
             ErrorCode::InvalidParameters,
             "the local party is not among the signers",
@@ -47,7 +47,7 @@ pub fn validate_signers(key: &KeyPackage, signers: &[u16]) -> Result<()> {
 /// What the signers agree to sign: bound into round one so a disagreement aborts before any
 /// share is released.
 fn request_digest(
-    key: &KeyPackage,
+    public: &PublicKeyPackage,
     session: &SessionId,
     signers: &[u16],
     message: &[u8],
@@ -55,7 +55,7 @@ fn request_digest(
     let mut t = Transcript::new(b"tessera/frost-ed25519/sign/request/v1");
     let ids: Vec<u8> = signers.iter().flat_map(|s| s.to_be_bytes()).collect();
     t.append(session)
-        .append(&key.group_public_key())
+        .append(&public.group_public_key())
         .append(&ids)
         .append(message);
     let mut d = [0u8; 32];
@@ -95,7 +95,7 @@ pub fn start(
     message: Vec<u8>,
     rng: &mut ChaCha20Rng,
 ) -> Result<SignRound1> {
-    validate_signers(&key, &signers)?;
+    validate_signers(&key.public, key.id, &signers)?;
     if message.len() > MAX_SIGNING_MESSAGE_LEN {
         return Err(Error::local(
             ErrorCode::InvalidParameters,
@@ -110,7 +110,7 @@ pub fn start(
         &hiding_randomness,
         &binding_randomness,
     );
-    let digest = request_digest(&key, &session, &signers, &message);
+    let digest = request_digest(&key.public, &session, &signers, &message);
     let mut payload = Vec::with_capacity(ROUND1_LEN);
     payload.extend_from_slice(&digest);
     payload.extend_from_slice(&suite::serialize_element(&own.hiding));
@@ -187,7 +187,7 @@ impl SignRound1 {
             input.into_complete()?.into_iter().map(|(_, c)| c).collect();
         list.push(own);
         list.sort_by_key(|c| c.id);
-        let ctx = SigningContext::new(&key.group_public_key, &list, &message);
+        let ctx = SigningContext::new(&key.public.group_public_key, &list, &message);
         let z = round2::sign(&key, nonces, &ctx)?;
         let header = Header {
             protocol: Protocol::FrostEd25519Sign,
@@ -203,8 +203,9 @@ impl SignRound1 {
             others,
             outgoing,
         );
+        // The secret share is wiped here, as `key` drops: the last round needs only public data.
         Ok(SignRound2 {
-            key,
+            public: key.public.clone(),
             ctx,
             list,
             own_share: z,
@@ -215,7 +216,7 @@ impl SignRound1 {
 
 /// Round-two state: the shared signing context and the shares received, each verified on arrival.
 pub struct SignRound2 {
-    key: KeyPackage,
+    public: PublicKeyPackage,
     ctx: SigningContext,
     list: Vec<Commitment>,
     own_share: Scalar,
@@ -252,7 +253,7 @@ impl Receives for SignRound2 {
         aggregate::verify_signature_share(
             &self.ctx,
             commitment,
-            &self.key.verifying_share(sender)?,
+            &self.public.verifying_share(sender)?,
             &z,
         )?;
         Ok(z)
@@ -265,6 +266,6 @@ impl SignRound2 {
         self.input.require_complete()?;
         let mut shares: Vec<Scalar> = self.input.iter().map(|(_, z)| *z).collect();
         shares.push(self.own_share);
-        aggregate::aggregate(&self.ctx, &self.key.group_public_key, &shares)
+        aggregate::aggregate(&self.ctx, &self.public.group_public_key, &shares)
     }
 }

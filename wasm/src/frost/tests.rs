@@ -2,7 +2,7 @@
 //! `pub(crate)` and unreachable from the wasm exports), plus DKG and session round trips.
 
 use super::aggregate;
-use super::keys::KeyPackage;
+use super::keys::{KeyPackage, PublicKeyPackage};
 use super::round1;
 use super::round2::{self, SigningContext};
 use super::suite::{self, Commitment};
@@ -76,7 +76,8 @@ fn vector_key(id: u16) -> KeyPackage {
     let shares: Vec<Scalar> = SHARES.iter().map(|s| scalar(s)).collect();
     let verifying: Vec<EdwardsPoint> = shares.iter().map(EdwardsPoint::mul_base).collect();
     let gpk = suite::deserialize_element(&h(GROUP_PUBLIC_KEY)).unwrap();
-    KeyPackage::new(2, 3, id, shares[usize::from(id - 1)], verifying, gpk).unwrap()
+    let public = PublicKeyPackage::new(2, 3, verifying, gpk).unwrap();
+    KeyPackage::new(id, shares[usize::from(id - 1)], public).unwrap()
 }
 
 #[test]
@@ -126,8 +127,13 @@ fn rfc9591_e1_vectors_byte_for_byte() {
         let z = round2::sign(&key, n, &ctx).unwrap();
         assert_eq!(z.to_bytes().to_vec(), h(v.sig_share));
         let c = list.iter().find(|c| c.id == v.id).unwrap();
-        aggregate::verify_signature_share(&ctx, c, &key.verifying_share(v.id).unwrap(), &z)
-            .unwrap();
+        aggregate::verify_signature_share(
+            &ctx,
+            c,
+            &key.public().verifying_share(v.id).unwrap(),
+            &z,
+        )
+        .unwrap();
         shares.push(z);
     }
     let sig = aggregate::aggregate(&ctx, &gpk, &shares).unwrap();
@@ -145,9 +151,13 @@ fn tampered_signature_share_is_blamed() {
     let list = vec![c1, c3];
     let ctx = SigningContext::new(&gpk, &list, &msg);
     let z = round2::sign(&key, n1, &ctx).unwrap() + Scalar::ONE;
-    let err =
-        aggregate::verify_signature_share(&ctx, &list[0], &key.verifying_share(1).unwrap(), &z)
-            .unwrap_err();
+    let err = aggregate::verify_signature_share(
+        &ctx,
+        &list[0],
+        &key.public().verifying_share(1).unwrap(),
+        &z,
+    )
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidSignatureShare);
     assert_eq!(err.culprits, vec![1]);
 }
@@ -189,11 +199,11 @@ fn run_dkg(t: u16, n: u16) -> Vec<KeyPackage> {
 #[test]
 fn dkg_then_sign_every_subset_of_3_of_4() {
     let keys = run_dkg(3, 4);
-    let gpk = keys[0].group_public_key();
+    let gpk = keys[0].public().group_public_key();
     for k in &keys {
-        assert_eq!(k.group_public_key(), gpk);
+        assert_eq!(k.public().group_public_key(), gpk);
         let again = KeyPackage::from_blob(&k.to_blob().unwrap()).unwrap();
-        assert_eq!(again.group_public_key(), gpk);
+        assert_eq!(again.public().group_public_key(), gpk);
     }
     for signers in [
         vec![1u16, 2, 3],

@@ -7,8 +7,8 @@
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::wire::Protocol;
 use crate::dkls23::curve as secp;
-use crate::dkls23::keys::KeyShare;
-use crate::frost::keys::KeyPackage;
+use crate::dkls23::keys::{KeyShare, PublicKeyShare};
+use crate::frost::keys::{KeyPackage, PublicKeyPackage};
 use crate::frost::suite;
 use core::ops::{Add, Mul, Sub};
 use curve25519_dalek::edwards::EdwardsPoint;
@@ -169,12 +169,12 @@ impl Group for Secp256k1 {
         let k = KeyShare::from_blob(blob)?;
         Ok(OldKey {
             id: k.id,
-            threshold: k.threshold,
+            threshold: k.public.threshold,
             x: Zeroizing::new(k.x),
             ctx: Context {
-                pk: k.public_key,
-                shares: k.public_shares.clone(),
-                chain: k.chain,
+                pk: k.public.public_key,
+                shares: k.public.public_shares.clone(),
+                chain: k.public.chain,
             },
         })
     }
@@ -183,15 +183,17 @@ impl Group for Secp256k1 {
             .map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many parties"))?;
         // Spec §5 step 6: no pairwise setup yet ("pending"); a complete refresh creates it.
         let share = KeyShare {
-            threshold: key.threshold,
-            parties,
             id: key.id,
-            epoch: key.epoch,
             x: *key.x,
-            public_key: key.ctx.pk,
-            public_shares: key.ctx.shares.clone(),
-            chain: key.ctx.chain,
             peers: Vec::new(),
+            public: PublicKeyShare {
+                threshold: key.threshold,
+                parties,
+                epoch: key.epoch,
+                public_key: key.ctx.pk,
+                public_shares: key.ctx.shares.clone(),
+                chain: key.ctx.chain,
+            },
         };
         share.validate()?.to_blob()
     }
@@ -244,11 +246,11 @@ impl Group for Ed25519 {
         let k = KeyPackage::from_blob(blob)?;
         Ok(OldKey {
             id: k.id,
-            threshold: k.threshold,
+            threshold: k.public.threshold,
             x: Zeroizing::new(k.signing_share),
             ctx: Context {
-                pk: k.group_public_key,
-                shares: k.verifying_shares.clone(),
+                pk: k.public.group_public_key,
+                shares: k.public.verifying_shares.clone(),
                 chain: [0; 32],
             },
         })
@@ -256,14 +258,8 @@ impl Group for Ed25519 {
     fn store_key(key: &NewKey<Self>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let parties = u16::try_from(key.ctx.shares.len())
             .map_err(|_| Error::local(ErrorCode::InvalidParameters, "too many parties"))?;
-        KeyPackage::new(
-            key.threshold,
-            parties,
-            key.id,
-            *key.x,
-            key.ctx.shares.clone(),
-            key.ctx.pk,
-        )?
-        .to_blob()
+        let public =
+            PublicKeyPackage::new(key.threshold, parties, key.ctx.shares.clone(), key.ctx.pk)?;
+        KeyPackage::new(key.id, *key.x, public)?.to_blob()
     }
 }

@@ -196,8 +196,8 @@ fn ed25519_reshare_threshold_up_down_and_refresh() {
         .iter()
         .map(|b| crate::frost::keys::KeyPackage::from_blob(b).unwrap())
         .collect();
-    assert_eq!(keys[3].threshold(), 3);
-    assert_eq!(keys[3].parties(), 4);
+    assert_eq!(keys[3].public().threshold(), 3);
+    assert_eq!(keys[3].public().parties(), 4);
 }
 
 #[test]
@@ -209,7 +209,7 @@ fn secp256k1_reshare_then_refresh_then_sign() {
         .collect();
     assert!(pending
         .iter()
-        .all(|k| k.is_pending() && k.epoch() == [20; 32]));
+        .all(|k| k.is_pending() && k.public().epoch() == [20; 32]));
     let mut r = rng::from_seed(&[3; 32]).unwrap();
     let req = |signers: Vec<u16>| SignRequest {
         session: [9; 32],
@@ -250,7 +250,7 @@ fn secp256k1_reshare_then_refresh_then_sign() {
     let keys: Vec<KeyShare> = d3.into_iter().map(|s| s.finish().unwrap()).collect();
     assert!(keys
         .iter()
-        .all(|k| !k.is_pending() && k.public_key() == pending[0].public_key()));
+        .all(|k| !k.is_pending() && k.public().public_key() == pending[0].public().public_key()));
     // Sign with signers 1, 3, 4 (states indexed by position in the signer set).
     let signers = vec![1u16, 3, 4];
     let mut s1: Vec<sign::SignRound1> = signers
@@ -286,7 +286,7 @@ fn secp256k1_reshare_then_refresh_then_sign() {
         deliver(&m, k).iter().for_each(|m| s.receive(m).unwrap());
     }
     let sig = s3.into_iter().next().unwrap().finish().unwrap();
-    let vk = VerifyingKey::from_sec1_bytes(&pending[0].public_key()).unwrap();
+    let vk = VerifyingKey::from_sec1_bytes(&pending[0].public().public_key()).unwrap();
     vk.verify_prehash(
         &[0x42; 32],
         &Signature::try_from(&sig.signature[..]).unwrap(),

@@ -58,13 +58,16 @@ pub fn round1(
         ));
     }
     if let Some(k) = &refresh {
-        if k.threshold != params.threshold || k.parties != params.parties || k.id != params.me {
+        if k.public.threshold != params.threshold
+            || k.public.parties != params.parties
+            || k.id != params.me
+        {
             return Err(Error::local(
                 ErrorCode::InvalidParameters,
                 "refresh parameters do not match the key share",
             ));
         }
-        if k.epoch == params.session {
+        if k.public.epoch == params.session {
             return Err(Error::local(
                 ErrorCode::InvalidParameters,
                 "refresh needs a fresh session id",

@@ -10,7 +10,7 @@ use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Reader, Receives, RoundInput};
 use crate::common::wire::{self, Header, BROADCAST};
 use crate::dkls23::curve::{commitment_eval, dec_nonzero_scalar, dec_point, enc_point};
-use crate::dkls23::keys::{KeyShare, PeerSetup};
+use crate::dkls23::keys::{KeyShare, PeerSetup, PublicKeyShare};
 use crate::dkls23::primitives::dlog;
 use crate::hash::{opens, sid, tag, th};
 use chacha20poly1305::aead::{Aead, Payload};
@@ -232,9 +232,11 @@ impl Round2 {
             Some(old) => {
                 *x += old.x;
                 let shares: Vec<ProjectivePoint> = (1..=p.parties)
-                    .map(|k| old.public_shares[usize::from(k - 1)] + commitment_eval(&group, k))
+                    .map(|k| {
+                        old.public.public_shares[usize::from(k - 1)] + commitment_eval(&group, k)
+                    })
                     .collect();
-                (old.public_key, old.chain, shares)
+                (old.public.public_key, old.public.chain, shares)
             }
         };
         // Step 5: x_i·G = X_i.
@@ -309,15 +311,17 @@ impl Round2 {
             });
         }
         let key = KeyShare {
-            threshold: p.threshold,
-            parties: p.parties,
             id: p.me,
-            epoch: p.session,
             x: *x,
-            public_key,
-            public_shares,
-            chain,
             peers,
+            public: PublicKeyShare {
+                threshold: p.threshold,
+                parties: p.parties,
+                epoch: p.session,
+                public_key,
+                public_shares,
+                chain,
+            },
         };
         Ok(Round3 {
             input,

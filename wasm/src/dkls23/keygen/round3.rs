@@ -39,6 +39,6 @@ impl Round3 {
     /// With every confirmation in, releases the key share.
     pub fn finish(self) -> Result<KeyShare> {
         self.input.require_complete()?;
-        self.key.clone().validate()
+        self.key.validate()
     }
 }

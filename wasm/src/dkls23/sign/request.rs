@@ -60,7 +60,10 @@ impl Ctx {
     pub(super) fn pair_sid(&self, bob: u16, alice: u16) -> [u8; 32] {
         sid(
             b"mul",
-            &[&setup_sid(&self.key.epoch, bob, alice), &self.sign_sid],
+            &[
+                &setup_sid(&self.key.public.epoch, bob, alice),
+                &self.sign_sid,
+            ],
         )
     }
     /// What round `round` expects from every other signer.

@@ -63,8 +63,8 @@ pub(crate) fn start_with_nonce(
             "share is pending its pairwise setup; finish the reshare with a refresh",
         ));
     }
-    crate::common::params::validate_identifiers(&req.signers, key.parties)?;
-    if req.signers.len() < usize::from(key.threshold) {
+    crate::common::params::validate_identifiers(&req.signers, key.public.parties)?;
+    if req.signers.len() < usize::from(key.public.threshold) {
         return Err(Error::local(
             ErrorCode::NotEnoughSigners,
             "fewer signers than the key's threshold",
@@ -76,7 +76,7 @@ pub(crate) fn start_with_nonce(
             "the local party is not among the signers",
         ));
     }
-    let derived = derive::derive(&key.public_key, &key.chain, &req.path)?;
+    let derived = derive::derive(&key.public.public_key, &key.public.chain, &req.path)?;
     let x = Zeroizing::new(key.x + derived.tweak);
     let ids: Vec<u8> = req.signers.iter().flat_map(|s| s.to_be_bytes()).collect();
     // sign_id binds the sorted signer set, the key epoch, the derived key and the digest.
@@ -84,7 +84,7 @@ pub(crate) fn start_with_nonce(
         b"sign",
         &[
             &req.session,
-            &key.epoch,
+            &key.public.epoch,
             &ids,
             &derived.chain,
             &enc_point(&derived.public_key),
@@ -119,7 +119,7 @@ pub(crate) fn start_with_nonce(
         let mut salt = [0u8; 64];
         rng.fill_bytes(&mut salt);
         let sid_ext = ext_sid(&ctx.pair_sid(ctx.me(), j), &nonce);
-        let g = mul::gadget(&setup_sid(&ctx.key.epoch, ctx.me(), j), &peer.bob_nu);
+        let g = mul::gadget(&setup_sid(&ctx.key.public.epoch, ctx.me(), j), &peer.bob_nu);
         let (bob, m1) = mul::bob_m1(&sid_ext, &peer.bob_keys, &g, rng);
         let mut payload = Vec::with_capacity(R1_LEN);
         payload.extend_from_slice(&ctx.sign_sid);
@@ -143,7 +143,7 @@ pub(crate) fn start_with_nonce(
         .collect::<Result<_>>()?;
     let zeta = Zeroizing::new(zero::zeta(
         ctx.me(),
-        &sid(b"zero", &[&ctx.key.epoch, &ctx.sign_sid]),
+        &sid(b"zero", &[&ctx.key.public.epoch, &ctx.sign_sid]),
         &seeds,
     ));
     let input = RoundInput::new(
@@ -218,7 +218,7 @@ impl SignRound1 {
             // Instance (B = j, A = me): Bob's nonce is j's, Alice's is mine.
             let pair = ctx.pair_sid(*j, me);
             let (sid_run, sid_pad) = run_sids(&pair, &in1.nonce, &nonce);
-            let g = mul::gadget(&setup_sid(&ctx.key.epoch, *j, me), &peer.alice_nu);
+            let g = mul::gadget(&setup_sid(&ctx.key.public.epoch, *j, me), &peer.alice_nu);
             let (c, m2) = mul::alice_m2(
                 &sid_run,
                 &ext_sid(&pair, &in1.nonce),

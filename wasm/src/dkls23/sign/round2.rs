@@ -132,7 +132,7 @@ impl SignRound2 {
                 })?
                 .1;
             let (sid_run, sid_pad) = run_sids(&ctx.pair_sid(me, j), &nonce, &alice_nonce);
-            let g = mul::gadget(&setup_sid(&ctx.key.epoch, me, j), &peer.bob_nu);
+            let g = mul::gadget(&setup_sid(&ctx.key.public.epoch, me, j), &peer.bob_nu);
             let chi = *bob.chi;
             let d = Zeroizing::new(
                 bob.m3(&sid_run, &sid_pad, &g, &in2.m2)
