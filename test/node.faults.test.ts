@@ -17,7 +17,6 @@ import { createStorage } from 'unstorage';
 import { submit } from '../src/client/nats.ts';
 import { atomicFs } from '../src/node/storage/fs-atomic.ts';
 import type { Manifest } from '../src/node/identity/manifest.ts';
-import type { OperationRequest } from '../src/node/requests/requests.ts';
 import { EncryptedStore } from '../src/node/storage/storage.ts';
 import {
   allNodeOutput,
@@ -28,6 +27,14 @@ import {
   type Draft,
   type NodeProcess,
 } from './helpers/cluster.ts';
+import {
+  keygenOk,
+  signOk,
+  submitDraft,
+  received,
+  waitForLog,
+  type Submitter,
+} from './helpers/submit.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
 
 const NODES = ['node0', 'node1', 'node2'];
@@ -81,19 +88,11 @@ describe('a three-node cluster under faults', () => {
   let configs: string[];
   const nodes = new Map<string, NodeProcess>();
   const req = (r: Draft, skewMs = 0) => request(r, skewMs);
+  const cluster = (): Submitter => ({ nc, manifest, initiator });
   const start = async (id: string) => {
     const p = await startNode(configs[NODES.indexOf(id)]!);
     nodes.set(id, p);
     return p;
-  };
-  const waitLog = async (
-    p: NodeProcess,
-    pred: (l: Record<string, unknown>) => boolean,
-    ms = 20_000,
-  ) => {
-    for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(50))
-      if (p.logs.some(pred)) return;
-    throw new Error('expected log line did not appear');
   };
 
   before(async () => {
@@ -102,20 +101,7 @@ describe('a three-node cluster under faults', () => {
     ({ manifest, initiator, configs } = await makeCluster(dir, NODES, server.url));
     for (const id of NODES) await start(id);
     nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
-    const keygen = await submit(
-      nc,
-      manifest,
-      req({
-        op: 'keygen',
-        keyId: 'k1',
-        threshold: 2,
-        parties: NODES,
-        curves: ['secp256k1', 'ed25519'],
-      }),
-      initiator,
-      NODES,
-    );
-    for (const r of keygen) assert.ok(r.ok, JSON.stringify(r.error));
+    await keygenOk(cluster(), 'k1', NODES, ['secp256k1', 'ed25519']);
   });
 
   after(async () => {
@@ -140,10 +126,7 @@ describe('a three-node cluster under faults', () => {
       signers: ['node0', 'node1'],
     });
     const pending = submit(nc, manifest, r, initiator, ['node0'], 60_000);
-    await waitLog(
-      nodes.get('node0')!,
-      (l) => l.event === 'request_received' && l.requestId === r.requestId,
-    );
+    await waitForLog(nodes.get('node0')!, received(r));
     await node1.stop('SIGKILL');
     const [res] = await pending;
     assert.equal(res!.ok, false);
@@ -152,20 +135,7 @@ describe('a three-node cluster under faults', () => {
       JSON.stringify(res!.error),
     );
     assert.deepEqual(res!.error!.culprits, ['node1']);
-    const ok = await submit(
-      nc,
-      manifest,
-      req({
-        op: 'sign',
-        keyId: 'k1',
-        curve: 'secp256k1',
-        message: 'cd'.repeat(32),
-        signers: ['node0', 'node2'],
-      }),
-      initiator,
-      ['node0', 'node2'],
-    );
-    for (const x of ok) assert.ok(x.ok, JSON.stringify(x.error));
+    await signOk(cluster(), 'k1', 'secp256k1', 'cd'.repeat(32), ['node0', 'node2']);
     await start('node1');
   });
 
@@ -178,10 +148,7 @@ describe('a three-node cluster under faults', () => {
       curves: ['secp256k1'],
     });
     const pending = submit(nc, manifest, r, initiator, ['node0', 'node2'], 60_000);
-    await waitLog(
-      nodes.get('node1')!,
-      (l) => l.event === 'request_received' && l.requestId === r.requestId,
-    );
+    await waitForLog(nodes.get('node1')!, received(r));
     await sleep(300);
     await nodes.get('node1')!.stop('SIGKILL');
     for (const x of await pending) assert.equal(x.ok, false);
@@ -205,14 +172,7 @@ describe('a three-node cluster under faults', () => {
         JSON.stringify(x.error),
       );
     await start('node1');
-    const retry = await submit(
-      nc,
-      manifest,
-      req({ op: 'keygen', keyId: 'k2', threshold: 2, parties: NODES, curves: ['secp256k1'] }),
-      initiator,
-      NODES,
-    );
-    for (const x of retry) assert.ok(x.ok, JSON.stringify(x.error));
+    await keygenOk(cluster(), 'k2', NODES, ['secp256k1']);
   });
 
   test('item 7: a node stopped (SIGSTOP) past the timeout makes the session fail; resumed, its late messages are rejected as stale and it recovers', async () => {
@@ -228,10 +188,7 @@ describe('a three-node cluster under faults', () => {
       signers: ['node0', 'node2'],
     });
     const pending = submit(nc, manifest, r, initiator, ['node0'], 60_000);
-    await waitLog(
-      nodes.get('node0')!,
-      (l) => l.event === 'request_received' && l.requestId === r.requestId,
-    );
+    await waitForLog(nodes.get('node0')!, received(r));
     try {
       const [res] = await pending;
       assert.equal(res!.ok, false, JSON.stringify(res));
@@ -240,25 +197,12 @@ describe('a three-node cluster under faults', () => {
       node2.proc.kill('SIGCONT');
     }
     // Whatever node2 sends for the finished session is refused as stale, naming it.
-    await waitLog(
+    await waitForLog(
       nodes.get('node0')!,
       (l) => l.event === 'message_rejected' && l.code === 'STALE_SESSION' && l.culprit === 'node2',
       10_000,
     );
-    const ok = await submit(
-      nc,
-      manifest,
-      req({
-        op: 'sign',
-        keyId: 'k1',
-        curve: 'ed25519',
-        message: '0102',
-        signers: ['node0', 'node2'],
-      }),
-      initiator,
-      ['node0', 'node2'],
-    );
-    for (const x of ok) assert.ok(x.ok, JSON.stringify(x.error));
+    await signOk(cluster(), 'k1', 'ed25519', '0102', ['node0', 'node2']);
   });
 
   test('items 5 and 6: nats-server restarted (and down while a node boots): nodes reconnect and later requests succeed, nothing applied twice', async () => {
@@ -317,7 +261,7 @@ describe('a three-node cluster under faults', () => {
         signers: ['node0', 'node1'],
       });
       await assert.rejects(submit(nc, manifest, r, initiator, ['node0'], 4000), /timed out/);
-      await waitLog(nodes.get('node0')!, (l) => l.event === 'request_failed');
+      await waitForLog(nodes.get('node0')!, (l) => l.event === 'request_failed');
     } finally {
       rmSync(path, { recursive: true, force: true });
       writeFileSync(path, saved);
@@ -338,11 +282,9 @@ describe('a three-node cluster under faults', () => {
       writeFileSync(join(dir, 'node2-small.json'), JSON.stringify(cfg));
       const p = await startNode(join(dir, 'node2-small.json'));
       nodes.set('node2', p);
-      const res = await submit(
-        nc,
-        manifest,
-        req({ op: 'keygen', keyId: 'k3', threshold: 2, parties: NODES, curves: ['secp256k1'] }),
-        initiator,
+      const res = await submitDraft(
+        cluster(),
+        { op: 'keygen', keyId: 'k3', threshold: 2, parties: NODES, curves: ['secp256k1'] },
         NODES,
       );
       const mine = res.find((x) => x.nodeId === 'node2')!;

@@ -17,7 +17,7 @@ import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transp
 import { submit } from '../src/client/nats.ts';
 import { verifyAuditLog } from '../src/node/storage/audit.ts';
 import type { Manifest } from '../src/node/identity/manifest.ts';
-import { signRequest, type OperationRequest } from '../src/node/requests/requests.ts';
+import { signRequest } from '../src/node/requests/requests.ts';
 import { names } from '../src/node/cluster/state.ts';
 import {
   allNodeOutput,
@@ -28,6 +28,7 @@ import {
   type Draft,
   type NodeProcess,
 } from './helpers/cluster.ts';
+import { keygenOk, signOk, submitDraft, submitOk, type Submitter } from './helpers/submit.ts';
 import { makeCerts, startNats, type NatsServer } from './helpers/nats.ts';
 import { deriveChild, nodeCryptoVerify } from './helpers/ecdsa.ts';
 import { nodeCryptoVerify as edNodeCryptoVerify } from './helpers/verify.ts';
@@ -43,6 +44,7 @@ describe('three node processes over nats-server with mutual TLS', () => {
   let configs: string[];
   const nodes = new Map<string, NodeProcess>();
   const req = (r: Draft) => request(r);
+  const cluster = (): Submitter => ({ nc, manifest, initiator });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-it-'));
@@ -75,20 +77,7 @@ describe('three node processes over nats-server with mutual TLS', () => {
   let chainCode: string;
 
   test('keygen for both curves: every node reports the same public keys, attested', async () => {
-    const results = await submit(
-      nc,
-      manifest,
-      req({
-        op: 'keygen',
-        keyId: 'k1',
-        threshold: 2,
-        parties: NODES,
-        curves: ['secp256k1', 'ed25519'],
-      }),
-      initiator,
-      NODES,
-    );
-    for (const r of results) assert.ok(r.ok, JSON.stringify(r.error));
+    const results = await keygenOk(cluster(), 'k1', NODES, ['secp256k1', 'ed25519']);
     const keys = results.map(
       (r) => r.result as { publicKeys: { secp256k1: string; ed25519: string }; chainCode: string },
     );
@@ -101,20 +90,10 @@ describe('three node processes over nats-server with mutual TLS', () => {
 
   test('Ed25519 signing by node0 and node2 verifies under noble and node:crypto', async () => {
     const message = new TextEncoder().encode('hello over NATS');
-    const results = await submit(
-      nc,
-      manifest,
-      req({
-        op: 'sign',
-        keyId: 'k1',
-        curve: 'ed25519',
-        message: bytesToHex(message),
-        signers: ['node0', 'node2'],
-      }),
-      initiator,
-      ['node0', 'node2'],
-    );
-    for (const r of results) assert.ok(r.ok, JSON.stringify(r.error));
+    const results = await signOk(cluster(), 'k1', 'ed25519', bytesToHex(message), [
+      'node0',
+      'node2',
+    ]);
     const sig = hexToBytes((results[0]!.result as { signature: string }).signature);
     assert.ok(ed25519.verify(sig, message, hexToBytes(pk.ed25519)));
     assert.ok(edNodeCryptoVerify(sig, message, hexToBytes(pk.ed25519)));
@@ -123,20 +102,10 @@ describe('three node processes over nats-server with mutual TLS', () => {
   test('ECDSA signing, master and derived key, verifies under noble and node:crypto', async () => {
     const message = new TextEncoder().encode('send 1 BTC');
     const digest = sha256(message);
-    const results = await submit(
-      nc,
-      manifest,
-      req({
-        op: 'sign',
-        keyId: 'k1',
-        curve: 'secp256k1',
-        message: bytesToHex(digest),
-        signers: ['node1', 'node2'],
-      }),
-      initiator,
-      ['node1', 'node2'],
-    );
-    for (const r of results) assert.ok(r.ok, JSON.stringify(r.error));
+    const results = await signOk(cluster(), 'k1', 'secp256k1', bytesToHex(digest), [
+      'node1',
+      'node2',
+    ]);
     const out = results[0]!.result as { signature: string; recoveryId: number; publicKey: string };
     assert.equal(out.publicKey, pk.secp256k1);
     assert.ok(
@@ -169,14 +138,7 @@ describe('three node processes over nats-server with mutual TLS', () => {
   });
 
   test('refresh re-randomises every share (ECDSA complete refresh, Ed25519 by resharing to the same committee) under the same public keys; signing continues on the new version', async () => {
-    const results = await submit(
-      nc,
-      manifest,
-      req({ op: 'refresh', keyId: 'k1' }),
-      initiator,
-      NODES,
-    );
-    for (const r of results) assert.ok(r.ok, JSON.stringify(r.error));
+    const results = await submitOk(cluster(), { op: 'refresh', keyId: 'k1' }, NODES);
     for (const r of results) assert.deepEqual((r.result as { publicKeys: unknown }).publicKeys, pk);
     // Every node switches to version 2 (and retires version 1) once all three confirmed.
     for (const id of NODES) {
@@ -199,20 +161,10 @@ describe('three node processes over nats-server with mutual TLS', () => {
       );
     }
     const digest = sha256(new TextEncoder().encode('after refresh'));
-    const signed = await submit(
-      nc,
-      manifest,
-      req({
-        op: 'sign',
-        keyId: 'k1',
-        curve: 'secp256k1',
-        message: bytesToHex(digest),
-        signers: ['node0', 'node2'],
-      }),
-      initiator,
-      ['node0', 'node2'],
-    );
-    for (const r of signed) assert.ok(r.ok, JSON.stringify(r.error));
+    const signed = await signOk(cluster(), 'k1', 'secp256k1', bytesToHex(digest), [
+      'node0',
+      'node2',
+    ]);
     assert.ok(
       secp256k1.verify(
         hexToBytes((signed[0]!.result as { signature: string }).signature),
@@ -259,25 +211,21 @@ describe('three node processes over nats-server with mutual TLS', () => {
   });
 
   test('unknown keys, forged initiator signatures and too few signers are refused', async () => {
-    const unknown = await submit(
-      nc,
-      manifest,
-      req({
+    const unknown = await submitDraft(
+      cluster(),
+      {
         op: 'sign',
         keyId: 'nope',
         curve: 'ed25519',
         message: '00',
         signers: ['node0', 'node1'],
-      }),
-      initiator,
+      },
       ['node0'],
     );
     assert.equal(unknown[0]!.error?.code, 'UNKNOWN_KEY');
-    const few = await submit(
-      nc,
-      manifest,
-      req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message: '00', signers: ['node0'] }),
-      initiator,
+    const few = await submitDraft(
+      cluster(),
+      { op: 'sign', keyId: 'k1', curve: 'ed25519', message: '00', signers: ['node0'] },
       ['node0'],
     );
     assert.equal(few[0]!.error?.code, 'NOT_ENOUGH_SIGNERS');
@@ -331,20 +279,7 @@ describe('three node processes over nats-server with mutual TLS', () => {
       else assert.ok(x.error!.culprits.includes('node1'), JSON.stringify(x.error));
     }
     nodes.set('node1', await startNode(configs[1]!));
-    const ok = await submit(
-      nc,
-      manifest,
-      req({
-        op: 'sign',
-        keyId: 'k1',
-        curve: 'ed25519',
-        message: 'ab',
-        signers: ['node0', 'node1'],
-      }),
-      initiator,
-      ['node0', 'node1'],
-    );
-    for (const x of ok) assert.ok(x.ok, JSON.stringify(x.error));
+    await signOk(cluster(), 'k1', 'ed25519', 'ab', ['node0', 'node1']);
   });
 
   test('SIGTERM shuts a node down cleanly, and its audit log verifies', async () => {
