@@ -15,11 +15,10 @@ import { after, before, describe, test } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { hexToBytes } from '@noble/curves/utils.js';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
-import { submit } from '../src/client/nats.ts';
 import type { Manifest } from '../src/node/identity/manifest.ts';
-import type { OperationRequest } from '../src/node/requests/requests.ts';
 import { makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { freePort, startNats, type NatsServer } from './helpers/nats.ts';
+import { submitDraft, type Submitter } from './helpers/submit.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const NODES = ['node0', 'node1', 'node2'];
@@ -69,14 +68,7 @@ describe('signing over a bad network (duplicated, reordered and delayed messages
   let initiator: Uint8Array;
   const nodes: NodeProcess[] = [];
   let duplicated = 0;
-  let n = 0;
-  const req = (r: Record<string, unknown>) =>
-    ({
-      ...r,
-      requestId: `c-${Date.now()}-${n++}`,
-      initiator: 'ops',
-      timestamp: Date.now(),
-    }) as OperationRequest;
+  const cluster = (): Submitter => ({ nc, manifest, initiator });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-chaos-'));
@@ -113,17 +105,15 @@ describe('signing over a bad network (duplicated, reordered and delayed messages
   });
 
   test('keygen and ten signings each complete or fail typed; duplicates are rejected, never applied', async () => {
-    const keygen = await submit(
-      nc,
-      manifest,
-      req({
+    const keygen = await submitDraft(
+      cluster(),
+      {
         op: 'keygen',
         keyId: 'k1',
         threshold: 2,
         parties: NODES,
         curves: ['ed25519', 'secp256k1'],
-      }),
-      initiator,
+      },
       NODES,
       120_000,
     );
@@ -142,11 +132,9 @@ describe('signing over a bad network (duplicated, reordered and delayed messages
     for (let i = 0; i < 10; i++) {
       const signers = i % 2 ? ['node0', 'node1'] : ['node1', 'node2'];
       const message = `0${i}`.padStart(4, '0');
-      const out = await submit(
-        nc,
-        manifest,
-        req({ op: 'sign', keyId: 'k1', curve: 'ed25519', message, signers }),
-        initiator,
+      const out = await submitDraft(
+        cluster(),
+        { op: 'sign', keyId: 'k1', curve: 'ed25519', message, signers },
         signers,
         60_000,
       );

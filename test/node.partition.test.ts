@@ -12,11 +12,10 @@ import { join } from 'node:path';
 import process from 'node:process';
 import { after, before, describe, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { submit } from '../src/client/nats.ts';
 import type { Manifest } from '../src/node/identity/manifest.ts';
-import type { OperationRequest } from '../src/node/requests/requests.ts';
 import { makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
+import { keygenOk, signOk, submitDraft, type Submitter } from './helpers/submit.ts';
 
 const NODES = ['node0', 'node1', 'node2'];
 const sh = (args: string[]) => {
@@ -42,14 +41,7 @@ describe(
     let manifest: Manifest;
     let initiator: Uint8Array;
     const nodes: NodeProcess[] = [];
-    let n = 0;
-    const req = (r: Record<string, unknown>) =>
-      ({
-        ...r,
-        requestId: `p-${Date.now()}-${n++}`,
-        initiator: 'ops',
-        timestamp: Date.now(),
-      }) as OperationRequest;
+    const cluster = (): Submitter => ({ nc, manifest, initiator });
 
     before(async () => {
       sh(['ip', 'netns', 'add', NS]);
@@ -68,14 +60,7 @@ describe(
       nodes.push(await startNode(configs[1]!, ['ip', 'netns', 'exec', NS]));
       nodes.push(await startNode(configs[2]!));
       nc = await connect({ servers: server.url });
-      for (const r of await submit(
-        nc,
-        manifest,
-        req({ op: 'keygen', keyId: 'k1', threshold: 2, parties: NODES, curves: ['ed25519'] }),
-        initiator,
-        NODES,
-      ))
-        assert.ok(r.ok, JSON.stringify(r.error));
+      await keygenOk(cluster(), 'k1', NODES, ['ed25519']);
     });
 
     after(async () => {
@@ -89,17 +74,15 @@ describe(
 
     test('cut off, node1 is reported UNREACHABLE by name; healed, it signs again', async () => {
       sh(['ip', 'link', 'set', A, 'down']);
-      const [res] = await submit(
-        nc,
-        manifest,
-        req({
+      const [res] = await submitDraft(
+        cluster(),
+        {
           op: 'sign',
           keyId: 'k1',
           curve: 'ed25519',
           message: '01',
           signers: ['node0', 'node1'],
-        }),
-        initiator,
+        },
         ['node0'],
         60_000,
       );
@@ -110,35 +93,20 @@ describe(
       );
       assert.deepEqual(res!.error!.culprits, ['node1']);
       // Signers that do not need node1 are unaffected.
-      for (const r of await submit(
-        nc,
-        manifest,
-        req({
-          op: 'sign',
-          keyId: 'k1',
-          curve: 'ed25519',
-          message: '02',
-          signers: ['node0', 'node2'],
-        }),
-        initiator,
-        ['node0', 'node2'],
-      ))
-        assert.ok(r.ok);
+      await signOk(cluster(), 'k1', 'ed25519', '02', ['node0', 'node2']);
       sh(['ip', 'link', 'set', A, 'up']);
       let ok = false;
       for (let i = 0; i < 10 && !ok; i++) {
         await new Promise((r) => setTimeout(r, 1500));
-        const out = await submit(
-          nc,
-          manifest,
-          req({
+        const out = await submitDraft(
+          cluster(),
+          {
             op: 'sign',
             keyId: 'k1',
             curve: 'ed25519',
             message: '03',
             signers: ['node0', 'node1'],
-          }),
-          initiator,
+          },
           ['node0', 'node1'],
           30_000,
         ).catch(() => []);

@@ -18,7 +18,6 @@ import { after, before, describe, test } from 'node:test';
 import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { submit } from '../src/client/nats.ts';
 import { names } from '../src/node/cluster/state.ts';
 import { openPrivateIdentity, type PrivateIdentity } from '../src/node/identity/identity.ts';
 import type { Manifest } from '../src/node/identity/manifest.ts';
@@ -32,8 +31,9 @@ import { connectNats, TransportConfigError } from '../src/node/transport/transpo
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { attest } from '../src/node/requests/requests.ts';
-import { cliArgv, makeCluster, request, startNode, type NodeProcess } from './helpers/cluster.ts';
+import { cliArgv, makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { freePort, makeCerts, startNats, type NatsServer } from './helpers/nats.ts';
+import { keygenOk, signOk, type Submitter } from './helpers/submit.ts';
 
 const NODES = ['node0', 'node1', 'node2'];
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -68,6 +68,8 @@ describe('NATS authorization generated from the manifest (real nats-server, node
   let node1: PrivateIdentity;
   let serverLog = '';
   const n = () => names(manifest.cluster);
+  /** Submissions over the initiator's own NATS credential. */
+  const asOps = (): Submitter => ({ nc: asInitiator, manifest, initiator });
 
   const connectAs = (secret: Uint8Array, inboxPrefix?: string) =>
     connect({
@@ -149,36 +151,8 @@ describe('NATS authorization generated from the manifest (real nats-server, node
   });
 
   test('the cluster runs keygen and signing with the initiator credential', async () => {
-    const keygen = await submit(
-      asInitiator,
-      manifest,
-      request({ op: 'keygen', keyId: 'k1', threshold: 2, parties: NODES, curves: ['ed25519'] }),
-      initiator,
-      NODES,
-      120_000,
-    );
-    assert.ok(
-      keygen.every((r) => r.ok),
-      JSON.stringify(keygen),
-    );
-    const sign = await submit(
-      asInitiator,
-      manifest,
-      request({
-        op: 'sign',
-        keyId: 'k1',
-        curve: 'ed25519',
-        message: '68656c6c6f',
-        signers: ['node0', 'node2'],
-      }),
-      initiator,
-      ['node0', 'node2'],
-      120_000,
-    );
-    assert.ok(
-      sign.every((r) => r.ok),
-      JSON.stringify(sign),
-    );
+    await keygenOk(asOps(), 'k1', NODES, ['ed25519']);
+    await signOk(asOps(), 'k1', 'ed25519', '68656c6c6f', ['node0', 'node2']);
   });
 
   test("node1's credential cannot write node2's heartbeat, result or key statement", async () => {
@@ -280,24 +254,7 @@ describe('NATS authorization generated from the manifest (real nats-server, node
   });
 
   test('after the attacks the cluster still signs', async () => {
-    const sign = await submit(
-      asInitiator,
-      manifest,
-      request({
-        op: 'sign',
-        keyId: 'k1',
-        curve: 'ed25519',
-        message: '6869',
-        signers: ['node1', 'node2'],
-      }),
-      initiator,
-      ['node1', 'node2'],
-      120_000,
-    );
-    assert.ok(
-      sign.every((r) => r.ok),
-      JSON.stringify(sign),
-    );
+    await signOk(asOps(), 'k1', 'ed25519', '6869', ['node1', 'node2']);
     // The attacks were logged by nats-server as node1's; node0 and node2 (never impersonated here) hit no permission they lack.
     const violations = serverLog.split('\n').filter((l) => /violation/i.test(l));
     assert.ok(
