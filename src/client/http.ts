@@ -258,22 +258,7 @@ export class TesseraClient {
   ): Promise<KeyInfo> {
     const sent = await this.send('POST', '/v1/keys', p, call);
     const { op, requestId } = this.operation(sent, 'keygen');
-    const key = verifyKeyResults(
-      this.manifest,
-      sent.body.attestations,
-      requestId,
-      op.parties,
-      op,
-      `keygen ${op.keyId}`,
-    );
-    answerMatchesKey(sent.body, key, `keygen ${op.keyId}`);
-    this.remember(key);
-    return {
-      ...(sent.body as unknown as KeyInfo),
-      curves: key.curves,
-      epoch: key.epoch,
-      requestId,
-    };
+    return this.keyAnswer(sent, requestId, op.parties, op, `keygen ${op.keyId}`);
   }
 
   /** A key's public record, verified: every party attested it in the request that made its current shares. */
@@ -380,22 +365,14 @@ export class TesseraClient {
     const sent = await this.send('POST', `/v1/keys/${encodeURIComponent(keyId)}/reshare`, p, call);
     const { op, requestId } = this.operation(sent, 'reshare');
     const committee = [...before.parties, ...op.parties.filter((x) => !before.parties.includes(x))];
-    const key = verifyKeyResults(
-      this.manifest,
-      sent.body.attestations,
+    const expect = { keyId, threshold: op.threshold, parties: op.parties, curves: before.curves };
+    return this.keyAnswer(
+      sent,
       requestId,
       committee,
-      { keyId, threshold: op.threshold, parties: op.parties, curves: before.curves, known: before },
+      { ...expect, known: before },
       `reshare ${keyId}`,
     );
-    answerMatchesKey(sent.body, key, `reshare ${keyId}`);
-    this.remember(key);
-    return {
-      ...(sent.body as unknown as KeyInfo),
-      curves: key.curves,
-      epoch: key.epoch,
-      requestId,
-    };
   }
 
   /** Refreshes every share of a key; every party must attest unchanged public keys. */
@@ -408,15 +385,32 @@ export class TesseraClient {
       call,
     );
     const { requestId } = this.operation(sent, 'refresh');
-    const key = verifyKeyResults(
-      this.manifest,
-      sent.body.attestations,
+    return this.keyAnswer(
+      sent,
       requestId,
       before.parties,
       { ...before, known: before },
       `refresh ${keyId}`,
     );
-    answerMatchesKey(sent.body, key, `refresh ${keyId}`);
+  }
+
+  /** The key a keygen, refresh or reshare made: every one of `committee` attested `expect`, and the API's answer says the same. */
+  private keyAnswer(
+    sent: Sent,
+    requestId: string,
+    committee: string[],
+    expect: Parameters<typeof verifyKeyResults>[4],
+    what: string,
+  ): KeyInfo {
+    const key = verifyKeyResults(
+      this.manifest,
+      sent.body.attestations,
+      requestId,
+      committee,
+      expect,
+      what,
+    );
+    answerMatchesKey(sent.body, key, what);
     this.remember(key);
     return {
       ...(sent.body as unknown as KeyInfo),
