@@ -15,7 +15,13 @@ import { EncryptedStore } from '../src/node/storage/storage.ts';
 import { open, seal } from '../src/node/transport/envelope.ts';
 import { runEcdsaDkg, runEcdsaSign, runFrostSign } from '../src/protocol/local.ts';
 import { nobleVerify as ecdsaVerify } from './helpers/ecdsa.ts';
-import { fixedCluster, fixedFrostKeys, GOLDEN, goldenRecords } from './helpers/golden.ts';
+import {
+  fixedCluster,
+  fixedFrostKeys,
+  GOLDEN,
+  goldenRecords,
+  goldenStore,
+} from './helpers/golden.ts';
 import { nobleVerify as ed25519Verify } from './helpers/verify.ts';
 
 const fixture = <T>(name: string): T =>
@@ -100,13 +106,7 @@ describe('storage record snapshots', () => {
   const items = fixture<Record<string, string>>('store.json');
 
   test('names are keyed hashes fixed by the storage key; records are "TSE2" | nonce[24] | padded ciphertext | tag[16]', async () => {
-    const raw = createStorage();
-    const store = await EncryptedStore.open(raw, GOLDEN.storageKey);
-    for (const r of goldenRecords)
-      await (r.json === undefined
-        ? store.put(r.name, r.version, r.bytes!)
-        : store.putJson(r.name, r.json));
-    await store.flush();
+    const { raw, store } = await goldenStore();
     assert.deepEqual(
       (await raw.getKeys()).sort(),
       Object.keys(items),

@@ -17,7 +17,7 @@ import { deliver, runFrostDkg } from '../src/protocol/local.ts';
 import { L, le32, patch, readLe } from './helpers/bytes.ts';
 import type { OutgoingMessage } from '../src/core/wire.ts';
 import type { ProtocolRound } from '../src/protocol/round.ts';
-import { complete } from './helpers/ciphersuites.ts';
+import { complete } from './helpers/rounds.ts';
 import { HEADER_LEN as H } from './helpers/header.ts';
 import { ed25519Hostile } from './helpers/hostile.ts';
 import { rejects } from './helpers/rejects.ts';
@@ -36,17 +36,7 @@ function dkgRound1(threshold: number, parties: number, s = session()) {
 
 /** Finishes a DKG whose round-one messages have not been delivered yet, then signs once. */
 function completeAndSign(r1: Map<number, FrostDkgRound1>): void {
-  deliver(
-    r1,
-    [...r1.values()].flatMap((r) => r.outgoing),
-  );
-  const r2 = new Map([...r1].map(([id, r]) => [id, r.advance()]));
-  deliver(
-    r2,
-    [...r2.values()].flatMap((r) => r.outgoing),
-  );
-  const keys = [...r2.values()].map((r) => r.finish());
-  signAll(keys, [1, 2]);
+  signAll(complete(r1) as FrostKeyShare[], [1, 2]);
 }
 
 function signAll(keys: FrostKeyShare[], signers: number[]): Uint8Array {
@@ -55,16 +45,7 @@ function signAll(keys: FrostKeyShare[], signers: number[]): Uint8Array {
   const r1 = new Map(
     signers.map((id) => [id, startFrostSign({ key: keys[id - 1]!, session: s, signers, message })]),
   );
-  deliver(
-    r1,
-    [...r1.values()].flatMap((r) => r.outgoing),
-  );
-  const r2 = new Map([...r1].map(([id, r]) => [id, r.advance()]));
-  deliver(
-    r2,
-    [...r2.values()].flatMap((r) => r.outgoing),
-  );
-  const sig = [...r2.values()].map((r) => r.finish())[0]!;
+  const sig = complete(r1)[0] as Uint8Array;
   assert.ok(nobleVerify(sig, message, keys[0]!.publicKey));
   return sig;
 }

@@ -10,7 +10,8 @@ import { CoreError, errors } from '../src/core/index.ts';
 import { deliver } from '../src/protocol/local.ts';
 import type { ProtocolRound } from '../src/protocol/round.ts';
 import { patch } from './helpers/bytes.ts';
-import { CIPHERSUITES, complete, type Ciphersuite, type KeyShare } from './helpers/ciphersuites.ts';
+import { CIPHERSUITES, type Ciphersuite, type KeyShare } from './helpers/ciphersuites.ts';
+import { complete } from './helpers/rounds.ts';
 import { envelopeAttacks } from './helpers/hostile.ts';
 import { rejects } from './helpers/rejects.ts';
 

@@ -4,7 +4,6 @@
  * frost-core's tests are instantiated once per ciphersuite.
  */
 import assert from 'node:assert/strict';
-import { sha256 } from '@noble/hashes/sha2.js';
 import {
   startEcdsaDkg,
   startEcdsaSign,
@@ -13,14 +12,7 @@ import {
   type EcdsaKeyShare,
   type EcdsaSignature,
 } from '../../src/core/index.ts';
-import type { OutgoingMessage } from '../../src/core/wire.ts';
-import {
-  deliver,
-  runEcdsaDkg,
-  runEcdsaSign,
-  runFrostDkg,
-  runFrostSign,
-} from '../../src/protocol/local.ts';
+import { runEcdsaDkg, runEcdsaSign, runFrostDkg, runFrostSign } from '../../src/protocol/local.ts';
 import type { ProtocolRound } from '../../src/protocol/round.ts';
 import * as ecdsa from './ecdsa.ts';
 import { ed25519Hostile, secp256k1Hostile, type HostileEncodings } from './hostile.ts';
@@ -179,21 +171,3 @@ export const CIPHERSUITES: readonly Ciphersuite[] = [
     nodeCryptoVerify: ecdsa.nodeCryptoVerify,
   },
 ];
-
-/**
- * Runs `states` to their end: each round's messages delivered, then advanced, until the rounds
- * finish. `edit` may rewrite a message (by round number, from 1) before it is delivered.
- */
-export function complete(
-  states: ReadonlyMap<number, ProtocolRound>,
-  edit?: (m: OutgoingMessage, round: number) => Uint8Array,
-): unknown[] {
-  let now = states;
-  for (let round = 1; ; round++) {
-    const out = [...now.values()].flatMap((r) => r.outgoing);
-    deliver(now, edit ? out.map((m) => ({ ...m, bytes: edit(m, round) })) : out);
-    const first = [...now.values()][0]!;
-    if (!first.advance) return [...now.values()].map((r) => r.finish!());
-    now = new Map([...now].map(([id, r]) => [id, r.advance!()]));
-  }
-}

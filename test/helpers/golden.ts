@@ -5,11 +5,13 @@
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
+import { createStorage, type Storage } from 'unstorage';
 import { dkgWithSeed } from '../../src/core/hazmat.ts';
 import type { FrostKeyShare } from '../../src/core/index.ts';
 import type { PrivateIdentity } from '../../src/node/identity/identity.ts';
 import type { Manifest } from '../../src/node/identity/manifest.ts';
-import { deliver } from '../../src/protocol/local.ts';
+import { EncryptedStore } from '../../src/node/storage/storage.ts';
+import { complete } from './rounds.ts';
 
 const filled = (n: number, byte: number) => new Uint8Array(n).fill(byte);
 
@@ -43,6 +45,18 @@ export const goldenRecords: {
   { name: 'meta:k1', version: 0, json: { epoch: 'e1', curve: 'secp256k1', threshold: 2 } },
 ];
 
+/** A fresh in-memory store under the golden storage key holding `goldenRecords`, flushed. */
+export async function goldenStore(): Promise<{ raw: Storage; store: EncryptedStore }> {
+  const raw = createStorage();
+  const store = await EncryptedStore.open(raw, GOLDEN.storageKey);
+  for (const r of goldenRecords)
+    await (r.json === undefined
+      ? store.put(r.name, r.version, r.bytes!)
+      : store.putJson(r.name, r.json));
+  await store.flush();
+  return { raw, store };
+}
+
 /** A 2-of-3 FROST key from fixed seeds (party `me` seeded with 32 bytes of `me`), as wasm/src/snapshots.rs. */
 export function fixedFrostKeys(): FrostKeyShare[] {
   const r1 = new Map(
@@ -54,16 +68,7 @@ export function fixedFrostKeys(): FrostKeyShare[] {
       ),
     ]),
   );
-  deliver(
-    r1,
-    [...r1.values()].flatMap((r) => r.outgoing),
-  );
-  const r2 = new Map([...r1].map(([id, r]) => [id, r.advance()]));
-  deliver(
-    r2,
-    [...r2.values()].flatMap((r) => r.outgoing),
-  );
-  return [...r2.values()].map((r) => r.finish());
+  return complete(r1) as FrostKeyShare[];
 }
 
 /** Two nodes with fixed secrets and the manifest naming them. */
