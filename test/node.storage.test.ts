@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { createStorage, type Storage } from 'unstorage';
@@ -29,20 +29,13 @@ import {
   storageKeyFromPassphrase,
 } from '../src/node/storage/storage.ts';
 import { connectNats, TransportConfigError } from '../src/node/transport/transport.ts';
-import { driverTable, startRedis } from './helpers/drivers.ts';
+import { driversWithRedis } from './helpers/drivers.ts';
 
 const key = () => crypto.getRandomValues(new Uint8Array(32));
 const dir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
-let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
-const table = driverTable(() => redis!.url);
+const table = driversWithRedis();
 
-before(async () => {
-  redis = await startRedis();
-});
-
-after(async () => {
-  await redis?.stop();
-  table.cleanup();
+after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -4,19 +4,11 @@
  * driver alike (test/helpers/drivers.ts). The store itself: node.storage.test.ts.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Storage } from 'unstorage';
-import { driverTable, startRedis } from './helpers/drivers.ts';
+import { driversWithRedis } from './helpers/drivers.ts';
 
-let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
-const table = driverTable(() => redis!.url);
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  await redis?.stop();
-  table.cleanup();
-});
+const table = driversWithRedis();
 
 /** What a raw read returns, as bytes (a driver without raw support hands back what unstorage decoded). */
 async function read(s: Storage, key: string): Promise<Uint8Array | null> {

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { createStorage, type Storage } from 'unstorage';
 import fsDriver from 'unstorage/drivers/fs';
 import redisDriver from 'unstorage/drivers/redis';
@@ -92,4 +93,21 @@ export function driverTable(redisUrl: () => string): { rows: DriverRow[]; cleanu
     },
   ];
   return { rows, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The driver table of a test file: a redis-server started before its tests, stopped after them
+ * and the table's directories removed.
+ */
+export function driversWithRedis(): { rows: DriverRow[] } {
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+  const table = driverTable(() => redis!.url);
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis?.stop();
+    table.cleanup();
+  });
+  return table;
 }
