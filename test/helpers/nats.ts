@@ -8,9 +8,10 @@ import { freePort } from '../../src/runtime/ports.ts';
 
 export { freePort, type NatsServer };
 
-function openssl(args: string[], cwd: string): void {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+/** Runs `openssl <command>` in `cwd` (the command's words are split on spaces; none holds one). */
+function openssl(command: string, cwd: string): void {
+  const r = spawnSync('openssl', command.split(' '), { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${command}: ${r.stderr}`);
 }
 
 /** A CA, a server certificate for 127.0.0.1/localhost, a client certificate, and an nkey user (seed file and public key) the server authorizes. */
@@ -24,66 +25,17 @@ export function makeCerts(dir: string): {
   nkeyUser: string;
 } {
   mkdirSync(dir, { recursive: true });
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=tessera-test-ca',
-    ],
-    dir,
-  );
+  // A P-256 key made with the request (no passphrase: the test server reads it).
+  const newKey = '-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';
+  openssl(`req -x509 ${newKey} -keyout ca.key -out ca.pem -days 2 -subj /CN=tessera-test-ca`, dir);
   writeFileSync(
     join(dir, 'san.ext'),
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
   );
   for (const name of ['server', 'client']) {
+    openssl(`req ${newKey} -keyout ${name}.key -out ${name}.csr -subj /CN=tessera-${name}`, dir);
     openssl(
-      [
-        'req',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.csr`,
-        '-subj',
-        `/CN=tessera-${name}`,
-      ],
-      dir,
-    );
-    openssl(
-      [
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.pem',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        `${name}.pem`,
-        '-days',
-        '2',
-        '-extfile',
-        'san.ext',
-      ],
+      `x509 -req -in ${name}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out ${name}.pem -days 2 -extfile san.ext`,
       dir,
     );
   }
