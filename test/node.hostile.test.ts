@@ -61,6 +61,13 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     throw new Error(`no ${code} rejection recorded; saw ${JSON.stringify(node0.rejections)}`);
   }
 
+  /** A protocol message for node0 (party 1), sealed with `ids[signer]` under sender index `from`. */
+  const toNode0 = (
+    signer: number,
+    from: number,
+    m: { session: Uint8Array; round: number; seq: number; body: Uint8Array },
+  ) => seal(manifest, ids[signer]!, from, { kind: KIND.protocol, to: 1, ...m });
+
   test('forged, misrouted, replayed, late, stale and oversized envelopes are rejected naming the culprit; the session completes', async () => {
     const message = new TextEncoder().encode('wire 5 ETH');
     const parties = ['node0', 'node1', 'node2'];
@@ -86,11 +93,9 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     // An earlier, finished session whose messages will be replayed later.
     const old = crypto.getRandomValues(new Uint8Array(32));
     const first = await run(old);
-    const oldR1 = seal(manifest, ids[1]!, 2, {
-      kind: KIND.protocol,
+    const oldR1 = toNode0(1, 2, {
       session: old,
       round: 1,
-      to: 1,
       seq: 1,
       body: first.r1.outgoing[0]!.bytes,
     });
@@ -101,14 +106,7 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     node1.sendRaw(
       old,
       1,
-      seal(manifest, ids[1]!, 2, {
-        kind: KIND.protocol,
-        session: old,
-        round: 2,
-        to: 1,
-        seq: 2,
-        body: firstR2.outgoing[0]!.bytes,
-      }),
+      toNode0(1, 2, { session: old, round: 2, seq: 2, body: firstR2.outgoing[0]!.bytes }),
     );
     assert.equal(
       (
@@ -122,14 +120,7 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
 
     const session = crypto.getRandomValues(new Uint8Array(32));
     const { mine, r1, inbox } = await run(session);
-    const genuine = seal(manifest, ids[1]!, 2, {
-      kind: KIND.protocol,
-      session,
-      round: 1,
-      to: 1,
-      seq: 1,
-      body: r1.outgoing[0]!.bytes,
-    });
+    const genuine = toNode0(1, 2, { session, round: 1, seq: 1, body: r1.outgoing[0]!.bytes });
 
     // 1. A forged envelope (one bit flipped) — and one sealed by node2 claiming to be node1.
     const forged = genuine.slice();
@@ -140,27 +131,13 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     node1.sendRaw(
       session,
       1,
-      seal(manifest, ids[2]!, 2, {
-        kind: KIND.protocol,
-        session,
-        round: 1,
-        to: 1,
-        seq: 1,
-        body: r1.outgoing[0]!.bytes,
-      }),
+      toNode0(2, 2, { session, round: 1, seq: 1, body: r1.outgoing[0]!.bytes }),
     );
     // 2. A non-member (node2 is a party of the key but not a signer of this session).
     node1.sendRaw(
       session,
       1,
-      seal(manifest, ids[2]!, 3, {
-        kind: KIND.protocol,
-        session,
-        round: 1,
-        to: 1,
-        seq: 1,
-        body: r1.outgoing[0]!.bytes,
-      }),
+      toNode0(2, 3, { session, round: 1, seq: 1, body: r1.outgoing[0]!.bytes }),
     );
     assert.equal((await rejection('NOT_A_PARTY')).culprit, 'node2');
     // 3. A message replayed from the earlier session.
@@ -173,14 +150,7 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     node1.sendRaw(
       session,
       1,
-      seal(manifest, ids[1]!, 2, {
-        kind: KIND.protocol,
-        session,
-        round: 0,
-        to: 1,
-        seq: 1,
-        body: r1.outgoing[0]!.bytes,
-      }),
+      toNode0(1, 2, { session, round: 0, seq: 1, body: r1.outgoing[0]!.bytes }),
     );
     assert.equal((await rejection('LATE')).culprit, 'node1');
     // 6. The genuine message, then the same bytes again (a replay within the session).
@@ -195,14 +165,7 @@ describe('peer transport and sessions over a real nats-server reject hostile pee
     node1.sendRaw(
       session,
       1,
-      seal(manifest, ids[1]!, 2, {
-        kind: KIND.protocol,
-        session,
-        round: 2,
-        to: 1,
-        seq: 2,
-        body: r2.outgoing[0]!.bytes,
-      }),
+      toNode0(1, 2, { session, round: 2, seq: 2, body: r2.outgoing[0]!.bytes }),
     );
     const sig = await mine;
     assert.ok(ed25519.verify(sig, message, keys[0]!.publicKey));
