@@ -19,10 +19,10 @@ import { p256 } from '@noble/curves/nist.js';
 import { connect } from '@nats-io/transport-node';
 import { bytesToHex } from '@noble/curves/utils.js';
 import { signApproval, signHttp, type InitiatorSecret } from '../src/auth/signed-http.ts';
-import { names } from '../src/node/cluster/state.ts';
 import type { Manifest } from '../src/node/identity/manifest.ts';
 import { cliArgv, makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { freePort, startNats, type NatsServer } from './helpers/nats.ts';
+import { putOnStream, signedPost } from './helpers/stream.ts';
 
 const NODES = ['node0', 'node1', 'node2'];
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -264,20 +264,12 @@ describe('API negative suite', () => {
     );
     // A request put straight on the stream without approvals is refused by the node itself.
     const nc = await connect({ servers: server.url });
-    const headers = signHttp(ops, 'it', 'POST', path, body);
-    const http = {
-      method: 'POST',
-      path,
-      keyId: 'ops',
-      timestamp: Number(headers['X-Tessera-Timestamp']),
-      nonce: headers['X-Tessera-Nonce'],
-      signature: headers['X-Tessera-Signature'],
-      body,
-    };
-    const js = (await import('@nats-io/jetstream')).jetstream(nc);
-    await js.publish(names('it').requests, JSON.stringify({ http }), {
-      msgID: `bypass-${Date.now()}`,
-    });
+    await putOnStream(
+      nc,
+      'it',
+      { http: signedPost(ops, 'it', path, body) },
+      `bypass-${Date.now()}`,
+    );
     for (
       let i = 0;
       i < 50 &&

@@ -19,7 +19,6 @@ import { connect as tcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { bytesToHex } from '@noble/curves/utils.js';
@@ -33,6 +32,7 @@ import { duplicateKey, parseStrictJson } from '../src/node/requests/strict-json.
 import { publicError } from '../src/api/errors.ts';
 import { makeCluster, startNode, type NodeProcess } from './helpers/cluster.ts';
 import { freePort, startNats, type NatsServer } from './helpers/nats.ts';
+import { putOnStream, signedPost } from './helpers/stream.ts';
 
 const NODES = ['node0', 'node1', 'node2'];
 const BODIES_PER_SOURCE = 16;
@@ -225,20 +225,8 @@ for (const runtime of ['node', 'bun', 'deno'] as const)
       // Signed by the real initiator and put straight on the stream: node1 refuses it as well.
       const path = '/v1/keys';
       const body = '{"threshold":2,"threshold":3}';
-      const h = signHttp(ops, 'it', 'POST', path, body);
-      const http = {
-        method: 'POST',
-        path,
-        keyId: 'ops',
-        timestamp: Number(h['X-Tessera-Timestamp']),
-        nonce: h['X-Tessera-Nonce'],
-        signature: h['X-Tessera-Signature'],
-        body,
-      };
       const nc = await connect({ servers: server.url });
-      await jetstream(nc).publish(names('it').requests, JSON.stringify({ http }), {
-        msgID: `dup-${Date.now()}`,
-      });
+      await putOnStream(nc, 'it', { http: signedPost(ops, 'it', path, body) }, `dup-${Date.now()}`);
       await until('node1 refuses the duplicate key', async () =>
         nodes[1]!.logs.some((l) => l.event === 'request_rejected' && l.code === 'MALFORMED_JSON'),
       );

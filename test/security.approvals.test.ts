@@ -12,7 +12,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { jetstream } from '@nats-io/jetstream';
 import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -21,7 +20,6 @@ import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import {
   requestIdOf,
   signApproval,
-  signHttp,
   type InitiatorSecret,
   type SignedHttp,
 } from '../src/auth/signed-http.ts';
@@ -47,6 +45,7 @@ import {
   type Draft,
   type NodeProcess,
 } from './helpers/cluster.ts';
+import { putOnStream, signedPost } from './helpers/stream.ts';
 import { startNats, type NatsServer } from './helpers/nats.ts';
 
 const NODES = ['node0', 'node1', 'node2'];
@@ -95,8 +94,7 @@ describe('one approval policy for both request forms', () => {
 
   const direct = (r: Draft, initiator = 'ops') =>
     ({ ...request(r), initiator }) as OperationRequest;
-  const publish = async (msg: unknown, msgID = `m-${Date.now()}-${Math.random()}`) =>
-    jetstream(nc).publish(names(CLUSTER).requests, JSON.stringify(msg), { msgID });
+  const publish = (msg: unknown, msgID?: string) => putOnStream(nc, CLUSTER, msg, msgID);
   const stored = async (requestId: string, nodeId: string) => {
     const e = await results.get(`${requestId}.${nodeId}`).catch(() => null);
     return e && e.value.length
@@ -156,18 +154,7 @@ describe('one approval policy for both request forms', () => {
     cluster = CLUSTER,
     now = Date.now(),
     nonce?: string,
-  ): SignedHttp => {
-    const h = signHttp(key, cluster, 'POST', path, body, now, nonce);
-    return {
-      method: 'POST',
-      path,
-      keyId: key.id,
-      timestamp: Number(h['X-Tessera-Timestamp']),
-      nonce: h['X-Tessera-Nonce']!,
-      signature: h['X-Tessera-Signature']!,
-      body,
-    };
-  };
+  ): SignedHttp => signedPost(key, cluster, path, body, now, nonce);
   const approve = (s: SignedHttp, who: InitiatorSecret[], cluster = CLUSTER, initiator = s.keyId) =>
     who
       .map((a) =>
