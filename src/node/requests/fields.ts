@@ -23,6 +23,12 @@ export function onlyFields(o: Record<string, unknown>, allowed: string[]): void 
     );
 }
 
+/** The field rule of an operation that takes none: any field is refused. */
+export function noFields(_manifest: unknown, o: Record<string, unknown>): Record<string, never> {
+  onlyFields(o, []);
+  return {};
+}
+
 export function nodeList(v: unknown, field: string, manifest: Manifest): string[] {
   const known = new Set(manifest.nodes.map((n) => n.nodeId));
   if (!Array.isArray(v) || v.some((p) => typeof p !== 'string'))

@@ -2,7 +2,7 @@
  * promote's wire contract: POST /v1/keys/{keyId}/promote, no fields; nobody is waited for.
  * @module
  */
-import { onlyFields } from '../../requests/fields.ts';
+import { noFields } from '../../requests/fields.ts';
 import type { RequestEnvelope } from '../../requests/request.ts';
 import type { OperationContract } from '../contract.ts';
 
@@ -11,11 +11,6 @@ export type PromoteRequest = RequestEnvelope & { op: 'promote' };
 export const promoteContract: OperationContract<PromoteRequest> = {
   op: 'promote',
   keyed: true,
-
-  fields(_manifest, o) {
-    onlyFields(o, []);
-    return {};
-  },
-
+  fields: noFields,
   participants: () => [],
 };

@@ -1,9 +1,9 @@
 /**
- * refresh's wire contract: POST /v1/keys/{keyId}/refresh, no fields; every party of the key
- * takes part.
+ * refresh's wire contract: POST /v1/keys/{keyId}/refresh, no fields. Its parties are the key's,
+ * known from its record rather than the request, so nobody is waited for up front.
  * @module
  */
-import { onlyFields } from '../../requests/fields.ts';
+import { noFields } from '../../requests/fields.ts';
 import type { RequestEnvelope } from '../../requests/request.ts';
 import type { OperationContract } from '../contract.ts';
 
@@ -12,11 +12,6 @@ export type RefreshRequest = RequestEnvelope & { op: 'refresh' };
 export const refreshContract: OperationContract<RefreshRequest> = {
   op: 'refresh',
   keyed: true,
-
-  fields(_manifest, o) {
-    onlyFields(o, []);
-    return {};
-  },
-
+  fields: noFields,
   participants: () => [],
 };
