@@ -57,6 +57,14 @@ import { startNats, type NatsServer } from './helpers/nats.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = (n: number) => n.toString(16).padStart(64, '0');
+/** A one-node transport: a session of node0 alone finishes without sending anything. */
+const transport = {
+  me: { nodeId: 'node0' },
+  manifest: { nodes: [{ nodeId: 'node0' }] },
+  listen: () => undefined,
+  send: () => undefined,
+  forget: () => undefined,
+} as unknown as PeerTransport;
 
 /** The two media a ledger writes to, tested alike: store segments (Redis, memory) and the journal file (fs). */
 const media = [
@@ -280,14 +288,6 @@ describe('the session journal on a disk the attacker holds', () => {
 });
 
 describe('session reservations and the ledger low-water mark (no network)', () => {
-  /** A one-node transport: a session of node0 alone finishes without sending anything. */
-  const transport = {
-    me: { nodeId: 'node0' },
-    manifest: { nodes: [{ nodeId: 'node0' }] },
-    listen: () => undefined,
-    send: () => undefined,
-    forget: () => undefined,
-  } as unknown as PeerTransport;
   const done = (): RoundLike => ({
     outgoing: [],
     receive: () => undefined,
@@ -363,13 +363,6 @@ describe('session reservations and the ledger low-water mark (no network)', () =
 });
 
 describe('a node one promotion behind its co-parties (no network)', () => {
-  const transport = {
-    me: { nodeId: 'node0' },
-    manifest: { nodes: [{ nodeId: 'node0' }] },
-    listen: () => undefined,
-    send: () => undefined,
-    forget: () => undefined,
-  } as unknown as PeerTransport;
   const keyId = 'key_refreshed';
   const record = {
     keyId,
