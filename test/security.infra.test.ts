@@ -140,11 +140,20 @@ describe('a node (Node, Bun, Deno) recreates the stream, consumer and buckets th
     assert.deepEqual(key.attestations.map((a) => a.nodeId).sort(), NODES);
     const refreshed = await c.client.refresh(keyId);
     assert.deepEqual(refreshed.attestations.map((a) => a.nodeId).sort(), NODES);
-    // Every node activates the refreshed shares (the next test deletes the confirmations they read).
-    const activations = (p: NodeProcess) =>
-      p.logs.filter((l) => l.event === 'share_version_active' && l.keyId === keyId).length;
-    for (const p of c.nodes)
-      await eventually(() => activations(p) === 2, 'the key and its refresh active on every node');
+    // Every node activates the refreshed shares (the next test deletes the confirmations they
+    // read): each node's own statement of the key in KV names the refresh's epoch.
+    const epoch = (refreshed as { epoch?: string }).epoch;
+    assert.ok(epoch, 'the refresh answer names its epoch');
+    const keys = await new Kvm(c.admin).open(n().keys);
+    const stated = async (id: string) => {
+      const e = await keys.get(`${keyId}.${id}`);
+      return e?.value.length ? (JSON.parse(e.string()) as { epoch?: string }).epoch : undefined;
+    };
+    for (const id of NODES)
+      await eventually(
+        async () => (await stated(id)) === epoch,
+        `${id} stating the refreshed epoch`,
+      );
   });
 
   test('the admin deletes the nonces and results buckets: recreated alike, and signing works', async () => {
