@@ -21,7 +21,7 @@ import {
 import { openPrivateIdentity, publicOf, type PrivateIdentity } from './identity/identity.ts';
 import { validateManifest, type Manifest } from './identity/manifest.ts';
 import { changesKey, execute, operationFor } from './operations/index.ts';
-import { confirmsKeyChange, promote } from './operations/keys.ts';
+import { awaitPromotion, confirmsKeyChange } from './operations/keys.ts';
 import { nodeInbox } from './transport/nats-auth.ts';
 import { sweepPromotions } from './cluster/promotion.ts';
 import { rateLimited } from './transport/rate-limit.ts';
@@ -514,20 +514,14 @@ export class TesseraNode {
     );
     if (changesKey(request.op) && result.ok) {
       // New shares become active (and old ones are erased) only once every party has confirmed.
-      const until = Date.now() + (this.cfg.timeouts?.sessionMs ?? 120_000);
-      const step = () =>
-        promote(
-          this.store,
-          request.keyId,
-          (id, p, k) => this.confirmed(id, p, k),
-          this.cfg.nodeId,
-          this.cluster,
-        );
-      let meta = await step();
-      while ((meta?.next || meta?.keygenRequest) && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 100));
-        meta = await step();
-      }
+      const meta = await awaitPromotion(
+        this.store,
+        request.keyId,
+        (id, p, k) => this.confirmed(id, p, k),
+        this.cfg.nodeId,
+        this.cluster,
+        this.cfg.timeouts?.sessionMs ?? 120_000,
+      );
       if (meta?.next || meta?.keygenRequest)
         this.log.warn(
           { event: 'share_version_pending', keyId: request.keyId },

@@ -132,18 +132,20 @@ export async function promote(
 }
 
 /** How long an operation waits for a promotion its co-parties already made. */
-const PROMOTION_WAIT_MS = 2_000;
+export const PROMOTION_WAIT_MS = 2_000;
 
+/** Promotes `keyId` until nothing is pending (a new key or new shares) or `waitMs` passed; the meta as it then stands. */
 export async function awaitPromotion(
   store: EncryptedStore,
   keyId: string,
   confirmed: Confirmed,
   me: string,
-  cluster?: ClusterKeys,
+  cluster: ClusterKeys | undefined,
+  waitMs: number,
 ): Promise<KeyMeta | undefined> {
-  const until = Date.now() + PROMOTION_WAIT_MS;
+  const until = Date.now() + waitMs;
   let meta = await promote(store, keyId, confirmed, me, cluster);
-  while (meta?.next && Date.now() < until) {
+  while ((meta?.next || meta?.keygenRequest) && Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     meta = await promote(store, keyId, confirmed, me, cluster);
   }

@@ -7,7 +7,7 @@
 import { RequestError, type RequestEnvelope } from '../requests/request.ts';
 import type { SessionManager } from '../../protocol/session.ts';
 import type { EncryptedStore } from '../storage/storage.ts';
-import { awaitPromotion, promote, type KeyMeta } from './keys.ts';
+import { awaitPromotion, promote, PROMOTION_WAIT_MS, type KeyMeta } from './keys.ts';
 import type { Ctx } from './operation.ts';
 
 /** Zeroes decrypted share bytes once the core has taken them (a wiped buffer is never used again). */
@@ -107,7 +107,8 @@ export async function activeKey(c: Ctx<RequestEnvelope>, joining?: string[]): Pr
   if (record?.epoch && meta.next?.requestId === record.epoch) {
     // The co-parties already activated the change this node holds pending: its promotion is on its
     // way (their confirmations in flight, or re-published by the sweep). Wait briefly, then say so.
-    meta = (await awaitPromotion(store, r.keyId, confirmed, me, cluster)) ?? meta;
+    meta =
+      (await awaitPromotion(store, r.keyId, confirmed, me, cluster, PROMOTION_WAIT_MS)) ?? meta;
     if (meta.next?.requestId === record.epoch)
       throw new RequestError(
         'KEY_NOT_ACTIVE',
