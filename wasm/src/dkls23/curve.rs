@@ -7,6 +7,7 @@ use k256::elliptic_curve::group::Group;
 use k256::elliptic_curve::group::GroupEncoding;
 use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::sec1::ToEncodedPoint;
+use k256::elliptic_curve::BatchNormalize;
 use k256::elliptic_curve::PrimeField;
 use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
 use rand_chacha::ChaCha20Rng;
@@ -47,8 +48,21 @@ pub fn dec_nonzero_scalar(b: &[u8]) -> Result<Scalar> {
 
 /// 33-byte compressed encoding (the identity encodes as 33 zero bytes, which decoding refuses).
 pub fn enc_point(p: &ProjectivePoint) -> [u8; 33] {
+    enc_affine(&p.to_affine())
+}
+
+/// `enc_point` of each point, with one field inversion for all (Montgomery's trick) instead of
+/// one each: the base OTs encode thousands of points.
+pub fn enc_points(ps: &[ProjectivePoint]) -> Vec<[u8; 33]> {
+    <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(ps)
+        .iter()
+        .map(enc_affine)
+        .collect()
+}
+
+fn enc_affine(a: &AffinePoint) -> [u8; 33] {
     let mut out = [0u8; 33];
-    let e = p.to_affine().to_encoded_point(true);
+    let e = a.to_encoded_point(true);
     if e.as_bytes().len() == 33 {
         out.copy_from_slice(e.as_bytes());
     }
@@ -74,7 +88,8 @@ pub fn dec_point(b: &[u8]) -> Result<ProjectivePoint> {
             "point is the identity",
         ));
     }
-    if enc_point(&p) != b {
+    // Re-encoded from the affine point (no inversion): the canonical encoding is unique.
+    if enc_affine(&a) != b {
         return Err(Error::local(
             ErrorCode::InvalidPoint,
             "point encoding is not canonical",
@@ -88,8 +103,8 @@ pub fn random_scalar(rng: &mut ChaCha20Rng) -> Scalar {
     loop {
         let mut wide = [0u8; 64];
         rng.fill_bytes(&mut wide);
-        let s = <Scalar as Reduce<k256::elliptic_curve::bigint::U512>>::from_be_bytes_reduced(
-            wide.into(),
+        let s = <Scalar as Reduce<k256::elliptic_curve::bigint::U512>>::reduce_bytes(
+            k256::WideBytes::from_slice(&wide),
         );
         wide.zeroize();
         if !bool::from(s.is_zero()) {
@@ -105,7 +120,7 @@ pub fn id_scalar(id: u16) -> Scalar {
 
 /// Reduces 32 big-endian bytes mod q (x-coordinates, digests).
 pub fn reduce(bytes: &[u8; 32]) -> Scalar {
-    <Scalar as Reduce<U256>>::from_be_bytes_reduced(*FieldBytes::from_slice(bytes))
+    <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(bytes))
 }
 
 /// Lagrange coefficient of `i` at 0 over `set`.

@@ -44,7 +44,7 @@ impl Th {
 
     /// Hs: the digest read big-endian and reduced mod q.
     pub fn scalar(self) -> Scalar {
-        <Scalar as Reduce<U256>>::from_be_bytes_reduced(self.0.finalize())
+        <Scalar as Reduce<U256>>::reduce_bytes(&self.0.finalize())
     }
 }
 

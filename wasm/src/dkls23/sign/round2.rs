@@ -12,7 +12,7 @@ use crate::dkls23::keygen::setup_sid;
 use crate::dkls23::primitives::mul::{self, BobMul};
 use crate::hash::opens;
 use k256::elliptic_curve::group::Group;
-use k256::elliptic_curve::AffineXCoordinate;
+use k256::elliptic_curve::point::AffineCoordinates;
 use k256::{ProjectivePoint, Scalar};
 use zeroize::Zeroizing;
 

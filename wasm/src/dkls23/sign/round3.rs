@@ -8,9 +8,9 @@ use crate::common::round::{Reader, Receives, RoundInput};
 use crate::dkls23::curve::{dec_scalar, enc_point, enc_scalar, reduce};
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{Signature, VerifyingKey};
+use k256::elliptic_curve::point::AffineCoordinates;
+use k256::elliptic_curve::scalar::IsHigh;
 use k256::elliptic_curve::subtle::ConditionallySelectable;
-use k256::elliptic_curve::AffineXCoordinate;
-use k256::elliptic_curve::IsHigh;
 use k256::{ProjectivePoint, Scalar};
 
 /// Round-three state.
