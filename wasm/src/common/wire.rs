@@ -8,8 +8,10 @@
 
 use crate::common::error::{Error, ErrorCode, Result};
 
-/// Envelope format version.
-pub const WIRE_VERSION: u8 = 1;
+/// Envelope format version: 2 since the signing oracles moved to BLAKE3 (issue 13), so that a
+/// peer of another core refuses the message as UNSUPPORTED_VERSION instead of failing (and
+/// banning) on a consistency check.
+pub const WIRE_VERSION: u8 = 2;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 39;
 /// Largest message the core accepts; anything longer is rejected before parsing.

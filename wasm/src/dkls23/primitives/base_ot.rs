@@ -59,7 +59,7 @@ const BATCH: usize = 16;
 /// 128-bit weights for the batched check: BLAKE3 (derive-key mode under its own context) of the
 /// session and the whole receiver message, so they are fixed only after every proof is.
 fn batch_weights(sid: &[u8; 32], msg: &[u8]) -> Vec<Scalar> {
-    let mut h = blake3::Hasher::new_derive_key(BATCH_CONTEXT);
+    let mut h = blake3::Hasher::new_derive_key(tag::blake3::OT_BASE_BATCH);
     h.update(sid).update(msg);
     let mut xof = h.finalize_xof();
     (0..4 * KAPPA)
@@ -70,8 +70,6 @@ fn batch_weights(sid: &[u8; 32], msg: &[u8]) -> Vec<Scalar> {
         })
         .collect()
 }
-
-const BATCH_CONTEXT: &str = "tessera/dkls23/ot/base/or-proof-batch/v1";
 
 /// The sender's secret s (kept until its keys are derived).
 pub struct Sender {

@@ -14,7 +14,7 @@
 use super::ot_ext::{self, BobExtension, WIDTH, XI};
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::dkls23::curve::{dec_scalar, enc_scalar, random_scalar};
-use crate::hash::{hs, tag, th, Th};
+use crate::hash::{tag, Oracle};
 use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable};
 use k256::Scalar;
 use rand_chacha::ChaCha20Rng;
@@ -24,50 +24,51 @@ use zeroize::Zeroizing;
 /// Alice's M2 length: τ (4 × 416 scalars) ‖ H_r ‖ μ_0 ‖ μ_1 ‖ γ_0 ‖ γ_1.
 pub const M2_LEN: usize = WIDTH * XI * 32 + 32 + 4 * 32;
 
-/// The gadget vector g_k = Hs(tag_gadget, sid_setup, ν, be16 k), k < 416 (Bob chose ν at setup).
+/// The gadget vector g_k (spec §2.5 "Setup"), k < 416 (Bob chose ν at setup): 416 scalars
+/// from one XOF of the gadget oracle of `sid_setup` over ν.
 pub fn gadget(sid_setup: &[u8; 32], nu: &[u8; 32]) -> Vec<Scalar> {
-    (0..XI)
-        .map(|k| hs(tag::MUL_GADGET, &[sid_setup, nu, &(k as u16).to_be_bytes()]))
-        .collect()
+    Oracle::new(tag::blake3::MUL_GADGET, sid_setup)
+        .scalars::<XI>(&[nu])
+        .to_vec()
 }
 
-/// TH(tag_m1, M1): Bob's message enters the challenge through this digest, so that he keeps 32
-/// bytes between rounds instead of M1.
+/// The digest of Bob's M1: Bob keeps 32 bytes between rounds instead of M1.
 fn m1_digest(m1: &[u8]) -> [u8; 32] {
-    th(tag::MUL_M1, &[m1])
+    *blake3::Hasher::new_derive_key(tag::blake3::MUL_M1)
+        .update(m1)
+        .finalize()
+        .as_bytes()
 }
 
-/// (χ̃, χ̂) from sid_M, Bob's message and Alice's τ (the first 4 × 416 scalars of M2).
+/// (χ̃, χ̂) drawn after τ (see the module doc): four scalars from one XOF of the challenge
+/// oracle of sid_M over (digest of M1, τ), τ being the first 4 × 416 scalars of M2.
 fn challenges(sid_m: &[u8; 32], m1_digest: &[u8; 32], tau: &[u8]) -> ([Scalar; 2], [Scalar; 2]) {
-    let e = th(tag::MUL_CHALLENGE, &[sid_m, m1_digest, tau]);
-    let h = |tg: &[u8], m: u8| hs(tg, &[sid_m, &[m], &e]);
-    (
-        [h(tag::MUL_CHI_TILDE, 0), h(tag::MUL_CHI_TILDE, 1)],
-        [h(tag::MUL_CHI_HAT, 0), h(tag::MUL_CHI_HAT, 1)],
-    )
+    let [t0, t1, h0, h1] =
+        Oracle::new(tag::blake3::MUL_CHALLENGE, sid_m).scalars(&[m1_digest, tau]);
+    ([t0, t1], [h0, h1])
 }
 
 /// The spec's order (before this fix): the challenge from M1 alone, known to Alice before τ.
 #[cfg(test)]
 fn challenges_before_tau(sid_m: &[u8; 32], m1: &[u8]) -> ([Scalar; 2], [Scalar; 2]) {
-    let h = |tg: &[u8], m: u8| hs(tg, &[sid_m, &[m], m1]);
+    let h = |tg: &[u8], m: u8| crate::hash::hs(tg, &[sid_m, &[m], m1]);
     (
         [h(tag::MUL_CHI_TILDE, 0), h(tag::MUL_CHI_TILDE, 1)],
         [h(tag::MUL_CHI_HAT, 0), h(tag::MUL_CHI_HAT, 1)],
     )
 }
 
+/// H_r (spec §2.5 "Verify"): the verify oracle of sid_M over the 2 × 416 check values.
 fn verify_hash(sid_m: &[u8; 32], r: &[[Scalar; XI]; 2]) -> [u8; 32] {
-    let mut t = Th::new(tag::MUL_VERIFY);
-    t.put(sid_m);
     let mut enc = Vec::with_capacity(2 * XI * 32);
     for row in r {
         for s in row.iter() {
             enc.extend_from_slice(&enc_scalar(s));
         }
     }
-    t.put(&enc);
-    t.bytes()
+    let mut out = [0u8; 32];
+    Oracle::new(tag::blake3::MUL_VERIFY, sid_m).fill(&[&enc], &mut out);
+    out
 }
 
 /// Bob's state between M1 and M3.
@@ -398,5 +399,73 @@ mod tests {
         let m2 = column_inconsistent_m2(&p, &m1, guess, true, &mut rng);
         let err = bob.m3(&SID_RUN, &SID_PAD, &p.g, &m2).unwrap_err();
         assert_eq!(err.code, ErrorCode::ConsistencyCheckFailed);
+    }
+
+    /// The gadget and the challenge/verify oracles: Alice and Bob must evaluate them alike. A
+    /// gadget of another ν breaks the sum c + d = a·χ; a changed τ, μ or H_r fails Bob's check.
+    /// (γ is Alice's input correction: changing it changes her input, which no check can see.)
+    #[test]
+    fn a_gadget_mismatch_breaks_the_sum_and_a_changed_reply_fails_bobs_check() {
+        let mut rng = rng::from_seed(&[23; 32]).unwrap();
+        let p = pair(&mut rng);
+        let a = [random_scalar(&mut rng), random_scalar(&mut rng)];
+        let other_g = gadget(&[1; 32], &[0xee; 32]);
+        assert_ne!(other_g[0], p.g[0]);
+        let (bob, m1) = bob_m1(&SID_EXT, &p.bob_keys, &p.g, &mut rng);
+        let chi = *bob.chi;
+        let alice = |g: &[Scalar], rng: &mut ChaCha20Rng| {
+            alice_m2(
+                &SID_RUN,
+                &SID_EXT,
+                &SID_PAD,
+                &p.delta,
+                &p.alice_keys,
+                g,
+                a,
+                &m1,
+                rng,
+            )
+            .unwrap()
+        };
+        let (c, m2) = alice(&other_g, &mut rng);
+        let d = bob.m3(&SID_RUN, &SID_PAD, &p.g, &m2).unwrap();
+        assert_ne!(c[0] + d[0], a[0] * chi, "a gadget mismatch must not add up");
+        let tail = WIDTH * XI * 32;
+        for at in [
+            0,
+            32 * 7 + 31,
+            tail - 1,
+            tail,
+            tail + 31,
+            tail + 32,
+            tail + 95,
+        ] {
+            let (bob, m1b) = bob_m1(&SID_EXT, &p.bob_keys, &p.g, &mut rng);
+            let (_, m2) = alice_m2(
+                &SID_RUN,
+                &SID_EXT,
+                &SID_PAD,
+                &p.delta,
+                &p.alice_keys,
+                &p.g,
+                a,
+                &m1b,
+                &mut rng,
+            )
+            .unwrap();
+            let mut bad = m2.clone();
+            bad[at] ^= 1;
+            match bob.m3(&SID_RUN, &SID_PAD, &p.g, &bad) {
+                Err(e) => assert!(
+                    matches!(
+                        e.code,
+                        ErrorCode::ConsistencyCheckFailed | ErrorCode::InvalidScalar
+                    ),
+                    "byte {at}: {:?}",
+                    e.code
+                ),
+                Ok(_) => panic!("a flipped bit at byte {at} of M2 was accepted"),
+            }
+        }
     }
 }

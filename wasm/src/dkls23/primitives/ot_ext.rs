@@ -12,7 +12,7 @@
 
 use super::base_ot::KAPPA;
 use crate::common::error::{Error, ErrorCode, Result};
-use crate::hash::{tag, Th};
+use crate::hash::{tag, Oracle};
 use k256::Scalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
@@ -88,28 +88,25 @@ fn fold(y: &[u8], chi: &[Gf; 2]) -> Gf {
         .xor(Gf::from_bytes(&y[52..78]))
 }
 
-fn prg(sid_ext: &[u8; 32], l: usize, k: &[u8; 32]) -> [u8; ROW] {
+/// PRG(k_l) (spec §2.4 "Extend"): 78 XOF bytes of the session's PRG oracle over (be16 l, k_l).
+fn prg(oracle: &Oracle, l: usize, k: &[u8; 32]) -> [u8; ROW] {
     let mut out = [0u8; ROW];
-    let mut pre = Th::new(tag::OT_EXT_PRG);
-    pre.put(sid_ext).put(&(l as u16).to_be_bytes());
-    for c in 0..3u16 {
-        let mut t = pre.clone();
-        t.put(&c.to_be_bytes()).put(k);
-        let block = t.bytes();
-        let n = (ROW - 32 * c as usize).min(32);
-        out[32 * c as usize..32 * c as usize + n].copy_from_slice(&block[..n]);
-    }
+    oracle.fill(&[&(l as u16).to_be_bytes(), k], &mut out);
     out
 }
 
+fn prg_oracle(sid_ext: &[u8; 32]) -> Oracle {
+    Oracle::new(tag::blake3::OT_EXT_PRG, sid_ext)
+}
+
+/// (χ1, χ2) of the check (spec §2.4 "Check"): 52 XOF bytes over Bob's u, in one pass.
 fn chis(sid_ext: &[u8; 32], u: &[u8]) -> [Gf; 2] {
-    let mut out = [Gf::default(); 2];
-    for (i, label) in [b"chi1", b"chi2"].iter().enumerate() {
-        let mut t = Th::new(tag::OT_EXT_CHI);
-        t.put(sid_ext).put(*label).put(u);
-        out[i] = Gf::from_bytes(&t.bytes()[..SIGMA_BYTES]);
-    }
-    out
+    let mut out = [0u8; 2 * SIGMA_BYTES];
+    Oracle::new(tag::blake3::OT_EXT_CHI, sid_ext).fill(&[u], &mut out);
+    [
+        Gf::from_bytes(&out[..SIGMA_BYTES]),
+        Gf::from_bytes(&out[SIGMA_BYTES..]),
+    ]
 }
 
 fn bit(bytes: &[u8], i: usize) -> u8 {
@@ -127,14 +124,15 @@ fn transpose(rows: &[[u8; ROW]]) -> Vec<[u8; 32]> {
     cols
 }
 
-/// The pad P_{k,w} = Hs(tag_rand, sid_pad, be16 k, u8 w, column); sid_pad binds both nonces.
-pub fn pad(sid_pad: &[u8; 32], k: usize, w: usize, column: &[u8; 32]) -> Scalar {
-    let mut t = Th::new(tag::OT_EXT_RANDOMIZE);
-    t.put(sid_pad)
-        .put(&(k as u16).to_be_bytes())
-        .put(&[w as u8])
-        .put(column);
-    t.scalar()
+/// The pads P_{k,0..3} of one column (spec §2.4 "Pads", the random oracle turning a column
+/// into W scalars): four scalars from one XOF of the session's pad oracle over (be16 k, column).
+pub fn pads(oracle: &Oracle, k: usize, column: &[u8; 32]) -> [Scalar; WIDTH] {
+    oracle.scalars(&[&(k as u16).to_be_bytes(), column])
+}
+
+/// The pad oracle of a run; `sid_pad` binds both nonces.
+pub fn pad_oracle(sid_pad: &[u8; 32]) -> Oracle {
+    Oracle::new(tag::blake3::OT_EXT_RANDOMIZE, sid_pad)
 }
 
 /// Bob's side after sending: his choice bits β and his columns t^k (secret).
@@ -147,11 +145,12 @@ pub struct BobExtension {
 impl BobExtension {
     /// Bob's pads P_{k,w} = P_{β_k, k, w} (spec §2.4 "Pads").
     pub fn pads(&self, sid_pad: &[u8; 32]) -> Zeroizing<Vec<[Scalar; WIDTH]>> {
+        let oracle = pad_oracle(sid_pad);
         Zeroizing::new(
             self.columns
                 .iter()
                 .enumerate()
-                .map(|(k, c)| [0, 1, 2, 3].map(|w| pad(sid_pad, k, w, c)))
+                .map(|(k, c)| pads(&oracle, k, c))
                 .collect(),
         )
     }
@@ -169,8 +168,9 @@ pub fn bob_extend(
     beta.copy_from_slice(&x[..XI / 8]);
     let mut msg = vec![0u8; MSG_LEN];
     let mut t0 = Zeroizing::new(Vec::with_capacity(KAPPA));
+    let oracle = prg_oracle(sid_ext);
     for (l, (k0, k1)) in keys.iter().enumerate() {
-        let (a, b) = (prg(sid_ext, l, k0), prg(sid_ext, l, k1));
+        let (a, b) = (prg(&oracle, l, k0), prg(&oracle, l, k1));
         for j in 0..ROW {
             msg[l * ROW + j] = a[j] ^ b[j] ^ x[j];
         }
@@ -207,10 +207,11 @@ pub fn alice_receive(
     let x_tilde = Gf::from_bytes(&msg[KAPPA * ROW..KAPPA * ROW + SIGMA_BYTES]);
     let mut rows = Zeroizing::new(Vec::with_capacity(KAPPA));
     let mut bad = 0u8;
+    let oracle = prg_oracle(sid_ext);
     for (l, k) in keys.iter().enumerate() {
         let d = bit(delta, l);
         let mask = 0u8.wrapping_sub(d);
-        let p = prg(sid_ext, l, k);
+        let p = prg(&oracle, l, k);
         let mut q = [0u8; ROW];
         for j in 0..ROW {
             q[j] = (u[l * ROW + j] & mask) ^ p[j];
@@ -238,16 +239,104 @@ pub fn alice_receive(
         ));
     }
     let cols = Zeroizing::new(transpose(&rows));
+    let oracle = pad_oracle(sid_pad);
     Ok(Zeroizing::new(
         cols.iter()
             .enumerate()
             .map(|(k, q)| {
-                let mut q_delta = [0u8; 32];
+                let mut q_delta = Zeroizing::new([0u8; 32]);
                 for j in 0..32 {
                     q_delta[j] = q[j] ^ delta[j];
                 }
-                [0, 1, 2, 3].map(|w| (pad(sid_pad, k, w, q), pad(sid_pad, k, w, &q_delta)))
+                let (p0, p1) = (pads(&oracle, k, q), pads(&oracle, k, &q_delta));
+                [0, 1, 2, 3].map(|w| (p0[w], p1[w]))
             })
             .collect(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::rng;
+
+    const SID_EXT: [u8; 32] = [2; 32];
+    const SID_PAD: [u8; 32] = [4; 32];
+
+    /// Base-OT keys as the DKG leaves them: Alice holds k_{Δ_l} of Bob's (k0_l, k1_l).
+    fn correlation(rng: &mut ChaCha20Rng) -> (Vec<([u8; 32], [u8; 32])>, [u8; 32], Vec<[u8; 32]>) {
+        let mut bob = vec![([0u8; 32], [0u8; 32]); KAPPA];
+        for (k0, k1) in bob.iter_mut() {
+            rng.fill_bytes(k0);
+            rng.fill_bytes(k1);
+        }
+        let mut delta = [0u8; 32];
+        rng.fill_bytes(&mut delta);
+        let alice = bob
+            .iter()
+            .enumerate()
+            .map(|(l, (k0, k1))| if bit(&delta, l) == 1 { *k1 } else { *k0 })
+            .collect();
+        (bob, delta, alice)
+    }
+
+    /// Both sides evaluate the PRG and the pad oracle: Bob's pad is Alice's pad of his choice bit
+    /// and never her other one. A change on one side only of either oracle fails here.
+    #[test]
+    fn bobs_pads_are_alices_pads_of_his_choice_bits() {
+        let mut rng = rng::from_seed(&[31; 32]).unwrap();
+        let (bob_keys, delta, alice_keys) = correlation(&mut rng);
+        let (bob, msg) = bob_extend(&SID_EXT, &bob_keys, &mut rng);
+        let alice = alice_receive(&SID_EXT, &SID_PAD, &delta, &alice_keys, &msg).unwrap();
+        let mine = bob.pads(&SID_PAD);
+        for k in 0..XI {
+            for w in 0..WIDTH {
+                let (p0, p1) = alice[k][w];
+                let (chosen, other) = if bit(&bob.beta[..], k) == 1 {
+                    (p1, p0)
+                } else {
+                    (p0, p1)
+                };
+                assert_eq!(mine[k][w], chosen, "column {k} pad {w}");
+                assert_ne!(mine[k][w], other, "column {k} pad {w}");
+            }
+        }
+        // A pad oracle of another run gives Bob other pads.
+        assert_ne!(bob.pads(&[5; 32])[0][0], mine[0][0]);
+    }
+
+    /// χ feeds Alice's check: one flipped bit anywhere in u, x̃ or t̃ fails it, typed.
+    #[test]
+    fn a_flipped_bit_of_u_x_or_t_fails_alices_check() {
+        let mut rng = rng::from_seed(&[32; 32]).unwrap();
+        let (bob_keys, delta, alice_keys) = correlation(&mut rng);
+        let (_, msg) = bob_extend(&SID_EXT, &bob_keys, &mut rng);
+        let x_at = KAPPA * ROW;
+        let t_at = x_at + SIGMA_BYTES;
+        for at in [
+            0,
+            ROW - 1,
+            100 * ROW + 40,
+            x_at - 1,
+            x_at,
+            x_at + 25,
+            t_at,
+            MSG_LEN - 1,
+        ] {
+            for b in [0u8, 7] {
+                let mut bad = msg.clone();
+                bad[at] ^= 1 << b;
+                let err = alice_receive(&SID_EXT, &SID_PAD, &delta, &alice_keys, &bad)
+                    .err()
+                    .unwrap_or_else(|| panic!("flip at byte {at} bit {b} accepted"));
+                assert_eq!(err.code, ErrorCode::ConsistencyCheckFailed, "byte {at}");
+            }
+        }
+        // Bob's PRG under another extension session disagrees with Alice's: refused.
+        let (_, other) = bob_extend(&[6; 32], &bob_keys, &mut rng);
+        let err = alice_receive(&SID_EXT, &SID_PAD, &delta, &alice_keys, &other)
+            .err()
+            .unwrap();
+        assert_eq!(err.code, ErrorCode::ConsistencyCheckFailed);
+    }
 }

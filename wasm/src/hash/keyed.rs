@@ -1,0 +1,45 @@
+//! The hot-path random oracles of DKLs23 signing (issue 13): BLAKE3 where the spec's TH
+//! (SHA-256, spec §1) would be called thousands of times per signing. Each oracle has its own
+//! derive-key context (BLAKE3 §2.3, domain separation); inside one, every input has a fixed
+//! layout per call site, so no length prefix is needed for injectivity. Outputs come from the
+//! XOF, so one call yields every block, pad or scalar a step needs. The standards keep their
+//! hashes: RFC 9380 hash-to-curve, BIP32's HMAC-SHA512, RFC 9591's SHA-512, and TH/Hs for
+//! every low-volume oracle (commitments, proofs, session ids).
+#![forbid(unsafe_code)]
+
+use crate::dkls23::curve::reduce;
+use k256::Scalar;
+
+/// One oracle: BLAKE3 keyed by `derive_key(context, session id)`; secrets enter as input.
+#[derive(Clone)]
+pub struct Oracle([u8; 32]);
+
+impl Oracle {
+    /// The oracle `context` bound to the session id `sid`.
+    pub fn new(context: &str, sid: &[u8; 32]) -> Self {
+        Oracle(blake3::derive_key(context, sid))
+    }
+
+    fn reader(&self, input: &[&[u8]]) -> blake3::OutputReader {
+        let mut h = blake3::Hasher::new_keyed(&self.0);
+        for i in input {
+            h.update(i);
+        }
+        h.finalize_xof()
+    }
+
+    /// Fills `out` from the XOF over the concatenated `input`.
+    pub fn fill(&self, input: &[&[u8]], out: &mut [u8]) {
+        self.reader(input).fill(out);
+    }
+
+    /// `N` scalars, each 32 XOF bytes read big-endian and reduced mod q (as the spec's Hs).
+    pub fn scalars<const N: usize>(&self, input: &[&[u8]]) -> [Scalar; N] {
+        let mut xof = self.reader(input);
+        [(); N].map(|_| {
+            let mut b = [0u8; 32];
+            xof.fill(&mut b);
+            reduce(&b)
+        })
+    }
+}
