@@ -12,6 +12,7 @@ import { bytesToHex } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { signWithSeed, importFrostKey } from '../src/core/hazmat.ts';
 import type { FrostKeyShare } from '../src/core/index.ts';
+import { PROTOCOL, WIRE_VERSION } from '../src/core/wire.ts';
 import { L, readLe } from './helpers/bytes.ts';
 import { nobleVerify, nodeCryptoVerify } from './helpers/verify.ts';
 
@@ -53,7 +54,14 @@ function envelope(
   sender: number,
   payload: Uint8Array,
 ): Uint8Array {
-  return concat(Uint8Array.of(1, 2), session, Uint8Array.of(round), u16(sender), u16(0), payload);
+  return concat(
+    Uint8Array.of(WIRE_VERSION, PROTOCOL.frostEd25519Sign),
+    session,
+    Uint8Array.of(round),
+    u16(sender),
+    u16(0),
+    payload,
+  );
 }
 
 /** RFC 9591 §4.4 binding factors, re-implemented independently of both implementations. */

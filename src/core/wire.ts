@@ -5,6 +5,8 @@
  * @module
  */
 
+/** Envelope version (`WIRE_VERSION` in wasm/src/common/wire.rs). */
+export const WIRE_VERSION = 2;
 /** Header length in bytes. */
 export const HEADER_LEN = 39;
 /** Receiver id of a broadcast. */

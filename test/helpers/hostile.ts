@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { CoreError } from '../../src/core/index.ts';
+import { WIRE_VERSION } from '../../src/core/wire.ts';
 import { hex, L, le32, patch } from './bytes.ts';
 import { AT, HEADER_LEN, PROTOCOL, u16 } from './header.ts';
 import { rejects } from './rejects.ts';
@@ -81,7 +82,8 @@ export function envelopeAttacks(
   rejects(() => receive(m.slice(0, 20)), 'DECODE', []);
   rejects(() => receive(new Uint8Array(200_000)), 'DECODE', []);
   assert.throws(() => receive(crypto.getRandomValues(new Uint8Array(200))), CoreError);
-  for (const version of [0, m[AT.version]! - 1, m[AT.version]! + 1, 255])
+  assert.equal(m[AT.version], WIRE_VERSION, 'the core and src/core/wire.ts agree on the version');
+  for (const version of [0, WIRE_VERSION - 1, WIRE_VERSION + 1, 255])
     rejects(() => receive(patch(m, AT.version, [version])), 'UNSUPPORTED_VERSION', [sender]);
   for (const tag of Object.values(PROTOCOL))
     if (tag !== m[AT.protocol])

@@ -34,9 +34,17 @@ export class EcdsaDkgRound1 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   * Starts a DKLs23 key generation for `threshold` (minimum signers) of `parties` as `me`.
    */
-  outgoing(): Uint8Array;
+  constructor(session: Uint8Array, threshold: number, parties: number, me: number, seed: Uint8Array);
+  /**
+   * With every round-one message in, finishes the base OTs and produces round two.
+   */
+  advance(seed: Uint8Array): EcdsaDkgRound2;
+  /**
+   * Starts a complete refresh of the key in `key_blob` (all parties take part; new session).
+   */
+  static refresh(key_blob: Uint8Array, session: Uint8Array, seed: Uint8Array): EcdsaDkgRound1;
   /**
    * Party ids whose message for this round has not arrived yet.
    */
@@ -46,17 +54,9 @@ export class EcdsaDkgRound1 {
    */
   receive(msg: Uint8Array): void;
   /**
-   * Starts a DKLs23 key generation for `threshold` (minimum signers) of `parties` as `me`.
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
    */
-  constructor(session: Uint8Array, threshold: number, parties: number, me: number, seed: Uint8Array);
-  /**
-   * Starts a complete refresh of the key in `key_blob` (all parties take part; new session).
-   */
-  static refresh(key_blob: Uint8Array, session: Uint8Array, seed: Uint8Array): EcdsaDkgRound1;
-  /**
-   * With every round-one message in, finishes the base OTs and produces round two.
-   */
-  advance(seed: Uint8Array): EcdsaDkgRound2;
+  outgoing(): Uint8Array;
 }
 /**
  * r" DKLs23 key generation or refresh, round two (openings, proofs, encrypted shares, direct).
@@ -66,9 +66,9 @@ export class EcdsaDkgRound2 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   * With every share verified, computes the key and the confirmation broadcast.
    */
-  outgoing(): Uint8Array;
+  advance(): EcdsaDkgRound3;
   /**
    * Party ids whose message for this round has not arrived yet.
    */
@@ -78,9 +78,9 @@ export class EcdsaDkgRound2 {
    */
   receive(msg: Uint8Array): void;
   /**
-   * With every share verified, computes the key and the confirmation broadcast.
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
    */
-  advance(): EcdsaDkgRound3;
+  outgoing(): Uint8Array;
 }
 /**
  * r" DKLs23 key generation or refresh, round three (transcript confirmation, broadcast).
@@ -90,9 +90,9 @@ export class EcdsaDkgRound3 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   * With every confirmation matching, returns the key blob (for encrypted storage only).
    */
-  outgoing(): Uint8Array;
+  finish(): Uint8Array;
   /**
    * Party ids whose message for this round has not arrived yet.
    */
@@ -102,9 +102,9 @@ export class EcdsaDkgRound3 {
    */
   receive(msg: Uint8Array): void;
   /**
-   * With every confirmation matching, returns the key blob (for encrypted storage only).
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
    */
-  finish(): Uint8Array;
+  outgoing(): Uint8Array;
 }
 /**
  * r" DKLs23 signing round one (nonce commitment and multiplication M1, direct).
@@ -113,10 +113,6 @@ export class EcdsaSignRound1 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
-   */
-  outgoing(): Uint8Array;
-  /**
    * Party ids whose message for this round has not arrived yet.
    */
   missing(): Uint16Array;
@@ -124,6 +120,10 @@ export class EcdsaSignRound1 {
    * Validates and stores one incoming message; on error the state is unchanged.
    */
   receive(msg: Uint8Array): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
   /**
    * Starts signing the 32-byte `digest` among `signers`, under the child key at `path`.
    */
@@ -141,9 +141,9 @@ export class EcdsaSignRound2 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   * With every round-two message in, runs all checks and produces (u_i, w_i).
    */
-  outgoing(): Uint8Array;
+  advance(): EcdsaSignRound3;
   /**
    * Party ids whose message for this round has not arrived yet.
    */
@@ -153,9 +153,9 @@ export class EcdsaSignRound2 {
    */
   receive(msg: Uint8Array): void;
   /**
-   * With every round-two message in, runs all checks and produces (u_i, w_i).
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
    */
-  advance(): EcdsaSignRound3;
+  outgoing(): Uint8Array;
 }
 /**
  * r" DKLs23 signing round three ((u_i, w_i), broadcast).
@@ -165,10 +165,6 @@ export class EcdsaSignRound3 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
-   */
-  outgoing(): Uint8Array;
-  /**
    * Party ids whose message for this round has not arrived yet.
    */
   missing(): Uint16Array;
@@ -176,6 +172,10 @@ export class EcdsaSignRound3 {
    * Validates and stores one incoming message; on error the state is unchanged.
    */
   receive(msg: Uint8Array): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
   /**
    * Returns `r ‖ s (64) | recovery id (1) | public key (33)`, verified before release.
    */
@@ -188,9 +188,13 @@ export class FrostDkgRound1 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   * Starts a DKG for `threshold` (minimum signers) of `parties` as party `me`.
    */
-  outgoing(): Uint8Array;
+  constructor(session: Uint8Array, threshold: number, parties: number, me: number, seed: Uint8Array);
+  /**
+   * With every broadcast in, produces round two; this object is consumed.
+   */
+  advance(): FrostDkgRound2;
   /**
    * Party ids whose message for this round has not arrived yet.
    */
@@ -200,13 +204,9 @@ export class FrostDkgRound1 {
    */
   receive(msg: Uint8Array): void;
   /**
-   * Starts a DKG for `threshold` (minimum signers) of `parties` as party `me`.
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
    */
-  constructor(session: Uint8Array, threshold: number, parties: number, me: number, seed: Uint8Array);
-  /**
-   * With every broadcast in, produces round two; this object is consumed.
-   */
-  advance(): FrostDkgRound2;
+  outgoing(): Uint8Array;
 }
 /**
  * r" FROST DKG round two (encrypted shares, direct).
@@ -216,9 +216,9 @@ export class FrostDkgRound2 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   * With every share in, returns this party's key blob (for encrypted storage only).
    */
-  outgoing(): Uint8Array;
+  finish(): Uint8Array;
   /**
    * Party ids whose message for this round has not arrived yet.
    */
@@ -228,9 +228,9 @@ export class FrostDkgRound2 {
    */
   receive(msg: Uint8Array): void;
   /**
-   * With every share in, returns this party's key blob (for encrypted storage only).
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
    */
-  finish(): Uint8Array;
+  outgoing(): Uint8Array;
 }
 /**
  * r" FROST signing round one (nonce commitments, broadcast).
@@ -239,9 +239,13 @@ export class FrostSignRound1 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   * Starts signing `message` with the key in `key_blob` among `signers` (ascending ids).
    */
-  outgoing(): Uint8Array;
+  constructor(key_blob: Uint8Array, session: Uint8Array, signers: Uint16Array, message: Uint8Array, seed: Uint8Array);
+  /**
+   * With every commitment in, consumes the nonces and produces this signer's share.
+   */
+  advance(): FrostSignRound2;
   /**
    * Party ids whose message for this round has not arrived yet.
    */
@@ -251,13 +255,9 @@ export class FrostSignRound1 {
    */
   receive(msg: Uint8Array): void;
   /**
-   * Starts signing `message` with the key in `key_blob` among `signers` (ascending ids).
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
    */
-  constructor(key_blob: Uint8Array, session: Uint8Array, signers: Uint16Array, message: Uint8Array, seed: Uint8Array);
-  /**
-   * With every commitment in, consumes the nonces and produces this signer's share.
-   */
-  advance(): FrostSignRound2;
+  outgoing(): Uint8Array;
 }
 /**
  * r" FROST signing round two (signature shares, broadcast).
@@ -267,10 +267,6 @@ export class FrostSignRound2 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
-   */
-  outgoing(): Uint8Array;
-  /**
    * Party ids whose message for this round has not arrived yet.
    */
   missing(): Uint16Array;
@@ -278,6 +274,10 @@ export class FrostSignRound2 {
    * Validates and stores one incoming message; on error the state is unchanged.
    */
   receive(msg: Uint8Array): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
   /**
    * RFC 9591 §4.4 binding factors as `(id u16 | rho [32])*`, ascending by id (public values).
    */
@@ -294,18 +294,6 @@ export class ReshareRound1 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
-   */
-  outgoing(): Uint8Array;
-  /**
-   * Party ids whose message for this round has not arrived yet.
-   */
-  missing(): Uint16Array;
-  /**
-   * Validates and stores one incoming message; on error the state is unchanged.
-   */
-  receive(msg: Uint8Array): void;
-  /**
    * Starts a reshare over `curve` (0 = secp256k1, 1 = ed25519) as participant `me`; `roles`
    * holds one `(old_id, new_id)` pair per participant (0 = none); `key_blob` is empty without
    * an old share.
@@ -315,6 +303,18 @@ export class ReshareRound1 {
    * With every broadcast in, produces the dealers' openings and sealed sub-shares.
    */
   advance(): ReshareRound2;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
 }
 /**
  * r" Resharing round two (openings, key context and encrypted sub-shares, direct from dealers).
@@ -324,9 +324,9 @@ export class ReshareRound2 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   * With every dealing verified, computes the new public shares and the confirmation.
    */
-  outgoing(): Uint8Array;
+  advance(): ReshareRound3;
   /**
    * Party ids whose message for this round has not arrived yet.
    */
@@ -336,9 +336,9 @@ export class ReshareRound2 {
    */
   receive(msg: Uint8Array): void;
   /**
-   * With every dealing verified, computes the new public shares and the confirmation.
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
    */
-  advance(): ReshareRound3;
+  outgoing(): Uint8Array;
 }
 /**
  * r" Resharing round three (transcript confirmation, broadcast by receivers).
@@ -348,10 +348,6 @@ export class ReshareRound3 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
-   */
-  outgoing(): Uint8Array;
-  /**
    * Party ids whose message for this round has not arrived yet.
    */
   missing(): Uint16Array;
@@ -359,6 +355,10 @@ export class ReshareRound3 {
    * Validates and stores one incoming message; on error the state is unchanged.
    */
   receive(msg: Uint8Array): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
   /**
    * With every confirmation matching, returns the new key blob (empty for a dealer-only
    * participant); an ECDSA blob is pending until the new committee runs a complete refresh.
@@ -371,86 +371,90 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 export interface InitOutput {
   readonly memory: WebAssembly.Memory;
   readonly __wbg_ecdsadkground1_free: (a: number, b: number) => void;
-  readonly ecdsadkground1_outgoing: (a: number, b: number) => void;
-  readonly ecdsadkground1_missing: (a: number, b: number) => void;
-  readonly ecdsadkground1_receive: (a: number, b: number, c: number, d: number) => void;
   readonly __wbg_ecdsadkground2_free: (a: number, b: number) => void;
-  readonly ecdsadkground2_outgoing: (a: number, b: number) => void;
-  readonly ecdsadkground2_missing: (a: number, b: number) => void;
-  readonly ecdsadkground2_receive: (a: number, b: number, c: number, d: number) => void;
   readonly __wbg_ecdsadkground3_free: (a: number, b: number) => void;
-  readonly ecdsadkground3_outgoing: (a: number, b: number) => void;
-  readonly ecdsadkground3_missing: (a: number, b: number) => void;
-  readonly ecdsadkground3_receive: (a: number, b: number, c: number, d: number) => void;
   readonly __wbg_ecdsasignround1_free: (a: number, b: number) => void;
-  readonly ecdsasignround1_outgoing: (a: number, b: number) => void;
-  readonly ecdsasignround1_missing: (a: number, b: number) => void;
-  readonly ecdsasignround1_receive: (a: number, b: number, c: number, d: number) => void;
   readonly __wbg_ecdsasignround2_free: (a: number, b: number) => void;
-  readonly ecdsasignround2_outgoing: (a: number, b: number) => void;
-  readonly ecdsasignround2_missing: (a: number, b: number) => void;
-  readonly ecdsasignround2_receive: (a: number, b: number, c: number, d: number) => void;
   readonly __wbg_ecdsasignround3_free: (a: number, b: number) => void;
-  readonly ecdsasignround3_outgoing: (a: number, b: number) => void;
-  readonly ecdsasignround3_missing: (a: number, b: number) => void;
-  readonly ecdsasignround3_receive: (a: number, b: number, c: number, d: number) => void;
-  readonly ecdsadkground1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
-  readonly ecdsadkground1_refresh: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
-  readonly ecdsadkground1_advance: (a: number, b: number, c: number, d: number) => void;
-  readonly ecdsadkground2_advance: (a: number, b: number) => void;
-  readonly ecdsadkground3_finish: (a: number, b: number) => void;
-  readonly ecdsasignround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => void;
-  readonly ecdsasignround1_advance: (a: number, b: number, c: number, d: number) => void;
-  readonly ecdsasignround2_advance: (a: number, b: number) => void;
-  readonly ecdsasignround3_finish: (a: number, b: number) => void;
-  readonly ecdsaKeyInfo: (a: number, b: number, c: number) => void;
   readonly __wbg_frostdkground1_free: (a: number, b: number) => void;
-  readonly frostdkground1_outgoing: (a: number, b: number) => void;
-  readonly frostdkground1_missing: (a: number, b: number) => void;
-  readonly frostdkground1_receive: (a: number, b: number, c: number, d: number) => void;
   readonly __wbg_frostdkground2_free: (a: number, b: number) => void;
-  readonly frostdkground2_outgoing: (a: number, b: number) => void;
-  readonly frostdkground2_missing: (a: number, b: number) => void;
-  readonly frostdkground2_receive: (a: number, b: number, c: number, d: number) => void;
   readonly __wbg_frostsignround1_free: (a: number, b: number) => void;
-  readonly frostsignround1_outgoing: (a: number, b: number) => void;
-  readonly frostsignround1_missing: (a: number, b: number) => void;
-  readonly frostsignround1_receive: (a: number, b: number, c: number, d: number) => void;
   readonly __wbg_frostsignround2_free: (a: number, b: number) => void;
-  readonly frostsignround2_outgoing: (a: number, b: number) => void;
-  readonly frostsignround2_missing: (a: number, b: number) => void;
-  readonly frostsignround2_receive: (a: number, b: number, c: number, d: number) => void;
-  readonly frostdkground1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
-  readonly frostdkground1_advance: (a: number, b: number) => void;
-  readonly frostdkground2_finish: (a: number, b: number) => void;
-  readonly frostsignround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => void;
-  readonly frostsignround1_advance: (a: number, b: number) => void;
-  readonly frostsignround2_bindingFactors: (a: number, b: number) => void;
-  readonly frostsignround2_finish: (a: number, b: number) => void;
-  readonly frostKeyInfo: (a: number, b: number, c: number) => void;
-  readonly frostKeyImport: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
-  readonly identitySign: (a: number, b: number, c: number, d: number, e: number) => void;
-  readonly identityVerify: (a: number, b: number, c: number, d: number, e: number, f: number) => number;
-  readonly identityPublicKey: (a: number, b: number, c: number) => void;
   readonly __wbg_reshareround1_free: (a: number, b: number) => void;
-  readonly reshareround1_outgoing: (a: number, b: number) => void;
-  readonly reshareround1_missing: (a: number, b: number) => void;
-  readonly reshareround1_receive: (a: number, b: number, c: number, d: number) => void;
   readonly __wbg_reshareround2_free: (a: number, b: number) => void;
-  readonly reshareround2_outgoing: (a: number, b: number) => void;
-  readonly reshareround2_missing: (a: number, b: number) => void;
-  readonly reshareround2_receive: (a: number, b: number, c: number, d: number) => void;
   readonly __wbg_reshareround3_free: (a: number, b: number) => void;
-  readonly reshareround3_outgoing: (a: number, b: number) => void;
-  readonly reshareround3_missing: (a: number, b: number) => void;
-  readonly reshareround3_receive: (a: number, b: number, c: number, d: number) => void;
-  readonly reshareround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => void;
-  readonly reshareround1_advance: (a: number, b: number) => void;
-  readonly reshareround2_advance: (a: number, b: number) => void;
-  readonly reshareround3_finish: (a: number, b: number) => void;
-  readonly __wbindgen_add_to_stack_pointer: (a: number) => number;
-  readonly __wbindgen_free: (a: number, b: number, c: number) => void;
+  readonly ecdsaKeyInfo: (a: number, b: number) => [number, number, number, number];
+  readonly ecdsadkground1_advance: (a: number, b: number, c: number) => [number, number, number];
+  readonly ecdsadkground1_missing: (a: number) => [number, number, number, number];
+  readonly ecdsadkground1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number];
+  readonly ecdsadkground1_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsadkground1_receive: (a: number, b: number, c: number) => [number, number];
+  readonly ecdsadkground1_refresh: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number, number];
+  readonly ecdsadkground2_advance: (a: number) => [number, number, number];
+  readonly ecdsadkground2_missing: (a: number) => [number, number, number, number];
+  readonly ecdsadkground2_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsadkground2_receive: (a: number, b: number, c: number) => [number, number];
+  readonly ecdsadkground3_finish: (a: number) => [number, number, number];
+  readonly ecdsadkground3_missing: (a: number) => [number, number, number, number];
+  readonly ecdsadkground3_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsadkground3_receive: (a: number, b: number, c: number) => [number, number];
+  readonly ecdsasignround1_advance: (a: number, b: number, c: number) => [number, number, number];
+  readonly ecdsasignround1_missing: (a: number) => [number, number, number, number];
+  readonly ecdsasignround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number];
+  readonly ecdsasignround1_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsasignround1_receive: (a: number, b: number, c: number) => [number, number];
+  readonly ecdsasignround2_advance: (a: number) => [number, number, number];
+  readonly ecdsasignround2_missing: (a: number) => [number, number, number, number];
+  readonly ecdsasignround2_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsasignround2_receive: (a: number, b: number, c: number) => [number, number];
+  readonly ecdsasignround3_finish: (a: number) => [number, number, number, number];
+  readonly ecdsasignround3_missing: (a: number) => [number, number, number, number];
+  readonly ecdsasignround3_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsasignround3_receive: (a: number, b: number, c: number) => [number, number];
+  readonly frostKeyImport: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
+  readonly frostKeyInfo: (a: number, b: number) => [number, number, number, number];
+  readonly frostdkground1_advance: (a: number) => [number, number, number];
+  readonly frostdkground1_missing: (a: number) => [number, number, number, number];
+  readonly frostdkground1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number];
+  readonly frostdkground1_outgoing: (a: number) => [number, number, number, number];
+  readonly frostdkground1_receive: (a: number, b: number, c: number) => [number, number];
+  readonly frostdkground2_finish: (a: number) => [number, number, number];
+  readonly frostdkground2_missing: (a: number) => [number, number, number, number];
+  readonly frostdkground2_outgoing: (a: number) => [number, number, number, number];
+  readonly frostdkground2_receive: (a: number, b: number, c: number) => [number, number];
+  readonly frostsignround1_advance: (a: number) => [number, number, number];
+  readonly frostsignround1_missing: (a: number) => [number, number, number, number];
+  readonly frostsignround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number, number];
+  readonly frostsignround1_outgoing: (a: number) => [number, number, number, number];
+  readonly frostsignround1_receive: (a: number, b: number, c: number) => [number, number];
+  readonly frostsignround2_bindingFactors: (a: number) => [number, number, number, number];
+  readonly frostsignround2_finish: (a: number) => [number, number, number, number];
+  readonly frostsignround2_missing: (a: number) => [number, number, number, number];
+  readonly frostsignround2_outgoing: (a: number) => [number, number, number, number];
+  readonly frostsignround2_receive: (a: number, b: number, c: number) => [number, number];
+  readonly identityPublicKey: (a: number, b: number) => [number, number, number, number];
+  readonly identitySign: (a: number, b: number, c: number, d: number) => [number, number, number, number];
+  readonly identityVerify: (a: number, b: number, c: number, d: number, e: number, f: number) => number;
+  readonly reshareround1_advance: (a: number) => [number, number, number];
+  readonly reshareround1_missing: (a: number) => [number, number, number, number];
+  readonly reshareround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number];
+  readonly reshareround1_outgoing: (a: number) => [number, number, number, number];
+  readonly reshareround1_receive: (a: number, b: number, c: number) => [number, number];
+  readonly reshareround2_advance: (a: number) => [number, number, number];
+  readonly reshareround2_missing: (a: number) => [number, number, number, number];
+  readonly reshareround2_outgoing: (a: number) => [number, number, number, number];
+  readonly reshareround2_receive: (a: number, b: number, c: number) => [number, number];
+  readonly reshareround3_finish: (a: number) => [number, number, number];
+  readonly reshareround3_missing: (a: number) => [number, number, number, number];
+  readonly reshareround3_outgoing: (a: number) => [number, number, number, number];
+  readonly reshareround3_receive: (a: number, b: number, c: number) => [number, number];
+  readonly _critical_section_1_0_acquire: () => number;
+  readonly _critical_section_1_0_release: (a: number) => void;
+  readonly __wbindgen_externrefs: WebAssembly.Table;
   readonly __wbindgen_malloc: (a: number, b: number) => number;
+  readonly __externref_table_dealloc: (a: number) => void;
+  readonly __wbindgen_free: (a: number, b: number, c: number) => void;
+  readonly __wbindgen_start: () => void;
 }
 
 export type SyncInitInput = BufferSource | WebAssembly.Module;
