@@ -77,6 +77,8 @@ pub struct BobMul {
     /// Bob's random multiplier χ = Σ β_k g_k.
     pub chi: Zeroizing<Scalar>,
     m1_digest: [u8; 32],
+    /// The gadget, kept from M1 for M3 rather than derived twice.
+    g: Vec<Scalar>,
 }
 
 /// M1: Bob samples β, sets χ = Σ β_k·g_k and sends the OT-extension message under `sid_ext`
@@ -98,6 +100,7 @@ pub fn bob_m1(
             ext,
             chi,
             m1_digest: m1_digest(&msg),
+            g: g.to_vec(),
         },
         msg,
     )
@@ -178,13 +181,7 @@ fn alice_reply(
 impl BobMul {
     /// M3: Bob checks Alice's reply and returns his output d. A failed check is
     /// `ConsistencyCheckFailed` (ban Alice); so is an Alice on another `sid_m`/`sid_pad` (nonce).
-    pub fn m3(
-        self,
-        sid_m: &[u8; 32],
-        sid_pad: &[u8; 32],
-        g: &[Scalar],
-        m2: &[u8],
-    ) -> Result<[Scalar; 2]> {
+    pub fn m3(self, sid_m: &[u8; 32], sid_pad: &[u8; 32], m2: &[u8]) -> Result<[Scalar; 2]> {
         if m2.len() != M2_LEN {
             return Err(Error::local(
                 ErrorCode::InvalidLength,
@@ -192,7 +189,7 @@ impl BobMul {
             ));
         }
         let challenge = challenges(sid_m, &self.m1_digest, &m2[..WIDTH * XI * 32]);
-        self.check_and_output(sid_m, sid_pad, g, m2, challenge)
+        self.check_and_output(sid_m, sid_pad, m2, challenge)
     }
 
     /// Bob's choice bits β (test-only: the rerun attack needs them).
@@ -205,7 +202,6 @@ impl BobMul {
         self,
         sid_m: &[u8; 32],
         sid_pad: &[u8; 32],
-        g: &[Scalar],
         m2: &[u8],
         challenge: ([Scalar; 2], [Scalar; 2]),
     ) -> Result<[Scalar; 2]> {
@@ -234,7 +230,7 @@ impl BobMul {
             for m in 0..2 {
                 let b_mu = Scalar::conditional_select(&Scalar::ZERO, &mu[m], b);
                 r[m][k] = b_mu - chi_tilde[m] * z[m] - chi_hat[m] * z[m + 2];
-                d[m] += g[k] * z[m];
+                d[m] += self.g[k] * z[m];
             }
         }
         if !bool::from(verify_hash(sid_m, &r).ct_eq(h_r)) {
@@ -314,7 +310,7 @@ mod tests {
             )
             .unwrap();
             let chi = *bob.chi;
-            (c, chi, bob.m3(&SID_RUN, &SID_PAD, &p.g, &m2))
+            (c, chi, bob.m3(&SID_RUN, &SID_PAD, &m2))
         };
         let (c, chi, d) = run(&SID_RUN, &SID_PAD, &mut rng);
         let d = d.unwrap();
@@ -389,15 +385,14 @@ mod tests {
         let old = challenges_before_tau(&SID_RUN, &m1);
         let m2 = column_inconsistent_m2(&p, &m1, old, false, &mut rng);
         assert!(
-            bob.check_and_output(&SID_RUN, &SID_PAD, &p.g, &m2, old)
-                .is_ok(),
+            bob.check_and_output(&SID_RUN, &SID_PAD, &m2, old).is_ok(),
             "the old order lets the inconsistent Alice through"
         );
         // New order: the same strategy (the only guess she has before τ) is caught.
         let (bob, m1) = bob_m1(&SID_EXT, &p.bob_keys, &p.g, &mut rng);
         let guess = challenges_before_tau(&SID_RUN, &m1);
         let m2 = column_inconsistent_m2(&p, &m1, guess, true, &mut rng);
-        let err = bob.m3(&SID_RUN, &SID_PAD, &p.g, &m2).unwrap_err();
+        let err = bob.m3(&SID_RUN, &SID_PAD, &m2).unwrap_err();
         assert_eq!(err.code, ErrorCode::ConsistencyCheckFailed);
     }
 
@@ -428,7 +423,7 @@ mod tests {
             .unwrap()
         };
         let (c, m2) = alice(&other_g, &mut rng);
-        let d = bob.m3(&SID_RUN, &SID_PAD, &p.g, &m2).unwrap();
+        let d = bob.m3(&SID_RUN, &SID_PAD, &m2).unwrap();
         assert_ne!(c[0] + d[0], a[0] * chi, "a gadget mismatch must not add up");
         let tail = WIDTH * XI * 32;
         for at in [
@@ -455,7 +450,7 @@ mod tests {
             .unwrap();
             let mut bad = m2.clone();
             bad[at] ^= 1;
-            match bob.m3(&SID_RUN, &SID_PAD, &p.g, &bad) {
+            match bob.m3(&SID_RUN, &SID_PAD, &bad) {
                 Err(e) => assert!(
                     matches!(
                         e.code,

@@ -69,23 +69,89 @@ impl Gf {
             for k in 0..4 {
                 r[k] ^= a[k] & mask;
             }
-            // a ← a·X mod P: bit 207 carries into X^9 + X^3 + X + 1.
-            let carry = 0u64.wrapping_sub((a[3] >> 15) & 1);
-            a[3] = ((a[3] << 1) | (a[2] >> 63)) & 0xffff;
-            a[2] = (a[2] << 1) | (a[1] >> 63);
-            a[1] = (a[1] << 1) | (a[0] >> 63);
-            a[0] = (a[0] << 1) ^ (0x20b & carry);
+            a = times_x(a);
         }
         Gf(r)
     }
 }
 
-/// Fold(y) = y1·χ1 ⊕ y2·χ2 ⊕ y3 over the three 208-bit blocks of a row.
-fn fold(y: &[u8], chi: &[Gf; 2]) -> Gf {
+/// χ·X^i for i < 208: column i of the matrix of y ↦ y·χ over GF(2).
+struct ChiTable([Gf; 208]);
+
+impl ChiTable {
+    fn new(chi: Gf) -> ChiTable {
+        let mut t = [Gf::default(); 208];
+        let mut a = chi.0;
+        for e in t.iter_mut() {
+            *e = Gf(a);
+            a = times_x(a);
+        }
+        ChiTable(t)
+    }
+}
+
+/// a·X mod P: bit 207 carries into X^9 + X^3 + X + 1.
+fn times_x(mut a: [u64; 4]) -> [u64; 4] {
+    let carry = 0u64.wrapping_sub((a[3] >> 15) & 1);
+    a[3] = ((a[3] << 1) | (a[2] >> 63)) & 0xffff;
+    a[2] = (a[2] << 1) | (a[1] >> 63);
+    a[1] = (a[1] << 1) | (a[0] >> 63);
+    a[0] = (a[0] << 1) ^ (0x20b & carry);
+    a
+}
+
+/// Fold(y) = y1·χ1 ⊕ y2·χ2 ⊕ y3 over the three 208-bit blocks of a row (spec §2.4 "Check").
+fn fold(y: &[u8], chi: &[ChiTable; 2]) -> Gf {
     Gf::from_bytes(&y[..26])
-        .mul(chi[0])
-        .xor(Gf::from_bytes(&y[26..52]).mul(chi[1]))
+        .mul(chi[0].0[0])
+        .xor(Gf::from_bytes(&y[26..52]).mul(chi[1].0[0]))
         .xor(Gf::from_bytes(&y[52..78]))
+}
+
+/// Fold of all 256 rows at once, from their 624 columns (`cols[c]` = bit c of every row).
+/// Column j of y·χ is the XOR of the columns i of y for which bit j of χ·X^i is set: a GF(2)
+/// matrix product, done by the method of the Four Russians, 8 columns of y at a time (their 256
+/// XOR combinations tabulated, then one lookup per output column). The lookup indices are bits
+/// of the public χ; the secret columns are only XORed. Returns the 256 folds as rows.
+fn fold_rows(cols: &[[u8; 32]], chi: &[ChiTable; 2]) -> Vec<[u8; SIGMA_BYTES]> {
+    let word = |c: &[u8; 32]| -> [u64; 4] {
+        [0, 1, 2, 3].map(|w| u64::from_le_bytes(c[8 * w..8 * w + 8].try_into().unwrap()))
+    };
+    let mut out = Zeroizing::new(
+        (0..208)
+            .map(|j| word(&cols[416 + j]))
+            .collect::<Vec<[u64; 4]>>(),
+    );
+    let mut combos = Zeroizing::new([[0u64; 4]; 256]);
+    for (b, table) in chi.iter().enumerate() {
+        // Row j of the matrix (bit i = bit j of χ·X^i), byte c holding columns 8c..8c+8.
+        let multiples: Vec<u8> = table.0.iter().flat_map(|m| m.to_bytes()).collect();
+        let matrix = transpose_bits(&multiples, 208, SIGMA_BYTES);
+        for c in 0..SIGMA_BYTES {
+            let eight: Vec<[u64; 4]> = (0..8).map(|t| word(&cols[208 * b + 8 * c + t])).collect();
+            for v in 1..256usize {
+                let (rest, low) = (v & (v - 1), v.trailing_zeros() as usize);
+                for w in 0..4 {
+                    combos[v][w] = combos[rest][w] ^ eight[low][w];
+                }
+            }
+            for (j, o) in out.iter_mut().enumerate() {
+                let pick = &combos[usize::from(matrix[j * SIGMA_BYTES + c])];
+                for w in 0..4 {
+                    o[w] ^= pick[w];
+                }
+            }
+        }
+    }
+    let flat = Zeroizing::new(
+        out.iter()
+            .flat_map(|o| o.iter().flat_map(|w| w.to_le_bytes()))
+            .collect::<Vec<u8>>(),
+    );
+    let rows = Zeroizing::new(transpose_bits(&flat, 208, 32));
+    rows.chunks_exact(SIGMA_BYTES)
+        .map(|r| r.try_into().unwrap())
+        .collect()
 }
 
 /// PRG(k_l) (spec §2.4 "Extend"): 78 XOF bytes of the session's PRG oracle over (be16 l, k_l).
@@ -100,12 +166,12 @@ fn prg_oracle(sid_ext: &[u8; 32]) -> Oracle {
 }
 
 /// (χ1, χ2) of the check (spec §2.4 "Check"): 52 XOF bytes over Bob's u, in one pass.
-fn chis(sid_ext: &[u8; 32], u: &[u8]) -> [Gf; 2] {
+fn chis(sid_ext: &[u8; 32], u: &[u8]) -> [ChiTable; 2] {
     let mut out = [0u8; 2 * SIGMA_BYTES];
     Oracle::new(tag::blake3::OT_EXT_CHI, sid_ext).fill(&[u], &mut out);
     [
-        Gf::from_bytes(&out[..SIGMA_BYTES]),
-        Gf::from_bytes(&out[SIGMA_BYTES..]),
+        ChiTable::new(Gf::from_bytes(&out[..SIGMA_BYTES])),
+        ChiTable::new(Gf::from_bytes(&out[SIGMA_BYTES..])),
     ]
 }
 
@@ -113,15 +179,37 @@ fn bit(bytes: &[u8], i: usize) -> u8 {
     (bytes[i / 8] >> (i % 8)) & 1
 }
 
-/// Transposes the first 416 columns of 256 rows into 416 column vectors of 256 bits.
-fn transpose(rows: &[[u8; ROW]]) -> Vec<[u8; 32]> {
-    let mut cols = vec![[0u8; 32]; XI];
-    for (l, row) in rows.iter().enumerate() {
-        for (k, col) in cols.iter_mut().enumerate() {
-            col[l / 8] |= bit(row, k) << (l % 8);
+/// Transposes a bit matrix of `rows` rows of `row_bytes` bytes (bit j of byte b is column
+/// 8b + j) into 8·`row_bytes` rows of `rows`/8 bytes, 8×8 bits at a time: three delta swaps on a
+/// u64 whose byte i is row i.
+fn transpose_bits(src: &[u8], rows: usize, row_bytes: usize) -> Vec<u8> {
+    let out_bytes = rows / 8;
+    let mut out = vec![0u8; 8 * row_bytes * out_bytes];
+    for g in 0..out_bytes {
+        for byte in 0..row_bytes {
+            let mut x = 0u64;
+            for i in 0..8 {
+                x |= u64::from(src[(8 * g + i) * row_bytes + byte]) << (8 * i);
+            }
+            let t = (x ^ (x >> 7)) & 0x00aa_00aa_00aa_00aa;
+            x ^= t ^ (t << 7);
+            let t = (x ^ (x >> 14)) & 0x0000_cccc_0000_cccc;
+            x ^= t ^ (t << 14);
+            let t = (x ^ (x >> 28)) & 0x0000_0000_f0f0_f0f0;
+            x ^= t ^ (t << 28);
+            for j in 0..8 {
+                out[(8 * byte + j) * out_bytes + g] = (x >> (8 * j)) as u8;
+            }
         }
     }
-    cols
+    out
+}
+
+/// The 624 columns of the 256 rows, 256 bits each (bit l of column c is bit c of row l).
+fn transpose(rows: &[[u8; ROW]]) -> Zeroizing<Vec<[u8; 32]>> {
+    let flat = Zeroizing::new(rows.concat());
+    let t = Zeroizing::new(transpose_bits(&flat, KAPPA, ROW));
+    Zeroizing::new(t.chunks_exact(32).map(|c| c.try_into().unwrap()).collect())
 }
 
 /// The pads P_{k,0..3} of one column (spec §2.4 "Pads", the random oracle turning a column
@@ -179,11 +267,12 @@ pub fn bob_extend(
     let chi = chis(sid_ext, &msg[..KAPPA * ROW]);
     let at = KAPPA * ROW;
     msg[at..at + SIGMA_BYTES].copy_from_slice(&fold(&x[..], &chi).to_bytes());
-    for (l, row) in t0.iter().enumerate() {
+    let mut columns = transpose(&t0);
+    for (l, t) in fold_rows(&columns, &chi).iter().enumerate() {
         let o = at + SIGMA_BYTES + l * SIGMA_BYTES;
-        msg[o..o + SIGMA_BYTES].copy_from_slice(&fold(row, &chi).to_bytes());
+        msg[o..o + SIGMA_BYTES].copy_from_slice(t);
     }
-    let columns = Zeroizing::new(transpose(&t0));
+    columns.truncate(XI);
     (BobExtension { beta, columns }, msg)
 }
 
@@ -206,31 +295,29 @@ pub fn alice_receive(
     let chi = chis(sid_ext, u);
     let x_tilde = Gf::from_bytes(&msg[KAPPA * ROW..KAPPA * ROW + SIGMA_BYTES]);
     let mut rows = Zeroizing::new(Vec::with_capacity(KAPPA));
-    let mut bad = 0u8;
     let oracle = prg_oracle(sid_ext);
     for (l, k) in keys.iter().enumerate() {
-        let d = bit(delta, l);
-        let mask = 0u8.wrapping_sub(d);
+        let mask = 0u8.wrapping_sub(bit(delta, l));
         let p = prg(&oracle, l, k);
         let mut q = [0u8; ROW];
         for j in 0..ROW {
             q[j] = (u[l * ROW + j] & mask) ^ p[j];
         }
+        rows.push(q);
+    }
+    let cols = transpose(&rows);
+    let mut bad = 0u8;
+    for (l, folded) in fold_rows(&cols, &chi).iter().enumerate() {
         let o = KAPPA * ROW + SIGMA_BYTES + l * SIGMA_BYTES;
         let t_tilde = Gf::from_bytes(&msg[o..o + SIGMA_BYTES]);
-        let m64 = 0u64.wrapping_sub(u64::from(d));
+        let m64 = 0u64.wrapping_sub(u64::from(bit(delta, l)));
         let expected = t_tilde.xor(Gf([
             x_tilde.0[0] & m64,
             x_tilde.0[1] & m64,
             x_tilde.0[2] & m64,
             x_tilde.0[3] & m64,
         ]));
-        bad |= !fold(&q, &chi)
-            .to_bytes()
-            .ct_eq(&expected.to_bytes())
-            .unwrap_u8()
-            & 1;
-        rows.push(q);
+        bad |= !folded.ct_eq(&expected.to_bytes()).unwrap_u8() & 1;
     }
     if bad != 0 {
         return Err(Error::local(
@@ -238,10 +325,10 @@ pub fn alice_receive(
             "OT-extension consistency check failed",
         ));
     }
-    let cols = Zeroizing::new(transpose(&rows));
     let oracle = pad_oracle(sid_pad);
     Ok(Zeroizing::new(
         cols.iter()
+            .take(XI)
             .enumerate()
             .map(|(k, q)| {
                 let mut q_delta = Zeroizing::new([0u8; 32]);
@@ -338,5 +425,26 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.code, ErrorCode::ConsistencyCheckFailed);
+    }
+
+    /// The all-rows fold and the 8×8 transpose against their row-by-row, bit-by-bit definitions.
+    #[test]
+    fn fold_of_all_rows_and_transpose_match_their_definitions() {
+        let mut rng = rng::from_seed(&[33; 32]).unwrap();
+        let mut rows = vec![[0u8; ROW]; KAPPA];
+        for r in rows.iter_mut() {
+            rng.fill_bytes(r);
+        }
+        let cols = transpose(&rows);
+        assert_eq!(cols.len(), 8 * ROW);
+        for (c, col) in cols.iter().enumerate() {
+            for (l, row) in rows.iter().enumerate() {
+                assert_eq!(bit(col, l), bit(row, c), "row {l} column {c}");
+            }
+        }
+        let chi = chis(&SID_EXT, &[7; 100]);
+        for (l, folded) in fold_rows(&cols, &chi).iter().enumerate() {
+            assert_eq!(*folded, fold(&rows[l], &chi).to_bytes(), "row {l}");
+        }
     }
 }

@@ -8,8 +8,7 @@ use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Reader, Receives, RoundInput};
 use crate::common::wire::{self, BROADCAST};
 use crate::dkls23::curve::{dec_point, dec_scalar, enc_scalar, reduce};
-use crate::dkls23::keygen::setup_sid;
-use crate::dkls23::primitives::mul::{self, BobMul};
+use crate::dkls23::primitives::mul::BobMul;
 use crate::hash::opens;
 use k256::elliptic_curve::group::Group;
 use k256::elliptic_curve::point::AffineCoordinates;
@@ -122,7 +121,7 @@ impl SignRound2 {
                     "signer order mismatch",
                 ));
             }
-            let peer = ctx.key.peer(j)?;
+            ctx.key.peer(j)?;
             // Instance (B = me, A = j): Bob's nonce is mine, Alice's is the one j sent in round 1.
             let alice_nonce = nonces
                 .iter()
@@ -132,10 +131,9 @@ impl SignRound2 {
                 })?
                 .1;
             let (sid_run, sid_pad) = run_sids(&ctx.pair_sid(me, j), &nonce, &alice_nonce);
-            let g = mul::gadget(&setup_sid(&ctx.key.public.epoch, me, j), &peer.bob_nu);
             let chi = *bob.chi;
             let d = Zeroizing::new(
-                bob.m3(&sid_run, &sid_pad, &g, &in2.m2)
+                bob.m3(&sid_run, &sid_pad, &in2.m2)
                     .map_err(|e| e.from_party(j))?,
             );
             // Step 8 consistency checks (with pk_j, per the corrected paper text, spec §0.3).
