@@ -5,6 +5,7 @@ use super::round2::SigningContext;
 use super::suite::{self, Commitment};
 use crate::common::error::{Error, ErrorCode, Result};
 use curve25519_dalek::edwards::EdwardsPoint;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use curve25519_dalek::Scalar;
 
 /// RFC 9591 §5.4 verify_signature_share: G·z_i ?= (D_i + ρ_i·E_i) + PK_i·(c·λ_i).
@@ -16,10 +17,18 @@ pub fn verify_signature_share(
 ) -> Result<()> {
     let rho = suite::binding_factor_for(&ctx.binding_factors, commitment.id)?;
     let lambda = suite::derive_interpolating_value(&ctx.ids, commitment.id)?;
-    let comm_share = commitment.hiding + commitment.binding * rho;
-    let l = EdwardsPoint::mul_base(z);
-    let r = comm_share + public_share * (ctx.challenge * lambda);
-    if l == r {
+    // Every input is public (z_i was sent in the clear), so one variable-time multiscalar
+    // multiplication checks G·z_i − D_i − ρ_i·E_i − (c·λ_i)·PK_i = O.
+    let residue = EdwardsPoint::vartime_multiscalar_mul(
+        [*z, -Scalar::ONE, -rho, -(ctx.challenge * lambda)],
+        [
+            curve25519_dalek::constants::ED25519_BASEPOINT_POINT,
+            commitment.hiding,
+            commitment.binding,
+            *public_share,
+        ],
+    );
+    if residue.is_identity() {
         Ok(())
     } else {
         Err(Error::blame(
@@ -38,7 +47,10 @@ pub fn aggregate(
     shares: &[Scalar],
 ) -> Result<[u8; 64]> {
     let z: Scalar = shares.iter().sum();
-    if EdwardsPoint::mul_base(&z) != ctx.group_commitment + group_public_key * ctx.challenge {
+    // Public inputs: R ?= G·z − c·PK, variable time.
+    let r =
+        EdwardsPoint::vartime_double_scalar_mul_basepoint(&-ctx.challenge, group_public_key, &z);
+    if r != ctx.group_commitment {
         return Err(Error::local(
             ErrorCode::InvalidSignature,
             "aggregated signature does not verify",

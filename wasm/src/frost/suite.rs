@@ -58,22 +58,30 @@ pub fn deserialize_element(b: &[u8]) -> Result<EdwardsPoint> {
     let bytes: [u8; 32] = b
         .try_into()
         .map_err(|_| Error::local(ErrorCode::InvalidPoint, "element must be 32 bytes"))?;
-    let p = CompressedEdwardsY(bytes)
-        .decompress()
-        .ok_or_else(|| Error::local(ErrorCode::InvalidPoint, "element is not on the curve"))?;
-    if p.compress().to_bytes() != bytes {
+    // RFC 8032 §5.1.3 step 1: y ≥ p is not canonical (the 19 values p..2^255−1). The x sign bit
+    // is only free when x = 0, i.e. for y = ±1, which the identity and subgroup checks refuse.
+    // Checked on the bytes, so no inversion is spent re-encoding the point.
+    let y_at_least_p =
+        bytes[0] >= 0xed && bytes[1..31].iter().all(|b| *b == 0xff) && bytes[31] & 0x7f == 0x7f;
+    if y_at_least_p {
         return Err(Error::local(
             ErrorCode::InvalidPoint,
             "element encoding is not canonical",
         ));
     }
+    let p = CompressedEdwardsY(bytes)
+        .decompress()
+        .ok_or_else(|| Error::local(ErrorCode::InvalidPoint, "element is not on the curve"))?;
     if p.is_identity() {
         return Err(Error::local(
             ErrorCode::InvalidPoint,
             "element is the identity",
         ));
     }
-    if !p.is_torsion_free() {
+    // Torsion-free iff [ℓ]P = O iff [ℓ − 1]P = −P (ℓ is odd, the torsion has order dividing 8);
+    // P is public, so the variable-time multiplication serves.
+    let l_minus_1 = EdwardsPoint::vartime_multiscalar_mul([-Scalar::ONE], [p]);
+    if l_minus_1 != -p {
         return Err(Error::local(
             ErrorCode::InvalidPoint,
             "element is outside the prime-order subgroup",

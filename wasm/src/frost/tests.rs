@@ -285,6 +285,42 @@ fn hostile_points_are_rejected() {
     };
 }
 
+/// The byte-level canonical check and the [ℓ − 1]P = −P subgroup check against dalek's own
+/// re-encoding and `is_torsion_free`: every y ≥ p (either sign bit), and every point of a prime-order
+/// point plus each of the eight torsion points.
+#[test]
+fn deserialize_element_agrees_with_reencoding_and_torsion_checks() {
+    for i in 0u8..19 {
+        for sign in [0u8, 0x80] {
+            let mut b = [0xffu8; 32];
+            b[0] = 0xed + i;
+            b[31] = 0x7f | sign;
+            assert_eq!(
+                suite::deserialize_element(&b).unwrap_err().code,
+                ErrorCode::InvalidPoint,
+                "y = p + {i}"
+            );
+        }
+    }
+    for k in 1u64..40 {
+        let q = EdwardsPoint::mul_base(&Scalar::from(k * 7919));
+        assert_eq!(
+            suite::deserialize_element(&q.compress().to_bytes()).unwrap(),
+            q
+        );
+        for t in curve25519_dalek::constants::EIGHT_TORSION.iter().skip(1) {
+            let p = q + t;
+            assert!(!p.is_torsion_free());
+            assert_eq!(
+                suite::deserialize_element(&p.compress().to_bytes())
+                    .unwrap_err()
+                    .code,
+                ErrorCode::InvalidPoint
+            );
+        }
+    }
+}
+
 fn suite_order2() -> EdwardsPoint {
     curve25519_dalek::edwards::CompressedEdwardsY(hostile::ORDER_2)
         .decompress()
