@@ -7,8 +7,8 @@
 //! every low-volume oracle (commitments, proofs, session ids).
 #![forbid(unsafe_code)]
 
-use crate::dkls23::curve::reduce;
-use k256::Scalar;
+use k256::elliptic_curve::ops::Reduce;
+use k256::{FieldBytes, Scalar, U256};
 
 /// One oracle: BLAKE3 keyed by `derive_key(context, session id)`; secrets enter as input.
 #[derive(Clone)]
@@ -39,7 +39,7 @@ impl Oracle {
         [(); N].map(|_| {
             let mut b = [0u8; 32];
             xof.fill(&mut b);
-            reduce(&b)
+            <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&b))
         })
     }
 }
