@@ -53,7 +53,7 @@ pin_gone() {
   log "  run 'bash scripts/build-wasm.sh', check the tests, and commit the script together with the"
   log "  rebuilt src/core/wasm/* (a new compiler changes the bytes, so 'build-wasm.sh --check' fails"
   log "  until the rebuilt wasm is committed). To reproduce the committed bytes with the old pin"
-  log "  instead, add the dated https://snapshot.debian.org/archive/debian-security/ as an apt source."
+  log "  instead, add Debian's dated snapshot of debian-security (from the pin's date) as an apt source."
   exit 1
 }
 

@@ -52,12 +52,13 @@ pub fn enc_point(p: &ProjectivePoint) -> [u8; 33] {
 }
 
 /// `enc_point` of each point, with one field inversion for all (Montgomery's trick) instead of
-/// one each: the base OTs encode thousands of points.
+/// one each: the base OTs encode thousands of points. The affine copies are wiped (the DH
+/// points of the base OTs are their keys).
 pub fn enc_points(ps: &[ProjectivePoint]) -> Vec<[u8; 33]> {
-    <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(ps)
-        .iter()
-        .map(enc_affine)
-        .collect()
+    let mut affine = <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(ps);
+    let out = affine.iter().map(enc_affine).collect();
+    affine.zeroize();
+    out
 }
 
 fn enc_affine(a: &AffinePoint) -> [u8; 33] {

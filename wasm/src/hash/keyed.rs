@@ -9,6 +9,7 @@
 
 use k256::elliptic_curve::ops::Reduce;
 use k256::{FieldBytes, Scalar, U256};
+use zeroize::{Zeroize, Zeroizing};
 
 /// One oracle: BLAKE3 keyed by `derive_key(context, session id)`; secrets enter as input.
 #[derive(Clone)]
@@ -20,26 +21,37 @@ impl Oracle {
         Oracle(blake3::derive_key(context, sid))
     }
 
-    fn reader(&self, input: &[&[u8]]) -> blake3::OutputReader {
+    /// Runs `read` on the XOF over the concatenated `input`, then wipes the hasher and reader
+    /// (inputs may be secret: base-OT seeds, OT columns).
+    fn with_reader<T>(
+        &self,
+        input: &[&[u8]],
+        read: impl FnOnce(&mut blake3::OutputReader) -> T,
+    ) -> T {
         let mut h = blake3::Hasher::new_keyed(&self.0);
         for i in input {
             h.update(i);
         }
-        h.finalize_xof()
+        let mut xof = h.finalize_xof();
+        h.zeroize();
+        let out = read(&mut xof);
+        xof.zeroize();
+        out
     }
 
     /// Fills `out` from the XOF over the concatenated `input`.
     pub fn fill(&self, input: &[&[u8]], out: &mut [u8]) {
-        self.reader(input).fill(out);
+        self.with_reader(input, |xof| xof.fill(out));
     }
 
     /// `N` scalars, each 32 XOF bytes read big-endian and reduced mod q (as the spec's Hs).
     pub fn scalars<const N: usize>(&self, input: &[&[u8]]) -> [Scalar; N] {
-        let mut xof = self.reader(input);
-        [(); N].map(|_| {
-            let mut b = [0u8; 32];
-            xof.fill(&mut b);
-            <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&b))
+        self.with_reader(input, |xof| {
+            [(); N].map(|_| {
+                let mut b = Zeroizing::new([0u8; 32]);
+                xof.fill(&mut b[..]);
+                <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&b[..]))
+            })
         })
     }
 }

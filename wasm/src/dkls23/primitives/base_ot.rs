@@ -232,14 +232,14 @@ pub fn receiver_start(
     out.extend_from_slice(&seed);
     for l in 0..KAPPA {
         let b = Choice::from((choices[l / 8] >> (l % 8)) & 1);
-        let [k, e_sim, z_sim] = secrets[l];
+        let [k, e_sim, z_sim] = &secrets[l];
         let mine = &enc[7 * l..7 * l + 7];
         let e = or_challenge(sid, l, &mine[0], &mine[1..]);
         let e_real = e - e_sim;
-        let z_real = k - e_real * rs[l];
-        let e0 = Scalar::conditional_select(&e_real, &e_sim, b);
-        let z0 = Scalar::conditional_select(&z_real, &z_sim, b);
-        let z1 = Scalar::conditional_select(&z_sim, &z_real, b);
+        let z_real = Zeroizing::new(*k - e_real * rs[l]);
+        let e0 = Scalar::conditional_select(&e_real, e_sim, b);
+        let z0 = Scalar::conditional_select(&z_real, z_sim, b);
+        let z1 = Scalar::conditional_select(z_sim, &z_real, b);
         for p in &mine[1..] {
             out.extend_from_slice(p);
         }

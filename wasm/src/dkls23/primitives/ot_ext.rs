@@ -113,7 +113,7 @@ fn fold(y: &[u8], chi: &[ChiTable; 2]) -> Gf {
 /// matrix product, done by the method of the Four Russians, 8 columns of y at a time (their 256
 /// XOR combinations tabulated, then one lookup per output column). The lookup indices are bits
 /// of the public χ; the secret columns are only XORed. Returns the 256 folds as rows.
-fn fold_rows(cols: &[[u8; 32]], chi: &[ChiTable; 2]) -> Vec<[u8; SIGMA_BYTES]> {
+fn fold_rows(cols: &[[u8; 32]], chi: &[ChiTable; 2]) -> Zeroizing<Vec<[u8; SIGMA_BYTES]>> {
     let word = |c: &[u8; 32]| -> [u64; 4] {
         [0, 1, 2, 3].map(|w| u64::from_le_bytes(c[8 * w..8 * w + 8].try_into().unwrap()))
     };
@@ -128,7 +128,10 @@ fn fold_rows(cols: &[[u8; 32]], chi: &[ChiTable; 2]) -> Vec<[u8; SIGMA_BYTES]> {
         let multiples: Vec<u8> = table.0.iter().flat_map(|m| m.to_bytes()).collect();
         let matrix = transpose_bits(&multiples, 208, SIGMA_BYTES);
         for c in 0..SIGMA_BYTES {
-            let eight: Vec<[u64; 4]> = (0..8).map(|t| word(&cols[208 * b + 8 * c + t])).collect();
+            let mut eight = Zeroizing::new([[0u64; 4]; 8]);
+            for (t, e) in eight.iter_mut().enumerate() {
+                *e = word(&cols[208 * b + 8 * c + t]);
+            }
             for v in 1..256usize {
                 let (rest, low) = (v & (v - 1), v.trailing_zeros() as usize);
                 for w in 0..4 {
@@ -149,9 +152,11 @@ fn fold_rows(cols: &[[u8; 32]], chi: &[ChiTable; 2]) -> Vec<[u8; SIGMA_BYTES]> {
             .collect::<Vec<u8>>(),
     );
     let rows = Zeroizing::new(transpose_bits(&flat, 208, 32));
-    rows.chunks_exact(SIGMA_BYTES)
-        .map(|r| r.try_into().unwrap())
-        .collect()
+    Zeroizing::new(
+        rows.chunks_exact(SIGMA_BYTES)
+            .map(|r| r.try_into().unwrap())
+            .collect(),
+    )
 }
 
 /// PRG(k_l) (spec §2.4 "Extend"): 78 XOF bytes of the session's PRG oracle over (be16 l, k_l).
