@@ -112,6 +112,22 @@ function reasonOf(e: unknown): MissingPiece['reason'] {
   return 'ERROR';
 }
 
+/**
+ * Runs a JetStream management call again when it times out: at start, nodes set up their
+ * buckets together and a busy nats-server (file store, at-rest encryption) may answer one late;
+ * the retry finds what the late call made (create opens an existing bucket; add is idempotent).
+ */
+async function patiently<T>(call: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (i >= attempts || reasonOf(e) !== 'TIMEOUT') throw e;
+      await new Promise((r) => setTimeout(r, 250 * 2 ** i));
+    }
+  }
+}
+
 /** A durable consumer being delivered, and how to restart its delivery. */
 interface Delivery {
   stream: string;
@@ -177,9 +193,9 @@ export function natsBus(nc: NatsConnection): Bus {
       }),
     async stream(name, subject) {
       streams.set(name, subject);
-      const jsm = await jetstreamManager(nc);
+      const jsm = await patiently(() => jetstreamManager(nc));
       try {
-        await jsm.streams.info(name);
+        await patiently(() => jsm.streams.info(name));
       } catch {
         await jsm.streams.add(streamConfig(name, subject)).catch(() => undefined);
       }
@@ -188,10 +204,10 @@ export function natsBus(nc: NatsConnection): Bus {
       await jetstream(nc).publish(subject, data, { msgID: msgId });
     },
     async consume(stream, durable, maxPending, handle) {
-      const jsm = await jetstreamManager(nc);
+      const jsm = await patiently(() => jetstreamManager(nc));
       await jsm.consumers.add(stream, consumerConfig(durable, maxPending)).catch(() => undefined);
       const d: Delivery = { stream, durable, maxPending, handle, closed: false };
-      await deliver(d);
+      await patiently(() => deliver(d));
       deliveries.add(d);
       return {
         close: async () => {
@@ -202,7 +218,7 @@ export function natsBus(nc: NatsConnection): Bus {
       };
     },
     async kv(bucket, opts) {
-      const kv = (await openKv(bucket, opts)) as unknown as KvLike;
+      const kv = (await patiently(() => openKv(bucket, opts))) as unknown as KvLike;
       buckets.set(bucket, opts);
       return kv;
     },
