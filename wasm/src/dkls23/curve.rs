@@ -61,6 +61,11 @@ pub fn enc_points(ps: &[ProjectivePoint]) -> Vec<[u8; 33]> {
     out
 }
 
+/// The encoding of G, without the inversion `enc_point` would spend on it.
+pub fn enc_generator() -> [u8; 33] {
+    enc_affine(&AffinePoint::GENERATOR)
+}
+
 fn enc_affine(a: &AffinePoint) -> [u8; 33] {
     let mut out = [0u8; 33];
     let e = a.to_encoded_point(true);

@@ -7,7 +7,7 @@
 use super::dlog;
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::dkls23::curve::{
-    dec_point, dec_scalar, enc_point, enc_points, enc_scalar, random_scalar,
+    dec_point, dec_scalar, enc_generator, enc_points, enc_scalar, random_scalar,
 };
 use crate::hash::{hs, tag, th};
 use k256::elliptic_curve::group::Group;
@@ -42,15 +42,14 @@ fn key(sid: &[u8; 32], l: usize, p: &[u8; 33]) -> [u8; 32] {
     th(tag::OT_BASE_MSG, &[sid, &(l as u16).to_be_bytes(), p])
 }
 
-/// The OR proof's challenge over the encodings of (G, h, u, v, A0, B0, A1, B1).
-fn or_challenge(sid: &[u8; 32], l: usize, h: &[u8; 33], rest: &[[u8; 33]]) -> Scalar {
-    let mut enc = Vec::with_capacity(8 * 33);
-    enc.extend_from_slice(&enc_point(&ProjectivePoint::GENERATOR));
-    enc.extend_from_slice(h);
-    for p in rest {
-        enc.extend_from_slice(p);
-    }
-    hs(tag::ENC_FS, &[sid, &(l as u16).to_be_bytes(), &enc])
+/// The OR proof's challenge over the encodings of (G, h) and `rest` = those of (u, v, A0, B0,
+/// A1, B1) as they stand in the receiver's message.
+fn or_challenge(sid: &[u8; 32], l: usize, h: &[u8; 33], rest: &[u8]) -> Scalar {
+    let g = enc_generator();
+    hs(
+        tag::ENC_FS,
+        &[sid, &(l as u16).to_be_bytes(), &[&g[..], h, rest].concat()],
+    )
 }
 
 /// Instances whose OR proofs are checked in one linear combination.
@@ -140,10 +139,7 @@ impl Sender {
             let mut g_coeff = Scalar::ZERO;
             for (j, inst) in chunk.iter().enumerate() {
                 let l = b * BATCH + j;
-                let rest: Vec<[u8; 33]> = (0..6)
-                    .map(|i| instance(l)[33 * i..33 * (i + 1)].try_into().unwrap())
-                    .collect();
-                let e = or_challenge(sid, l, &h_enc[l], &rest);
+                let e = or_challenge(sid, l, &h_enc[l], &instance(l)[..6 * 33]);
                 let e1 = e - inst.e0;
                 let r = &rho[4 * l..4 * l + 4];
                 // z0·G + e0·v = A0, z0·h + e0·u = B0, z1·G + e1·(v − h) = A1, z1·h + e1·u = B1.
@@ -234,7 +230,7 @@ pub fn receiver_start(
         let b = Choice::from((choices[l / 8] >> (l % 8)) & 1);
         let [k, e_sim, z_sim] = &secrets[l];
         let mine = &enc[7 * l..7 * l + 7];
-        let e = or_challenge(sid, l, &mine[0], &mine[1..]);
+        let e = or_challenge(sid, l, &mine[0], &mine[1..].concat());
         let e_real = e - e_sim;
         let z_real = Zeroizing::new(*k - e_real * rs[l]);
         let e0 = Scalar::conditional_select(&e_real, e_sim, b);
@@ -270,6 +266,7 @@ impl Receiver {
 mod tests {
     use super::*;
     use crate::common::rng;
+    use crate::dkls23::curve::enc_point;
 
     const SID: [u8; 32] = [3; 32];
 

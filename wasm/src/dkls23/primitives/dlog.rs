@@ -5,7 +5,9 @@
 #![forbid(unsafe_code)]
 
 use crate::common::error::{Error, ErrorCode, Result};
-use crate::dkls23::curve::{dec_point, dec_scalar, enc_point, enc_scalar, random_scalar};
+use crate::dkls23::curve::{
+    dec_point, dec_scalar, enc_generator, enc_point, enc_scalar, random_scalar,
+};
 use crate::hash::{tag, Th};
 use k256::elliptic_curve::ops::LinearCombination;
 use k256::{ProjectivePoint, Scalar};
@@ -20,10 +22,7 @@ pub const PROOF_LEN: usize = 33 + REPS * 33 + REPS * 36;
 
 fn prefix(session: &[u8], x: &[u8; 33], a_star: &[u8]) -> Th {
     let mut t = Th::new(tag::DLOG_FISCHLIN);
-    t.put(session)
-        .put(&enc_point(&ProjectivePoint::GENERATOR))
-        .put(x)
-        .put(a_star);
+    t.put(session).put(&enc_generator()).put(x).put(a_star);
     t
 }
 

@@ -256,26 +256,9 @@ mod tests {
         g: Vec<Scalar>,
     }
 
-    /// A base-OT correlation as the DKG leaves it: Alice holds k_{Δ_l} of Bob's (k0_l, k1_l).
+    /// A base-OT correlation as the DKG leaves it, and Bob's gadget.
     fn pair(rng: &mut ChaCha20Rng) -> Pair {
-        let mut bob_keys = vec![([0u8; 32], [0u8; 32]); super::super::base_ot::KAPPA];
-        for (k0, k1) in bob_keys.iter_mut() {
-            rng.fill_bytes(k0);
-            rng.fill_bytes(k1);
-        }
-        let mut delta = [0u8; 32];
-        rng.fill_bytes(&mut delta);
-        let alice_keys = bob_keys
-            .iter()
-            .enumerate()
-            .map(|(l, (k0, k1))| {
-                if (delta[l / 8] >> (l % 8)) & 1 == 1 {
-                    *k1
-                } else {
-                    *k0
-                }
-            })
-            .collect();
+        let (bob_keys, delta, alice_keys) = ot_ext::tests::correlation(rng);
         let mut nu = [0u8; 32];
         rng.fill_bytes(&mut nu);
         Pair {
@@ -408,7 +391,7 @@ mod tests {
         assert_ne!(other_g[0], p.g[0]);
         let (bob, m1) = bob_m1(&SID_EXT, &p.bob_keys, &p.g, &mut rng);
         let chi = *bob.chi;
-        let alice = |g: &[Scalar], rng: &mut ChaCha20Rng| {
+        let alice = |g: &[Scalar], m1: &[u8], rng: &mut ChaCha20Rng| {
             alice_m2(
                 &SID_RUN,
                 &SID_EXT,
@@ -417,12 +400,12 @@ mod tests {
                 &p.alice_keys,
                 g,
                 a,
-                &m1,
+                m1,
                 rng,
             )
             .unwrap()
         };
-        let (c, m2) = alice(&other_g, &mut rng);
+        let (c, m2) = alice(&other_g, &m1, &mut rng);
         let d = bob.m3(&SID_RUN, &SID_PAD, &m2).unwrap();
         assert_ne!(c[0] + d[0], a[0] * chi, "a gadget mismatch must not add up");
         let tail = WIDTH * XI * 32;
@@ -435,19 +418,8 @@ mod tests {
             tail + 32,
             tail + 95,
         ] {
-            let (bob, m1b) = bob_m1(&SID_EXT, &p.bob_keys, &p.g, &mut rng);
-            let (_, m2) = alice_m2(
-                &SID_RUN,
-                &SID_EXT,
-                &SID_PAD,
-                &p.delta,
-                &p.alice_keys,
-                &p.g,
-                a,
-                &m1b,
-                &mut rng,
-            )
-            .unwrap();
+            let (bob, m1) = bob_m1(&SID_EXT, &p.bob_keys, &p.g, &mut rng);
+            let (_, m2) = alice(&p.g, &m1, &mut rng);
             let mut bad = m2.clone();
             bad[at] ^= 1;
             match bob.m3(&SID_RUN, &SID_PAD, &bad) {

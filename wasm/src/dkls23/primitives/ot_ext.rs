@@ -348,7 +348,7 @@ pub fn alice_receive(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::common::rng;
 
@@ -356,7 +356,9 @@ mod tests {
     const SID_PAD: [u8; 32] = [4; 32];
 
     /// Base-OT keys as the DKG leaves them: Alice holds k_{Δ_l} of Bob's (k0_l, k1_l).
-    fn correlation(rng: &mut ChaCha20Rng) -> (Vec<([u8; 32], [u8; 32])>, [u8; 32], Vec<[u8; 32]>) {
+    pub(crate) fn correlation(
+        rng: &mut ChaCha20Rng,
+    ) -> (Vec<([u8; 32], [u8; 32])>, [u8; 32], Vec<[u8; 32]>) {
         let mut bob = vec![([0u8; 32], [0u8; 32]); KAPPA];
         for (k0, k1) in bob.iter_mut() {
             rng.fill_bytes(k0);
