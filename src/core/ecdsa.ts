@@ -1,7 +1,9 @@
 /**
  * Typed bindings for threshold ECDSA on secp256k1 (DKLs23) in the wasm core: three-round key
  * generation (also used for a complete refresh) and three-round signing of a 32-byte digest,
- * optionally under a BIP32 non-hardened child key.
+ * optionally under a BIP32 non-hardened child key; and presignatures: signing rounds one and two
+ * run ahead of the message (`startEcdsaPresign`), then one online round per signature
+ * (`startEcdsaPresigned`, Groth–Shoup re-randomised, so a child key may be chosen online).
  * @module
  */
 import { call } from './errors.ts';
@@ -139,6 +141,45 @@ export class EcdsaSignRound3 extends Round<wasm.EcdsaSignRound3> {
   }
 }
 
+/** Presigning round one: signing round one under the master key, direct to each co-signer. */
+export class EcdsaPresignRound1 extends Round<wasm.EcdsaPresignRound1> {
+  /** @internal */
+  constructor(inner: wasm.EcdsaPresignRound1) {
+    super(inner);
+  }
+  /** With every round-one message in, runs the multiplications and moves to round two. */
+  advance(): EcdsaPresignRound2 {
+    return new EcdsaPresignRound2(this.consume((w) => withSeed((s) => w.advance(s))));
+  }
+}
+
+/** Presigning round two: multiplication M2 and consistency data, direct to each co-signer. */
+export class EcdsaPresignRound2 extends Round<wasm.EcdsaPresignRound2> {
+  /** @internal */
+  constructor(inner: wasm.EcdsaPresignRound2) {
+    super(inner);
+  }
+  /** With every round-two message in and checked, returns the presignature blob. It is secret
+   * and single-use: store it encrypted and delete it before starting its online round (two
+   * messages signed on one presignature reveal the key). */
+  finish(): Uint8Array {
+    return this.consume((w) => w.finish());
+  }
+}
+
+/** Online signing with a presignature: one broadcast round. */
+export class EcdsaPresignedRound extends Round<wasm.EcdsaPresignedRound> {
+  /** @internal */
+  constructor(inner: wasm.EcdsaPresignedRound) {
+    super(inner);
+  }
+  /** Returns the signature, verified by the core under the (derived) public key. */
+  finish(): EcdsaSignature {
+    const out = this.consume((w) => w.finish());
+    return { signature: out.slice(0, 64), recoveryId: out[64]!, publicKey: out.slice(65, 98) };
+  }
+}
+
 function withSeed<T>(fn: (seed: Uint8Array) => T): T {
   const seed = randomSeed();
   try {
@@ -194,6 +235,74 @@ export function startEcdsaSign(opts: EcdsaSignOptions): EcdsaSignRound1 {
         ),
     ),
   );
+}
+
+/** Starts a presigning among `signers` (DKLs23 signing rounds one and two, no message yet).
+ * Every signer of the presignature must take part in its online round. With `wipeKey`, zeroes
+ * the key blob after the call. */
+export function startEcdsaPresign(opts: {
+  key: EcdsaKeyShare | Uint8Array;
+  session: Uint8Array;
+  signers: number[];
+  wipeKey?: boolean;
+}): EcdsaPresignRound1 {
+  const blob = opts.key instanceof Uint8Array ? opts.key : opts.key.blob;
+  const signers = Uint16Array.from([...opts.signers].sort((a, b) => a - b));
+  return wipingAfter(blob, opts.wipeKey, () =>
+    withSeed(
+      (seed) =>
+        new EcdsaPresignRound1(
+          call(() => new core.EcdsaPresignRound1(blob, opts.session, signers, seed)),
+        ),
+    ),
+  );
+}
+
+/** Starts the online round signing a 32-byte digest with a presignature, under the child key at
+ * `derivationPath` (empty: the master key). `session` is fresh per request. The presignature is
+ * consumed: never pass the same blob twice. With `wipePresignature`, zeroes the blob after the
+ * call. */
+export function startEcdsaPresigned(opts: {
+  presignature: Uint8Array;
+  session: Uint8Array;
+  digest: Uint8Array;
+  derivationPath?: number[];
+  wipePresignature?: boolean;
+}): EcdsaPresignedRound {
+  const path = Uint32Array.from(opts.derivationPath ?? []);
+  return wipingAfter(opts.presignature, opts.wipePresignature, () => {
+    if ((opts.derivationPath ?? []).some((c) => !Number.isInteger(c) || c < 0 || c >= 2 ** 31)) {
+      throw new RangeError('derivation path indexes must be integers in 0..2^31-1 (non-hardened)');
+    }
+    return new EcdsaPresignedRound(
+      call(() => new core.EcdsaPresignedRound(opts.presignature, opts.session, opts.digest, path)),
+    );
+  });
+}
+
+/** Reads the public facts of a presignature blob (and validates it): this party's id, the
+ * signers, the key's epoch, the master public key and R (before the online re-randomisation). */
+export function ecdsaPresignatureInfo(blob: Uint8Array): {
+  id: number;
+  signers: number[];
+  epoch: Uint8Array;
+  publicKey: Uint8Array;
+  bigR: Uint8Array;
+} {
+  const info = JSON.parse(call(() => core.ecdsaPresignatureInfo(blob))) as {
+    id: number;
+    signers: number[];
+    epoch: string;
+    publicKey: string;
+    bigR: string;
+  };
+  return {
+    id: info.id,
+    signers: info.signers,
+    epoch: fromHex(info.epoch),
+    publicKey: fromHex(info.publicKey),
+    bigR: fromHex(info.bigR),
+  };
 }
 
 /** Reads the public facts of an ECDSA key blob (and validates it). */

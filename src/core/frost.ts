@@ -1,6 +1,7 @@
 /**
  * Typed bindings for FROST(Ed25519, SHA-512) (RFC 9591) in the wasm core: a dealerless DKG and
- * two-round signing. Each round is an object: `outgoing` messages to deliver, `receive()` for
+ * two-round signing, and presignatures: RFC 9591 §5.1 commitments ahead of the message
+ * (`startFrostPresign`), then one online round per signature (`startFrostPresigned`). Each round is an object: `outgoing` messages to deliver, `receive()` for
  * each incoming message (a rejected message leaves the state untouched), then `advance()` or
  * `finish()`, which consumes the round (a second call throws `StateConsumedError`, so signing
  * nonces can never be used twice).
@@ -106,6 +107,98 @@ export class FrostSignRound2 extends Round<wasm.FrostSignRound2> {
   finish(): Uint8Array {
     return this.consume((w) => w.finish());
   }
+}
+
+/** Presigning: nonce commitments ahead of the message, broadcast to the other signers. */
+export class FrostPresignRound1 extends Round<wasm.FrostPresignRound1> {
+  /** @internal Use `startFrostPresign`. */
+  constructor(inner: wasm.FrostPresignRound1) {
+    super(inner);
+  }
+  /** With every commitment received, returns the presignature blob. It is secret and
+   * single-use: store it encrypted and delete it before starting its online round (two
+   * messages signed with one nonce pair reveal the signing share). */
+  finish(): Uint8Array {
+    return this.consume((w) => w.finish());
+  }
+}
+
+/** Online signing with a presignature: signature shares, broadcast; each verified on receipt. */
+export class FrostPresignedRound extends Round<wasm.FrostPresignedRound> {
+  /** @internal Use `startFrostPresigned`. */
+  constructor(inner: wasm.FrostPresignedRound) {
+    super(inner);
+  }
+  /** With every share received, returns the 64-byte Ed25519 signature (checked by the core). */
+  finish(): Uint8Array {
+    return this.consume((w) => w.finish());
+  }
+}
+
+/** Starts a presigning among `signers` (RFC 9591 §5.1 commit, no message yet), seeded from the
+ * host CSPRNG. Every signer must take part in the online round. With `wipeKey`, zeroes the key
+ * blob after the call. */
+export function startFrostPresign(opts: {
+  key: FrostKeyShare | Uint8Array;
+  session: Uint8Array;
+  signers: number[];
+  wipeKey?: boolean;
+}): FrostPresignRound1 {
+  const blob = opts.key instanceof Uint8Array ? opts.key : opts.key.blob;
+  const signers = Uint16Array.from([...opts.signers].sort((a, b) => a - b));
+  const seed = randomSeed();
+  try {
+    return wipingAfter(
+      blob,
+      opts.wipeKey,
+      () =>
+        new FrostPresignRound1(
+          call(() => new core.FrostPresignRound1(blob, opts.session, signers, seed)),
+        ),
+    );
+  } finally {
+    seed.fill(0);
+  }
+}
+
+/** Starts the online round signing `message` with `key` and a presignature made with that key
+ * share (`session` fresh per request). The presignature is consumed: never pass the same blob
+ * twice. `wipeKey` / `wipePresignature` zero the blobs after the call. */
+export function startFrostPresigned(opts: {
+  key: FrostKeyShare | Uint8Array;
+  presignature: Uint8Array;
+  session: Uint8Array;
+  message: Uint8Array;
+  wipeKey?: boolean;
+  wipePresignature?: boolean;
+}): FrostPresignedRound {
+  const blob = opts.key instanceof Uint8Array ? opts.key : opts.key.blob;
+  return wipingAfter(blob, opts.wipeKey, () =>
+    wipingAfter(
+      opts.presignature,
+      opts.wipePresignature,
+      () =>
+        new FrostPresignedRound(
+          call(
+            () => new core.FrostPresignedRound(blob, opts.presignature, opts.session, opts.message),
+          ),
+        ),
+    ),
+  );
+}
+
+/** Reads the public facts of a presignature blob (and validates it). */
+export function frostPresignatureInfo(blob: Uint8Array): {
+  id: number;
+  signers: number[];
+  groupPublicKey: Uint8Array;
+} {
+  const info = JSON.parse(call(() => core.frostPresignatureInfo(blob))) as {
+    id: number;
+    signers: number[];
+    groupPublicKey: string;
+  };
+  return { id: info.id, signers: info.signers, groupPublicKey: hexToBytes(info.groupPublicKey) };
 }
 
 /** Starts a dealerless DKG as party `opts.me` (FROST KeyGen round one), seeded from the host CSPRNG. */

@@ -20,6 +20,10 @@ export const PROTOCOL = {
   ecdsaRefresh: 5,
   ecdsaReshare: 6,
   frostEd25519Reshare: 7,
+  ecdsaPresign: 8,
+  ecdsaPresigned: 9,
+  frostEd25519Presign: 10,
+  frostEd25519Presigned: 11,
 } as const;
 
 /** Routing view of a message. */

@@ -1,9 +1,17 @@
 /* tslint:disable */
 /* eslint-disable */
 /**
+ * Public facts of a presignature blob as JSON: `{"id","signers","epoch","publicKey","bigR"}`.
+ */
+export function ecdsaPresignatureInfo(blob: Uint8Array): string;
+/**
  * Public facts of an ECDSA key blob as JSON: `{"id","threshold","parties","publicKey","chainCode","epoch"}`.
  */
 export function ecdsaKeyInfo(key_blob: Uint8Array): string;
+/**
+ * Public facts of a presignature blob as JSON: `{"id","signers","groupPublicKey"}`.
+ */
+export function frostPresignatureInfo(blob: Uint8Array): string;
 /**
  * Public facts of a key blob as JSON: `{"id","threshold","parties","groupPublicKey"}`.
  */
@@ -107,6 +115,86 @@ export class EcdsaDkgRound3 {
   outgoing(): Uint8Array;
 }
 /**
+ * r" DKLs23 presigning round one (signing round one under the master key, direct).
+ */
+export class EcdsaPresignRound1 {
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Starts a presigning among `signers` (message-independent signing rounds one and two).
+   */
+  constructor(key_blob: Uint8Array, session: Uint8Array, signers: Uint16Array, seed: Uint8Array);
+  /**
+   * With every round-one message in, runs the multiplications as Alice.
+   */
+  advance(seed: Uint8Array): EcdsaPresignRound2;
+}
+/**
+ * r" DKLs23 presigning round two (signing round two, direct); finishes into a presignature.
+ */
+export class EcdsaPresignRound2 {
+  private constructor();
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * With every round-two message in and checked, returns the presignature blob (secret:
+   * store it encrypted and use it once).
+   */
+  finish(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+}
+/**
+ * r" DKLs23 online signing with a presignature (bind, u'_i, w_i; broadcast).
+ */
+export class EcdsaPresignedRound {
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * Starts the online signing of `digest` under the child key at `path`, consuming the
+   * presignature in `presignature_blob` (the host must never use it again).
+   */
+  constructor(presignature_blob: Uint8Array, session: Uint8Array, digest: Uint8Array, path: Uint32Array);
+  /**
+   * Returns `r ‖ s (64) | recovery id (1) | public key (33)`, verified before release.
+   */
+  finish(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+}
+/**
  * r" DKLs23 signing round one (nonce commitment and multiplication M1, direct).
  */
 export class EcdsaSignRound1 {
@@ -141,10 +229,6 @@ export class EcdsaSignRound2 {
   free(): void;
   [Symbol.dispose](): void;
   /**
-   * With every round-two message in, runs all checks and produces (u_i, w_i).
-   */
-  advance(): EcdsaSignRound3;
-  /**
    * Party ids whose message for this round has not arrived yet.
    */
   missing(): Uint16Array;
@@ -156,6 +240,10 @@ export class EcdsaSignRound2 {
    * The framed outgoing messages: `count u16 | (len u32 | message)*`.
    */
   outgoing(): Uint8Array;
+  /**
+   * With every round-two message in, runs all checks and produces (u_i, w_i).
+   */
+  advance(): EcdsaSignRound3;
 }
 /**
  * r" DKLs23 signing round three ((u_i, w_i), broadcast).
@@ -231,6 +319,62 @@ export class FrostDkgRound2 {
    * The framed outgoing messages: `count u16 | (len u32 | message)*`.
    */
   outgoing(): Uint8Array;
+}
+/**
+ * r" FROST presigning (nonce commitments ahead of the message, broadcast).
+ */
+export class FrostPresignRound1 {
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * Starts a presigning with the key in `key_blob` among `signers` (ascending ids).
+   */
+  constructor(key_blob: Uint8Array, session: Uint8Array, signers: Uint16Array, seed: Uint8Array);
+  /**
+   * With every commitment in, returns the presignature blob (secret: store it encrypted and
+   * use it once).
+   */
+  finish(): Uint8Array;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+}
+/**
+ * r" FROST online signing with a presignature (bind and signature share, broadcast).
+ */
+export class FrostPresignedRound {
+  free(): void;
+  [Symbol.dispose](): void;
+  /**
+   * Party ids whose message for this round has not arrived yet.
+   */
+  missing(): Uint16Array;
+  /**
+   * Validates and stores one incoming message; on error the state is unchanged.
+   */
+  receive(msg: Uint8Array): void;
+  /**
+   * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+   */
+  outgoing(): Uint8Array;
+  /**
+   * Starts the online signing of `message` with the key in `key_blob`, consuming the
+   * presignature in `presignature_blob` (the host must never use it again).
+   */
+  constructor(key_blob: Uint8Array, presignature_blob: Uint8Array, session: Uint8Array, message: Uint8Array);
+  /**
+   * With every share in and verified, returns the 64-byte Ed25519 signature.
+   */
+  finish(): Uint8Array;
 }
 /**
  * r" FROST signing round one (nonce commitments, broadcast).
@@ -373,17 +517,21 @@ export interface InitOutput {
   readonly __wbg_ecdsadkground1_free: (a: number, b: number) => void;
   readonly __wbg_ecdsadkground2_free: (a: number, b: number) => void;
   readonly __wbg_ecdsadkground3_free: (a: number, b: number) => void;
-  readonly __wbg_ecdsasignround1_free: (a: number, b: number) => void;
-  readonly __wbg_ecdsasignround2_free: (a: number, b: number) => void;
+  readonly __wbg_ecdsapresignedround_free: (a: number, b: number) => void;
+  readonly __wbg_ecdsapresignround1_free: (a: number, b: number) => void;
+  readonly __wbg_ecdsapresignround2_free: (a: number, b: number) => void;
   readonly __wbg_ecdsasignround3_free: (a: number, b: number) => void;
   readonly __wbg_frostdkground1_free: (a: number, b: number) => void;
   readonly __wbg_frostdkground2_free: (a: number, b: number) => void;
+  readonly __wbg_frostpresignedround_free: (a: number, b: number) => void;
+  readonly __wbg_frostpresignround1_free: (a: number, b: number) => void;
   readonly __wbg_frostsignround1_free: (a: number, b: number) => void;
   readonly __wbg_frostsignround2_free: (a: number, b: number) => void;
   readonly __wbg_reshareround1_free: (a: number, b: number) => void;
   readonly __wbg_reshareround2_free: (a: number, b: number) => void;
   readonly __wbg_reshareround3_free: (a: number, b: number) => void;
   readonly ecdsaKeyInfo: (a: number, b: number) => [number, number, number, number];
+  readonly ecdsaPresignatureInfo: (a: number, b: number) => [number, number, number, number];
   readonly ecdsadkground1_advance: (a: number, b: number, c: number) => [number, number, number];
   readonly ecdsadkground1_missing: (a: number) => [number, number, number, number];
   readonly ecdsadkground1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number];
@@ -398,14 +546,23 @@ export interface InitOutput {
   readonly ecdsadkground3_missing: (a: number) => [number, number, number, number];
   readonly ecdsadkground3_outgoing: (a: number) => [number, number, number, number];
   readonly ecdsadkground3_receive: (a: number, b: number, c: number) => [number, number];
+  readonly ecdsapresignedround_finish: (a: number) => [number, number, number, number];
+  readonly ecdsapresignedround_missing: (a: number) => [number, number, number, number];
+  readonly ecdsapresignedround_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number];
+  readonly ecdsapresignedround_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsapresignedround_receive: (a: number, b: number, c: number) => [number, number];
+  readonly ecdsapresignround1_advance: (a: number, b: number, c: number) => [number, number, number];
+  readonly ecdsapresignround1_missing: (a: number) => [number, number, number, number];
+  readonly ecdsapresignround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number];
+  readonly ecdsapresignround1_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsapresignround1_receive: (a: number, b: number, c: number) => [number, number];
+  readonly ecdsapresignround2_finish: (a: number) => [number, number, number];
+  readonly ecdsapresignround2_missing: (a: number) => [number, number, number, number];
+  readonly ecdsapresignround2_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsapresignround2_receive: (a: number, b: number, c: number) => [number, number];
   readonly ecdsasignround1_advance: (a: number, b: number, c: number) => [number, number, number];
-  readonly ecdsasignround1_missing: (a: number) => [number, number, number, number];
   readonly ecdsasignround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => [number, number, number];
-  readonly ecdsasignround1_outgoing: (a: number) => [number, number, number, number];
-  readonly ecdsasignround1_receive: (a: number, b: number, c: number) => [number, number];
   readonly ecdsasignround2_advance: (a: number) => [number, number, number];
-  readonly ecdsasignround2_missing: (a: number) => [number, number, number, number];
-  readonly ecdsasignround2_outgoing: (a: number) => [number, number, number, number];
   readonly ecdsasignround2_receive: (a: number, b: number, c: number) => [number, number];
   readonly ecdsasignround3_finish: (a: number) => [number, number, number, number];
   readonly ecdsasignround3_missing: (a: number) => [number, number, number, number];
@@ -413,6 +570,7 @@ export interface InitOutput {
   readonly ecdsasignround3_receive: (a: number, b: number, c: number) => [number, number];
   readonly frostKeyImport: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
   readonly frostKeyInfo: (a: number, b: number) => [number, number, number, number];
+  readonly frostPresignatureInfo: (a: number, b: number) => [number, number, number, number];
   readonly frostdkground1_advance: (a: number) => [number, number, number];
   readonly frostdkground1_missing: (a: number) => [number, number, number, number];
   readonly frostdkground1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number, number];
@@ -422,6 +580,16 @@ export interface InitOutput {
   readonly frostdkground2_missing: (a: number) => [number, number, number, number];
   readonly frostdkground2_outgoing: (a: number) => [number, number, number, number];
   readonly frostdkground2_receive: (a: number, b: number, c: number) => [number, number];
+  readonly frostpresignedround_finish: (a: number) => [number, number, number, number];
+  readonly frostpresignedround_missing: (a: number) => [number, number, number, number];
+  readonly frostpresignedround_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number];
+  readonly frostpresignedround_outgoing: (a: number) => [number, number, number, number];
+  readonly frostpresignedround_receive: (a: number, b: number, c: number) => [number, number];
+  readonly frostpresignround1_finish: (a: number) => [number, number, number];
+  readonly frostpresignround1_missing: (a: number) => [number, number, number, number];
+  readonly frostpresignround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number];
+  readonly frostpresignround1_outgoing: (a: number) => [number, number, number, number];
+  readonly frostpresignround1_receive: (a: number, b: number, c: number) => [number, number];
   readonly frostsignround1_advance: (a: number) => [number, number, number];
   readonly frostsignround1_missing: (a: number) => [number, number, number, number];
   readonly frostsignround1_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number, number];
@@ -448,6 +616,13 @@ export interface InitOutput {
   readonly reshareround3_missing: (a: number) => [number, number, number, number];
   readonly reshareround3_outgoing: (a: number) => [number, number, number, number];
   readonly reshareround3_receive: (a: number, b: number, c: number) => [number, number];
+  readonly ecdsasignround1_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsasignround1_missing: (a: number) => [number, number, number, number];
+  readonly __wbg_ecdsasignround1_free: (a: number, b: number) => void;
+  readonly ecdsasignround2_outgoing: (a: number) => [number, number, number, number];
+  readonly ecdsasignround2_missing: (a: number) => [number, number, number, number];
+  readonly __wbg_ecdsasignround2_free: (a: number, b: number) => void;
+  readonly ecdsasignround1_receive: (a: number, b: number, c: number) => [number, number];
   readonly _critical_section_1_0_acquire: () => number;
   readonly _critical_section_1_0_release: (a: number) => void;
   readonly __wbindgen_externrefs: WebAssembly.Table;

@@ -50,6 +50,32 @@ function takeFromExternrefTable0(idx) {
     return value;
 }
 /**
+ * Public facts of a presignature blob as JSON: `{"id","signers","epoch","publicKey","bigR"}`.
+ * @param {Uint8Array} blob
+ * @returns {string}
+ */
+export function ecdsaPresignatureInfo(blob) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+        const ptr0 = passArray8ToWasm0(blob, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.ecdsaPresignatureInfo(ptr0, len0);
+        var ptr2 = ret[0];
+        var len2 = ret[1];
+        if (ret[3]) {
+            ptr2 = 0; len2 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred3_0 = ptr2;
+        deferred3_1 = len2;
+        return getStringFromWasm0(ptr2, len2);
+    } finally {
+        wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+}
+
+/**
  * Public facts of an ECDSA key blob as JSON: `{"id","threshold","parties","publicKey","chainCode","epoch"}`.
  * @param {Uint8Array} key_blob
  * @returns {string}
@@ -61,6 +87,32 @@ export function ecdsaKeyInfo(key_blob) {
         const ptr0 = passArray8ToWasm0(key_blob, wasm.__wbindgen_malloc);
         const len0 = WASM_VECTOR_LEN;
         const ret = wasm.ecdsaKeyInfo(ptr0, len0);
+        var ptr2 = ret[0];
+        var len2 = ret[1];
+        if (ret[3]) {
+            ptr2 = 0; len2 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred3_0 = ptr2;
+        deferred3_1 = len2;
+        return getStringFromWasm0(ptr2, len2);
+    } finally {
+        wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+}
+
+/**
+ * Public facts of a presignature blob as JSON: `{"id","signers","groupPublicKey"}`.
+ * @param {Uint8Array} blob
+ * @returns {string}
+ */
+export function frostPresignatureInfo(blob) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+        const ptr0 = passArray8ToWasm0(blob, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.frostPresignatureInfo(ptr0, len0);
         var ptr2 = ret[0];
         var len2 = ret[1];
         if (ret[3]) {
@@ -501,6 +553,282 @@ export class EcdsaDkgRound3 {
 }
 if (Symbol.dispose) EcdsaDkgRound3.prototype[Symbol.dispose] = EcdsaDkgRound3.prototype.free;
 
+const EcdsaPresignRound1Finalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_ecdsapresignround1_free(ptr >>> 0, 1));
+/**
+ * r" DKLs23 presigning round one (signing round one under the master key, direct).
+ */
+export class EcdsaPresignRound1 {
+
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        EcdsaPresignRound1Finalization.unregister(this);
+        return ptr;
+    }
+
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_ecdsapresignround1_free(ptr, 0);
+    }
+    /**
+     * Party ids whose message for this round has not arrived yet.
+     * @returns {Uint16Array}
+     */
+    missing() {
+        const ret = wasm.ecdsapresignround1_missing(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU16FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 2, 2);
+        return v1;
+    }
+    /**
+     * Validates and stores one incoming message; on error the state is unchanged.
+     * @param {Uint8Array} msg
+     */
+    receive(msg) {
+        const ptr0 = passArray8ToWasm0(msg, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.ecdsapresignround1_receive(this.__wbg_ptr, ptr0, len0);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+     * @returns {Uint8Array}
+     */
+    outgoing() {
+        const ret = wasm.ecdsapresignround1_outgoing(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        return v1;
+    }
+    /**
+     * Starts a presigning among `signers` (message-independent signing rounds one and two).
+     * @param {Uint8Array} key_blob
+     * @param {Uint8Array} session
+     * @param {Uint16Array} signers
+     * @param {Uint8Array} seed
+     */
+    constructor(key_blob, session, signers, seed) {
+        const ptr0 = passArray8ToWasm0(key_blob, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ptr1 = passArray8ToWasm0(session, wasm.__wbindgen_malloc);
+        const len1 = WASM_VECTOR_LEN;
+        const ptr2 = passArray16ToWasm0(signers, wasm.__wbindgen_malloc);
+        const len2 = WASM_VECTOR_LEN;
+        const ptr3 = passArray8ToWasm0(seed, wasm.__wbindgen_malloc);
+        const len3 = WASM_VECTOR_LEN;
+        const ret = wasm.ecdsapresignround1_new(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        this.__wbg_ptr = ret[0] >>> 0;
+        EcdsaPresignRound1Finalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * With every round-one message in, runs the multiplications as Alice.
+     * @param {Uint8Array} seed
+     * @returns {EcdsaPresignRound2}
+     */
+    advance(seed) {
+        const ptr0 = passArray8ToWasm0(seed, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.ecdsapresignround1_advance(this.__wbg_ptr, ptr0, len0);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return EcdsaPresignRound2.__wrap(ret[0]);
+    }
+}
+if (Symbol.dispose) EcdsaPresignRound1.prototype[Symbol.dispose] = EcdsaPresignRound1.prototype.free;
+
+const EcdsaPresignRound2Finalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_ecdsapresignround2_free(ptr >>> 0, 1));
+/**
+ * r" DKLs23 presigning round two (signing round two, direct); finishes into a presignature.
+ */
+export class EcdsaPresignRound2 {
+
+    static __wrap(ptr) {
+        ptr = ptr >>> 0;
+        const obj = Object.create(EcdsaPresignRound2.prototype);
+        obj.__wbg_ptr = ptr;
+        EcdsaPresignRound2Finalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        EcdsaPresignRound2Finalization.unregister(this);
+        return ptr;
+    }
+
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_ecdsapresignround2_free(ptr, 0);
+    }
+    /**
+     * With every round-two message in and checked, returns the presignature blob (secret:
+     * store it encrypted and use it once).
+     * @returns {Uint8Array}
+     */
+    finish() {
+        const ret = wasm.ecdsapresignround2_finish(this.__wbg_ptr);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * Party ids whose message for this round has not arrived yet.
+     * @returns {Uint16Array}
+     */
+    missing() {
+        const ret = wasm.ecdsapresignround2_missing(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU16FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 2, 2);
+        return v1;
+    }
+    /**
+     * Validates and stores one incoming message; on error the state is unchanged.
+     * @param {Uint8Array} msg
+     */
+    receive(msg) {
+        const ptr0 = passArray8ToWasm0(msg, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.ecdsapresignround2_receive(this.__wbg_ptr, ptr0, len0);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+     * @returns {Uint8Array}
+     */
+    outgoing() {
+        const ret = wasm.ecdsapresignround2_outgoing(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        return v1;
+    }
+}
+if (Symbol.dispose) EcdsaPresignRound2.prototype[Symbol.dispose] = EcdsaPresignRound2.prototype.free;
+
+const EcdsaPresignedRoundFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_ecdsapresignedround_free(ptr >>> 0, 1));
+/**
+ * r" DKLs23 online signing with a presignature (bind, u'_i, w_i; broadcast).
+ */
+export class EcdsaPresignedRound {
+
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        EcdsaPresignedRoundFinalization.unregister(this);
+        return ptr;
+    }
+
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_ecdsapresignedround_free(ptr, 0);
+    }
+    /**
+     * Starts the online signing of `digest` under the child key at `path`, consuming the
+     * presignature in `presignature_blob` (the host must never use it again).
+     * @param {Uint8Array} presignature_blob
+     * @param {Uint8Array} session
+     * @param {Uint8Array} digest
+     * @param {Uint32Array} path
+     */
+    constructor(presignature_blob, session, digest, path) {
+        const ptr0 = passArray8ToWasm0(presignature_blob, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ptr1 = passArray8ToWasm0(session, wasm.__wbindgen_malloc);
+        const len1 = WASM_VECTOR_LEN;
+        const ptr2 = passArray8ToWasm0(digest, wasm.__wbindgen_malloc);
+        const len2 = WASM_VECTOR_LEN;
+        const ptr3 = passArray32ToWasm0(path, wasm.__wbindgen_malloc);
+        const len3 = WASM_VECTOR_LEN;
+        const ret = wasm.ecdsapresignedround_new(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        this.__wbg_ptr = ret[0] >>> 0;
+        EcdsaPresignedRoundFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * Returns `r ‖ s (64) | recovery id (1) | public key (33)`, verified before release.
+     * @returns {Uint8Array}
+     */
+    finish() {
+        const ret = wasm.ecdsapresignedround_finish(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        return v1;
+    }
+    /**
+     * Party ids whose message for this round has not arrived yet.
+     * @returns {Uint16Array}
+     */
+    missing() {
+        const ret = wasm.ecdsapresignedround_missing(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU16FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 2, 2);
+        return v1;
+    }
+    /**
+     * Validates and stores one incoming message; on error the state is unchanged.
+     * @param {Uint8Array} msg
+     */
+    receive(msg) {
+        const ptr0 = passArray8ToWasm0(msg, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.ecdsapresignedround_receive(this.__wbg_ptr, ptr0, len0);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+     * @returns {Uint8Array}
+     */
+    outgoing() {
+        const ret = wasm.ecdsapresignedround_outgoing(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        return v1;
+    }
+}
+if (Symbol.dispose) EcdsaPresignedRound.prototype[Symbol.dispose] = EcdsaPresignedRound.prototype.free;
+
 const EcdsaSignRound1Finalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_ecdsasignround1_free(ptr >>> 0, 1));
@@ -633,17 +961,6 @@ export class EcdsaSignRound2 {
         wasm.__wbg_ecdsasignround2_free(ptr, 0);
     }
     /**
-     * With every round-two message in, runs all checks and produces (u_i, w_i).
-     * @returns {EcdsaSignRound3}
-     */
-    advance() {
-        const ret = wasm.ecdsasignround2_advance(this.__wbg_ptr);
-        if (ret[2]) {
-            throw takeFromExternrefTable0(ret[1]);
-        }
-        return EcdsaSignRound3.__wrap(ret[0]);
-    }
-    /**
      * Party ids whose message for this round has not arrived yet.
      * @returns {Uint16Array}
      */
@@ -680,6 +997,17 @@ export class EcdsaSignRound2 {
         var v1 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
         wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
         return v1;
+    }
+    /**
+     * With every round-two message in, runs all checks and produces (u_i, w_i).
+     * @returns {EcdsaSignRound3}
+     */
+    advance() {
+        const ret = wasm.ecdsasignround2_advance(this.__wbg_ptr);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return EcdsaSignRound3.__wrap(ret[0]);
     }
 }
 if (Symbol.dispose) EcdsaSignRound2.prototype[Symbol.dispose] = EcdsaSignRound2.prototype.free;
@@ -935,6 +1263,200 @@ export class FrostDkgRound2 {
     }
 }
 if (Symbol.dispose) FrostDkgRound2.prototype[Symbol.dispose] = FrostDkgRound2.prototype.free;
+
+const FrostPresignRound1Finalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_frostpresignround1_free(ptr >>> 0, 1));
+/**
+ * r" FROST presigning (nonce commitments ahead of the message, broadcast).
+ */
+export class FrostPresignRound1 {
+
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        FrostPresignRound1Finalization.unregister(this);
+        return ptr;
+    }
+
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_frostpresignround1_free(ptr, 0);
+    }
+    /**
+     * Starts a presigning with the key in `key_blob` among `signers` (ascending ids).
+     * @param {Uint8Array} key_blob
+     * @param {Uint8Array} session
+     * @param {Uint16Array} signers
+     * @param {Uint8Array} seed
+     */
+    constructor(key_blob, session, signers, seed) {
+        const ptr0 = passArray8ToWasm0(key_blob, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ptr1 = passArray8ToWasm0(session, wasm.__wbindgen_malloc);
+        const len1 = WASM_VECTOR_LEN;
+        const ptr2 = passArray16ToWasm0(signers, wasm.__wbindgen_malloc);
+        const len2 = WASM_VECTOR_LEN;
+        const ptr3 = passArray8ToWasm0(seed, wasm.__wbindgen_malloc);
+        const len3 = WASM_VECTOR_LEN;
+        const ret = wasm.frostpresignround1_new(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        this.__wbg_ptr = ret[0] >>> 0;
+        FrostPresignRound1Finalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * With every commitment in, returns the presignature blob (secret: store it encrypted and
+     * use it once).
+     * @returns {Uint8Array}
+     */
+    finish() {
+        const ret = wasm.frostpresignround1_finish(this.__wbg_ptr);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * Party ids whose message for this round has not arrived yet.
+     * @returns {Uint16Array}
+     */
+    missing() {
+        const ret = wasm.frostpresignround1_missing(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU16FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 2, 2);
+        return v1;
+    }
+    /**
+     * Validates and stores one incoming message; on error the state is unchanged.
+     * @param {Uint8Array} msg
+     */
+    receive(msg) {
+        const ptr0 = passArray8ToWasm0(msg, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.frostpresignround1_receive(this.__wbg_ptr, ptr0, len0);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+     * @returns {Uint8Array}
+     */
+    outgoing() {
+        const ret = wasm.frostpresignround1_outgoing(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        return v1;
+    }
+}
+if (Symbol.dispose) FrostPresignRound1.prototype[Symbol.dispose] = FrostPresignRound1.prototype.free;
+
+const FrostPresignedRoundFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_frostpresignedround_free(ptr >>> 0, 1));
+/**
+ * r" FROST online signing with a presignature (bind and signature share, broadcast).
+ */
+export class FrostPresignedRound {
+
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        FrostPresignedRoundFinalization.unregister(this);
+        return ptr;
+    }
+
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_frostpresignedround_free(ptr, 0);
+    }
+    /**
+     * Party ids whose message for this round has not arrived yet.
+     * @returns {Uint16Array}
+     */
+    missing() {
+        const ret = wasm.frostpresignedround_missing(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU16FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 2, 2);
+        return v1;
+    }
+    /**
+     * Validates and stores one incoming message; on error the state is unchanged.
+     * @param {Uint8Array} msg
+     */
+    receive(msg) {
+        const ptr0 = passArray8ToWasm0(msg, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.frostpresignedround_receive(this.__wbg_ptr, ptr0, len0);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * The framed outgoing messages: `count u16 | (len u32 | message)*`.
+     * @returns {Uint8Array}
+     */
+    outgoing() {
+        const ret = wasm.frostpresignedround_outgoing(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        return v1;
+    }
+    /**
+     * Starts the online signing of `message` with the key in `key_blob`, consuming the
+     * presignature in `presignature_blob` (the host must never use it again).
+     * @param {Uint8Array} key_blob
+     * @param {Uint8Array} presignature_blob
+     * @param {Uint8Array} session
+     * @param {Uint8Array} message
+     */
+    constructor(key_blob, presignature_blob, session, message) {
+        const ptr0 = passArray8ToWasm0(key_blob, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ptr1 = passArray8ToWasm0(presignature_blob, wasm.__wbindgen_malloc);
+        const len1 = WASM_VECTOR_LEN;
+        const ptr2 = passArray8ToWasm0(session, wasm.__wbindgen_malloc);
+        const len2 = WASM_VECTOR_LEN;
+        const ptr3 = passArray8ToWasm0(message, wasm.__wbindgen_malloc);
+        const len3 = WASM_VECTOR_LEN;
+        const ret = wasm.frostpresignedround_new(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        this.__wbg_ptr = ret[0] >>> 0;
+        FrostPresignedRoundFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * With every share in and verified, returns the 64-byte Ed25519 signature.
+     * @returns {Uint8Array}
+     */
+    finish() {
+        const ret = wasm.frostpresignedround_finish(this.__wbg_ptr);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        var v1 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+        wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        return v1;
+    }
+}
+if (Symbol.dispose) FrostPresignedRound.prototype[Symbol.dispose] = FrostPresignedRound.prototype.free;
 
 const FrostSignRound1Finalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }

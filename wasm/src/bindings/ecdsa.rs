@@ -1,4 +1,5 @@
-//! DKLs23 (secp256k1 ECDSA) exports: key generation, complete refresh, signing and key info.
+//! DKLs23 (secp256k1 ECDSA) exports: key generation, complete refresh, signing, presigning and
+//! online signing with a presignature, key and presignature info.
 
 use super::{consumed, hex, js, secret, secret_out, session_id};
 use crate::common::error::{Error, ErrorCode};
@@ -36,6 +37,22 @@ round_class!(
     /// DKLs23 signing round three ((u_i, w_i), broadcast).
     EcdsaSignRound3,
     dkls23::sign::SignRound3
+);
+
+round_class!(
+    /// DKLs23 presigning round one (signing round one under the master key, direct).
+    EcdsaPresignRound1,
+    dkls23::presign::PresignRound1
+);
+round_class!(
+    /// DKLs23 presigning round two (signing round two, direct); finishes into a presignature.
+    EcdsaPresignRound2,
+    dkls23::presign::PresignRound2
+);
+round_class!(
+    /// DKLs23 online signing with a presignature (bind, u'_i, w_i; broadcast).
+    EcdsaPresignedRound,
+    dkls23::presign::PresignedRound
 );
 
 #[wasm_bindgen]
@@ -122,12 +139,7 @@ impl EcdsaSignRound1 {
         seed: Vec<u8>,
     ) -> Result<EcdsaSignRound1, JsError> {
         let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
-        let digest: [u8; 32] = digest.try_into().map_err(|_| {
-            js(Error::local(
-                ErrorCode::InvalidParameters,
-                "digest must be exactly 32 bytes",
-            ))
-        })?;
+        let digest = digest32(digest)?;
         let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
         let req = dkls23::sign::SignRequest {
             session: session_id(session)?,
@@ -163,12 +175,105 @@ impl EcdsaSignRound2 {
 impl EcdsaSignRound3 {
     /// Returns `r ‖ s (64) | recovery id (1) | public key (33)`, verified before release.
     pub fn finish(&mut self) -> Result<Vec<u8>, JsError> {
-        let sig = self.take()?.finish().map_err(js)?;
-        let mut out = sig.signature.to_vec();
-        out.push(sig.recovery_id);
-        out.extend_from_slice(&sig.public_key);
-        Ok(out)
+        Ok(signature_bytes(self.take()?.finish().map_err(js)?))
     }
+}
+
+fn digest32(digest: &[u8]) -> Result<[u8; 32], JsError> {
+    digest.try_into().map_err(|_| {
+        js(Error::local(
+            ErrorCode::InvalidParameters,
+            "digest must be exactly 32 bytes",
+        ))
+    })
+}
+
+fn signature_bytes(sig: dkls23::sign::EcdsaSignature) -> Vec<u8> {
+    let mut out = sig.signature.to_vec();
+    out.push(sig.recovery_id);
+    out.extend_from_slice(&sig.public_key);
+    out
+}
+
+#[wasm_bindgen]
+impl EcdsaPresignRound1 {
+    /// Starts a presigning among `signers` (message-independent signing rounds one and two).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        key_blob: Vec<u8>,
+        session: &[u8],
+        signers: &[u16],
+        seed: Vec<u8>,
+    ) -> Result<EcdsaPresignRound1, JsError> {
+        let key = KeyShare::from_blob(&secret(key_blob)).map_err(js)?;
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
+        let state = dkls23::presign::start(key, session_id(session)?, signers.to_vec(), &mut rng)
+            .map_err(js)?;
+        Ok(EcdsaPresignRound1 { inner: Some(state) })
+    }
+
+    /// With every round-one message in, runs the multiplications as Alice.
+    pub fn advance(&mut self, seed: Vec<u8>) -> Result<EcdsaPresignRound2, JsError> {
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
+        Ok(EcdsaPresignRound2 {
+            inner: Some(self.take()?.advance(&mut rng).map_err(js)?),
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl EcdsaPresignRound2 {
+    /// With every round-two message in and checked, returns the presignature blob (secret:
+    /// store it encrypted and use it once).
+    pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
+        Ok(secret_out(
+            self.take()?.finish().map_err(js)?.to_blob().map_err(js)?,
+        ))
+    }
+}
+
+#[wasm_bindgen]
+impl EcdsaPresignedRound {
+    /// Starts the online signing of `digest` under the child key at `path`, consuming the
+    /// presignature in `presignature_blob` (the host must never use it again).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        presignature_blob: Vec<u8>,
+        session: &[u8],
+        digest: &[u8],
+        path: &[u32],
+    ) -> Result<EcdsaPresignedRound, JsError> {
+        let presignature =
+            dkls23::presign::Presignature::from_blob(&secret(presignature_blob)).map_err(js)?;
+        let state = dkls23::presign::start_online(
+            presignature,
+            session_id(session)?,
+            digest32(digest)?,
+            path,
+        )
+        .map_err(js)?;
+        Ok(EcdsaPresignedRound { inner: Some(state) })
+    }
+
+    /// Returns `r ‖ s (64) | recovery id (1) | public key (33)`, verified before release.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsError> {
+        Ok(signature_bytes(self.take()?.finish().map_err(js)?))
+    }
+}
+
+/// Public facts of a presignature blob as JSON: `{"id","signers","epoch","publicKey","bigR"}`.
+#[wasm_bindgen(js_name = ecdsaPresignatureInfo)]
+pub fn ecdsa_presignature_info(blob: Vec<u8>) -> Result<String, JsError> {
+    let p = dkls23::presign::Presignature::from_blob(&secret(blob)).map_err(js)?;
+    let signers: Vec<String> = p.signers().iter().map(|s| s.to_string()).collect();
+    Ok(format!(
+        "{{\"id\":{},\"signers\":[{}],\"epoch\":\"{}\",\"publicKey\":\"{}\",\"bigR\":\"{}\"}}",
+        p.id(),
+        signers.join(","),
+        hex(&p.epoch()),
+        hex(&p.public_key()),
+        hex(&p.big_r())
+    ))
 }
 
 /// Public facts of an ECDSA key blob as JSON: `{"id","threshold","parties","publicKey","chainCode","epoch"}`.

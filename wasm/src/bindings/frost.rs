@@ -1,10 +1,11 @@
-//! FROST(Ed25519) exports: DKG, signing, key info and key import.
+//! FROST(Ed25519) exports: DKG, signing, presigning and online signing with a presignature, key
+//! and presignature info, key import.
 
 use super::{consumed, hex, js, secret, secret_out, session_id};
 use crate::common::error::{Error, ErrorCode};
 use crate::common::rng;
 use crate::frost::keys::{KeyPackage, PublicKeyPackage};
-use crate::frost::{dkg, sign, suite};
+use crate::frost::{dkg, presign, sign, suite};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
@@ -28,6 +29,81 @@ round_class!(
     FrostSignRound2,
     sign::SignRound2
 );
+
+round_class!(
+    /// FROST presigning (nonce commitments ahead of the message, broadcast).
+    FrostPresignRound1,
+    presign::PresignRound1
+);
+round_class!(
+    /// FROST online signing with a presignature (bind and signature share, broadcast).
+    FrostPresignedRound,
+    presign::PresignedRound
+);
+
+#[wasm_bindgen]
+impl FrostPresignRound1 {
+    /// Starts a presigning with the key in `key_blob` among `signers` (ascending ids).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        key_blob: Vec<u8>,
+        session: &[u8],
+        signers: &[u16],
+        seed: Vec<u8>,
+    ) -> Result<FrostPresignRound1, JsError> {
+        let key = KeyPackage::from_blob(&secret(key_blob)).map_err(js)?;
+        let mut rng = rng::from_seed(&secret(seed)).map_err(js)?;
+        let state =
+            presign::start(key, session_id(session)?, signers.to_vec(), &mut rng).map_err(js)?;
+        Ok(FrostPresignRound1 { inner: Some(state) })
+    }
+
+    /// With every commitment in, returns the presignature blob (secret: store it encrypted and
+    /// use it once).
+    pub fn finish(&mut self) -> Result<js_sys::Uint8Array, JsError> {
+        Ok(secret_out(
+            self.take()?.finish().map_err(js)?.to_blob().map_err(js)?,
+        ))
+    }
+}
+
+#[wasm_bindgen]
+impl FrostPresignedRound {
+    /// Starts the online signing of `message` with the key in `key_blob`, consuming the
+    /// presignature in `presignature_blob` (the host must never use it again).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        key_blob: Vec<u8>,
+        presignature_blob: Vec<u8>,
+        session: &[u8],
+        message: &[u8],
+    ) -> Result<FrostPresignedRound, JsError> {
+        let key = KeyPackage::from_blob(&secret(key_blob)).map_err(js)?;
+        let presignature =
+            presign::FrostPresignature::from_blob(&secret(presignature_blob)).map_err(js)?;
+        let state =
+            presign::start_online(key, presignature, session_id(session)?, message).map_err(js)?;
+        Ok(FrostPresignedRound { inner: Some(state) })
+    }
+
+    /// With every share in and verified, returns the 64-byte Ed25519 signature.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsError> {
+        Ok(self.take()?.finish().map_err(js)?.to_vec())
+    }
+}
+
+/// Public facts of a presignature blob as JSON: `{"id","signers","groupPublicKey"}`.
+#[wasm_bindgen(js_name = frostPresignatureInfo)]
+pub fn frost_presignature_info(blob: Vec<u8>) -> Result<String, JsError> {
+    let p = presign::FrostPresignature::from_blob(&secret(blob)).map_err(js)?;
+    let signers: Vec<String> = p.signers().iter().map(|s| s.to_string()).collect();
+    Ok(format!(
+        "{{\"id\":{},\"signers\":[{}],\"groupPublicKey\":\"{}\"}}",
+        p.id(),
+        signers.join(","),
+        hex(&p.group_public_key())
+    ))
+}
 
 #[wasm_bindgen]
 impl FrostDkgRound1 {

@@ -39,6 +39,14 @@ pub enum Protocol {
     EcdsaReshare = 6,
     /// Ed25519 resharing (committee or threshold change; also the Ed25519 refresh).
     FrostEd25519Reshare = 7,
+    /// DKLs23 secp256k1 presigning: signing rounds 1–2, message-independent (`dkls23::presign`).
+    EcdsaPresign = 8,
+    /// DKLs23 secp256k1 online signing with a presignature (one broadcast round).
+    EcdsaPresigned = 9,
+    /// FROST(Ed25519) presigning: RFC 9591 §5.1 commitments ahead of the message.
+    FrostEd25519Presign = 10,
+    /// FROST(Ed25519) online signing with a presignature (RFC 9591 §5.2–5.4, one round).
+    FrostEd25519Presigned = 11,
 }
 
 /// The routing and binding fields of a message.

@@ -338,3 +338,177 @@ fn a_run_nonce_the_peers_disagree_on_fails_the_session_typed_and_named() {
         "party 2's view is consistent"
     );
 }
+
+// ---- Presignatures (`presign`): rounds 1–2 ahead of the message, one online round. ----
+
+use super::presign::{self, Presignature};
+use crate::common::error::{Error, Result};
+
+/// Runs a presigning among `signers`; returns each signer's presignature blob, in signer order.
+fn run_presign(keys: &[KeyShare], signers: &[u16], session: [u8; 32]) -> Vec<Vec<u8>> {
+    let mut rng = rng::from_seed(&[session[0] ^ 0x55; 32]).unwrap();
+    let mut p1: Vec<presign::PresignRound1> = signers
+        .iter()
+        .map(|id| {
+            presign::start(
+                keys[usize::from(*id - 1)].clone(),
+                session,
+                signers.to_vec(),
+                &mut rng,
+            )
+            .unwrap()
+        })
+        .collect();
+    let msgs: Vec<Vec<u8>> = p1.iter().flat_map(|s| frames(s.outgoing())).collect();
+    route(signers, &msgs, |i, m| p1[i].receive(m).unwrap());
+    let mut p2: Vec<presign::PresignRound2> = p1
+        .into_iter()
+        .map(|s| s.advance(&mut rng).unwrap())
+        .collect();
+    let msgs: Vec<Vec<u8>> = p2.iter().flat_map(|s| frames(s.outgoing())).collect();
+    route(signers, &msgs, |i, m| p2[i].receive(m).unwrap());
+    p2.into_iter()
+        .map(|s| s.finish().unwrap().to_blob().unwrap().to_vec())
+        .collect()
+}
+
+/// The online round: signer k uses `blobs[k]` and `digests[k]`; the error of the first signer
+/// (in signer order) that meets one is returned.
+fn run_online(
+    blobs: &[Vec<u8>],
+    session: [u8; 32],
+    digests: &[[u8; 32]],
+    path: &[u32],
+) -> Result<EcdsaSignature> {
+    let mut rounds = Vec::new();
+    let mut ids = Vec::new();
+    for (blob, digest) in blobs.iter().zip(digests) {
+        let p = Presignature::from_blob(blob)?;
+        ids.push(p.id());
+        rounds.push(presign::start_online(p, session, *digest, path)?);
+    }
+    let msgs: Vec<Vec<u8>> = rounds.iter().flat_map(|s| frames(s.outgoing())).collect();
+    let mut errs: Vec<Option<Error>> = vec![None; ids.len()];
+    route(&ids, &msgs, |i, m| {
+        if let Err(e) = rounds[i].receive(m) {
+            errs[i].get_or_insert(e);
+        }
+    });
+    if let Some(e) = errs.into_iter().flatten().next() {
+        return Err(e);
+    }
+    let sigs: Vec<EcdsaSignature> = rounds
+        .into_iter()
+        .map(|s| s.finish())
+        .collect::<Result<_>>()?;
+    assert!(sigs.iter().all(|s| *s == sigs[0]));
+    Ok(sigs[0].clone())
+}
+
+fn presign_and_sign(keys: &[KeyShare], signers: &[u16], path: &[u32], seed: u8) {
+    let blobs = run_presign(keys, signers, [seed; 32]);
+    let info = Presignature::from_blob(&blobs[0]).unwrap();
+    assert_eq!(info.signers(), signers);
+    let big_r = info.big_r();
+    let digest = [seed ^ 0x0f; 32];
+    let sig = run_online(
+        &blobs,
+        [seed ^ 0xf0; 32],
+        &vec![digest; signers.len()],
+        path,
+    )
+    .unwrap();
+    let child = derive::derive(&keys[0].public.public_key, &keys[0].public.chain, path).unwrap();
+    assert_eq!(sig.public_key, enc_point(&child.public_key));
+    check(&sig, &digest, &sig.public_key);
+    // Re-randomised: r is x(R'), not x(R).
+    assert_ne!(
+        &sig.signature[..32],
+        &big_r[1..],
+        "R' = R + δG differs from R"
+    );
+}
+
+#[test]
+fn presign_then_online_2_of_3_and_3_of_5_with_and_without_a_path() {
+    let keys = run_dkg(2, 3, None, [0x41; 32]);
+    presign_and_sign(&keys, &[1, 3], &[], 1);
+    presign_and_sign(&keys, &[1, 2, 3], &[7, 0, 42], 2);
+    presign_and_sign(&keys, &[2, 3], &[1], 3);
+    let keys = run_dkg(3, 5, None, [0x43; 32]);
+    presign_and_sign(&keys, &[1, 3, 5], &[], 4);
+    presign_and_sign(&keys, &[1, 2, 3, 4, 5], &[0, 5], 5);
+}
+
+#[test]
+fn presigned_online_disagreements_are_named() {
+    let keys = run_dkg(2, 3, None, [0x45; 32]);
+    let a = run_presign(&keys, &[1, 2], [0x10; 32]);
+    let b = run_presign(&keys, &[1, 2], [0x11; 32]);
+    let digest = [0x33; 32];
+    // Two presignatures: signer 1 on a, signer 2 on b.
+    let err = run_online(&[a[0].clone(), b[1].clone()], [0x20; 32], &[digest; 2], &[]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InconsistentBroadcast);
+    assert_eq!(err.culprits, vec![2], "signer 1 names signer 2");
+    // Two digests.
+    let err = run_online(&a, [0x21; 32], &[digest, [0x34; 32]], &[]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InconsistentBroadcast);
+    assert_eq!(err.culprits, vec![2]);
+    // Two paths.
+    let mut rounds: Vec<presign::PresignedRound> = a
+        .iter()
+        .zip([vec![], vec![1u32]])
+        .map(|(b, p)| {
+            presign::start_online(Presignature::from_blob(b).unwrap(), [0x22; 32], digest, &p)
+                .unwrap()
+        })
+        .collect();
+    let from_2 = frames(rounds[1].outgoing()).remove(0);
+    let err = rounds[0].receive(&from_2).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InconsistentBroadcast);
+    assert_eq!(err.culprits, vec![2]);
+    // A presignature of another key: its signers use another sid.
+    let other = run_dkg(2, 3, None, [0x47; 32]);
+    let c = run_presign(&other, &[1, 2], [0x10; 32]);
+    let err = run_online(&[a[0].clone(), c[1].clone()], [0x23; 32], &[digest; 2], &[]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InconsistentBroadcast);
+    // The honest pair still signs.
+    let sig = run_online(&a, [0x24; 32], &[digest; 2], &[]).unwrap();
+    check(&sig, &digest, &keys[0].public().public_key());
+}
+
+#[test]
+fn presignature_blobs_that_are_truncated_garbage_or_another_kind_are_refused() {
+    let keys = run_dkg(2, 2, None, [0x49; 32]);
+    let blobs = run_presign(&keys, &[1, 2], [0x12; 32]);
+    let blob = &blobs[0];
+    for bad in [
+        blob[..blob.len() - 1].to_vec(),
+        blob[..10].to_vec(),
+        vec![],
+        vec![0xff; 300],
+        [blob.clone(), vec![0]].concat(),
+    ] {
+        assert_eq!(
+            Presignature::from_blob(&bad).err().unwrap().code,
+            ErrorCode::Decode
+        );
+    }
+    let key_blob = keys[0].to_blob().unwrap();
+    assert!(Presignature::from_blob(&key_blob).is_err());
+    let mut other_kind = blob.clone();
+    other_kind[1] = 4;
+    assert_eq!(
+        Presignature::from_blob(&other_kind).err().unwrap().code,
+        ErrorCode::WrongProtocol
+    );
+    // Presigning checks the signer set as signing does.
+    let mut rng = rng::from_seed(&[1; 32]).unwrap();
+    assert_eq!(
+        presign::start(keys[0].clone(), [1; 32], vec![1], &mut rng)
+            .err()
+            .unwrap()
+            .code,
+        ErrorCode::NotEnoughSigners
+    );
+}

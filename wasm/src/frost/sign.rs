@@ -152,22 +152,28 @@ impl Receives for SignRound1 {
 
     /// Reads one signer's commitments (RFC 9591 §5.2: every element deserialized and checked).
     fn read(&self, r: &mut Reader<'_>) -> Result<Commitment> {
-        let sender = r.sender();
-        if r.take(32)? != self.digest {
-            return Err(Error::blame(
-                ErrorCode::InconsistentBroadcast,
-                sender,
-                "sender is signing a different request",
-            ));
-        }
-        let hiding = suite::deserialize_element(r.take(32)?).map_err(|e| e.from_party(sender))?;
-        let binding = suite::deserialize_element(r.take(32)?).map_err(|e| e.from_party(sender))?;
-        Ok(Commitment {
-            id: sender,
-            hiding,
-            binding,
-        })
+        read_commitment(r, &self.digest)
     }
+}
+
+/// Reads `digest ‖ hiding ‖ binding` (RFC 9591 §5.2: every element deserialized and checked);
+/// a sender on another request is `InconsistentBroadcast`. Shared with `presign`.
+pub(crate) fn read_commitment(r: &mut Reader<'_>, digest: &[u8; 32]) -> Result<Commitment> {
+    let sender = r.sender();
+    if r.take(32)? != digest {
+        return Err(Error::blame(
+            ErrorCode::InconsistentBroadcast,
+            sender,
+            "sender is signing a different request",
+        ));
+    }
+    let hiding = suite::deserialize_element(r.take(32)?).map_err(|e| e.from_party(sender))?;
+    let binding = suite::deserialize_element(r.take(32)?).map_err(|e| e.from_party(sender))?;
+    Ok(Commitment {
+        id: sender,
+        hiding,
+        binding,
+    })
 }
 
 impl SignRound1 {
@@ -205,44 +211,31 @@ impl SignRound1 {
         );
         // The secret share is wiped here, as `key` drops: the last round needs only public data.
         Ok(SignRound2 {
-            public: key.public.clone(),
-            ctx,
-            list,
-            own_share: z,
+            shares: Shares {
+                public: key.public.clone(),
+                ctx,
+                list,
+                own_share: z,
+            },
             input,
         })
     }
 }
 
-/// Round-two state: the shared signing context and the shares received, each verified on arrival.
-pub struct SignRound2 {
-    public: PublicKeyPackage,
-    ctx: SigningContext,
-    list: Vec<Commitment>,
-    own_share: Scalar,
-    input: RoundInput<Scalar>,
+/// What verifying and aggregating the shares needs (RFC 9591 §5.3–5.4): the group's public
+/// data, the signing context, the commitment list and this signer's share. Shared by round two
+/// and the presigned online round (`presign`).
+pub(crate) struct Shares {
+    pub(crate) public: PublicKeyPackage,
+    pub(crate) ctx: SigningContext,
+    pub(crate) list: Vec<Commitment>,
+    pub(crate) own_share: Scalar,
 }
 
-impl SignRound2 {
-    /// The binding factors of RFC 9591 §4.4, `(id, ρ)` ascending by id (public values).
-    pub fn binding_factors(&self) -> &[(u16, Scalar)] {
-        &self.ctx.binding_factors
-    }
-}
-
-impl Receives for SignRound2 {
-    type Message = Scalar;
-    fn input(&self) -> &RoundInput<Scalar> {
-        &self.input
-    }
-    fn input_mut(&mut self) -> &mut RoundInput<Scalar> {
-        &mut self.input
-    }
-
+impl Shares {
     /// Verifies (RFC 9591 §5.4) one signer's share; an invalid share names its signer.
-    fn read(&self, r: &mut Reader<'_>) -> Result<Scalar> {
-        let (sender, payload) = (r.sender(), r.rest());
-        let z = suite::deserialize_scalar(payload).map_err(|e| e.from_party(sender))?;
+    pub(crate) fn verify(&self, sender: u16, bytes: &[u8]) -> Result<Scalar> {
+        let z = suite::deserialize_scalar(bytes).map_err(|e| e.from_party(sender))?;
         let commitment = self.list.iter().find(|c| c.id == sender).ok_or_else(|| {
             Error::blame(
                 ErrorCode::UnknownSender,
@@ -258,14 +251,48 @@ impl Receives for SignRound2 {
         )?;
         Ok(z)
     }
+
+    /// RFC 9591 §5.3: aggregates the verified shares of `input` and this signer's into the
+    /// 64-byte Ed25519 signature `R ‖ z` and checks it.
+    pub(crate) fn aggregate(&self, input: &RoundInput<Scalar>) -> Result<[u8; 64]> {
+        input.require_complete()?;
+        let mut shares: Vec<Scalar> = input.iter().map(|(_, z)| *z).collect();
+        shares.push(self.own_share);
+        aggregate::aggregate(&self.ctx, &self.public.group_public_key, &shares)
+    }
+}
+
+/// Round-two state: the shared signing context and the shares received, each verified on arrival.
+pub struct SignRound2 {
+    shares: Shares,
+    input: RoundInput<Scalar>,
+}
+
+impl SignRound2 {
+    /// The binding factors of RFC 9591 §4.4, `(id, ρ)` ascending by id (public values).
+    pub fn binding_factors(&self) -> &[(u16, Scalar)] {
+        &self.shares.ctx.binding_factors
+    }
+}
+
+impl Receives for SignRound2 {
+    type Message = Scalar;
+    fn input(&self) -> &RoundInput<Scalar> {
+        &self.input
+    }
+    fn input_mut(&mut self) -> &mut RoundInput<Scalar> {
+        &mut self.input
+    }
+
+    /// Verifies (RFC 9591 §5.4) one signer's share; an invalid share names its signer.
+    fn read(&self, r: &mut Reader<'_>) -> Result<Scalar> {
+        self.shares.verify(r.sender(), r.rest())
+    }
 }
 
 impl SignRound2 {
     /// RFC 9591 §5.3: aggregates into the 64-byte Ed25519 signature `R ‖ z` and checks it.
     pub fn finish(self) -> Result<[u8; 64]> {
-        self.input.require_complete()?;
-        let mut shares: Vec<Scalar> = self.input.iter().map(|(_, z)| *z).collect();
-        shares.push(self.own_share);
-        aggregate::aggregate(&self.ctx, &self.public.group_public_key, &shares)
+        self.shares.aggregate(&self.input)
     }
 }

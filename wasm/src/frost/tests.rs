@@ -346,3 +346,165 @@ fn hostile_scalars_are_rejected() {
         ErrorCode::InvalidScalar
     );
 }
+
+// ---- Presignatures (`presign`): §5.1 ahead of the message, then one online round. ----
+
+use super::presign::{self, FrostPresignature};
+use crate::common::error::{Error, Result};
+use crate::test_util::route;
+
+/// A presigning among `signers`; each signer's presignature blob, in signer order.
+fn run_frost_presign(keys: &[KeyPackage], signers: &[u16], session: [u8; 32]) -> Vec<Vec<u8>> {
+    let mut p1: Vec<presign::PresignRound1> = signers
+        .iter()
+        .map(|id| {
+            presign::start(
+                keys[usize::from(*id - 1)].clone(),
+                session,
+                signers.to_vec(),
+                &mut rng::from_seed(&[(*id as u8 ^ session[0]) | 0x80; 32]).unwrap(),
+            )
+            .unwrap()
+        })
+        .collect();
+    let msgs: Vec<Vec<u8>> = p1.iter().flat_map(|s| frames(s.outgoing())).collect();
+    route(signers, &msgs, |i, m| p1[i].receive(m).unwrap());
+    p1.into_iter()
+        .map(|s| s.finish().unwrap().to_blob().unwrap().to_vec())
+        .collect()
+}
+
+/// The online round: signer k signs `messages[k]` with `keys[k]` and `blobs[k]`; the error of
+/// the first signer (in signer order) that meets one.
+fn run_frost_online(
+    keys: &[KeyPackage],
+    blobs: &[Vec<u8>],
+    session: [u8; 32],
+    messages: &[&[u8]],
+) -> Result<[u8; 64]> {
+    let mut rounds = Vec::new();
+    let mut ids = Vec::new();
+    for ((key, blob), message) in keys.iter().zip(blobs).zip(messages) {
+        ids.push(key.id());
+        let p = FrostPresignature::from_blob(blob)?;
+        rounds.push(presign::start_online(key.clone(), p, session, message)?);
+    }
+    let msgs: Vec<Vec<u8>> = rounds.iter().flat_map(|s| frames(s.outgoing())).collect();
+    let mut errs: Vec<Option<Error>> = vec![None; ids.len()];
+    route(&ids, &msgs, |i, m| {
+        if let Err(e) = rounds[i].receive(m) {
+            errs[i].get_or_insert(e);
+        }
+    });
+    if let Some(e) = errs.into_iter().flatten().next() {
+        return Err(e);
+    }
+    let sigs: Vec<[u8; 64]> = rounds
+        .into_iter()
+        .map(|s| s.finish())
+        .collect::<Result<_>>()?;
+    assert!(sigs.iter().all(|s| s == &sigs[0]));
+    Ok(sigs[0])
+}
+
+fn dalek_verify(gpk: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> bool {
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(gpk).unwrap();
+    vk.verify_strict(message, &ed25519_dalek::Signature::from_bytes(sig))
+        .is_ok()
+}
+
+fn signer_keys(keys: &[KeyPackage], signers: &[u16]) -> Vec<KeyPackage> {
+    signers
+        .iter()
+        .map(|id| keys[usize::from(*id - 1)].clone())
+        .collect()
+}
+
+#[test]
+fn frost_presign_then_online_2_of_3_and_3_of_5() {
+    for (t, n, sets) in [
+        (2u16, 3u16, vec![vec![1u16, 3], vec![1, 2, 3]]),
+        (3, 5, vec![vec![1, 3, 5], vec![1, 2, 3, 4, 5]]),
+    ] {
+        let keys = run_dkg(t, n);
+        let gpk = keys[0].public().group_public_key();
+        for signers in sets {
+            let blobs = run_frost_presign(&keys, &signers, [signers.len() as u8; 32]);
+            let p = FrostPresignature::from_blob(&blobs[0]).unwrap();
+            assert_eq!(p.signers(), &signers[..]);
+            assert_eq!(p.group_public_key(), gpk);
+            let message: &[u8] = b"presigned message";
+            let sig = run_frost_online(
+                &signer_keys(&keys, &signers),
+                &blobs,
+                [0x77; 32],
+                &vec![message; signers.len()],
+            )
+            .unwrap();
+            assert!(dalek_verify(&gpk, message, &sig));
+            assert!(!dalek_verify(&gpk, b"another message", &sig));
+        }
+    }
+}
+
+#[test]
+fn frost_presigned_disagreements_and_bad_blobs_are_refused() {
+    let keys = run_dkg(2, 3);
+    let signers = [1u16, 2];
+    let ks = signer_keys(&keys, &signers);
+    let a = run_frost_presign(&keys, &signers, [0x10; 32]);
+    let b = run_frost_presign(&keys, &signers, [0x11; 32]);
+    let m: &[u8] = b"m";
+    let err = run_frost_online(&ks, &[a[0].clone(), b[1].clone()], [1; 32], &[m, m]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InconsistentBroadcast);
+    assert_eq!(err.culprits, vec![2]);
+    let err = run_frost_online(&ks, &a, [2; 32], &[m, b"n"]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InconsistentBroadcast);
+    assert_eq!(err.culprits, vec![2]);
+    // A presignature for another key (the RFC's vector key), or another party's, is refused.
+    let other = vector_key(1);
+    let err = presign::start_online(
+        other,
+        FrostPresignature::from_blob(&a[0]).unwrap(),
+        [3; 32],
+        m,
+    )
+    .err()
+    .unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidParameters);
+    let err = presign::start_online(
+        keys[1].clone(),
+        FrostPresignature::from_blob(&a[0]).unwrap(),
+        [3; 32],
+        m,
+    )
+    .err()
+    .unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidParameters);
+    // Truncated, garbage, trailing bytes: Decode; another kind: WrongProtocol.
+    let blob = &a[0];
+    for bad in [
+        blob[..blob.len() - 1].to_vec(),
+        blob[..8].to_vec(),
+        vec![],
+        vec![0xff; 200],
+        [blob.clone(), vec![0]].concat(),
+    ] {
+        assert_eq!(
+            FrostPresignature::from_blob(&bad).err().unwrap().code,
+            ErrorCode::Decode
+        );
+    }
+    let mut other_kind = blob.clone();
+    other_kind[1] = 3;
+    assert_eq!(
+        FrostPresignature::from_blob(&other_kind)
+            .err()
+            .unwrap()
+            .code,
+        ErrorCode::WrongProtocol
+    );
+    // The honest pair still signs.
+    let sig = run_frost_online(&ks, &a, [4; 32], &[m, m]).unwrap();
+    assert!(dalek_verify(&keys[0].public().group_public_key(), m, &sig));
+}

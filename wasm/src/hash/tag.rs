@@ -29,3 +29,6 @@ pub mod blake3 {
     pub const MUL_CHALLENGE: &str = "tessera/dkls23/mul/challenge/v2 blake3";
     pub const OT_BASE_BATCH: &str = "tessera/dkls23/ot/base/or-proof-batch/v1 blake3";
 }
+
+/// Presignatures (`dkls23::presign`): the Groth–Shoup re-randomiser δ (Hs under this tag).
+pub const PRESIGN_DELTA: &[u8] = b"tessera/dkls23/presign/delta/v1";

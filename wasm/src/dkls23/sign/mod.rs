@@ -29,10 +29,10 @@
 //! per-signing context and the session ids they share.
 #![forbid(unsafe_code)]
 
-mod request;
-mod round1;
-mod round2;
-mod round3;
+pub(crate) mod request;
+pub(crate) mod round1;
+pub(crate) mod round2;
+pub(crate) mod round3;
 
 pub use request::{EcdsaSignature, SignRequest, NONCE_LEN};
 #[cfg(test)]

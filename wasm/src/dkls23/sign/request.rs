@@ -41,19 +41,21 @@ pub struct SignRequest {
     pub path: Vec<u32>,
 }
 
-pub(super) struct Ctx {
-    pub(super) key: KeyShare,
-    pub(super) signers: Vec<u16>,
-    pub(super) others: Vec<u16>,
-    pub(super) sign_sid: [u8; 32],
-    pub(super) session: SessionId,
-    pub(super) digest: [u8; 32],
-    pub(super) public_key: ProjectivePoint,
-    pub(super) x: Zeroizing<Scalar>,
+pub(crate) struct Ctx {
+    /// `EcdsaSign`, or `EcdsaPresign` for a presigning (rounds 1–2 only, `dkls23::presign`).
+    pub(crate) protocol: Protocol,
+    pub(crate) key: KeyShare,
+    pub(crate) signers: Vec<u16>,
+    pub(crate) others: Vec<u16>,
+    pub(crate) sign_sid: [u8; 32],
+    pub(crate) session: SessionId,
+    pub(crate) digest: [u8; 32],
+    pub(crate) public_key: ProjectivePoint,
+    pub(crate) x: Zeroizing<Scalar>,
 }
 
 impl Ctx {
-    pub(super) fn me(&self) -> u16 {
+    pub(crate) fn me(&self) -> u16 {
         self.key.id
     }
     /// The spec's sid_M(B, A) for this request (the same in every run of the session id).
@@ -69,7 +71,7 @@ impl Ctx {
     /// What round `round` expects from every other signer.
     pub(super) fn expects(&self, round: u8, direct: bool, payload_len: usize) -> Expects {
         Expects {
-            protocol: Protocol::EcdsaSign,
+            protocol: self.protocol,
             session: self.session,
             round,
             me: self.key.id,
@@ -79,7 +81,7 @@ impl Ctx {
     }
     pub(super) fn header(&self, round: u8, receiver: u16) -> Header {
         Header {
-            protocol: Protocol::EcdsaSign,
+            protocol: self.protocol,
             session: self.session,
             round,
             sender: self.key.id,

@@ -7,7 +7,7 @@ use super::request::{ext_sid, run_sids, Ctx, SignRequest, NONCE_LEN, R1_LEN, R2_
 use super::round2::SignRound2;
 use crate::common::error::{Error, ErrorCode, Result};
 use crate::common::round::{Reader, Receives, RoundInput};
-use crate::common::wire;
+use crate::common::wire::{self, Protocol};
 use crate::dkls23::curve::{enc_point, enc_scalar, lagrange, random_scalar};
 use crate::dkls23::derive;
 use crate::dkls23::keygen::setup_sid;
@@ -57,25 +57,7 @@ pub(crate) fn start_with_nonce(
     nonce: [u8; NONCE_LEN],
     rng: &mut ChaCha20Rng,
 ) -> Result<SignRound1> {
-    if key.is_pending() {
-        return Err(Error::local(
-            ErrorCode::InvalidParameters,
-            "share is pending its pairwise setup; finish the reshare with a refresh",
-        ));
-    }
-    crate::common::params::validate_identifiers(&req.signers, key.public.parties)?;
-    if req.signers.len() < usize::from(key.public.threshold) {
-        return Err(Error::local(
-            ErrorCode::NotEnoughSigners,
-            "fewer signers than the key's threshold",
-        ));
-    }
-    if !req.signers.contains(&key.id) {
-        return Err(Error::local(
-            ErrorCode::InvalidParameters,
-            "the local party is not among the signers",
-        ));
-    }
+    check_signers(&key, &req.signers)?;
     let derived = derive::derive(&key.public.public_key, &key.public.chain, &req.path)?;
     let x = Zeroizing::new(key.x + derived.tweak);
     let ids: Vec<u8> = req.signers.iter().flat_map(|s| s.to_be_bytes()).collect();
@@ -98,6 +80,7 @@ pub(crate) fn start_with_nonce(
         .filter(|s| *s != key.id)
         .collect();
     let ctx = Ctx {
+        protocol: Protocol::EcdsaSign,
         signers: req.signers,
         others,
         sign_sid,
@@ -107,7 +90,36 @@ pub(crate) fn start_with_nonce(
         x,
         key,
     };
+    begin(ctx, nonce, rng)
+}
 
+/// The signer-set checks of a signing or presigning start (spec §4 Round 1 preconditions).
+pub(crate) fn check_signers(key: &KeyShare, signers: &[u16]) -> Result<()> {
+    if key.is_pending() {
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "share is pending its pairwise setup; finish the reshare with a refresh",
+        ));
+    }
+    crate::common::params::validate_identifiers(signers, key.public.parties)?;
+    if signers.len() < usize::from(key.public.threshold) {
+        return Err(Error::local(
+            ErrorCode::NotEnoughSigners,
+            "fewer signers than the key's threshold",
+        ));
+    }
+    if !signers.contains(&key.id) {
+        return Err(Error::local(
+            ErrorCode::InvalidParameters,
+            "the local party is not among the signers",
+        ));
+    }
+    Ok(())
+}
+
+/// Steps 4–6 for a built context: sample (r_i, φ_i), commit to R_i, M1 towards each peer. Shared
+/// by signing and presigning (`dkls23::presign`), which differ only in the context.
+pub(crate) fn begin(ctx: Ctx, nonce: [u8; NONCE_LEN], rng: &mut ChaCha20Rng) -> Result<SignRound1> {
     let r = Zeroizing::new(random_scalar(rng));
     let phi = Zeroizing::new(random_scalar(rng));
     let big_r = ProjectivePoint::GENERATOR * *r;

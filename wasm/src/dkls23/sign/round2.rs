@@ -89,9 +89,21 @@ impl Receives for SignRound2 {
     }
 }
 
+/// What Step 8 leaves once every check has passed: the context, R = Σ R_j, and this signer's
+/// φ_i and additive shares u_i of r·φ and v_i of x·φ (secret). Round 3 turns them into
+/// (u_i, w_i); a presigning stores them (`dkls23::presign`).
+pub(crate) struct Checked {
+    pub(crate) ctx: Ctx,
+    pub(crate) big_r: ProjectivePoint,
+    pub(crate) phi: Zeroizing<Scalar>,
+    pub(crate) u: Zeroizing<Scalar>,
+    pub(crate) v: Zeroizing<Scalar>,
+}
+
 impl SignRound2 {
-    /// Round 3 (Steps 8–9): every check first, then (u_i, w_i).
-    pub fn advance(self) -> Result<SignRound3> {
+    /// Step 8: every multiplication, Γ and sum check, then (u_i, v_i). The one place these
+    /// checks live, for signing and presigning alike.
+    pub(crate) fn check(self) -> Result<Checked> {
         let SignRound2 {
             ctx,
             nonce,
@@ -173,7 +185,25 @@ impl SignRound2 {
         }
         *u += *r * *phi_total;
         *v += *sk * *phi_total;
-        let r_x = reduce(&sum_r.to_affine().x().into());
+        Ok(Checked {
+            ctx,
+            big_r: sum_r,
+            phi,
+            u,
+            v,
+        })
+    }
+
+    /// Round 3 (Steps 8–9): every check first, then (u_i, w_i).
+    pub fn advance(self) -> Result<SignRound3> {
+        let Checked {
+            ctx,
+            big_r,
+            phi,
+            u,
+            v,
+        } = self.check()?;
+        let r_x = reduce(&big_r.to_affine().x().into());
         let e = reduce(&ctx.digest);
         let w = e * *phi + r_x * *v;
         let mut payload = [0u8; 64];
@@ -187,7 +217,7 @@ impl SignRound2 {
         Ok(SignRound3 {
             input,
             ctx,
-            big_r: sum_r,
+            big_r,
             u: *u,
             w,
         })

@@ -50,33 +50,45 @@ impl SignRound3 {
             su += u;
             sw += w;
         }
-        let inv = Option::<Scalar>::from(su.invert())
-            .ok_or_else(|| Error::local(ErrorCode::InvalidSignature, "Σu is zero"))?;
-        let mut s = sw * inv;
-        let x_bytes: [u8; 32] = self.big_r.to_affine().x().into();
-        let r = reduce(&x_bytes);
-        let high = s.is_high();
-        s = Scalar::conditional_select(&s, &-s, high);
-        let y_odd = enc_point(&self.big_r)[0] == 0x03;
-        let recovery_id =
-            (u8::from(y_odd) ^ high.unwrap_u8()) | if enc_scalar(&r) != x_bytes { 2 } else { 0 };
-        let mut signature = [0u8; 64];
-        signature[..32].copy_from_slice(&enc_scalar(&r));
-        signature[32..].copy_from_slice(&enc_scalar(&s));
-        let sig = Signature::try_from(&signature[..])
-            .map_err(|_| Error::local(ErrorCode::InvalidSignature, "signature is malformed"))?;
-        let vk = VerifyingKey::from_affine(self.ctx.public_key.to_affine())
-            .map_err(|_| Error::local(ErrorCode::InvalidSignature, "public key is invalid"))?;
-        vk.verify_prehash(&self.ctx.digest, &sig).map_err(|_| {
-            Error::local(
-                ErrorCode::InvalidSignature,
-                "aggregated signature does not verify",
-            )
-        })?;
-        Ok(EcdsaSignature {
-            signature,
-            recovery_id,
-            public_key: enc_point(&self.ctx.public_key),
-        })
+        output(&self.big_r, &self.ctx.public_key, &self.ctx.digest, su, sw)
     }
+}
+
+/// Step 10 from the sums: s = Σw/Σu, low-s normalised, the recovery id, and verification under
+/// `public_key` before release. Shared with the presigned online round (`dkls23::presign`).
+pub(crate) fn output(
+    big_r: &ProjectivePoint,
+    public_key: &ProjectivePoint,
+    digest: &[u8; 32],
+    su: Scalar,
+    sw: Scalar,
+) -> Result<EcdsaSignature> {
+    let inv = Option::<Scalar>::from(su.invert())
+        .ok_or_else(|| Error::local(ErrorCode::InvalidSignature, "Σu is zero"))?;
+    let mut s = sw * inv;
+    let x_bytes: [u8; 32] = big_r.to_affine().x().into();
+    let r = reduce(&x_bytes);
+    let high = s.is_high();
+    s = Scalar::conditional_select(&s, &-s, high);
+    let y_odd = enc_point(big_r)[0] == 0x03;
+    let recovery_id =
+        (u8::from(y_odd) ^ high.unwrap_u8()) | if enc_scalar(&r) != x_bytes { 2 } else { 0 };
+    let mut signature = [0u8; 64];
+    signature[..32].copy_from_slice(&enc_scalar(&r));
+    signature[32..].copy_from_slice(&enc_scalar(&s));
+    let sig = Signature::try_from(&signature[..])
+        .map_err(|_| Error::local(ErrorCode::InvalidSignature, "signature is malformed"))?;
+    let vk = VerifyingKey::from_affine(public_key.to_affine())
+        .map_err(|_| Error::local(ErrorCode::InvalidSignature, "public key is invalid"))?;
+    vk.verify_prehash(digest, &sig).map_err(|_| {
+        Error::local(
+            ErrorCode::InvalidSignature,
+            "aggregated signature does not verify",
+        )
+    })?;
+    Ok(EcdsaSignature {
+        signature,
+        recovery_id,
+        public_key: enc_point(public_key),
+    })
 }
