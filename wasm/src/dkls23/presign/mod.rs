@@ -2,7 +2,7 @@
 //! signing that consumes one presignature (spec §4; DKLs23 Protocol 3.6; Groth–Shoup,
 //! "On the security of ECDSA with additive key derivation and presignatures", Eurocrypt 2022).
 //!
-//! Presign (`EcdsaPresign`, two direct rounds, `presign`): Protocol 3.6 Steps 4–8 exactly as
+//! Presign (`EcdsaPresign`, two direct rounds, `rounds`): Protocol 3.6 Steps 4–8 exactly as
 //! `sign` runs them (spec §4 Rounds 1–2: same messages, same checks, the same code), under the
 //! master key and with sign_id = sid("presign", session, epoch, signers, chain, enc(pk)), which
 //! binds no digest and no path. After every Step 8 check it keeps, instead of a round-3 message,
@@ -31,8 +31,8 @@
 
 mod blob;
 mod online;
-mod presign;
+mod rounds;
 
 pub use blob::{Presignature, PRESIGNATURE_VERSION};
 pub use online::{start_online, PresignedRound};
-pub use presign::{start, PresignRound1, PresignRound2};
+pub use rounds::{start, PresignRound1, PresignRound2};

@@ -26,7 +26,9 @@
 //! signature. Hosts still refuse a session id they have run before (spec §7.3).
 //!
 //! One file per round (`round1`, `round2`, `round3`); `request` holds the request, the
-//! per-signing context and the session ids they share.
+//! per-signing context and the session ids they share. Presigning (`dkls23::presign`) runs
+//! rounds 1–2 through the same code (`round1::begin`, `SignRound2::check`) under its own
+//! context, and its online round releases through `round3::output`.
 #![forbid(unsafe_code)]
 
 pub(crate) mod request;
