@@ -200,7 +200,13 @@ function dispatch(
     manifest: deps.manifest,
     cluster,
     ready: (parties) => ready(cluster, parties),
-    results: (expect, fast) => submitAndWait(op, signed, cluster, expect, deps, fast),
+    results: (expect, fast, presignature) =>
+      submitAndWait(op, signed, cluster, expect, deps, fast, presignature),
+    presignature: async (keyId, curve, signers, epoch) => {
+      const pool = await cluster.pools.pool(keyId, curve, signers);
+      if (!pool || !epoch || pool.epoch !== epoch || !pool.ids.length) return undefined;
+      return cluster.pools.claim(pool, op.requestId);
+    },
     answers: async (ms) => {
       const waiting = cluster.awaitResults(
         op.requestId,
@@ -245,9 +251,14 @@ async function submitAndWait(
   expect: string[],
   deps: OperateDeps,
   fast = false,
+  presignature?: string,
 ): Promise<NodeResult[]> {
   const results = cluster.awaitResults(op.requestId, expect, deps.limits.operationTimeoutMs);
-  await cluster.submit({ http: signed }, op.requestId, fast);
+  await cluster.submit(
+    presignature ? { http: signed, presignature } : { http: signed },
+    op.requestId,
+    fast,
+  );
   const got = await results;
   const all = expect.map((id) => got.get(id)).filter((r): r is NodeResult => !!r);
   const failed = all.filter((r) => !r.ok);

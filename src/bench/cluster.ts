@@ -23,6 +23,8 @@ export interface BenchCluster {
   manifest: Manifest;
   initiator: InitiatorSecret;
   pids: number[];
+  /** nats-server's client URL (absent for an external cluster). */
+  natsUrl?: string;
   /** Total bytes nats-server received from clients so far. */
   natsInBytes(): Promise<number>;
   stop(): Promise<void>;
@@ -34,6 +36,7 @@ export async function startBenchCluster(opts: {
   runtime: Runtime;
   maxInflight?: number;
   log?: (s: string) => void;
+  presign?: { pool: number; concurrency?: number; budget?: number };
 }): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   // JetStream encrypted at rest, as in production (the key by environment, never argv or a file).
@@ -57,6 +60,7 @@ export async function startBenchCluster(opts: {
     cluster.configure(nodeId, {
       nats: { servers: [nats.url] },
       maxConcurrent: 256,
+      ...(opts.presign ? { presign: opts.presign } : {}),
       api: { host: '127.0.0.1', port: ports[i], maxInflight: opts.maxInflight ?? 1024 },
     }),
   );
@@ -83,6 +87,7 @@ export async function startBenchCluster(opts: {
     manifest: cluster.manifest,
     initiator: cluster.initiator,
     pids: nodes.map((n) => n.proc.pid!),
+    natsUrl: nats.url,
     async natsInBytes() {
       const v = (await (await fetch(`${nats.monitorUrl}/varz`)).json()) as { in_bytes: number };
       return v.in_bytes;

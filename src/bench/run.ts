@@ -21,6 +21,7 @@ import type { InitiatorSecret } from '../auth/signed-http.ts';
 import type { Manifest } from '../node/identity/manifest.ts';
 import type { Curve } from '../node/requests/requests.ts';
 import { rssOf, startBenchCluster, type BenchCluster, type Runtime } from './cluster.ts';
+import { presignBench } from './presign.ts';
 
 /** Options of one bench run. */
 export interface BenchOptions {
@@ -216,6 +217,7 @@ export async function bench(opts: BenchOptions) {
     .map(
       (url) => new TesseraClient({ url, initiator: cluster.initiator, manifest: cluster.manifest }),
     );
+  let stopped = false;
   const c = clients[0]!;
   const three = cluster.nodeIds.slice(0, 3);
   try {
@@ -319,7 +321,7 @@ export async function bench(opts: BenchOptions) {
         opts.soakMinutes,
         p,
       );
-    return {
+    const out = {
       runtime: opts.target ? 'external' : opts.runtime,
       keygen,
       latency,
@@ -331,8 +333,15 @@ export async function bench(opts: BenchOptions) {
       },
       soak,
     };
-  } finally {
+    stopped = true;
     await cluster.stop();
+    // The one-round path, on a cluster of its own with presignature pools.
+    const presign = opts.target
+      ? undefined
+      : await presignBench({ runtime: opts.runtime, samples: opts.samples, log: (s) => p.note(s) });
+    return { ...out, presign };
+  } finally {
+    if (!stopped) await cluster.stop();
   }
 }
 
@@ -433,6 +442,14 @@ export function summary(r: Result) {
       p99Ms: round(d.p99),
       throughputPerS: best(r.throughput['ed25519 2-of-3']),
     },
+    presigned: r.presign && {
+      ecdsa2of3: r.presign.latency['secp256k1 2-of-3'],
+      eddsa2of3: r.presign.latency['ed25519 2-of-3'],
+      ecdsa3of3: r.presign.latency['secp256k1 3-of-3'],
+      throughput: r.presign.throughput,
+      generation: r.presign.generation,
+      rss: r.presign.rss,
+    },
     keygenMs: Math.round(r.keygen['2-of-3']!.ms),
     clientChecksUs: {
       ecdsa: r.verification.secp256k1?.checksUs,
@@ -491,6 +508,38 @@ export function table(r: Result): string {
     '',
     `node RSS: idle ${r.rss.idleMiB.join(' / ')} MiB; peak under load ${r.rss.peakUnderLoadMiB} MiB`,
   );
+  if (r.presign) {
+    const ps = r.presign;
+    out.push(
+      '',
+      `| one-round signing, warm pool (${ps.pool} per pool) | p50 ms | p90 ms | p99 ms | bytes into NATS / signature | on a presignature |`,
+      '|---|---|---|---|---|---|',
+    );
+    for (const [k, v] of Object.entries(ps.latency))
+      out.push(
+        `| ${k} | ${v.p50} | ${v.p90} | ${v.p99} | ${v.bytesPerSign.toLocaleString('en')} | ${v.presigned} |`,
+      );
+    out.push(
+      '',
+      '| presignature generation | per s | bytes into NATS / presignature |',
+      '|---|---|---|',
+    );
+    for (const [k, v] of Object.entries(ps.generation))
+      out.push(`| ${k} | ${v.perS} | ${v.bytesPerPresignature.toLocaleString('en')} |`);
+    out.push(
+      '',
+      '| throughput on presignatures | workers | warm pool /s | presignatures paid for /s | on a presignature |',
+      '|---|---|---|---|---|',
+    );
+    for (const [k, v] of Object.entries(ps.throughput))
+      out.push(
+        `| ${k} | ×${v.workers} | ${v.warmPerS} | ${v.sustainedPerS} | ${v.presigned}/${v.signings}${v.errors ? ` (${v.errors} errors)` : ''} |`,
+      );
+    out.push(
+      '',
+      `node RSS (presign cluster): idle ${ps.rss.idleMiB.join(' / ')} MiB; peak ${ps.rss.peakMiB} MiB`,
+    );
+  }
   if (r.soak) out.push('', `soak: ${JSON.stringify(r.soak)}`);
   return out.join('\n');
 }

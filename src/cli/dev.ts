@@ -48,6 +48,8 @@ const configFor = (dir: string, nodeId: string, i: number, natsUrl: string, apiP
   writeNodeConfig(dir, nodeId, {
     nats: { servers: [natsUrl] },
     api: { host: '127.0.0.1', port: apiPort + i },
+    // Signings by the default signer set run in one round on a presignature made ahead.
+    presign: { pool: 8 },
   });
 
 /** nats-server on the first free port from 4222, JetStream encrypted at rest, only the cluster's users. */

@@ -74,6 +74,8 @@ export interface SignatureResult {
   publicKey: string;
   signers: string[];
   derivationPath?: number[];
+  /** The presignature a one-round signing used (absent: the full protocol ran). Informational: single use is each signer's own duty. */
+  presignature?: string;
   requestId: string;
   attestations: NodeResult[];
 }
@@ -326,17 +328,24 @@ export class TesseraClient {
   ): Promise<SignatureResult> {
     let key = await this.key(keyId);
     const message = toHex(p.message);
-    const sent = await this.send(
-      'POST',
-      `/v1/keys/${encodeURIComponent(keyId)}/sign`,
-      {
-        curve: p.curve,
-        message,
-        ...(p.derivationPath ? { derivationPath: p.derivationPath } : {}),
-        ...(p.signers ? { signers: p.signers } : {}),
-      },
-      call,
-    );
+    const body = {
+      curve: p.curve,
+      message,
+      ...(p.derivationPath ? { derivationPath: p.derivationPath } : {}),
+      ...(p.signers ? { signers: p.signers } : {}),
+    };
+    const path = `/v1/keys/${encodeURIComponent(keyId)}/sign`;
+    // A presignature a signer no longer held (restored, dropped) fails the signing before any share
+    // left; it is retried once as a new request (a fresh nonce, so a fresh session).
+    const sent = await this.send('POST', path, body, call).catch((e: unknown) => {
+      if (
+        e instanceof TesseraApiError &&
+        e.code === 'PRESIGNATURE_UNAVAILABLE' &&
+        !call?.idempotencyKey
+      )
+        return this.send('POST', path, body, call);
+      throw e;
+    });
     const { op, requestId } = this.operation(sent, 'sign');
     try {
       verifySignature(this.manifest, sent.body, requestId, op, key);

@@ -30,6 +30,12 @@ export interface NodeConfig {
   timeouts?: { roundMs?: number; sessionMs?: number };
   /** Sessions run at once. */
   maxConcurrent?: number;
+  /**
+   * Presignatures kept ready per key, curve and signer set this node leads (the first signer of
+   * the set; by default the key's first `threshold` parties). `pool: 0` (the default) makes none;
+   * `budget` is the share of this node's time refills may take while other sessions run (default 0.5).
+   */
+  presign?: { pool?: number; budget?: number; concurrency?: number };
   /** How often pending promotions are re-driven, ms (default 10 s; `tessera keys promote` does it at once). */
   promotionSweepMs?: number;
   /**

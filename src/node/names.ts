@@ -17,6 +17,10 @@ export const record = {
   ban: (keyId: string) => `ban:${keyId}`,
   /** A key's quarantine for one epoch (operations/bans.ts). */
   quarantine: (keyId: string) => `quarantine:${keyId}`,
+  /** One presignature (DKLs23) or preprocessed nonce pair (FROST) of this node: single use (presignatures/store.ts). */
+  presignature: (keyId: string, curve: string, id: string) => `presig:${keyId}:${curve}:${id}`,
+  /** The prefix every presignature record starts with (never in a backup). */
+  presignaturePrefix: 'presig:',
   /** This node's attested outcome of a key change, replayed to a redelivery (node.ts). */
   request: (requestId: string) => `request:${requestId}`,
   /** Where the audit log stands (storage/audit.ts). */
@@ -38,6 +42,10 @@ export function names(cluster: string) {
     nonces: `tessera_${cluster}_nonces`,
     idempotency: `tessera_${cluster}_idempotency`,
     locks: `tessera_${cluster}_locks`,
+    /** Each pool's list of presignature ids, one entry per (key, curve, leader, signer set), written and signed by its leader. */
+    presignatures: `tessera_${cluster}_presigs`,
+    /** Presignature claims: created once per id by the API node that will use it (compare-and-set). */
+    claims: `tessera_${cluster}_claims`,
     /** Core-NATS subject for signing requests (no stream: at most once, delivered to all nodes at once). */
     fast: `tessera.${cluster}.fast`,
   };
@@ -55,6 +63,8 @@ export function buckets(cluster: string): string[] {
     n.nonces,
     n.idempotency,
     n.locks,
+    n.presignatures,
+    n.claims,
     n.heartbeats,
     anchorsBucket(cluster),
   ];

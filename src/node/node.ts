@@ -42,6 +42,8 @@ import { connectNats, PeerTransport } from './transport/transport.ts';
 import { atomicFs } from './storage/fs-atomic.ts';
 import { ClusterState, type Forgery } from './cluster/state.ts';
 import { durableName, names, record } from './names.ts';
+import { PresignatureStore } from './presignatures/store.ts';
+import { Presigner } from './presignatures/presigner.ts';
 
 export { names };
 
@@ -110,6 +112,7 @@ export class TesseraNode {
     readonly sessions: SessionManager,
     readonly audit: AuditLog,
     readonly cluster: ClusterState,
+    readonly presigner: Presigner,
   ) {}
 
   /** Starts a node from its configuration; refuses to start without a storage key, or in production without its safeguards. */
@@ -192,6 +195,26 @@ export class TesseraNode {
         ),
       ),
     });
+    const n2 = names(manifest.cluster);
+    const presigner = new Presigner(
+      identity,
+      manifest,
+      store,
+      await PresignatureStore.open(store),
+      cluster.pools,
+      sessions,
+      {
+        pool: cfg.presign?.pool ?? 0,
+        budget: Math.min(1, Math.max(0.05, cfg.presign?.budget ?? 0.5)),
+        concurrency: Math.max(1, cfg.presign?.concurrency ?? 1),
+      },
+      {
+        publish: (data) => bus.publish(n2.fast, data),
+        notReady: (ids) => cluster.notReady(ids, READY_WINDOW_MS),
+        log,
+      },
+    );
+    cluster.pools.watch();
     const node = new TesseraNode(
       cfg,
       log,
@@ -202,6 +225,7 @@ export class TesseraNode {
       sessions,
       audit,
       cluster,
+      presigner,
     );
     node.stopAnchor = stopAnchor;
     await node.beat();
@@ -210,6 +234,7 @@ export class TesseraNode {
     // were signed, or lost from the bus) and pending promotions re-driven; then every PROMOTION_SWEEP_MS.
     await node.sweep();
     await node.consume();
+    presigner.start();
     node.infrastructure = setInterval(
       () => void node.checkInfrastructure(),
       INFRASTRUCTURE_CHECK_MS,
@@ -342,6 +367,11 @@ export class TesseraNode {
       this.log.warn({ event: 'request_rejected', code: 'MALFORMED' }, 'request is not JSON');
       return;
     }
+    // A leader's presign proposal (node-signed, not a request): the presigner checks and runs it.
+    if ((signed as { presign?: unknown })?.presign !== undefined) {
+      if (!this.stopping) await this.presigner.onProposal(signed);
+      return;
+    }
     const t0 = performance.now();
     const claimed = (signed as { request?: { requestId?: unknown } })?.request?.requestId;
     const requestId = typeof claimed === 'string' ? claimed.slice(0, 64) : '?';
@@ -445,6 +475,7 @@ export class TesseraNode {
         this.cfg.timeouts ?? {},
         confirmed,
         this.cluster,
+        this.presigner.held,
       );
       if (out === undefined) return;
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };
@@ -569,6 +600,8 @@ export class TesseraNode {
     clearInterval(this.heartbeat);
     clearInterval(this.sweeper);
     clearInterval(this.infrastructure);
+    this.presigner.stop();
+    this.cluster.pools.stop();
     this.fastSub?.unsubscribe();
     await this.consumer?.close().catch(() => undefined);
     await Promise.race([

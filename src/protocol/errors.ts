@@ -17,6 +17,7 @@ export const SESSION_ERROR_CODES = [
   'PEER_BANNED',
   'PARTY_NOT_READY',
   'SESSION_REUSED',
+  'PRESIGNATURE_UNAVAILABLE',
 ] as const;
 
 /** A code a session fails with that is not the core's. */

@@ -9,7 +9,7 @@
  */
 import { bytesToHex } from '@noble/curves/utils.js';
 import { CoreError, type CoreErrorCode } from '../core/index.ts';
-import type { SessionErrorCode } from './errors.ts';
+import { SESSION_ERROR_CODES, type SessionErrorCode } from './errors.ts';
 import { claimedSender } from '../core/wire.ts';
 import {
   KIND,
@@ -463,7 +463,11 @@ export class SessionManager {
         round = spec.start();
       } catch (e) {
         throw new SessionError(
-          e instanceof CoreError ? e.code : 'START_FAILED',
+          e instanceof CoreError
+            ? e.code
+            : SESSION_ERROR_CODES.includes((e as { code?: never }).code as never)
+              ? (e as { code: SessionErrorCode }).code
+              : 'START_FAILED',
           (e as Error).message,
           [],
           1,

@@ -48,6 +48,7 @@ export async function makeCluster(
     timeouts?: { roundMs: number; sessionMs: number };
     operationTimeoutMs?: number;
     promotionSweepMs?: number;
+    presign?: { pool?: number; budget?: number; concurrency?: number };
   } = {},
 ): Promise<{ manifest: Manifest; initiator: Uint8Array; configs: string[] }> {
   const cluster = await provisionCluster(dir, {
@@ -68,6 +69,7 @@ export async function makeCluster(
       timeouts: opts.timeouts ?? { roundMs: 8000, sessionMs: 60000 },
       production: Boolean(certs),
       ...(opts.promotionSweepMs ? { promotionSweepMs: opts.promotionSweepMs } : {}),
+      ...(opts.presign ? { presign: opts.presign } : {}),
       ...(opts.apiPorts
         ? {
             api: {

@@ -26,6 +26,7 @@ import {
 } from '../requests/requests.ts';
 
 import { names } from '../names.ts';
+import { PresignaturePools } from './presignature-pools.ts';
 
 export { names };
 
@@ -101,6 +102,7 @@ export class ClusterState implements ClusterKeys {
     readonly idempotency: KvLike,
     readonly locks: KvLike,
     readonly heartbeats: KvLike,
+    readonly pools: PresignaturePools,
   ) {}
 
   /** Called for each forged record read (log it); what it holds is ignored. */
@@ -119,6 +121,7 @@ export class ClusterState implements ClusterKeys {
       await bus.kv(n.idempotency, { ttlMs: 24 * 3600_000 }),
       await bus.kv(n.locks, { ttlMs: lockTtlMs }),
       await bus.kv(n.heartbeats, { ttlMs: 60_000 }),
+      await PresignaturePools.open(bus, manifest),
     );
   }
 

@@ -10,6 +10,7 @@ import type { EncryptedStore } from '../storage/storage.ts';
 import type { OperationRequest } from './contracts.ts';
 import type { ClusterKeys, Confirmed } from './keys.ts';
 import type { Operation } from './operation.ts';
+import type { PresignatureStore } from '../presignatures/store.ts';
 import { keygen } from './keygen/run.ts';
 import { promote } from './promote/run.ts';
 import { refresh } from './refresh/run.ts';
@@ -42,6 +43,7 @@ export async function execute(
   timeouts: { roundMs?: number; sessionMs?: number },
   confirmed: Confirmed,
   cluster?: ClusterKeys,
+  presignatures?: PresignatureStore,
 ): Promise<Record<string, unknown> | undefined> {
   const operation = operationFor(r);
   // Ids claimed before the ledger's low-water mark may be forgotten (retention, or a clock stepped
@@ -56,7 +58,16 @@ export async function execute(
   const reserved = operation.reserve?.(r, me);
   if (reserved) sessions.reserve(reserved);
   try {
-    return await operation.run({ r, me, store, sessions, timeouts, confirmed, cluster });
+    return await operation.run({
+      r,
+      me,
+      store,
+      sessions,
+      timeouts,
+      confirmed,
+      cluster,
+      presignatures,
+    });
   } finally {
     if (reserved) sessions.release(reserved);
   }

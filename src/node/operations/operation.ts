@@ -11,6 +11,7 @@ import type { NodeResult, RequestEnvelope } from '../requests/request.ts';
 import type { SessionManager } from '../../protocol/session.ts';
 import type { EncryptedStore } from '../storage/storage.ts';
 import type { ClusterKey, ClusterKeys, Confirmed } from './keys.ts';
+import type { PresignatureStore } from '../presignatures/store.ts';
 
 /** What a node gives an operation it runs. */
 export interface Ctx<R = RequestEnvelope & { op: string }> {
@@ -21,6 +22,8 @@ export interface Ctx<R = RequestEnvelope & { op: string }> {
   timeouts: { roundMs?: number; sessionMs?: number };
   confirmed: Confirmed;
   cluster?: ClusterKeys;
+  /** This node's presignatures (absent: a signing names none). */
+  presignatures?: PresignatureStore;
 }
 
 /** A successful API answer. */
@@ -43,8 +46,15 @@ export interface Drive {
   };
   /** Refuses (503 PARTY_NOT_READY) unless every one of `parties` heartbeats. */
   ready(parties: string[]): Promise<void>;
-  /** Publishes the signed request (`fast`: on core NATS) and returns every one of `expect`'s attested results; a failure or a silence is thrown. */
-  results(expect: string[], fast?: boolean): Promise<NodeResult[]>;
+  /** Publishes the signed request (`fast`: on core NATS, with the presignature the signers should use, if any) and returns every one of `expect`'s attested results; a failure or a silence is thrown. */
+  results(expect: string[], fast?: boolean, presignature?: string): Promise<NodeResult[]>;
+  /** Claims an available presignature of (key, curve, signers) made under `epoch` for this request (one KV round trip), or undefined. */
+  presignature(
+    keyId: string,
+    curve: string,
+    signers: string[],
+    epoch: string | undefined,
+  ): Promise<string | undefined>;
   /** Publishes the signed request and returns whatever answers arrive from every node within `ms`. */
   answers(ms: number): Promise<Map<string, NodeResult>>;
   /** The API's error for a refusal (status, code, message, details). */

@@ -39,6 +39,7 @@ export const REQUEST_ERROR_CODES = [
   'STALE_SHARE',
   'KEY_QUARANTINED',
   'PEER_BANNED',
+  'PRESIGNATURE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 /** A code a RequestError carries. */

@@ -44,7 +44,8 @@ export type { OperationRequest } from '../operations/contracts.ts';
  * from its signed fields, never read from a field beside them.
  */
 export type SignedRequest =
-  { request: OperationRequest; signature: string; approvals?: string } | { http: SignedHttp };
+  | { request: OperationRequest; signature: string; approvals?: string }
+  | { http: SignedHttp; presignature?: string };
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -121,9 +122,14 @@ export function parseRequest(manifest: Manifest, s: unknown, now = Date.now()): 
   if (!isObject(s))
     throw malformed('a request must be {"http": …} or {"request": …, "signature": …}');
   if ('http' in s) {
-    if (Object.keys(s).length !== 1)
+    // Beside it only the API's hint of a presignature (a 32-byte hex id; each signer checks its own).
+    if (
+      Object.keys(s).some((k) => k !== 'http' && k !== 'presignature') ||
+      (s.presignature !== undefined &&
+        (typeof s.presignature !== 'string' || !/^[0-9a-f]{64}$/.test(s.presignature)))
+    )
       throw malformed(
-        'an {http} request carries nothing beside "http" (its id is derived from the signed request)',
+        'an {http} request carries nothing beside "http" and a presignature id (its id is derived from the signed request)',
       );
     const h = s.http;
     if (!isObject(h) || Object.keys(h).some((k) => !HTTP_FIELDS.has(k)))
@@ -160,6 +166,9 @@ export function parseRequest(manifest: Manifest, s: unknown, now = Date.now()): 
         signedBytesOf(manifest.cluster, signed),
         signed.approvals,
       );
+      // A signing takes the API's presignature hint (unsigned: a node only ever uses its own, once).
+      if (request.op === 'sign' && typeof s.presignature === 'string')
+        return { request: { ...request, presignature: s.presignature }, form: 'http' };
       return { request, form: 'http' };
     } catch (e) {
       refusal(e, requestIdOf(signed));

@@ -34,7 +34,8 @@ export async function exportBackup(
   if (!recipients.length) throw new RangeError('a backup needs at least one age recipient');
   const records: BackupDocument['records'] = [];
   for (const r of await store.records()) {
-    if (LOCAL_ONLY.has(r.name)) continue;
+    // Presignatures are single use: a restored copy could be used again, so none is ever backed up.
+    if (LOCAL_ONLY.has(r.name) || r.name.startsWith(record.presignaturePrefix)) continue;
     const plain = await store.get(r.name, r.version);
     if (plain) records.push({ name: r.name, version: r.version, data: b64(plain) });
   }
@@ -80,7 +81,10 @@ export async function importBackup(
     );
   if (!force && (await store.records()).some((r) => !LOCAL_ONLY.has(r.name)))
     throw new BackupError('the store is not empty; pass --force to overwrite it');
-  for (const r of doc.records)
+  // A restore invalidates every presignature the store still holds (made for shares it replaces).
+  for (const r of await store.records())
+    if (r.name.startsWith(record.presignaturePrefix)) await store.retire(r.name, r.version);
+  for (const r of doc.records.filter((x) => !x.name.startsWith(record.presignaturePrefix)))
     if (!LOCAL_ONLY.has(r.name))
       await store.put(r.name, r.version, new Uint8Array(Buffer.from(r.data, 'base64')));
   // A restore onto an empty store lowers its generation on purpose: the next start accepts it once.

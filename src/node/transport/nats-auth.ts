@@ -3,7 +3,7 @@
  * from its Ed25519 identity key (an nkey user is an Ed25519 key; its public form is listed in the
  * manifest already), and `natsAuthorization` writes nats-server's `authorization {}` block with
  * least-privilege permissions: a node publishes only envelopes from itself, its own heartbeat,
- * anchor, results and key statements, the shared API buckets (nonces, idempotency, locks), the
+ * anchor, results, key statements and the presignature pools it leads, the shared API buckets (nonces, idempotency, locks, presignature claims), the
  * request subjects and the JetStream calls it needs on its own consumer; an initiator only
  * publishes requests and reads results; only the admin may delete, purge or update streams and
  * consumers. Whatever is not allowed is refused by nats-server.
@@ -118,6 +118,9 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
         `$KV.${b.nonces}.>`,
         `$KV.${b.idempotency}.>`,
         `$KV.${b.locks}.>`,
+        // Pool entries live under `<keyId>.<curve>.<leader>.<set>`: a node writes only the pools it leads.
+        `$KV.${b.presignatures}.*.*.${nodeId}.*`,
+        `$KV.${b.claims}.>`,
         '$JS.API.INFO',
         // Streams are created on first use (a missing one is made again); creating an existing stream with another configuration fails, it never updates it.
         ...[b.stream, ...b.all.map(kvStream)].flatMap((s) => [
@@ -141,6 +144,7 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
         `$KV.${b.results}.>`,
         `$KV.${b.heartbeats}.*`,
         `$KV.${b.keys}.*.*`,
+        `$KV.${b.presignatures}.*.*.*.*`,
         `${nodeInbox(manifest, nodeId)}.>`,
       ],
     },

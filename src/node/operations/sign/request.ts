@@ -19,6 +19,8 @@ export type SignRequest = RequestEnvelope & {
   message: string;
   derivationPath?: number[];
   signers: string[];
+  /** The presignature the API claimed for this signing: a hint beside the signed request, never trusted (each signer consumes its own once). */
+  presignature?: string;
 };
 
 export const signContract: OperationContract<SignRequest> = {

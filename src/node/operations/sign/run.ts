@@ -9,7 +9,9 @@ import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import {
   ecdsaKeyShare,
   frostKeyShare,
+  startEcdsaPresigned,
   startEcdsaSign,
+  startFrostPresigned,
   startFrostSign,
   type EcdsaSignature,
 } from '../../../core/index.ts';
@@ -21,6 +23,10 @@ import type { Operation } from '../operation.ts';
 import { signContract, type SignRequest } from './request.ts';
 import { activeKey, consuming, run, wipe } from '../running.ts';
 
+/** The session of a signing: one-round on a presignature, else the full protocol (distinct ids, each used once). */
+const sessionOf = (r: SignRequest) =>
+  sessionId(r.requestId, `${r.presignature ? 'presigned' : 'sign'}/${r.curve}`);
+
 export const sign: Operation<SignRequest> = {
   ...signContract,
   changesKey: false,
@@ -30,8 +36,7 @@ export const sign: Operation<SignRequest> = {
   concerns: (r, me) => !r.signers.length || r.signers.includes(me),
 
   // Its session id goes to disk while the key is read (the hot path saves the fsync wait).
-  reserve: (r, me) =>
-    r.signers.includes(me) ? sessionId(r.requestId, `sign/${r.curve}`) : undefined,
+  reserve: (r, me) => (r.signers.includes(me) ? sessionOf(r) : undefined),
 
   async run(c) {
     const { r, me, store } = c;
@@ -66,14 +71,51 @@ export const sign: Operation<SignRequest> = {
         'UNKNOWN_KEY',
         `share for ${r.keyId}/${r.curve} is missing on this node`,
       );
-    const session = sessionId(r.requestId, `sign/${r.curve}`);
+    const session = sessionOf(r);
     const message = hexToBytes(r.message);
     const signerNames = members.map((p) => m.parties[p - 1]!);
+    // One-round signing on a presignature: consumed here (its record retired, durably) before the
+    // core computes this node's share, so the share can never leave twice. A node that does not hold
+    // it aborts the session at once, naming the code (PRESIGNATURE_UNAVAILABLE).
+    let presignature: Uint8Array | undefined;
+    let unavailable: unknown;
+    if (r.presignature) {
+      if (!c.presignatures)
+        unavailable = new RequestError(
+          'PRESIGNATURE_UNAVAILABLE',
+          'this node keeps no presignatures',
+        );
+      else
+        presignature = await c.presignatures
+          .take(r.presignature, {
+            keyId: r.keyId,
+            curve: r.curve,
+            epoch: m.epoch ?? '',
+            signers: signerNames,
+          })
+          .catch((e: unknown) => void (unavailable = e));
+    }
+    const startWith = <T>(f: () => T) =>
+      consuming(
+        () => {
+          if (unavailable) throw unavailable;
+          return f();
+        },
+        blob,
+        presignature,
+      );
     // Only what this node's own checks proved is acted on, at the moment it is proven; an abort's
     // claims never are.
     let acting: Promise<void> | undefined;
     const onFailure = (e: SessionError) => {
-      if (e instanceof SessionAbortedError) return;
+      if (e instanceof SessionAbortedError) {
+        // A co-signer without the presignature (restored from a backup, say) holds none of its
+        // pool: drop ours too, so the next signings run on fresh ones. Its word costs us only those.
+        for (const claim of e.claims)
+          if (claim.code === 'PRESIGNATURE_UNAVAILABLE' && r.presignature)
+            c.presignatures?.dropWith(claim.by).catch(() => undefined);
+        return;
+      }
       const culprits = e.culprits.filter((p) => p !== me);
       if (e.code === 'CONSISTENCY_CHECK_FAILED' && r.curve === 'secp256k1' && culprits.length)
         acting = ban(store, c.sessions, r.keyId, m.epoch, culprits);
@@ -90,16 +132,21 @@ export const sign: Operation<SignRequest> = {
           parties: m.parties,
           members,
           ...tag,
-          start: consuming(
-            () =>
-              startEcdsaSign({
-                key,
-                session,
-                signers: members,
-                digest: message,
-                derivationPath: r.derivationPath,
-              }),
-            blob,
+          start: startWith(() =>
+            presignature
+              ? startEcdsaPresigned({
+                  presignature,
+                  session,
+                  digest: message,
+                  derivationPath: r.derivationPath,
+                })
+              : startEcdsaSign({
+                  key,
+                  session,
+                  signers: members,
+                  digest: message,
+                  derivationPath: r.derivationPath,
+                }),
           ),
         });
         const hex = bytesToHex(sig.signature);
@@ -112,6 +159,7 @@ export const sign: Operation<SignRequest> = {
           publicKey: bytesToHex(sig.publicKey),
           signers: signerNames,
           derivationPath: r.derivationPath ?? [],
+          ...(r.presignature ? { presignature: r.presignature } : {}),
         };
       }
       const key = frostKeyShare(blob);
@@ -121,7 +169,11 @@ export const sign: Operation<SignRequest> = {
         parties: m.parties,
         members,
         ...tag,
-        start: consuming(() => startFrostSign({ key, session, signers: members, message }), blob),
+        start: startWith(() =>
+          presignature
+            ? startFrostPresigned({ key, presignature, session, message })
+            : startFrostSign({ key, session, signers: members, message }),
+        ),
       });
       const hex = bytesToHex(sig);
       return {
@@ -131,13 +183,14 @@ export const sign: Operation<SignRequest> = {
         s: hex.slice(64),
         publicKey,
         signers: signerNames,
+        ...(r.presignature ? { presignature: r.presignature } : {}),
       };
     } catch (e) {
       // The ban or quarantine is in force already; its record is on disk before the error is reported.
       await acting;
       throw e;
     } finally {
-      wipe(blob);
+      wipe(blob, presignature);
     }
   },
 
@@ -162,7 +215,14 @@ export const sign: Operation<SignRequest> = {
         'KEY_BUSY',
         `key ${op.keyId} is being reshared or refreshed (${holder}); retry when it finishes`,
       );
-    const results = await d.results(signers, true);
+    // In party order, as the pools and the nodes name signer sets.
+    signers = key.parties.filter((p) => signers.includes(p));
+    // One KV round trip: a presignature claimed for this request makes the signing one round;
+    // none left (or no pool) runs the full protocol.
+    const presignature = await d
+      .presignature(op.keyId, op.curve, signers, key.epoch)
+      .catch(() => undefined);
+    const results = await d.results(signers, true, presignature);
     const r = results[0]!.result as Record<string, unknown>;
     for (const x of results) {
       if ((x.result as Record<string, unknown>).signature !== r.signature)
@@ -182,6 +242,7 @@ export const sign: Operation<SignRequest> = {
         publicKey: r.publicKey,
         signers: r.signers,
         ...(op.derivationPath ? { derivationPath: op.derivationPath } : {}),
+        ...(presignature ? { presignature } : {}),
         requestId: op.requestId,
         attestations: results,
       },
