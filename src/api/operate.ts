@@ -52,8 +52,19 @@ export interface OperateDeps {
 
 export type { Answer };
 
-/** Authenticates a request: returns the signed form (401/408/413 as ApiError). */
-export async function authenticate(req: Request, deps: OperateDeps): Promise<SignedHttp> {
+/** Nonce claims still in flight (authenticate with `deferNonce`); `operate` settles them before any effect. */
+const pendingNonces = new WeakMap<SignedHttp, Promise<void>>();
+
+/**
+ * Authenticates a request: returns the signed form (401/408/413 as ApiError). With `deferNonce`
+ * the nonce's single-use claim is still in flight: `operate` waits for it before anything the
+ * request causes (a signing overlaps it with its presignature claim, released on a replay).
+ */
+export async function authenticate(
+  req: Request,
+  deps: OperateDeps,
+  opts: { deferNonce?: boolean } = {},
+): Promise<SignedHttp> {
   const body = await readBody(req, deps.limits.bodyBytes, deps.limits.bodyTimeoutMs);
   const url = new URL(req.url);
   try {
@@ -71,11 +82,19 @@ export async function authenticate(req: Request, deps: OperateDeps): Promise<Sig
     const cluster = deps.cluster();
     if (!cluster)
       throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
-    if (!(await cluster.claimNonce(signed.keyId, signed.nonce)))
-      throw new AuthError(
-        'NONCE_REPLAYED',
-        'this nonce was already used; sign every request with a fresh nonce',
-      );
+    const claimed = cluster.claimNonce(signed.keyId, signed.nonce).then((fresh) => {
+      if (!fresh)
+        throw new ApiError(
+          401,
+          'NONCE_REPLAYED',
+          'this nonce was already used; sign every request with a fresh nonce',
+        );
+    });
+    if (!opts.deferNonce) await claimed;
+    else {
+      claimed.catch(() => undefined);
+      pendingNonces.set(signed, claimed);
+    }
     return signed;
   } catch (e) {
     if (e instanceof AuthError) throw new ApiError(statusOf(e.code), e.code, e.message);
@@ -90,8 +109,11 @@ export async function operate(
   deps: OperateDeps,
 ): Promise<Answer> {
   const cluster = deps.cluster();
-  if (!cluster)
+  const nonce = pendingNonces.get(signed) ?? Promise.resolve();
+  if (!cluster) {
+    await nonce;
     throw new ApiError(503, 'NOT_READY', 'this node is not connected to the cluster yet');
+  }
   if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
     throw new ApiError(
       400,
@@ -107,6 +129,9 @@ export async function operate(
     if (e instanceof AuthError) throw new ApiError(statusOf(e.code), e.code, e.message);
     throw e;
   }
+  // Only a signing without an Idempotency-Key runs before its nonce is known fresh (its one effect
+  // before publishing, a presignature claim, is released on a replay); everything else waits here.
+  if (op.op !== 'sign' || idempotencyKey) await nonce;
   const fingerprint = bytesToHex(
     sha256(new TextEncoder().encode(`${signed.method}\n${signed.path}\n${signed.body}`)),
   );
@@ -152,7 +177,7 @@ export async function operate(
   let answer: Answer | undefined;
   let failure: ApiError | undefined;
   try {
-    answer = await dispatch(op, signed, cluster, deps);
+    answer = await dispatch(op, signed, cluster, deps, nonce);
     return answer;
   } catch (e) {
     failure = e instanceof ApiError ? e : new ApiError(500, 'INTERNAL', 'internal error');
@@ -195,19 +220,34 @@ function dispatch(
   signed: SignedHttp,
   cluster: ClusterState,
   deps: OperateDeps,
+  nonce: Promise<void>,
 ): Promise<Answer> {
   const drive: Drive = {
     manifest: deps.manifest,
     cluster,
     ready: (parties) => ready(cluster, parties),
-    results: (expect, fast, presignature) =>
-      submitAndWait(op, signed, cluster, expect, deps, fast, presignature),
+    results: async (expect, fast, presignature) => {
+      await nonce;
+      return submitAndWait(op, signed, cluster, expect, deps, fast, presignature);
+    },
+    // Claimed while the nonce claim is in flight (both one KV round trip); released on a replay.
     presignature: async (keyId, curve, signers, epoch) => {
       const pool = await cluster.pools.pool(keyId, curve, signers);
-      if (!pool || !epoch || pool.epoch !== epoch || !pool.ids.length) return undefined;
-      return cluster.pools.claim(pool, op.requestId);
+      const claiming =
+        !pool || !epoch || pool.epoch !== epoch || !pool.ids.length
+          ? Promise.resolve(undefined)
+          : cluster.pools.claim(pool, op.requestId).catch(() => undefined);
+      try {
+        await nonce;
+      } catch (e) {
+        const id = await claiming;
+        if (id) await cluster.pools.release(id);
+        throw e;
+      }
+      return claiming;
     },
     answers: async (ms) => {
+      await nonce;
       const waiting = cluster.awaitResults(
         op.requestId,
         deps.manifest.nodes.map((n) => n.nodeId),

@@ -183,6 +183,7 @@ export class TesseraNode {
     cluster.signer = identity;
     cluster.watchHeartbeats();
     cluster.watchKeys();
+    cluster.watchLocks();
     const transport = new PeerTransport(bus, manifest, identity);
     const sessions = new SessionManager(transport, {
       maxConcurrent: cfg.maxConcurrent ?? 8,
@@ -414,9 +415,11 @@ export class TesseraNode {
     }
     if (this.handling.has(request.requestId)) return;
     this.handling.add(request.requestId);
+    this.presigner.touch();
     try {
       await this.run(request, t0, phases, phase);
     } finally {
+      this.presigner.touch();
       this.handling.delete(request.requestId);
       // A key lock this node took for a direct refresh or reshare goes once it is done here (new version active, or failed).
       if (changesKey(request.op))
@@ -476,6 +479,7 @@ export class TesseraNode {
         confirmed,
         this.cluster,
         this.presigner.held,
+        phase,
       );
       if (out === undefined) return;
       result = { requestId: request.requestId, nodeId: this.cfg.nodeId, ok: true, result: out };

@@ -10,7 +10,7 @@ import { authenticate, noKey, operate, type OperateDeps } from '../operate.ts';
 export function keyRoutes(deps: OperateDeps): Hono {
   const app = new Hono();
   const post = async (req: Request) => {
-    const signed = await authenticate(req, deps);
+    const signed = await authenticate(req, deps, { deferNonce: true });
     const a = await operate(signed, req.headers.get('idempotency-key') ?? undefined, deps);
     return Response.json(a.body, { status: a.status, headers: a.headers });
   };

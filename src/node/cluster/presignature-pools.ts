@@ -132,6 +132,14 @@ export class PresignaturePools {
     return undefined;
   }
 
+  /** Gives back a claim this process made and will not use (its request was a replay). */
+  async release(id: string): Promise<void> {
+    const e = await this.claims.get(id).catch(() => null);
+    if (e?.value.length)
+      await this.claims.delete(id, { previousSeq: e.revision }).catch(() => undefined);
+    this.claimed.delete(id);
+  }
+
   /** When `id` was claimed (ms), or undefined. */
   async claimedAt(id: string): Promise<number | undefined> {
     const e = await this.claims.get(id).catch(() => null);

@@ -397,6 +397,36 @@ export class ClusterState implements ClusterKeys {
     return e && e.value.length ? e.string() : undefined;
   }
 
+  /** Keys seen unlocked, with the lock-event count when read (a later event on the key invalidates them). */
+  private readonly unlocked = new Map<string, number>();
+  private readonly lockEvents = new Map<string, number>();
+  private lockSub?: { unsubscribe(): void };
+
+  /** Keeps "not locked" answers in memory until the key's lock changes (a signing then reads no lock over the bus). */
+  watchLocks(): void {
+    const prefix = `$KV.${names(this.manifest.cluster).locks}.`;
+    this.lockSub ??= this.bus.subscribe(`${prefix}*`, (_d, subject) => {
+      const k = subject.slice(prefix.length);
+      this.lockEvents.set(k, (this.lockEvents.get(k) ?? 0) + 1);
+      this.unlocked.delete(k);
+    });
+  }
+
+  /**
+   * `locked`, answered from memory when the key was last seen unlocked and no lock event came
+   * since (a held lock is always read again: its expiry publishes nothing). For a signing's
+   * KEY_BUSY answer only: a lock is never taken on it.
+   */
+  async lockedCached(keyId: string): Promise<string | undefined> {
+    const k = kvKey(keyId);
+    if (this.lockSub && this.unlocked.get(k) === (this.lockEvents.get(k) ?? 0)) return undefined;
+    const seen = this.lockEvents.get(k) ?? 0;
+    const holder = await this.locked(keyId);
+    if (this.lockSub && !holder && (this.lockEvents.get(k) ?? 0) === seen)
+      this.unlocked.set(k, seen);
+    return holder;
+  }
+
   /** Releases a key's lock. */
   async unlock(keyId: string): Promise<void> {
     await this.locks.delete(kvKey(keyId)).catch(() => undefined);

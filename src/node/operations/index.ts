@@ -44,6 +44,7 @@ export async function execute(
   confirmed: Confirmed,
   cluster?: ClusterKeys,
   presignatures?: PresignatureStore,
+  phase?: (name: string) => void,
 ): Promise<Record<string, unknown> | undefined> {
   const operation = operationFor(r);
   // Ids claimed before the ledger's low-water mark may be forgotten (retention, or a clock stepped
@@ -67,6 +68,7 @@ export async function execute(
       confirmed,
       cluster,
       presignatures,
+      phase,
     });
   } finally {
     if (reserved) sessions.release(reserved);

@@ -24,6 +24,8 @@ export interface Ctx<R = RequestEnvelope & { op: string }> {
   cluster?: ClusterKeys;
   /** This node's presignatures (absent: a signing names none). */
   presignatures?: PresignatureStore;
+  /** Ends a named phase of the per-request timing log (`<name>Ms`: the time since the last one). */
+  phase?: (name: string) => void;
 }
 
 /** A successful API answer. */
@@ -40,6 +42,8 @@ export interface Drive {
   cluster: {
     get(keyId: string): Promise<ClusterKey | undefined>;
     locked(keyId: string): Promise<string | undefined>;
+    /** `locked`, from memory while the key's lock is unchanged (a signing's check). */
+    lockedCached(keyId: string): Promise<string | undefined>;
     lock(keyId: string, requestId: string): Promise<boolean>;
     unlock(keyId: string): Promise<void>;
     awaitKey(keyId: string, epoch: string, timeoutMs: number): Promise<unknown>;

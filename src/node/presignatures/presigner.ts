@@ -57,6 +57,8 @@ const MAX_HELD_PER_POOL = 256;
 /** Presign sessions a node takes part in at once as a co-signer. */
 const MAX_COSIGNING = 4;
 const PRESIGN_ROUND_MS = 10_000;
+/** How long after an online request a node counts as busy. */
+const IDLE_MS = 25;
 /** A co-signer keeps a presignature its leader does not list for this long (the list may be on its way). */
 const ORPHAN_GRACE_MS = 60_000;
 
@@ -135,12 +137,41 @@ export class Presigner {
   private usable = (m: KeyMeta | undefined): m is KeyMeta & { epoch: string } =>
     !!m && !m.left && !m.keygenRequest && !m.next && !!m.epoch;
 
-  /** One refill step: at most `concurrency` sessions, only for pools below target, only when the budget allows. */
+  private lastOnline = -Infinity;
+  private refilling = false;
+  private again = false;
+
+  /** An online request started or ended here: refills wait for a quiet moment (IDLE_MS). */
+  touch(): void {
+    this.lastOnline = performance.now();
+  }
+
+  /**
+   * One refill step: up to `concurrency` sessions for pools below target. While online requests
+   * run (or ran in the last IDLE_MS) only a pool below a quarter of its target refills, and
+   * within `budget`; an idle node fills every pool.
+   */
   async refill(): Promise<void> {
     if (this.stopped || performance.now() < this.notBefore) return;
+    if (this.refilling) return void (this.again = true);
+    this.refilling = true;
+    try {
+      do {
+        this.again = false;
+        await this.refillStep();
+      } while (this.again && !this.stopped);
+    } finally {
+      this.refilling = false;
+    }
+  }
+
+  private async refillStep(): Promise<void> {
     let led = 0;
     for (const v of this.running.values()) led += v;
     if (led >= this.cfg.concurrency) return;
+    const busy =
+      this.sessions.active - this.active > 0 || performance.now() - this.lastOnline < IDLE_MS;
+    const low = Math.max(1, Math.floor(this.cfg.pool / 4));
     for (const m of await this.metas()) {
       if (!this.usable(m)) continue;
       const signers = m.parties.slice(0, m.threshold);
@@ -150,15 +181,17 @@ export class Presigner {
         const have =
           this.held.list(pool).filter((p) => p.epoch === m.epoch).length +
           (this.running.get(pool) ?? 0);
-        if (have >= this.cfg.pool) continue;
+        if (have >= (busy ? low : this.cfg.pool)) continue;
         if ((await this.io.notReady(signers)).length) continue;
         if (
           (await quarantined(this.store, m.keyId, m.epoch)) ||
           (await bannedPeers(this.store, m.keyId, m.epoch)).some((p) => signers.includes(p))
         )
           continue;
-        void this.lead(m, curve, signers, pool);
-        return;
+        for (let n = have; n < (busy ? low : this.cfg.pool); n++) {
+          void this.lead(m, curve, signers, pool).then(() => void this.refill());
+          if (++led >= this.cfg.concurrency) return;
+        }
       }
     }
     await this.flush();

@@ -107,29 +107,22 @@ export class PresignatureStore {
   }
 
   /**
-   * Consumes presignature `id` for (key, curve, epoch, signers): retires its record durably, then
-   * returns its blob (wipe it once the core has it). PRESIGNATURE_UNAVAILABLE when it is not here,
-   * was used, or was made for another epoch or signer set (the stale one is dropped).
+   * Consumes presignature `id` of (key, curve): retires its record durably, then returns it (wipe
+   * the blob once the core has it; check its epoch and signers: one made for others is spent
+   * anyway). PRESIGNATURE_UNAVAILABLE when it is not here or was used.
    */
   async take(
     id: string,
-    want: { keyId: string; curve: string; epoch: string; signers: string[] },
-  ): Promise<Uint8Array> {
+    want: { keyId: string; curve: string },
+  ): Promise<{ meta: PresignatureMeta; blob: Uint8Array }> {
     await this.writing.get(id);
     const meta = this.index.get(id);
-    if (!meta || poolOf(meta) !== poolOf(want))
+    if (!meta || meta.keyId !== want.keyId || meta.curve !== want.curve)
       throw new RequestError(
         'PRESIGNATURE_UNAVAILABLE',
         `presignature ${id.slice(0, 16)}… is not held by this node (used, dropped, or never made here); retry the signing`,
       );
     const name = record.presignature(meta.keyId, meta.curve, id);
-    if (meta.epoch !== want.epoch) {
-      await this.drop(meta);
-      throw new RequestError(
-        'PRESIGNATURE_UNAVAILABLE',
-        `presignature ${id.slice(0, 16)}… was made for an earlier version of the key's shares; retry the signing`,
-      );
-    }
     this.index.delete(id);
     this.onChange(poolOf(meta));
     const bytes = await this.store.get(name, 0);
@@ -148,7 +141,7 @@ export class PresignatureStore {
     const { blob } = decode(bytes);
     const out = blob.slice();
     bytes.fill(0);
-    return out;
+    return { meta, blob: out };
   }
 
   /** Drops every presignature made with `nodeId` (it said it holds none: restored, or lost its records). */

@@ -145,6 +145,7 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
         `$KV.${b.heartbeats}.*`,
         `$KV.${b.keys}.*.*`,
         `$KV.${b.presignatures}.*.*.*.*`,
+        `$KV.${b.locks}.*`,
         `${nodeInbox(manifest, nodeId)}.>`,
       ],
     },

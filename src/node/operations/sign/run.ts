@@ -40,19 +40,48 @@ export const sign: Operation<SignRequest> = {
 
   async run(c) {
     const { r, me, store } = c;
-    const m = await activeKey(c);
-    if (!m.curves.includes(r.curve))
-      throw new RequestError('UNKNOWN_KEY', `key ${r.keyId} has no ${r.curve} share`);
-    const signers = signersOf(m, r.signers);
-    if (!signers.includes(me)) return undefined;
+    // One-round signing on a presignature: consumed first (its record retired, durably, while the
+    // key's records are read), so this node's share on it can never leave twice. A node that does
+    // not hold it aborts the session at once, naming the code (PRESIGNATURE_UNAVAILABLE).
+    const taking = r.presignature
+      ? c.presignatures
+        ? c.presignatures
+            .take(r.presignature, { keyId: r.keyId, curve: r.curve })
+            .catch((e: unknown) => e as Error)
+        : Promise.resolve(
+            new RequestError('PRESIGNATURE_UNAVAILABLE', 'this node keeps no presignatures'),
+          )
+      : undefined;
+    // What leaves before the session starts wipes the presignature it took.
+    const spent = async () => {
+      const t = await taking;
+      if (t && !(t instanceof Error)) wipe(t.blob);
+    };
+    let m, signers;
+    try {
+      m = await activeKey(c);
+      if (!m.curves.includes(r.curve))
+        throw new RequestError('UNKNOWN_KEY', `key ${r.keyId} has no ${r.curve} share`);
+      signers = signersOf(m, r.signers);
+    } catch (e) {
+      await spent();
+      throw e;
+    }
+    if (!signers.includes(me)) return void (await spent());
     const members = signers.map((s) => m.parties.indexOf(s) + 1).sort((a, b) => a - b);
-    const [held, bans, blob] = await Promise.all([
+    // An ECDSA presignature holds all this node needs: its share is not read.
+    const needShare = !(taking && r.curve === 'secp256k1');
+    const [held, bans, blob, took] = await Promise.all([
       quarantined(store, r.keyId, m.epoch),
       r.curve === 'secp256k1' ? bannedPeers(store, r.keyId, m.epoch) : Promise.resolve([]),
-      store.get(record.share(r.keyId, r.curve), m.versions[r.curve] ?? 1),
+      needShare
+        ? store.get(record.share(r.keyId, r.curve), m.versions[r.curve] ?? 1)
+        : Promise.resolve(new Uint8Array(0)),
+      taking,
     ]);
+    const presignature = took && !(took instanceof Error) ? took.blob : undefined;
     const banned = bans.filter((p) => signers.includes(p) && p !== me);
-    if (held || banned.length) wipe(blob);
+    if (held || banned.length) wipe(blob, presignature);
     if (held)
       throw new RequestError(
         'KEY_QUARANTINED',
@@ -66,35 +95,28 @@ export const sign: Operation<SignRequest> = {
         ),
         { culprits: banned },
       );
-    if (!blob)
+    if (!blob) {
+      wipe(presignature);
       throw new RequestError(
         'UNKNOWN_KEY',
         `share for ${r.keyId}/${r.curve} is missing on this node`,
       );
+    }
+    c.phase?.('keyMs');
     const session = sessionOf(r);
     const message = hexToBytes(r.message);
     const signerNames = members.map((p) => m.parties[p - 1]!);
-    // One-round signing on a presignature: consumed here (its record retired, durably) before the
-    // core computes this node's share, so the share can never leave twice. A node that does not hold
-    // it aborts the session at once, naming the code (PRESIGNATURE_UNAVAILABLE).
-    let presignature: Uint8Array | undefined;
-    let unavailable: unknown;
-    if (r.presignature) {
-      if (!c.presignatures)
-        unavailable = new RequestError(
-          'PRESIGNATURE_UNAVAILABLE',
-          'this node keeps no presignatures',
-        );
-      else
-        presignature = await c.presignatures
-          .take(r.presignature, {
-            keyId: r.keyId,
-            curve: r.curve,
-            epoch: m.epoch ?? '',
-            signers: signerNames,
-          })
-          .catch((e: unknown) => void (unavailable = e));
-    }
+    // Made for this key's current shares and this very signer set, or not used (it is spent anyway).
+    let unavailable: Error | undefined = took instanceof Error ? took : undefined;
+    if (
+      took &&
+      !(took instanceof Error) &&
+      (took.meta.epoch !== m.epoch || took.meta.signers.join() !== signerNames.join())
+    )
+      unavailable = new RequestError(
+        'PRESIGNATURE_UNAVAILABLE',
+        `presignature ${took.meta.id.slice(0, 16)}… was made for ${took.meta.epoch !== m.epoch ? "an earlier version of the key's shares" : 'another signer set'}; retry the signing`,
+      );
     const startWith = <T>(f: () => T) =>
       consuming(
         () => {
@@ -126,7 +148,6 @@ export const sign: Operation<SignRequest> = {
     const tag = { keyId: r.keyId, curve: r.curve, onFailure };
     try {
       if (r.curve === 'secp256k1') {
-        const key = ecdsaKeyShare(blob);
         const sig = await run<EcdsaSignature>(c, {
           session,
           parties: m.parties,
@@ -141,7 +162,7 @@ export const sign: Operation<SignRequest> = {
                   derivationPath: r.derivationPath,
                 })
               : startEcdsaSign({
-                  key,
+                  key: ecdsaKeyShare(blob),
                   session,
                   signers: members,
                   digest: message,
@@ -208,7 +229,7 @@ export const sign: Operation<SignRequest> = {
     } catch (e) {
       throw d.refuse(400, (e as RequestError).code, (e as Error).message);
     }
-    const holder = await d.cluster.locked(op.keyId);
+    const holder = await d.cluster.lockedCached(op.keyId);
     if (holder)
       throw d.refuse(
         409,
