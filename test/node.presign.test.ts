@@ -4,13 +4,13 @@
  * node:crypto; and single use under attack and faults: API nodes racing for the pool, a signer
  * killed between the claim and the use, a rogue publisher naming a used or stale presignature,
  * a node restored from a backup (which never holds one), nats-server restarted mid-claim, and a
- * refresh while the pools are full. At the end every node's store is read back: no presignature
- * that a signature used is still there, and no two ECDSA signatures share an r (nor two Ed25519
- * signatures an R).
+ * refresh while the pools are full. At the end every node's disk is read back as its next start
+ * would: each presignature a signature used is recorded used (durably, in its session ledger) by
+ * each of its signers, and held by none.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +33,8 @@ import { names, record } from '../src/node/names.ts';
 import type { NodeResult } from '../src/node/requests/requests.ts';
 import { atomicFs } from '../src/node/storage/fs-atomic.ts';
 import { EncryptedStore } from '../src/node/storage/storage.ts';
+import { SessionLedger } from '../src/node/sessions/ledger.ts';
+import { useOf } from '../src/node/presignatures/store.ts';
 import {
   allNodeOutput,
   assertNoSecrets,
@@ -65,6 +67,8 @@ describe('presignatures: one-round signing, used once whatever happens', () => {
   let ports: number[];
   let key: KeyInfo;
   const nodes = new Map<string, NodeProcess>();
+  /** Presignatures known used, and by whom, for the final check. */
+  const used: { id: string; signers: string[] }[] = [];
   /** Every signature made, for the final checks. */
   const made: { curve: string; signature: string; presignature?: string; signers: string[] }[] = [];
   const client = (node = 'node0') =>
@@ -123,7 +127,11 @@ describe('presignatures: one-round signing, used once whatever happens', () => {
     return s;
   };
   /** Publishes a genuine signed signing request on NATS as a rogue API node would, naming `presignature`; returns the signers' results. */
-  const rogue = async (curve: string, presignature: string): Promise<NodeResult[]> => {
+  const rogue = async (
+    curve: string,
+    presignature: string,
+    expect = POOLED,
+  ): Promise<NodeResult[]> => {
     const body = JSON.stringify({
       curve,
       message: curve === 'secp256k1' ? bytesToHex(sha256(new Uint8Array([7]))) : '07',
@@ -152,13 +160,13 @@ describe('presignatures: one-round signing, used once whatever happens', () => {
       new TextEncoder().encode(JSON.stringify({ http: signed, presignature })),
     );
     const out: NodeResult[] = [];
-    for (let i = 0; i < 200 && out.length < POOLED.length; i++) {
+    for (let i = 0; i < 200 && out.length < expect.length; i++) {
       out.length = 0;
-      for (const n of POOLED) {
+      for (const n of expect) {
         const e = await results.get(`${requestId}.${n}`).catch(() => null);
         if (e?.value.length) out.push(JSON.parse(e.string()) as NodeResult);
       }
-      if (out.length < POOLED.length) await sleep(100);
+      if (out.length < expect.length) await sleep(100);
     }
     return out;
   };
@@ -219,25 +227,29 @@ describe('presignatures: one-round signing, used once whatever happens', () => {
     assert.equal(new Set(used).size, used.length, 'no presignature was used twice');
   });
 
-  test('a signer killed between the claim and the use: a typed failure, and the presignature is never used again', async () => {
-    const before = await poolFull('secp256k1');
+  test('a signer killed between the claim and the use: a typed failure, and the presignature is never used again, also after the leader restarts', async () => {
+    const x = (await poolFull('secp256k1')).ids[0]!;
     await nodes.get('node1')!.stop('SIGKILL');
-    // node1's heartbeat is still fresh: the API claims a presignature and node0 consumes its own.
-    await assert.rejects(sign('secp256k1'), (e) => typed(e));
+    // Claimed and published as an API would, while node1 is dead: node0 uses its own once and times out.
+    const [first] = await rogue('secp256k1', x, ['node0']);
+    assert.equal(first?.ok, false);
+    assert.match(first!.error!.code, /^(TIMEOUT|UNREACHABLE)$/);
     await start('node1');
+    // The leader restarts: what it reloads from its disk must not offer x again.
+    await nodes.get('node0')!.stop('SIGKILL');
+    await start('node0');
     await ready();
-    const after = await pool('secp256k1');
-    const lost = before.ids.filter((id) => !after?.ids.includes(id));
-    assert.ok(lost.length >= 1, 'the leader consumed the presignature it was asked to use');
-    // Named again by a rogue publisher, it is refused by the signer that consumed it (typed, no share).
-    const replay = await rogue('secp256k1', lost[0]!);
-    const leader = replay.find((r) => r.nodeId === 'node0');
+    const again = await rogue('secp256k1', x);
+    const leader = again.find((r) => r.nodeId === 'node0');
     assert.equal(leader?.ok, false);
     assert.equal(leader?.error?.code, 'PRESIGNATURE_UNAVAILABLE');
+    // node1 had never used x: it may use it once now, and is stopped by node0's abort.
+    assert.equal(again.find((r) => r.nodeId === 'node1')?.ok, false);
     for (let i = 0; i < 3; i++) {
       const s = await sign('secp256k1');
-      assert.ok(!lost.includes(s.presignature ?? ''));
+      assert.notEqual(s.presignature, x);
     }
+    used.push({ id: x, signers: ['node0'] });
   });
 
   test('a node restored from a backup holds no presignature, and signings go on without reuse', async () => {
@@ -363,23 +375,35 @@ describe('presignatures: one-round signing, used once whatever happens', () => {
     }
   });
 
-  test('at the end: no presignature a signature used is still held anywhere, and no nonce repeats', async () => {
-    const used = made.filter((m) => m.presignature);
-    assert.ok(used.length >= 8, `signatures on presignatures: ${used.length}`);
-    assert.equal(new Set(used.map((m) => m.presignature)).size, used.length);
+  test('at the end, on every node disk: each presignature a signature used is recorded used by each of its signers and held by none', async () => {
+    for (const m of made.filter((x) => x.presignature))
+      used.push({ id: m.presignature!, signers: m.signers });
+    assert.ok(used.length >= 8, `presignatures used: ${used.length}`);
+    assert.equal(new Set(used.map((u) => u.id)).size, used.length, 'no id was handed out twice');
+    // Stopped, then read as each node would at its next start (a copy: opening writes nothing here).
+    for (const p of nodes.values()) await p.stop('SIGTERM');
+    nodes.clear();
     for (const id of NODES) {
-      const store = await openStoreReadOnly(dir, id);
+      const copy = mkdtempSync(join(tmpdir(), `presign-${id}-`));
+      cpSync(join(dir, 'data', id), copy, { recursive: true });
+      const store = await EncryptedStore.open(
+        createStorage({ driver: atomicFs({ base: copy }) }),
+        hexToBytes(readFileSync(join(dir, `${id}.storage.key`), 'utf8').trim()),
+      );
+      const ledger = await SessionLedger.open(store, { journal: join(copy, 'sessions.journal') });
       const held = (await store.records()).map((r) => r.name);
-      for (const m of used)
-        assert.ok(
-          !held.some((n) => n.endsWith(m.presignature!)),
-          `${id} still holds used presignature ${m.presignature!.slice(0, 8)}`,
-        );
+      for (const u of used) {
+        assert.ok(!held.some((n) => n.endsWith(u.id)), `${id} still holds ${u.id.slice(0, 8)}`);
+        if (u.signers.includes(id))
+          assert.ok(
+            ledger.has(useOf(u.id)),
+            `${id} has no durable record of using ${u.id.slice(0, 8)}`,
+          );
+      }
+      await ledger.close();
+      await store.close();
+      rmSync(copy, { recursive: true, force: true });
     }
-    const rs = made.filter((m) => m.curve === 'secp256k1').map((m) => m.signature.slice(0, 64));
-    assert.equal(new Set(rs).size, rs.length, 'no two ECDSA signatures share r');
-    const bigRs = made.filter((m) => m.curve === 'ed25519').map((m) => m.signature.slice(0, 64));
-    assert.equal(new Set(bigRs).size, bigRs.length, 'no two Ed25519 signatures share R');
   });
 });
 

@@ -335,8 +335,9 @@ export class TesseraClient {
       ...(p.signers ? { signers: p.signers } : {}),
     };
     const path = `/v1/keys/${encodeURIComponent(keyId)}/sign`;
-    // A presignature a signer no longer held (restored, dropped) fails the signing before any share
-    // left; it is retried once as a new request (a fresh nonce, so a fresh session).
+    // A presignature a signer no longer held (restored, dropped) fails the signing (the others may
+    // have sent their shares on it: each signer uses one once, so that is safe); it is retried once
+    // as a new request (a fresh nonce, so a fresh session and a fresh presignature or none).
     const sent = await this.send('POST', path, body, call).catch((e: unknown) => {
       if (
         e instanceof TesseraApiError &&

@@ -185,10 +185,11 @@ export class TesseraNode {
     cluster.watchKeys();
     cluster.watchLocks();
     const transport = new PeerTransport(bus, manifest, identity);
+    const ledger = await SessionLedger.open(store, { journal: journalPath(cfg) });
     const sessions = new SessionManager(transport, {
       maxConcurrent: cfg.maxConcurrent ?? 8,
       // Every session id is recorded durably before its first send and never runs twice.
-      ledger: await SessionLedger.open(store, { journal: journalPath(cfg) }),
+      ledger,
       onReject: PeerTransport.rateLimited((r, suppressed) =>
         log.warn(
           { event: 'message_rejected', ...r, ...(suppressed ? { suppressed } : {}) },
@@ -201,7 +202,7 @@ export class TesseraNode {
       identity,
       manifest,
       store,
-      await PresignatureStore.open(store),
+      await PresignatureStore.open(store, ledger),
       cluster.pools,
       sessions,
       {

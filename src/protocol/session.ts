@@ -90,6 +90,11 @@ export interface SessionSpec {
    * not throw; an exception is ignored.
    */
   onFailure?: (e: SessionError) => void;
+  /**
+   * Work made ahead (presignatures): not counted against `maxConcurrent`, so it never takes a
+   * signing's slot (its owner bounds it), and not in `active`.
+   */
+  background?: boolean;
 }
 
 /** A rejected inbound message, kept for observability and tests. */
@@ -366,7 +371,7 @@ export class SessionManager {
   /** Runs one session to completion and returns the final round's output. */
   async run<T>(spec: SessionSpec): Promise<T> {
     const max = this.opts.maxConcurrent ?? 8;
-    if (this.running >= max)
+    if (!spec.background && this.running >= max)
       throw new SessionError('BUSY', `too many concurrent sessions (${max})`, [], 0);
     const key = bytesToHex(spec.session);
     if (this.live.has(key))
@@ -433,7 +438,7 @@ export class SessionManager {
       },
       failed: () => failure !== undefined,
     };
-    this.running++;
+    if (!spec.background) this.running++;
     this.live.set(key, s);
     const abort = (e: SessionError) => {
       // Tell every other party (no secret data: code, culprits, round, fixed text).
@@ -462,17 +467,22 @@ export class SessionManager {
       try {
         round = spec.start();
       } catch (e) {
-        throw new SessionError(
-          e instanceof CoreError
-            ? e.code
-            : SESSION_ERROR_CODES.includes((e as { code?: never }).code as never)
-              ? (e as { code: SessionErrorCode }).code
-              : 'START_FAILED',
-          (e as Error).message,
-          [],
-          1,
-          { cause: e },
+        // The others are told at once (they would wait a round for this party otherwise).
+        const f = decide(
+          new SessionError(
+            e instanceof CoreError
+              ? e.code
+              : SESSION_ERROR_CODES.includes((e as { code?: never }).code as never)
+                ? (e as { code: SessionErrorCode }).code
+                : 'START_FAILED',
+            (e as Error).message,
+            [],
+            1,
+            { cause: e },
+          ),
         );
+        abort(f);
+        throw f;
       }
       s.current = round;
       try {
@@ -574,7 +584,7 @@ export class SessionManager {
         }
       }
     } finally {
-      this.running--;
+      if (!spec.background) this.running--;
       this.live.delete(key);
       this.finished.add(key);
       if (this.finished.size > 4096) this.finished.delete(this.finished.values().next().value!);

@@ -44,14 +44,21 @@ export const setTag = (signers: string[]) =>
 
 /** The KV key of a pool: `<keyId>.<curve>.<leader>.<set>` (the leader's permission names it). */
 export const poolKey = (keyId: string, curve: string, signers: string[]) =>
-  `${esc(keyId)}.${esc(curve)}.${esc(signers[0] ?? '')}.${setTag(signers)}`;
+  `${esc(keyId)}.${esc(curve)}.${leaderToken(signers[0] ?? '')}.${setTag(signers)}`;
+
+/** A leader's node id as its pools' KV keys spell it (its NATS permission names this token). */
+export const leaderToken = (nodeId: string) => esc(nodeId);
 
 /** Claims older than this are the API's crash, not a signing in flight: the leader drops them. */
-export const CLAIM_ABANDONED_MS = 30_000;
+export const CLAIM_ABANDONED_MS = 150_000;
+
+/** Claimed ids an API node remembers. */
+const MAX_REMEMBERED = 65_536;
 
 export class PresignaturePools {
   private readonly cache = new Map<string, PoolEntry | null>();
   private sub?: { unsubscribe(): void };
+  private claimSub?: { unsubscribe(): void };
   /** Ids this process saw claimed (so it does not try them again). */
   private readonly claimed = new Set<string>();
 
@@ -75,17 +82,31 @@ export class PresignaturePools {
     );
   }
 
-  /** Keeps every pool entry read in memory, updated from the bucket's subject (no read on the hot path). */
+  /**
+   * Keeps every pool entry read in memory, updated from the bucket's subject (no read on the hot
+   * path), and every claim made by any API node (so none tries an id another one took).
+   */
   watch(): void {
+    const claims = `$KV.${names(this.manifest.cluster).claims}.`;
+    this.claimSub ??= this.bus.subscribe(`${claims}*`, (d, subject) => {
+      const id = subject.slice(claims.length);
+      if (d.length) this.noteClaimed(id);
+      else this.claimed.delete(id);
+    });
     const prefix = `$KV.${names(this.manifest.cluster).presignatures}.`;
     this.sub ??= this.bus.subscribe(`${prefix}*.*.*.*`, (d, subject) => {
       const key = subject.slice(prefix.length);
-      this.cache.set(key, d.length ? (this.verified(key, d) ?? null) : null);
+      if (!d.length) return void this.cache.set(key, null);
+      const e = this.verified(key, d);
+      // A list older than the one held (a replay of a genuine one) is ignored.
+      const held = this.cache.get(key);
+      if (e && (!held || e.at >= held.at)) this.cache.set(key, e);
     });
   }
 
   stop(): void {
     this.sub?.unsubscribe();
+    this.claimSub?.unsubscribe();
   }
 
   /** Publishes the pool this node leads (signed). */
@@ -105,7 +126,9 @@ export class PresignaturePools {
     const key = poolKey(keyId, curve, signers);
     if (!this.cache.has(key) || !this.sub) {
       const e = await this.entries.get(key).catch(() => null);
-      this.cache.set(key, e && e.value.length ? (this.verified(key, e.value) ?? null) : null);
+      const got = e && e.value.length ? this.verified(key, e.value) : undefined;
+      const held = this.cache.get(key);
+      if (!held || (got && got.at >= held.at)) this.cache.set(key, got ?? null);
     }
     const got = this.cache.get(key) ?? undefined;
     if (!got || got.keyId !== keyId || got.curve !== curve) return undefined;
@@ -121,7 +144,7 @@ export class PresignaturePools {
     for (const id of pool.ids) {
       if (this.claimed.has(id)) continue;
       if (tries-- <= 0) return undefined;
-      this.claimed.add(id);
+      this.noteClaimed(id);
       try {
         await this.claims.create(id, JSON.stringify({ requestId, at: Date.now() }));
         return id;
@@ -132,6 +155,14 @@ export class PresignaturePools {
     return undefined;
   }
 
+  /** Remembers a claimed id, the most recent MAX_REMEMBERED (a forgotten one costs one failed create). */
+  private noteClaimed(id: string): void {
+    this.claimed.delete(id);
+    this.claimed.add(id);
+    if (this.claimed.size > MAX_REMEMBERED)
+      this.claimed.delete(this.claimed.values().next().value!);
+  }
+
   /** Gives back a claim this process made and will not use (its request was a replay). */
   async release(id: string): Promise<void> {
     const e = await this.claims.get(id).catch(() => null);
@@ -140,16 +171,10 @@ export class PresignaturePools {
     this.claimed.delete(id);
   }
 
-  /** When `id` was claimed (ms), or undefined. */
+  /** The revision of `id`'s claim, or undefined when it is not claimed (its content is never trusted). */
   async claimedAt(id: string): Promise<number | undefined> {
     const e = await this.claims.get(id).catch(() => null);
-    if (!e || !e.value.length) return undefined;
-    try {
-      const at = (JSON.parse(e.string()) as { at?: unknown }).at;
-      return typeof at === 'number' ? at : 0;
-    } catch {
-      return 0;
-    }
+    return e && e.value.length ? e.revision : undefined;
   }
 
   private verified(key: string, value: Uint8Array): PoolEntry | undefined {

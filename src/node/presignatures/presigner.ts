@@ -76,6 +76,9 @@ export class Presigner {
   private dirty = new Set<string>();
   private stopped = false;
   private lastReconcile = 0;
+  private flushSoon?: ReturnType<typeof setTimeout>;
+  /** When this node first saw a claim of a presignature it still holds (its own clock). */
+  private readonly claimSeen = new Map<string, number>();
 
   constructor(
     private readonly me: PrivateIdentity,
@@ -91,7 +94,17 @@ export class Presigner {
       log: Logger;
     },
   ) {
-    held.onChange = (pool) => this.dirty.add(pool);
+    // A pool this node leads is restated after each refill and at each reconcile, and at once when
+    // presignatures were dropped (unclaimed: an API would claim them). A used one was claimed, and
+    // every API sees claims as they are made.
+    held.onChange = (pool, dropped) => {
+      this.dirty.add(pool);
+      if (!dropped) return;
+      this.flushSoon ??= setTimeout(() => {
+        this.flushSoon = undefined;
+        void this.flush();
+      }, 5);
+    };
   }
 
   /** Starts refilling (when `pool` > 0) and reconciling. */
@@ -169,8 +182,7 @@ export class Presigner {
     let led = 0;
     for (const v of this.running.values()) led += v;
     if (led >= this.cfg.concurrency) return;
-    const busy =
-      this.sessions.active - this.active > 0 || performance.now() - this.lastOnline < IDLE_MS;
+    const busy = this.sessions.active > 0 || performance.now() - this.lastOnline < IDLE_MS;
     const low = Math.max(1, Math.floor(this.cfg.pool / 4));
     for (const m of await this.metas()) {
       if (!this.usable(m)) continue;
@@ -205,7 +217,7 @@ export class Presigner {
   ): Promise<void> {
     this.running.set(pool, (this.running.get(pool) ?? 0) + 1);
     const t0 = performance.now();
-    const busy = this.sessions.active - this.active > 0;
+    const busy = this.sessions.active > 0;
     try {
       const p: Proposal = {
         cluster: this.manifest.cluster,
@@ -220,7 +232,7 @@ export class Presigner {
       this.io.publish(
         new TextEncoder().encode(JSON.stringify({ presign: p, by: this.me.nodeId, signature })),
       );
-      await this.run(p, m);
+      await this.run(p, m, pool);
       await this.flush();
     } catch (e) {
       this.io.log.warn(
@@ -239,7 +251,7 @@ export class Presigner {
       this.running.set(pool, (this.running.get(pool) ?? 1) - 1);
       // Within budget: under load a refill waits (1 - budget) / budget of its own duration.
       const took = performance.now() - t0;
-      if (busy || this.sessions.active - this.active > 0)
+      if (busy || this.sessions.active > 0)
         this.notBefore = Math.max(
           this.notBefore,
           performance.now() + (took * (1 - this.cfg.budget)) / this.cfg.budget,
@@ -268,13 +280,29 @@ export class Presigner {
     )
       return refuse('MALFORMED');
     if (o.by === this.me.nodeId || !p.signers.includes(this.me.nodeId)) return;
-    const leader = this.manifest.nodes.find((n) => n.nodeId === o.by);
+    // Counted before any await: proposals arriving together cannot pass the cap together.
+    if (this.cosigning >= MAX_COSIGNING) return refuse('FULL');
+    this.cosigning++;
+    try {
+      await this.cosign(p, o.by, o.signature, refuse);
+    } finally {
+      this.cosigning--;
+    }
+  }
+
+  private async cosign(
+    p: Proposal,
+    by: string,
+    signature: string,
+    refuse: (reason: string) => void,
+  ): Promise<void> {
+    const leader = this.manifest.nodes.find((n) => n.nodeId === by);
     if (
       !leader ||
-      p.signers[0] !== o.by ||
+      p.signers[0] !== by ||
       p.cluster !== this.manifest.cluster ||
-      !/^([0-9a-f]{2}){64}$/.test(o.signature) ||
-      !ed25519Verify(hexToBytes(leader.ed25519), proposalBytes(p), hexToBytes(o.signature))
+      !/^([0-9a-f]{2}){64}$/.test(signature) ||
+      !ed25519Verify(hexToBytes(leader.ed25519), proposalBytes(p), hexToBytes(signature))
     )
       return refuse('BAD_SIGNATURE');
     if (
@@ -292,16 +320,17 @@ export class Presigner {
     )
       return refuse('SIGNERS');
     const pool = poolOf({ keyId: p.keyId, curve: p.curve, signers: p.signers });
-    if (this.held.list(pool).length >= MAX_HELD_PER_POOL || this.cosigning >= MAX_COSIGNING)
+    if (this.held.list(pool).length + this.held.pending(pool) >= MAX_HELD_PER_POOL)
       return refuse('FULL');
+    // Ids are public (pool lists): one already held or being made here, for any pool, is refused.
+    if (this.held.knows(p.id)) return refuse('DUPLICATE_ID');
     if (
       (await quarantined(this.store, m.keyId, m.epoch)) ||
       (await bannedPeers(this.store, m.keyId, m.epoch)).some((b) => p.signers.includes(b))
     )
       return refuse('BANNED');
-    this.cosigning++;
     try {
-      await this.run(p, m);
+      await this.run(p, m, pool);
     } catch (e) {
       if (!(e instanceof SessionAbortedError))
         this.io.log.warn(
@@ -313,14 +342,12 @@ export class Presigner {
           },
           'a presign session failed',
         );
-    } finally {
-      this.cosigning--;
     }
   }
 
   /** Runs one presign session and stores its output (a signing that names it meanwhile waits for it). */
-  private run(p: Proposal, m: KeyMeta & { epoch: string }): Promise<void> {
-    return this.held.expect(p.id, this.runSession(p, m));
+  private run(p: Proposal, m: KeyMeta & { epoch: string }, pool: string): Promise<void> {
+    return this.held.expect(p.id, pool, this.runSession(p, m));
   }
 
   private async runSession(p: Proposal, m: KeyMeta & { epoch: string }): Promise<void> {
@@ -328,31 +355,35 @@ export class Presigner {
     const members = p.signers.map((s) => m.parties.indexOf(s) + 1);
     const blob = await this.store.get(record.share(m.keyId, p.curve), m.versions[p.curve] ?? 1);
     if (!blob) throw Object.assign(new Error('share missing'), { code: 'UNKNOWN_KEY' });
-    const out = await this.sessions.run<Uint8Array>({
-      session,
-      parties: m.parties,
-      members,
-      keyId: m.keyId,
-      curve: p.curve,
-      roundTimeoutMs: PRESIGN_ROUND_MS,
-      totalTimeoutMs: 3 * PRESIGN_ROUND_MS,
-      // What this node's own checks prove is acted on as in a signing: a failed ECDSA consistency check bans.
-      onFailure: (e) => {
-        if (e instanceof SessionAbortedError) return;
-        const culprits = e.culprits.filter((c) => c !== this.me.nodeId);
-        if (e.code === 'CONSISTENCY_CHECK_FAILED' && p.curve === 'secp256k1' && culprits.length)
-          ban(this.store, this.sessions, m.keyId, m.epoch, culprits).catch(() => undefined);
-      },
-      start: (): ProtocolRound => {
-        try {
-          return p.curve === 'secp256k1'
-            ? startEcdsaPresign({ key: blob, session, signers: members })
-            : startFrostPresign({ key: blob, session, signers: members });
-        } finally {
-          blob.fill(0);
-        }
-      },
-    });
+    // Wiped whatever happens (a session refused before it starts never calls start()).
+    const out = await this.sessions
+      .run<Uint8Array>({
+        background: true,
+        session,
+        parties: m.parties,
+        members,
+        keyId: m.keyId,
+        curve: p.curve,
+        roundTimeoutMs: PRESIGN_ROUND_MS,
+        totalTimeoutMs: 3 * PRESIGN_ROUND_MS,
+        // What this node's own checks prove is acted on as in a signing: a failed ECDSA consistency check bans.
+        onFailure: (e) => {
+          if (e instanceof SessionAbortedError) return;
+          const culprits = e.culprits.filter((c) => c !== this.me.nodeId);
+          if (e.code === 'CONSISTENCY_CHECK_FAILED' && p.curve === 'secp256k1' && culprits.length)
+            ban(this.store, this.sessions, m.keyId, m.epoch, culprits).catch(() => undefined);
+        },
+        start: (): ProtocolRound => {
+          try {
+            return p.curve === 'secp256k1'
+              ? startEcdsaPresign({ key: blob, session, signers: members })
+              : startFrostPresign({ key: blob, session, signers: members });
+          } finally {
+            blob.fill(0);
+          }
+        },
+      })
+      .finally(() => blob.fill(0));
     const meta: PresignatureMeta = {
       id: p.id,
       keyId: p.keyId,
@@ -393,6 +424,7 @@ export class Presigner {
     if (checkClaims) this.lastReconcile = now;
     const metas = new Map<string, KeyMeta>();
     try {
+      for (const p of this.held.expired()) await this.held.drop(p);
       for (const p of this.held.all()) {
         if (!metas.has(p.keyId)) {
           const m = await this.store.getJson<KeyMeta>(record.meta(p.keyId)).catch(() => undefined);
@@ -407,9 +439,14 @@ export class Presigner {
           continue;
         }
         if (p.signers[0] === this.me.nodeId) {
+          // A claim's content is anyone's word: what counts is how long this node has seen it.
           if (checkClaims && now - p.createdAt > CLAIM_ABANDONED_MS) {
-            const at = await this.pools.claimedAt(p.id);
-            if (at !== undefined && now - at > CLAIM_ABANDONED_MS) await this.held.drop(p);
+            if ((await this.pools.claimedAt(p.id)) === undefined) this.claimSeen.delete(p.id);
+            else if (!this.claimSeen.has(p.id)) this.claimSeen.set(p.id, now);
+            else if (now - this.claimSeen.get(p.id)! > CLAIM_ABANDONED_MS) {
+              this.claimSeen.delete(p.id);
+              await this.held.drop(p);
+            }
           }
         } else if (now - p.createdAt > ORPHAN_GRACE_MS) {
           const entry = await this.pools.pool(p.keyId, p.curve, p.signers);

@@ -457,7 +457,6 @@ export class EncryptedStore {
       throw e;
     }
     const durable = opts.durable !== false;
-    if (version === 0) this.jsonCache.delete(name);
     await this.write(name, version, plain, durable);
     if (durable) await this.manifest.commit('durable');
     else this.manifest.commit('shards').catch((e: unknown) => void (this.commitFailure = e));
@@ -498,13 +497,31 @@ export class EncryptedStore {
   /** Removes a version (after its successor is confirmed cluster-wide): tombstone first, then the record. */
   async retire(name: string, version: number): Promise<void> {
     if (this.readOnly) throw new RangeError('this store was opened read-only');
-    if (version === 0) this.jsonCache.delete(name);
     if (this.frozen) throw this.frozen;
     this.wrote = true;
     const id = this.idOf(name, version);
     await this.serial(id, async () => {
       this.manifest.retire(id);
       await this.manifest.commit('durable');
+      await this.storage.removeItem(RECORD + id);
+    });
+  }
+
+  /**
+   * Removes a version without a tombstone and without waiting for the disk: for records whose
+   * owner refuses a put-back copy itself (a presignature: the session ledger holds its use), so
+   * that a store consuming many keeps no trace of each.
+   */
+  async discard(name: string, version: number): Promise<void> {
+    if (this.readOnly) throw new RangeError('this store was opened read-only');
+    if (this.frozen) throw this.frozen;
+    this.wrote = true;
+    const id = this.idOf(name, version);
+    await this.serial(id, async () => {
+      // Unlisted first: a crash in between leaves an unlisted copy (adopted at open, then refused
+      // by its owner), never a listed record that is missing.
+      this.manifest.forget(id);
+      await this.manifest.commit('shards');
       await this.storage.removeItem(RECORD + id);
     });
   }
@@ -526,29 +543,14 @@ export class EncryptedStore {
 
   /** Writes a JSON document (metadata, not secrets). */
   async putJson(name: string, value: unknown, opts: { durable?: boolean } = {}): Promise<void> {
-    const text = JSON.stringify(value);
-    this.jsonCache.delete(name);
-    await this.put(name, 0, utf8(text), opts);
-    if (!this.readOnly) this.jsonCache.set(name, text);
+    await this.put(name, 0, utf8(JSON.stringify(value)), opts);
   }
 
-  /**
-   * Reads a JSON document. A writable store keeps what it read or wrote in memory (metadata, never
-   * a secret): this process is the store's one writer, so a signing reads its key's records
-   * without a disk read or a decryption.
-   */
+  /** Reads a JSON document. */
   async getJson<T>(name: string): Promise<T | undefined> {
-    const cached = this.jsonCache.get(name);
-    if (cached !== undefined) return JSON.parse(cached) as T;
     const b = await this.get(name, 0);
-    if (b === undefined) return undefined;
-    const text = new TextDecoder().decode(b);
-    if (!this.readOnly && this.manifest.entry(this.idOf(name, 0))) this.jsonCache.set(name, text);
-    return JSON.parse(text) as T;
+    return b === undefined ? undefined : (JSON.parse(new TextDecoder().decode(b)) as T);
   }
-
-  /** JSON documents as last read or written here (see getJson). */
-  private readonly jsonCache = new Map<string, string>();
 
   /** The store's generation: the highest write counter it holds (it only grows). */
   get generation(): number {

@@ -224,6 +224,18 @@ export class StoreManifest {
     this.dirty.add(i);
   }
 
+  /** Forgets a record without a tombstone (one whose replay its owner refuses by other means). */
+  forget(id: string): void {
+    const i = shardOf(id);
+    const cur = this.shards[i]!.get(id);
+    if (!cur) return;
+    this.shards[i]!.delete(id);
+    const vs = this.byName.get(cur.name);
+    vs?.delete(cur.version);
+    if (vs && !vs.size) this.byName.delete(cur.name);
+    this.dirty.add(i);
+  }
+
   versions(name: string): number[] {
     return [...(this.byName.get(name) ?? [])].sort((a, b) => a - b);
   }

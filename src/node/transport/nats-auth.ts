@@ -9,6 +9,7 @@
  * consumers. Whatever is not allowed is refused by nats-server.
  * @module
  */
+import { leaderToken } from '../cluster/presignature-pools.ts';
 import { nkeyAuthenticator, nkeys, type Authenticator } from '@nats-io/transport-node';
 // Not re-exported by @nats-io/nkeys' entry point; its own base32 and CRC16, rather than ours.
 import { Codec } from '@nats-io/nkeys/lib/codec.js';
@@ -119,7 +120,7 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
         `$KV.${b.idempotency}.>`,
         `$KV.${b.locks}.>`,
         // Pool entries live under `<keyId>.<curve>.<leader>.<set>`: a node writes only the pools it leads.
-        `$KV.${b.presignatures}.*.*.${nodeId}.*`,
+        `$KV.${b.presignatures}.*.*.${leaderToken(nodeId)}.*`,
         `$KV.${b.claims}.>`,
         '$JS.API.INFO',
         // Streams are created on first use (a missing one is made again); creating an existing stream with another configuration fails, it never updates it.
@@ -145,6 +146,7 @@ export function nodePermissions(manifest: Manifest, nodeId: string): Permissions
         `$KV.${b.heartbeats}.*`,
         `$KV.${b.keys}.*.*`,
         `$KV.${b.presignatures}.*.*.*.*`,
+        `$KV.${b.claims}.*`,
         `$KV.${b.locks}.*`,
         `${nodeInbox(manifest, nodeId)}.>`,
       ],

@@ -8,6 +8,7 @@
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 import {
   ecdsaKeyShare,
+  ecdsaPresignatureInfo,
   frostKeyShare,
   startEcdsaPresigned,
   startEcdsaSign,
@@ -23,9 +24,19 @@ import type { Operation } from '../operation.ts';
 import { signContract, type SignRequest } from './request.ts';
 import { activeKey, consuming, run, wipe } from '../running.ts';
 
-/** The session of a signing: one-round on a presignature, else the full protocol (distinct ids, each used once). */
+/**
+ * A signing's id in the ledger: one per request and curve whatever the API's presignature hint,
+ * so a replayed request runs on no node twice (with the hint, without it, or with another one).
+ */
+const claimOf = (r: SignRequest) => sessionId(r.requestId, `sign/${r.curve}`);
+
+/**
+ * The session it runs: the full protocol under that id; the one round under one that also names
+ * the presignature, so signers told different presignatures never meet (a lying API's hints end
+ * in a timeout, never in a mismatch blamed on an honest peer).
+ */
 const sessionOf = (r: SignRequest) =>
-  sessionId(r.requestId, `${r.presignature ? 'presigned' : 'sign'}/${r.curve}`);
+  r.presignature ? sessionId(r.requestId, `presigned/${r.presignature}/${r.curve}`) : claimOf(r);
 
 export const sign: Operation<SignRequest> = {
   ...signContract,
@@ -36,7 +47,7 @@ export const sign: Operation<SignRequest> = {
   concerns: (r, me) => !r.signers.length || r.signers.includes(me),
 
   // Its session id goes to disk while the key is read (the hot path saves the fsync wait).
-  reserve: (r, me) => (r.signers.includes(me) ? sessionOf(r) : undefined),
+  reserve: (r, me) => (r.signers.includes(me) || r.presignature ? claimOf(r) : undefined),
 
   async run(c) {
     const { r, me, store } = c;
@@ -111,7 +122,11 @@ export const sign: Operation<SignRequest> = {
     if (
       took &&
       !(took instanceof Error) &&
-      (took.meta.epoch !== m.epoch || took.meta.signers.join() !== signerNames.join())
+      (took.meta.epoch !== m.epoch ||
+        took.meta.signers.join() !== signerNames.join() ||
+        // The core checks a FROST one against the key share; an ECDSA one carries its key.
+        (r.curve === 'secp256k1' &&
+          bytesToHex(ecdsaPresignatureInfo(took.blob).publicKey) !== m.publicKeys.secp256k1))
     )
       unavailable = new RequestError(
         'PRESIGNATURE_UNAVAILABLE',
@@ -133,9 +148,15 @@ export const sign: Operation<SignRequest> = {
       if (e instanceof SessionAbortedError) {
         // A co-signer without the presignature (restored from a backup, say) holds none of its
         // pool: drop ours too, so the next signings run on fresh ones. Its word costs us only those.
-        for (const claim of e.claims)
-          if (claim.code === 'PRESIGNATURE_UNAVAILABLE' && r.presignature)
-            c.presignatures?.dropWith(claim.by).catch(() => undefined);
+        // Only the pool's leader acts (its list is what the API claims from); a co-signer keeps its own.
+        if (
+          presignature &&
+          signerNames[0] === me &&
+          e.claims.some((x) => x.code === 'PRESIGNATURE_UNAVAILABLE')
+        )
+          c.presignatures
+            ?.dropPool({ keyId: r.keyId, curve: r.curve, signers: signerNames })
+            .catch(() => undefined);
         return;
       }
       const culprits = e.culprits.filter((p) => p !== me);
