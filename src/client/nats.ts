@@ -37,32 +37,76 @@ export async function submit(
 ): Promise<NodeResult[]> {
   const n = names(manifest.cluster);
   const signed = signRequest(request, initiator, manifest.cluster, approvers);
-  await jetstream(nc).publish(n.requests, JSON.stringify(signed), { msgID: request.requestId });
-  const kv = await new Kvm(nc).open(n.results);
   const got = new Map<string, NodeResult>();
-  const until = Date.now() + timeoutMs;
-  while (got.size < expect.length) {
-    for (const id of expect) {
-      if (got.has(id)) continue;
-      const e = await kv.get(`${request.requestId}.${id}`).catch(() => null);
-      if (e && e.value.length) {
-        const r = JSON.parse(e.string()) as NodeResult;
-        if (!verifyAttestation(manifest, r))
-          throw new ForgedResultError(`result from ${id} carries an invalid attestation`);
-        if (r.requestId !== request.requestId || r.nodeId !== id)
-          throw new ForgedResultError(
-            `the result stored for ${id} is ${r.nodeId}'s attestation of another request`,
-          );
-        got.set(id, r);
-      }
+  let wake: () => void = () => undefined;
+  let forged: Error | undefined;
+  const take = (id: string, value: Uint8Array) => {
+    if (got.has(id) || !value.length) return;
+    let r: NodeResult;
+    try {
+      r = JSON.parse(new TextDecoder().decode(value)) as NodeResult;
+    } catch {
+      return;
     }
-    if (got.size < expect.length) {
+    if (!verifyAttestation(manifest, r))
+      forged = new ForgedResultError(`result from ${id} carries an invalid attestation`);
+    else if (r.requestId !== request.requestId || r.nodeId !== id)
+      forged = new ForgedResultError(
+        `the result stored for ${id} is ${r.nodeId}'s attestation of another request`,
+      );
+    else got.set(id, r);
+    wake();
+  };
+  // Results are pushed (each KV write is a message on its subject); a read of each key, at the
+  // start and every 2 s, catches one stored before (a replayed request) or missed in a reconnect.
+  const prefix = `$KV.${n.results}.${request.requestId}.`;
+  const sub = nc.subscribe(`${prefix}*`, {
+    callback: (_e, m) => {
+      const id = expect.find(
+        (x) =>
+          `${prefix}${x.replace(/[^a-zA-Z0-9_=-]/g, (c) => `=${c.charCodeAt(0).toString(16)}`)}` ===
+          m.subject,
+      );
+      if (id) take(id, m.data);
+    },
+  });
+  try {
+    await jetstream(nc).publish(n.requests, JSON.stringify(signed), { msgID: request.requestId });
+    const kv = await new Kvm(nc).open(n.results);
+    const read = async () => {
+      for (const id of expect) {
+        if (got.has(id)) continue;
+        const e = await kv.get(`${request.requestId}.${id}`).catch(() => null);
+        if (e) take(id, e.value);
+      }
+    };
+    const until = Date.now() + timeoutMs;
+    await read();
+    while (got.size < expect.length) {
+      if (forged) throw forged;
       if (Date.now() > until)
         throw new Error(
           `timed out waiting for results from ${expect.filter((id) => !got.has(id)).join(', ')}`,
         );
-      await new Promise((r) => setTimeout(r, 100));
+      let timed = false;
+      await new Promise<void>((r) => {
+        const t = setTimeout(
+          () => {
+            timed = true;
+            r();
+          },
+          Math.min(2_000, Math.max(0, until - Date.now())),
+        );
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      if (timed && got.size < expect.length && !forged) await read();
     }
+    if (forged) throw forged;
+  } finally {
+    sub.unsubscribe();
   }
   return expect.map((id) => got.get(id)!);
 }
