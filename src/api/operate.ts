@@ -47,6 +47,8 @@ export interface OperateDeps {
     status: number;
     code?: string;
     ms: number;
+    /** Where the time went (`<name>Ms`, each since the one before). */
+    phases: Record<string, number>;
   }) => void;
 }
 
@@ -174,10 +176,18 @@ export async function operate(
       'a request with this Idempotency-Key is still running; retry later',
     );
   const t0 = performance.now();
+  const phases: Record<string, number> = {};
+  let last = t0;
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round((now - last) * 10) / 10;
+    last = now;
+  };
   let answer: Answer | undefined;
   let failure: ApiError | undefined;
   try {
-    answer = await dispatch(op, signed, cluster, deps, nonce);
+    answer = await dispatch(op, signed, cluster, deps, nonce, phase);
+    phase('answerMs');
     return answer;
   } catch (e) {
     failure = e instanceof ApiError ? e : new ApiError(500, 'INTERNAL', 'internal error');
@@ -190,6 +200,7 @@ export async function operate(
       status,
       code: failure?.code,
       ms: performance.now() - t0,
+      phases,
     });
     if (idempotencyKey) {
       // A definite answer is kept; a timeout or outage is not, so a retry can run again.
@@ -221,14 +232,19 @@ function dispatch(
   cluster: ClusterState,
   deps: OperateDeps,
   nonce: Promise<void>,
+  phase: (name: string) => void,
 ): Promise<Answer> {
   const drive: Drive = {
+    phase,
     manifest: deps.manifest,
     cluster,
     ready: (parties) => ready(cluster, parties),
     results: async (expect, fast, presignature) => {
       await nonce;
-      return submitAndWait(op, signed, cluster, expect, deps, fast, presignature);
+      phase('nonceMs');
+      const out = await submitAndWait(op, signed, cluster, expect, deps, fast, presignature);
+      phase('resultsMs');
+      return out;
     },
     // Claimed while the nonce claim is in flight (both one KV round trip); released on a replay.
     presignature: async (keyId, curve, signers, epoch) => {

@@ -68,6 +68,8 @@ export interface Drive {
   /** A node's error as the API may repeat it. */
   publicError(e: { code?: unknown; message?: unknown; culprits?: unknown }): unknown;
   operationTimeoutMs: number;
+  /** Ends a named phase of the API's timing log (`<name>Ms`, since the one before). */
+  phase?: (name: string) => void;
 }
 
 /** One operation: its wire contract and how it runs. `R` is its request. */
