@@ -43,7 +43,7 @@ import {
   startNode,
   type NodeProcess,
 } from './helpers/cluster.ts';
-import { deriveChild, nobleVerify, nodeCryptoVerify } from './helpers/ecdsa.ts';
+import { deriveChild, isLowS, nobleVerify, nodeCryptoVerify, recover } from './helpers/ecdsa.ts';
 import { freePort, startNats, type NatsServer } from './helpers/nats.ts';
 import { nodeCryptoVerify as edVerify } from './helpers/verify.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -61,6 +61,7 @@ describe('presignatures: one-round signing, used once whatever happens', () => {
   let nc: NatsConnection;
   let pools: KV;
   let results: KV;
+  let claims: KV;
   let manifest: Manifest;
   let initiator: Uint8Array;
   let configs: string[];
@@ -83,10 +84,18 @@ describe('presignatures: one-round signing, used once whatever happens', () => {
     const e = await pools.get(poolKey(key.keyId, curve, signers)).catch(() => null);
     return e && e.value.length ? (JSON.parse(e.string()) as PoolEntry) : undefined;
   };
+  /** The pool once its leader lists POOL presignatures nobody claimed yet (`ids`: those). */
   const poolFull = async (curve: string, epoch = key.epoch) => {
     for (let i = 0; i < 300; i++) {
       const p = await pool(curve);
-      if (p && p.epoch === epoch && p.ids.length >= POOL) return p;
+      if (p && p.epoch === epoch) {
+        const free: string[] = [];
+        for (const id of p.ids) {
+          const c = await claims.get(id).catch(() => null);
+          if (!c || !c.value.length) free.push(id);
+        }
+        if (free.length >= POOL) return { ...p, ids: free };
+      }
       await sleep(100);
     }
     assert.fail(`the ${curve} pool did not fill`);
@@ -117,6 +126,12 @@ describe('presignatures: one-round signing, used once whatever happens', () => {
       assert.equal(s.publicKey, bytesToHex(pk));
       assert.ok(nobleVerify(sig, message, pk), 'noble verifies the ECDSA signature');
       assert.ok(nodeCryptoVerify(sig, msg, pk), 'node:crypto/OpenSSL verifies it');
+      assert.ok(isLowS(sig), 'low-s');
+      assert.equal(
+        bytesToHex(recover(sig, s.recoveryId!, message)),
+        bytesToHex(pk),
+        'the recovery id recovers the key',
+      );
     } else {
       const pk = hexToBytes(key.publicKeys.ed25519!);
       assert.ok(ed25519.verify(sig, msg, pk), 'noble verifies the Ed25519 signature');
@@ -189,6 +204,7 @@ describe('presignatures: one-round signing, used once whatever happens', () => {
     const kvm = new Kvm(nc);
     pools = await kvm.open(names(manifest.cluster).presignatures);
     results = await kvm.open(names(manifest.cluster).results);
+    claims = await kvm.open(names(manifest.cluster).claims);
     await ready();
     key = await client().createKey({ threshold: 2 });
   });

@@ -50,7 +50,7 @@ export const poolKey = (keyId: string, curve: string, signers: string[]) =>
 export const leaderToken = (nodeId: string) => esc(nodeId);
 
 /** Claims older than this are the API's crash, not a signing in flight: the leader drops them. */
-export const CLAIM_ABANDONED_MS = 150_000;
+export const CLAIM_ABANDONED_MS = 10_000;
 
 /** Claimed ids an API node remembers. */
 const MAX_REMEMBERED = 65_536;
@@ -161,6 +161,11 @@ export class PresignaturePools {
     this.claimed.add(id);
     if (this.claimed.size > MAX_REMEMBERED)
       this.claimed.delete(this.claimed.values().next().value!);
+  }
+
+  /** Whether this process saw `id` claimed (its own claims and every one made while it watched). */
+  isClaimed(id: string): boolean {
+    return this.claimed.has(id);
   }
 
   /** Gives back a claim this process made and will not use (its request was a replay). */

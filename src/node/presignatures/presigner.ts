@@ -190,9 +190,10 @@ export class Presigner {
       if (signers[0] !== this.me.nodeId) continue;
       for (const curve of m.curves) {
         const pool = poolOf({ keyId: m.keyId, curve, signers });
+        // A claimed one is spoken for (used, or dropped once abandoned): it does not count.
         const have =
-          this.held.list(pool).filter((p) => p.epoch === m.epoch).length +
-          (this.running.get(pool) ?? 0);
+          this.held.list(pool).filter((p) => p.epoch === m.epoch && !this.pools.isClaimed(p.id))
+            .length + (this.running.get(pool) ?? 0);
         if (have >= (busy ? low : this.cfg.pool)) continue;
         if ((await this.io.notReady(signers)).length) continue;
         if (
@@ -206,7 +207,7 @@ export class Presigner {
         }
       }
     }
-    await this.flush();
+    await this.flush(true);
   }
 
   private async lead(
@@ -233,7 +234,7 @@ export class Presigner {
         new TextEncoder().encode(JSON.stringify({ presign: p, by: this.me.nodeId, signature })),
       );
       await this.run(p, m, pool);
-      await this.flush();
+      await this.flush(true);
     } catch (e) {
       this.io.log.warn(
         {
@@ -395,8 +396,15 @@ export class Presigner {
     await this.held.add(meta, out);
   }
 
-  /** Publishes the id list of every pool this node leads that changed. */
-  async flush(): Promise<void> {
+  private lastFlush = -Infinity;
+
+  /**
+   * Publishes the id list of every pool this node leads that changed. `soon` (after refills and
+   * uses): at most once a second, since APIs see every claim as it is made; drops go out at once.
+   */
+  async flush(soon = false): Promise<void> {
+    if (soon && performance.now() - this.lastFlush < 1_000) return;
+    this.lastFlush = performance.now();
     const pools = [...this.dirty];
     this.dirty.clear();
     for (const pool of pools) {
@@ -425,6 +433,7 @@ export class Presigner {
     const metas = new Map<string, KeyMeta>();
     try {
       for (const p of this.held.expired()) await this.held.drop(p);
+      for (const id of this.claimSeen.keys()) if (!this.held.knows(id)) this.claimSeen.delete(id);
       for (const p of this.held.all()) {
         if (!metas.has(p.keyId)) {
           const m = await this.store.getJson<KeyMeta>(record.meta(p.keyId)).catch(() => undefined);
@@ -440,8 +449,10 @@ export class Presigner {
         }
         if (p.signers[0] === this.me.nodeId) {
           // A claim's content is anyone's word: what counts is how long this node has seen it.
-          if (checkClaims && now - p.createdAt > CLAIM_ABANDONED_MS) {
-            if ((await this.pools.claimedAt(p.id)) === undefined) this.claimSeen.delete(p.id);
+          if (this.pools.isClaimed(p.id) || checkClaims) {
+            const claimed =
+              this.pools.isClaimed(p.id) || (await this.pools.claimedAt(p.id)) !== undefined;
+            if (!claimed) this.claimSeen.delete(p.id);
             else if (!this.claimSeen.has(p.id)) this.claimSeen.set(p.id, now);
             else if (now - this.claimSeen.get(p.id)! > CLAIM_ABANDONED_MS) {
               this.claimSeen.delete(p.id);

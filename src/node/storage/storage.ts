@@ -517,13 +517,12 @@ export class EncryptedStore {
     if (this.frozen) throw this.frozen;
     this.wrote = true;
     const id = this.idOf(name, version);
-    await this.serial(id, async () => {
-      // Unlisted first: a crash in between leaves an unlisted copy (adopted at open, then refused
-      // by its owner), never a listed record that is missing.
-      this.manifest.forget(id);
-      await this.manifest.commit('shards');
-      await this.storage.removeItem(RECORD + id);
-    });
+    // Unlisted first, in the next group commit (discards arriving together share it), then the
+    // file: a crash in between leaves an unlisted copy (adopted at open, then refused by its
+    // owner), never a listed record that is missing.
+    this.manifest.forget(id);
+    await this.manifest.commit('shards');
+    await this.serial(id, () => this.storage.removeItem(RECORD + id));
   }
 
   /** The driver key a record is stored under (for tests and tooling: it is the keyed hash, not the name). */
