@@ -13,11 +13,9 @@ import { TesseraClient, type KeyInfo } from '../client/http.ts';
 import { poolKey, type PoolEntry } from '../node/cluster/presignature-pools.ts';
 import { names } from '../node/names.ts';
 import type { Curve } from '../node/requests/requests.ts';
+import { pct, round } from './stats.ts';
 import { rssOf, startBenchCluster, type Runtime } from './cluster.ts';
 
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Presignatures kept per pool in this bench. */

@@ -20,6 +20,7 @@ import { verifySignature } from '../client/verify.ts';
 import type { InitiatorSecret } from '../auth/signed-http.ts';
 import type { Manifest } from '../node/identity/manifest.ts';
 import type { Curve } from '../node/requests/requests.ts';
+import { pct, median, round } from './stats.ts';
 import { rssOf, startBenchCluster, type BenchCluster, type Runtime } from './cluster.ts';
 import { presignBench } from './presign.ts';
 
@@ -40,16 +41,6 @@ export interface BenchOptions {
   /** Measure a running cluster instead of starting one (RSS and byte counts are then unknown). */
   target?: { urls: string[]; manifest: Manifest; initiator: InitiatorSecret };
 }
-
-/** Percentile of sorted samples. */
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-const median = (xs: number[]) =>
-  pct(
-    [...xs].sort((a, b) => a - b),
-    50,
-  );
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** A one-line progress display on stderr. */
 class Progress {

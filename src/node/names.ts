@@ -31,6 +31,12 @@ export const record = {
   sessions: 'sessions',
 } as const;
 
+/** A KV key of dot-separated parts, each escaped (`=xx` for a byte outside `[a-zA-Z0-9_=-]`, so no part holds a dot). */
+export const kvKey = (...parts: string[]) =>
+  parts
+    .map((p) => p.replace(/[^a-zA-Z0-9_=-]/g, (c) => `=${c.charCodeAt(0).toString(16)}`))
+    .join('.');
+
 /** NATS names a cluster uses: the request stream and subjects, and its KV buckets. */
 export function names(cluster: string) {
   return {

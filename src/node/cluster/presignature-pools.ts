@@ -14,7 +14,7 @@ import type { Manifest } from '../identity/manifest.ts';
 import type { PrivateIdentity } from '../identity/identity.ts';
 import { ed25519Sign, ed25519Verify } from '../../core/index.ts';
 import { canonical } from '../requests/requests.ts';
-import { names } from '../names.ts';
+import { kvKey, names } from '../names.ts';
 
 /** One pool's entry, as its leader signed it. */
 export interface PoolEntry {
@@ -30,8 +30,6 @@ export interface PoolEntry {
   signature: string;
 }
 
-const KV_KEY = /[^a-zA-Z0-9_=-]/g;
-const esc = (p: string) => p.replace(KV_KEY, (c) => `=${c.charCodeAt(0).toString(16)}`);
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 /** The bytes a leader signs for its pool entry. */
@@ -44,10 +42,10 @@ export const setTag = (signers: string[]) =>
 
 /** The KV key of a pool: `<keyId>.<curve>.<leader>.<set>` (the leader's permission names it). */
 export const poolKey = (keyId: string, curve: string, signers: string[]) =>
-  `${esc(keyId)}.${esc(curve)}.${leaderToken(signers[0] ?? '')}.${setTag(signers)}`;
+  `${kvKey(keyId)}.${kvKey(curve)}.${leaderToken(signers[0] ?? '')}.${setTag(signers)}`;
 
 /** A leader's node id as its pools' KV keys spell it (its NATS permission names this token). */
-export const leaderToken = (nodeId: string) => esc(nodeId);
+export const leaderToken = (nodeId: string) => kvKey(nodeId);
 
 /** Claims older than this are the API's crash, not a signing in flight: the leader drops them. */
 export const CLAIM_ABANDONED_MS = 10_000;
@@ -176,10 +174,10 @@ export class PresignaturePools {
     this.claimed.delete(id);
   }
 
-  /** The revision of `id`'s claim, or undefined when it is not claimed (its content is never trusted). */
-  async claimedAt(id: string): Promise<number | undefined> {
+  /** Whether the claims bucket holds a claim of `id` (its content is never trusted). */
+  async claimedInBucket(id: string): Promise<boolean> {
     const e = await this.claims.get(id).catch(() => null);
-    return e && e.value.length ? e.revision : undefined;
+    return !!e?.value.length;
   }
 
   private verified(key: string, value: Uint8Array): PoolEntry | undefined {

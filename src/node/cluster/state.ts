@@ -25,7 +25,7 @@ import {
   type SignedRequest,
 } from '../requests/requests.ts';
 
-import { names } from '../names.ts';
+import { kvKey, names } from '../names.ts';
 import { PresignaturePools } from './presignature-pools.ts';
 
 export { names };
@@ -36,10 +36,6 @@ export interface IdempotentAnswer {
   status: number;
   body: unknown;
 }
-
-const KV_KEY = /[^a-zA-Z0-9_=-]/g;
-const kvKey = (...parts: string[]) =>
-  parts.map((p) => p.replace(KV_KEY, (c) => `=${c.charCodeAt(0).toString(16)}`)).join('.');
 
 /** A node's heartbeat in KV, signed by the node (anyone on the bus could write the bucket). */
 export interface Heartbeat {

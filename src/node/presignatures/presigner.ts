@@ -124,13 +124,6 @@ export class Presigner {
     clearInterval(this.reconciler);
   }
 
-  /** Presign sessions running now (as leader or co-signer). */
-  get active(): number {
-    let n = this.cosigning;
-    for (const v of this.running.values()) n += v;
-    return n;
-  }
-
   private metaCache?: { at: number; metas: KeyMeta[] };
 
   /** This node's key metadata (kept 1 s: a refill step runs every 200 ms). */
@@ -450,8 +443,7 @@ export class Presigner {
         if (p.signers[0] === this.me.nodeId) {
           // A claim's content is anyone's word: what counts is how long this node has seen it.
           if (this.pools.isClaimed(p.id) || checkClaims) {
-            const claimed =
-              this.pools.isClaimed(p.id) || (await this.pools.claimedAt(p.id)) !== undefined;
+            const claimed = this.pools.isClaimed(p.id) || (await this.pools.claimedInBucket(p.id));
             if (!claimed) this.claimSeen.delete(p.id);
             else if (!this.claimSeen.has(p.id)) this.claimSeen.set(p.id, now);
             else if (now - this.claimSeen.get(p.id)! > CLAIM_ABANDONED_MS) {
